@@ -1,0 +1,167 @@
+package djlbridge;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.util.Pair;
+
+/**
+ * A recurrent language model built from scratch, as the Java text's {@code RNNModelScratch}: a
+ * parameter factory, a state factory and a cell function. {@link ScratchCells} holds the GRU, LSTM
+ * and plain RNN cells of chapters 8 and 9.
+ */
+public final class RNNModelScratch implements LanguageModel {
+
+    /** Creates the parameters: (vocabSize, numHiddens, device, manager) to a list of arrays. */
+    @FunctionalInterface
+    public interface ParamsFn {
+        /**
+         * Creates the parameters.
+         *
+         * @param vocabSize the vocabulary size
+         * @param numHiddens the hidden size
+         * @param device the device
+         * @param manager the manager that owns the arrays
+         * @return the parameters
+         */
+        NDList apply(int vocabSize, int numHiddens, Device device, NDManager manager);
+    }
+
+    /** Creates the begin state: (batchSize, numHiddens, device, manager) to a list of arrays. */
+    @FunctionalInterface
+    public interface StateFn {
+        /**
+         * Creates the begin state.
+         *
+         * @param batchSize the batch size
+         * @param numHiddens the hidden size
+         * @param device the device
+         * @param manager the manager that owns the arrays
+         * @return the state
+         */
+        NDList apply(int batchSize, int numHiddens, Device device, NDManager manager);
+    }
+
+    /** The cell: (inputs of shape (steps, batch, vocab), state, params) to (outputs, state). */
+    @FunctionalInterface
+    public interface CellFn {
+        /**
+         * Runs the cell over all time steps.
+         *
+         * @param inputs one-hot inputs, time-major
+         * @param state the state
+         * @param params the parameters
+         * @return logits (steps * batch, vocab) and the new state
+         */
+        Pair<NDArray, NDList> apply(NDArray inputs, NDList state, NDList params);
+    }
+
+    private final NDManager manager;
+    private final int vocabSize;
+    private final int numHiddens;
+    private final NDList params;
+    private final StateFn initState;
+    private final CellFn forwardFn;
+
+    /**
+     * Creates a scratch model, as the Java text's constructor.
+     *
+     * @param vocabSize the vocabulary size
+     * @param numHiddens the hidden size
+     * @param device the device the parameters live on
+     * @param getParams the parameter factory
+     * @param initState the state factory
+     * @param forwardFn the cell
+     * @param parent the manager whose sub-manager owns the parameters
+     */
+    public RNNModelScratch(
+            int vocabSize,
+            int numHiddens,
+            Device device,
+            ParamsFn getParams,
+            StateFn initState,
+            CellFn forwardFn,
+            NDManager parent) {
+        this.manager = parent.newSubManager(device);
+        this.vocabSize = vocabSize;
+        this.numHiddens = numHiddens;
+        this.params = getParams.apply(vocabSize, numHiddens, device, manager);
+        for (NDArray p : params) {
+            p.setRequiresGradient(true);
+        }
+        this.initState = initState;
+        this.forwardFn = forwardFn;
+    }
+
+    /**
+     * Creates a scratch GRU, LSTM or plain RNN model.
+     *
+     * @param kind "gru", "lstm" or "rnn"
+     * @param vocabSize the vocabulary size
+     * @param numHiddens the hidden size
+     * @param device the device
+     * @param parent the parent manager
+     * @return the model
+     */
+    public static RNNModelScratch of(
+            String kind, int vocabSize, int numHiddens, Device device, NDManager parent) {
+        switch (kind) {
+            case "gru":
+                return new RNNModelScratch(
+                        vocabSize, numHiddens, device, ScratchCells::getGruParams,
+                        ScratchCells::initGruState, ScratchCells::gru, parent);
+            case "lstm":
+                return new RNNModelScratch(
+                        vocabSize, numHiddens, device, ScratchCells::getLstmParams,
+                        ScratchCells::initLstmState, ScratchCells::lstm, parent);
+            case "rnn":
+                return new RNNModelScratch(
+                        vocabSize, numHiddens, device, ScratchCells::getRnnParams,
+                        ScratchCells::initRnnState, ScratchCells::rnn, parent);
+            default:
+                throw new IllegalArgumentException(
+                        "unknown model '" + kind + "': use gru, lstm or rnn");
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Pair<NDArray, NDList> forward(NDArray x, NDList state, boolean training) {
+        NDArray inputs = x.transpose().oneHot(vocabSize);
+        return forwardFn.apply(inputs, state, params);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDList beginState(int batchSize, Device device) {
+        return initState.apply(batchSize, numHiddens, device, manager);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDList getParams() {
+        return params;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int getVocabSize() {
+        return vocabSize;
+    }
+
+    /**
+     * Returns the hidden size.
+     *
+     * @return the hidden size
+     */
+    public int getNumHiddens() {
+        return numHiddens;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

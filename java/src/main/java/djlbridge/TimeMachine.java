@@ -1,0 +1,385 @@
+package djlbridge;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
+import ai.djl.translate.TranslateException;
+import ai.djl.util.Pair;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Java text's {@code TimeMachine}: reading and tokenizing the corpus, and the chapter 8
+ * trainer ({@link #trainCh8}, {@link #trainEpochCh8}, {@link #predictCh8}, {@link #gradClipping}).
+ *
+ * <p>Fixes over the text: one {@link LanguageModel} interface instead of {@code Object net}; a
+ * float learning rate and clipping threshold; a {@link TrainingResult} instead of printing; an
+ * {@link EpochListener}; every array of a batch is freed with the batch; the loss sum and the
+ * clipping norm stay on the device (one host read per epoch).
+ */
+public final class TimeMachine {
+
+    /** The two prefixes the text predicts from after training. */
+    public static final String[] PREFIXES = {"time traveller", "traveller"};
+
+    private TimeMachine() {}
+
+    /**
+     * Reads the corpus: each line reduced to lower-case letters and single spaces.
+     *
+     * @param path the path of timemachine.txt
+     * @return the cleaned lines
+     * @throws IOException if the file cannot be read
+     */
+    public static List<String> readTimeMachine(Path path) throws IOException {
+        List<String> raw;
+        try {
+            raw = Files.readAllLines(path, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(
+                    path.toString(), null, "corpus file not found: pass --data PATH or set DJL_BRIDGE_DATA");
+        }
+        List<String> lines = new ArrayList<>(raw.size());
+        for (String line : raw) {
+            lines.add(line.replaceAll("[^A-Za-z]+", " ").strip().toLowerCase());
+        }
+        return lines;
+    }
+
+    /**
+     * Splits lines into tokens.
+     *
+     * @param lines the lines
+     * @param token "char" or "word"
+     * @return the tokens, one array per line
+     */
+    public static String[][] tokenize(List<String> lines, String token) {
+        String[][] out = new String[lines.size()][];
+        for (int i = 0; i < out.length; i++) {
+            String line = lines.get(i);
+            if ("char".equals(token)) {
+                out[i] = new String[line.length()];
+                for (int j = 0; j < line.length(); j++) {
+                    out[i][j] = String.valueOf(line.charAt(j));
+                }
+            } else if ("word".equals(token)) {
+                out[i] = line.isEmpty() ? new String[0] : line.split(" ");
+            } else {
+                throw new IllegalArgumentException("unknown token type '" + token + "': use char or word");
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Loads the corpus as character indices and its vocabulary (built from the whole text).
+     *
+     * @param path the path of timemachine.txt
+     * @param maxTokens keep only this many tokens (all when &lt;= 0)
+     * @return the corpus indices and the vocabulary
+     * @throws IOException if the file cannot be read
+     */
+    public static Pair<List<Integer>, Vocab> loadCorpusTimeMachine(Path path, int maxTokens)
+            throws IOException {
+        String[][] tokens = tokenize(readTimeMachine(path), "char");
+        Vocab vocab = new Vocab(tokens, 0, new String[0]);
+        List<Integer> corpus = new ArrayList<>();
+        for (String[] line : tokens) {
+            for (String t : line) {
+                corpus.add(vocab.getIdx(t));
+            }
+        }
+        if (maxTokens > 0 && corpus.size() > maxTokens) {
+            corpus = new ArrayList<>(corpus.subList(0, maxTokens));
+        }
+        return new Pair<>(corpus, vocab);
+    }
+
+    /**
+     * Picks the device: "auto" (a GPU when DJL sees one, else the CPU), "cpu" or "gpu".
+     *
+     * @param name the device name
+     * @return the device
+     */
+    public static Device pickDevice(String name) {
+        int gpus = Engine.getInstance().getGpuCount();
+        switch (name) {
+            case "auto":
+                return gpus > 0 ? Device.gpu() : Device.cpu();
+            case "cpu":
+                return Device.cpu();
+            case "gpu":
+                if (gpus == 0) {
+                    throw new IllegalStateException(
+                            "--device gpu: DJL's MXNet engine sees no GPU. Put the"
+                                    + " mxnet-native-cu112mkl native jar on the classpath (CUDA 11.2 and"
+                                    + " cuDNN 8 installed), or use --device cpu");
+                }
+                return Device.gpu();
+            default:
+                throw new IllegalArgumentException("unknown device '" + name + "': use auto, cpu or gpu");
+        }
+    }
+
+    /**
+     * Trains a model, as the text's {@code trainCh8} (clipping at 1, no listener).
+     *
+     * @param net the model
+     * @param dataset the prepared dataset
+     * @param vocab the vocabulary
+     * @param lr the learning rate
+     * @param numEpochs the number of epochs
+     * @param device the device
+     * @param useRandomIter whether batches are random (a fresh state per batch)
+     * @param manager the manager for the training arrays
+     * @return the result
+     * @throws IOException if the data cannot be read
+     * @throws TranslateException if batching fails
+     */
+    public static TrainingResult trainCh8(
+            LanguageModel net,
+            TimeMachineDataset dataset,
+            Vocab vocab,
+            float lr,
+            int numEpochs,
+            Device device,
+            boolean useRandomIter,
+            NDManager manager)
+            throws IOException, TranslateException {
+        return trainCh8(net, dataset, vocab, lr, 1f, numEpochs, device, useRandomIter, manager, null);
+    }
+
+    /**
+     * Trains a model and predicts from the two prefixes of the text.
+     *
+     * @param net the model
+     * @param dataset the prepared dataset
+     * @param vocab the vocabulary
+     * @param lr the learning rate
+     * @param clipTheta the gradient clipping threshold
+     * @param numEpochs the number of epochs
+     * @param device the device
+     * @param useRandomIter whether batches are random (a fresh state per batch)
+     * @param manager the manager for the training arrays
+     * @param listener receives each epoch, or null
+     * @return the result
+     * @throws IOException if the data cannot be read
+     * @throws TranslateException if batching fails
+     */
+    public static TrainingResult trainCh8(
+            LanguageModel net,
+            TimeMachineDataset dataset,
+            Vocab vocab,
+            float lr,
+            float clipTheta,
+            int numEpochs,
+            Device device,
+            boolean useRandomIter,
+            NDManager manager,
+            EpochListener listener)
+            throws IOException, TranslateException {
+        Loss loss = new SoftmaxCrossEntropyLoss();
+        double[] ppl = new double[numEpochs];
+        double[] speed = new double[numEpochs];
+        int done = 0;
+        long start = System.nanoTime();
+        for (int epoch = 0; epoch < numEpochs; epoch++) {
+            Pair<Double, Double> r =
+                    trainEpochCh8(net, dataset, loss, lr, clipTheta, device, useRandomIter, manager);
+            if (!Double.isFinite(r.getKey())) {
+                throw new TrainingDivergedException(
+                        epoch + 1,
+                        String.format(
+                                "training diverged at epoch %d: the loss is %s (last finite perplexity"
+                                        + " %s); lower the learning rate (--lr %s is too large)",
+                                epoch + 1, r.getKey(), done > 0 ? String.format("%.3f", ppl[done - 1]) : "none", lr));
+            }
+            ppl[epoch] = r.getKey();
+            speed[epoch] = r.getValue();
+            done = epoch + 1;
+            if (listener != null && !listener.onEpoch(epoch + 1, r.getKey(), r.getValue())) {
+                break;
+            }
+        }
+        double wall = (System.nanoTime() - start) / 1e9;
+        Map<String, String> predictions = new LinkedHashMap<>();
+        for (String prefix : PREFIXES) {
+            predictions.put(prefix, predictCh8(prefix, 50, net, vocab, device, manager));
+        }
+        double[] p = new double[done];
+        double[] s = new double[done];
+        System.arraycopy(ppl, 0, p, 0, done);
+        System.arraycopy(speed, 0, s, 0, done);
+        return new TrainingResult(p, s, device.toString(), wall, predictions);
+    }
+
+    /**
+     * Trains one epoch, as the text's {@code trainEpochCh8}.
+     *
+     * @param net the model
+     * @param dataset the prepared dataset
+     * @param loss the loss (softmax cross-entropy)
+     * @param lr the learning rate
+     * @param clipTheta the gradient clipping threshold
+     * @param device the device
+     * @param useRandomIter whether each batch starts from a fresh state
+     * @param manager the parent manager; everything the epoch creates is freed before returning
+     * @return (perplexity, tokens per second)
+     * @throws IOException if the data cannot be read
+     * @throws TranslateException if batching fails
+     */
+    public static Pair<Double, Double> trainEpochCh8(
+            LanguageModel net,
+            TimeMachineDataset dataset,
+            Loss loss,
+            float lr,
+            float clipTheta,
+            Device device,
+            boolean useRandomIter,
+            NDManager manager)
+            throws IOException, TranslateException {
+        long start = System.nanoTime();
+        long tokens = 0;
+        try (NDManager epochManager = manager.newSubManager(device)) {
+            NDArray lossSum = epochManager.zeros(new Shape(), DataType.FLOAT32);
+            NDList carried = null;
+            for (Batch batch : dataset.getData(epochManager)) {
+                try (Batch b = batch) {
+                    NDManager bm = b.getManager();
+                    NDArray x = b.getData().head().toDevice(device, false);
+                    NDArray y = b.getLabels().head().toDevice(device, false);
+                    x.attach(bm);
+                    y.attach(bm);
+                    int batchSize = (int) x.getShape().get(0);
+                    NDList state;
+                    if (carried == null || useRandomIter) {
+                        if (carried != null) {
+                            carried.close();
+                        }
+                        state = net.beginState(batchSize, device);
+                    } else {
+                        state = carried;
+                    }
+                    state.attach(bm);
+                    NDArray labels = y.transpose().reshape(-1);
+                    NDList newState;
+                    NDArray l;
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        Pair<NDArray, NDList> out = net.forward(x, state, true);
+                        l = loss.evaluate(new NDList(labels), new NDList(out.getKey())).mean();
+                        gc.backward(l);
+                        newState = out.getValue();
+                    }
+                    lossSum.addi(l.mul(labels.size()));
+                    tokens += labels.size();
+                    carried = new NDList();
+                    for (NDArray s : newState) {
+                        NDArray d = s.stopGradient();
+                        d.attach(epochManager);
+                        carried.add(d);
+                    }
+                    gradClipping(net, clipTheta, bm);
+                    sgd(net.getParams(), lr, 1, bm);
+                }
+            }
+            double meanLoss = lossSum.getFloat() / tokens;
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new Pair<>(Math.exp(meanLoss), tokens / seconds);
+        }
+    }
+
+    /**
+     * Rescales all gradients together so that their joint L2 norm is at most {@code theta}. The
+     * norm stays on the device: the scale is {@code theta / max(norm, theta)}.
+     *
+     * @param net the model
+     * @param theta the threshold
+     * @param manager the manager the temporary arrays go to
+     */
+    public static void gradClipping(LanguageModel net, float theta, NDManager manager) {
+        NDList grads = new NDList();
+        NDArray sq = null;
+        for (NDArray p : net.getParams()) {
+            NDArray g = p.getGradient();
+            g.attach(manager);
+            grads.add(g);
+            NDArray s = g.square().sum();
+            sq = sq == null ? s : sq.add(s);
+        }
+        if (sq == null) {
+            return;
+        }
+        NDArray norm = sq.sqrt();
+        NDArray scale = norm.maximum(theta).pow(-1).mul(theta);
+        for (NDArray g : grads) {
+            g.muli(scale);
+        }
+    }
+
+    /**
+     * Minibatch SGD, as the text's {@code Training.sgd}: {@code p -= lr * grad / batchSize}.
+     *
+     * @param params the parameters
+     * @param lr the learning rate
+     * @param batchSize the divisor (1 when the loss is already a mean)
+     * @param manager the manager the temporary arrays go to
+     */
+    public static void sgd(NDList params, float lr, int batchSize, NDManager manager) {
+        for (NDArray p : params) {
+            NDArray g = p.getGradient();
+            g.attach(manager);
+            p.subi(g.mul(lr / batchSize));
+        }
+    }
+
+    /**
+     * Generates {@code numPreds} characters after {@code prefix}, greedily, as the text's {@code
+     * predictCh8}.
+     *
+     * @param prefix the prefix
+     * @param numPreds the number of characters to generate
+     * @param net the model
+     * @param vocab the vocabulary
+     * @param device the device
+     * @param manager the parent manager; nothing is left on it
+     * @return the prefix followed by the generated characters
+     */
+    public static String predictCh8(
+            String prefix, int numPreds, LanguageModel net, Vocab vocab, Device device, NDManager manager) {
+        if (prefix.isEmpty()) {
+            throw new IllegalArgumentException("prefix must not be empty");
+        }
+        List<Integer> outputs = new ArrayList<>();
+        outputs.add(vocab.getIdx(String.valueOf(prefix.charAt(0))));
+        try (NDManager m = manager.newSubManager(device)) {
+            NDList state = net.beginState(1, device);
+            state.attach(m);
+            for (int i = 1; i < prefix.length() + numPreds; i++) {
+                NDArray input = m.create(new int[] {outputs.get(outputs.size() - 1)}, new Shape(1, 1));
+                Pair<NDArray, NDList> out = net.forward(input, state, false);
+                state = out.getValue();
+                if (i < prefix.length()) {
+                    outputs.add(vocab.getIdx(String.valueOf(prefix.charAt(i))));
+                } else {
+                    outputs.add((int) out.getKey().argMax(1).getLong(0));
+                }
+            }
+        }
+        return String.join("", vocab.toTokens(outputs));
+    }
+}

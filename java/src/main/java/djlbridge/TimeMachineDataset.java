@@ -1,0 +1,364 @@
+package djlbridge;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.dataset.RandomAccessDataset;
+import ai.djl.training.dataset.Record;
+import ai.djl.training.dataset.Sampler;
+import ai.djl.util.Pair;
+import ai.djl.util.Progress;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The Time Machine as (X, Y) subsequences of {@code numSteps} character indices, Y shifted by one
+ * token, as the Java text's {@code TimeMachineDataset}. Unlike the text it honours {@code numSteps},
+ * and {@code setSampling(batchSize, true)} gives D2L's random partition (subsequences at a random
+ * offset, shuffled every epoch) while {@code false} gives the sequential one (batch rows continue
+ * each other, so state can be carried between batches).
+ *
+ * <p>All randomness comes from one {@link Random} seeded by {@link Builder#optSeed(long)}: the
+ * offset (in [0, numSteps)) is drawn first, then one shuffle per epoch in random mode, as {@code
+ * Collections.shuffle(indices, random)}.
+ */
+public final class TimeMachineDataset extends RandomAccessDataset {
+
+    private final NDManager manager;
+    private final int numSteps;
+    private final int maxTokens;
+    private final int batchSize;
+    private final boolean random;
+    private final Path dataPath;
+    private final Random rng;
+    private final long seed;
+
+    private Vocab vocab;
+    private int[] corpus;
+    private int offset;
+    private int numBatches;
+    private int rowLength;
+    private boolean prepared;
+
+    private TimeMachineDataset(Builder builder) {
+        super(builder);
+        this.manager = builder.manager;
+        this.numSteps = builder.numSteps;
+        this.maxTokens = builder.maxTokens;
+        this.batchSize = builder.batchSize;
+        this.random = builder.random;
+        this.dataPath = builder.dataPath;
+        this.seed = builder.seed;
+        this.rng = new Random(builder.seed);
+        ((PartitionSampler) sampler).dataset = this;
+    }
+
+    /**
+     * Creates a builder.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void prepare(Progress progress) throws IOException {
+        if (prepared) {
+            return;
+        }
+        Pair<List<Integer>, Vocab> corpusVocab =
+                TimeMachine.loadCorpusTimeMachine(dataPath, maxTokens);
+        vocab = corpusVocab.getValue();
+        List<Integer> c = corpusVocab.getKey();
+        corpus = new int[c.size()];
+        for (int i = 0; i < corpus.length; i++) {
+            corpus[i] = c.get(i);
+        }
+        offset = rng.nextInt(numSteps);
+        if (random) {
+            int numSubseqs = (corpus.length - offset - 1) / numSteps;
+            numBatches = numSubseqs / batchSize;
+        } else {
+            int numTokens = ((corpus.length - offset - 1) / batchSize) * batchSize;
+            rowLength = numTokens / batchSize;
+            numBatches = rowLength / numSteps;
+        }
+        if (numBatches < 1) {
+            throw new IllegalArgumentException(
+                    String.format(
+                            "corpus of %d tokens is too small for one batch of %d x %d steps:"
+                                    + " lower --batch-size or --num-steps, or raise --max-tokens",
+                            corpus.length, batchSize, numSteps));
+        }
+        prepared = true;
+    }
+
+    /**
+     * Returns the start, in the corpus, of the subsequence of record {@code index}.
+     *
+     * @param index the record index
+     * @return the corpus position of X's first token
+     */
+    public int startOf(long index) {
+        if (random) {
+            return offset + (int) index * numSteps;
+        }
+        int b = (int) (index / batchSize);
+        int row = (int) (index % batchSize);
+        return offset + row * rowLength + b * numSteps;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Record get(NDManager m, long index) {
+        int start = startOf(index);
+        int[] x = new int[numSteps];
+        int[] y = new int[numSteps];
+        System.arraycopy(corpus, start, x, 0, numSteps);
+        System.arraycopy(corpus, start + 1, y, 0, numSteps);
+        return new Record(new NDList(m.create(x)), new NDList(m.create(y)));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected long availableSize() {
+        if (random) {
+            return (long) (corpus.length - offset - 1) / numSteps;
+        }
+        return (long) numBatches * batchSize;
+    }
+
+    /**
+     * Returns the batches of one epoch as record indices, drawing the next shuffle in random mode.
+     *
+     * @return one list of {@code batchSize} record indices per batch
+     */
+    public List<List<Long>> nextEpochBatches() {
+        List<Long> order = new ArrayList<>();
+        for (long i = 0; i < availableSize(); i++) {
+            order.add(i);
+        }
+        if (random) {
+            Collections.shuffle(order, rng);
+        }
+        List<List<Long>> batches = new ArrayList<>();
+        for (int b = 0; b < numBatches; b++) {
+            batches.add(order.subList(b * batchSize, (b + 1) * batchSize));
+        }
+        return batches;
+    }
+
+    /**
+     * Returns the vocabulary (after {@link #prepare}).
+     *
+     * @return the vocabulary
+     */
+    public Vocab getVocab() {
+        return vocab;
+    }
+
+    /**
+     * Returns the corpus as vocabulary indices (after {@link #prepare}).
+     *
+     * @return a copy of the corpus
+     */
+    public int[] getCorpus() {
+        return corpus.clone();
+    }
+
+    /**
+     * Returns the random offset drawn at {@link #prepare}.
+     *
+     * @return the offset, in [0, numSteps)
+     */
+    public int getOffset() {
+        return offset;
+    }
+
+    /**
+     * Returns the seed of the dataset's random source.
+     *
+     * @return the seed
+     */
+    public long getSeed() {
+        return seed;
+    }
+
+    /**
+     * Returns the number of batches in one epoch.
+     *
+     * @return the number of batches
+     */
+    public int getNumBatches() {
+        return numBatches;
+    }
+
+    /**
+     * Returns the number of time steps per subsequence.
+     *
+     * @return the number of steps
+     */
+    public int getNumSteps() {
+        return numSteps;
+    }
+
+    /**
+     * Returns the batch size.
+     *
+     * @return the batch size
+     */
+    public int getBatchSize() {
+        return batchSize;
+    }
+
+    /**
+     * Returns whether the partition is random (else sequential).
+     *
+     * @return true for random sampling
+     */
+    public boolean isRandom() {
+        return random;
+    }
+
+    /**
+     * Returns the manager given to the builder.
+     *
+     * @return the manager
+     */
+    public NDManager getManager() {
+        return manager;
+    }
+
+    /** Feeds DJL's data iterator with {@link #nextEpochBatches()}. */
+    private static final class PartitionSampler implements Sampler {
+        private final int batchSize;
+        private TimeMachineDataset dataset;
+
+        PartitionSampler(int batchSize) {
+            this.batchSize = batchSize;
+        }
+
+        @Override
+        public Iterator<List<Long>> sample(RandomAccessDataset ignored) {
+            return dataset.nextEpochBatches().iterator();
+        }
+
+        @Override
+        public int getBatchSize() {
+            return batchSize;
+        }
+    }
+
+    /** The builder of a {@link TimeMachineDataset}, with the Java text's setters. */
+    public static final class Builder extends BaseBuilder<Builder> {
+
+        NDManager manager;
+        int numSteps = 35;
+        int maxTokens = 10000;
+        int batchSize = 32;
+        boolean random;
+        Path dataPath;
+        long seed = new Random().nextLong();
+
+        /** {@inheritDoc} */
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
+        /**
+         * Sets the manager, as the text.
+         *
+         * @param manager the manager
+         * @return this builder
+         */
+        public Builder setManager(NDManager manager) {
+            this.manager = manager;
+            return this;
+        }
+
+        /**
+         * Keeps only the first {@code maxTokens} tokens of the corpus (all when &lt;= 0).
+         *
+         * @param maxTokens the token limit
+         * @return this builder
+         */
+        public Builder setMaxTokens(int maxTokens) {
+            this.maxTokens = maxTokens;
+            return this;
+        }
+
+        /**
+         * Sets the number of time steps per subsequence (the text hard-coded 35).
+         *
+         * @param steps the number of steps
+         * @return this builder
+         */
+        public Builder setSteps(int steps) {
+            this.numSteps = steps;
+            return this;
+        }
+
+        /**
+         * Sets the batch size and the partition: random (true) or sequential (false).
+         *
+         * @param batchSize the batch size
+         * @param random whether to use D2L's random partition
+         * @return this builder
+         */
+        @Override
+        public Builder setSampling(int batchSize, boolean random) {
+            this.batchSize = batchSize;
+            this.random = random;
+            return setSampling(new PartitionSampler(batchSize));
+        }
+
+        /**
+         * Sets the corpus file (the text downloaded it; here the caller finds and verifies it).
+         *
+         * @param dataPath the path of timemachine.txt
+         * @return this builder
+         */
+        public Builder setDataPath(Path dataPath) {
+            this.dataPath = dataPath;
+            return this;
+        }
+
+        /**
+         * Seeds the offset and the shuffles, so that two runs see the same batches.
+         *
+         * @param seed the seed
+         * @return this builder
+         */
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Builds the dataset; call {@link TimeMachineDataset#prepare()} before use.
+         *
+         * @return the dataset
+         */
+        public TimeMachineDataset build() {
+            if (dataPath == null) {
+                throw new IllegalArgumentException("setDataPath(path to timemachine.txt) is required");
+            }
+            if (batchSize <= 0 || numSteps <= 0) {
+                throw new IllegalArgumentException(
+                        "batch size and steps must be positive, got " + batchSize + " and " + numSteps);
+            }
+            if (sampler == null) {
+                setSampling(batchSize, random);
+            }
+            return new TimeMachineDataset(this);
+        }
+    }
+}

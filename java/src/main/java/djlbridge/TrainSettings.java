@@ -1,0 +1,277 @@
+package djlbridge;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/**
+ * Everything one training run needs, with the Java text's defaults: GRU, scratch, 500 epochs,
+ * lr 1, clipping 1, 256 hidden units, batch 32, 35 steps, 10000 tokens, sequential sampling.
+ */
+public final class TrainSettings {
+
+    private final String model;
+    private final String impl;
+    private final int numEpochs;
+    private final float lr;
+    private final float clipTheta;
+    private final int numHiddens;
+    private final int batchSize;
+    private final int numSteps;
+    private final int maxTokens;
+    private final boolean randomIter;
+    private final Path dataPath;
+    private final long seed;
+    private final String device;
+
+    private TrainSettings(Builder b) {
+        model = b.model;
+        impl = b.impl;
+        numEpochs = b.numEpochs;
+        lr = b.lr;
+        clipTheta = b.clipTheta;
+        numHiddens = b.numHiddens;
+        batchSize = b.batchSize;
+        numSteps = b.numSteps;
+        maxTokens = b.maxTokens;
+        randomIter = b.randomIter;
+        dataPath = b.dataPath;
+        seed = b.seed;
+        device = b.device;
+    }
+
+    /**
+     * Creates a builder with the text's defaults.
+     *
+     * @return a builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return "gru", "lstm" or "rnn" */
+    public String getModel() {
+        return model;
+    }
+
+    /** @return "scratch" or "concise" */
+    public String getImpl() {
+        return impl;
+    }
+
+    /** @return the number of epochs */
+    public int getNumEpochs() {
+        return numEpochs;
+    }
+
+    /** @return the learning rate */
+    public float getLr() {
+        return lr;
+    }
+
+    /** @return the gradient clipping threshold */
+    public float getClipTheta() {
+        return clipTheta;
+    }
+
+    /** @return the hidden size */
+    public int getNumHiddens() {
+        return numHiddens;
+    }
+
+    /** @return the batch size */
+    public int getBatchSize() {
+        return batchSize;
+    }
+
+    /** @return the number of time steps */
+    public int getNumSteps() {
+        return numSteps;
+    }
+
+    /** @return the corpus token limit */
+    public int getMaxTokens() {
+        return maxTokens;
+    }
+
+    /** @return whether sampling is random (else sequential) */
+    public boolean isRandomIter() {
+        return randomIter;
+    }
+
+    /** @return the corpus file */
+    public Path getDataPath() {
+        return dataPath;
+    }
+
+    /** @return the seed of DJL's engine and of the dataset */
+    public long getSeed() {
+        return seed;
+    }
+
+    /** @return "auto", "cpu" or "gpu" */
+    public String getDevice() {
+        return device;
+    }
+
+    /** The builder of {@link TrainSettings}. */
+    public static final class Builder {
+        String model = "gru";
+        String impl = "scratch";
+        int numEpochs = 500;
+        float lr = 1f;
+        float clipTheta = 1f;
+        int numHiddens = 256;
+        int batchSize = 32;
+        int numSteps = 35;
+        int maxTokens = 10000;
+        boolean randomIter;
+        Path dataPath;
+        long seed = 42;
+        String device = "auto";
+
+        Builder() {}
+
+        /**
+         * @param model "gru", "lstm" or "rnn"
+         * @return this builder
+         */
+        public Builder setModel(String model) {
+            this.model = model;
+            return this;
+        }
+
+        /**
+         * @param impl "scratch" or "concise"
+         * @return this builder
+         */
+        public Builder setImpl(String impl) {
+            this.impl = impl;
+            return this;
+        }
+
+        /**
+         * @param numEpochs the number of epochs
+         * @return this builder
+         */
+        public Builder setNumEpochs(int numEpochs) {
+            this.numEpochs = numEpochs;
+            return this;
+        }
+
+        /**
+         * @param lr the learning rate
+         * @return this builder
+         */
+        public Builder setLr(float lr) {
+            this.lr = lr;
+            return this;
+        }
+
+        /**
+         * @param clipTheta the gradient clipping threshold
+         * @return this builder
+         */
+        public Builder setClipTheta(float clipTheta) {
+            this.clipTheta = clipTheta;
+            return this;
+        }
+
+        /**
+         * @param numHiddens the hidden size
+         * @return this builder
+         */
+        public Builder setNumHiddens(int numHiddens) {
+            this.numHiddens = numHiddens;
+            return this;
+        }
+
+        /**
+         * @param batchSize the batch size
+         * @return this builder
+         */
+        public Builder setBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /**
+         * @param numSteps the number of time steps
+         * @return this builder
+         */
+        public Builder setNumSteps(int numSteps) {
+            this.numSteps = numSteps;
+            return this;
+        }
+
+        /**
+         * @param maxTokens the corpus token limit
+         * @return this builder
+         */
+        public Builder setMaxTokens(int maxTokens) {
+            this.maxTokens = maxTokens;
+            return this;
+        }
+
+        /**
+         * @param randomIter whether to sample randomly
+         * @return this builder
+         */
+        public Builder setRandomIter(boolean randomIter) {
+            this.randomIter = randomIter;
+            return this;
+        }
+
+        /**
+         * @param dataPath the corpus file
+         * @return this builder
+         */
+        public Builder setDataPath(String dataPath) {
+            this.dataPath = Paths.get(dataPath);
+            return this;
+        }
+
+        /**
+         * @param seed the seed
+         * @return this builder
+         */
+        public Builder setSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * @param device "auto", "cpu" or "gpu"
+         * @return this builder
+         */
+        public Builder setDevice(String device) {
+            this.device = device;
+            return this;
+        }
+
+        /**
+         * Checks the settings and builds them.
+         *
+         * @return the settings
+         */
+        public TrainSettings build() {
+            check(model.matches("gru|lstm|rnn"), "model must be gru, lstm or rnn, got '" + model + "'");
+            check(impl.matches("scratch|concise"), "impl must be scratch or concise, got '" + impl + "'");
+            check(numEpochs > 0, "epochs must be > 0, got " + numEpochs);
+            check(Float.isFinite(lr) && lr > 0, "lr must be a finite number > 0, got " + lr);
+            check(Float.isFinite(clipTheta) && clipTheta > 0, "clipping theta must be > 0, got " + clipTheta);
+            check(numHiddens > 0, "hidden must be > 0, got " + numHiddens);
+            check(batchSize > 0, "batch size must be > 0, got " + batchSize);
+            check(numSteps > 0, "num steps must be > 0, got " + numSteps);
+            check(maxTokens > 0, "max tokens must be > 0, got " + maxTokens);
+            check(dataPath != null, "the corpus path is required (setDataPath)");
+            check(device.matches("auto|cpu|gpu"), "device must be auto, cpu or gpu, got '" + device + "'");
+            return new TrainSettings(this);
+        }
+
+        private static void check(boolean ok, String message) {
+            if (!ok) {
+                throw new IllegalArgumentException(message);
+            }
+        }
+    }
+}
