@@ -1,0 +1,61 @@
+"""Training configuration: a dataclass with the Java text's defaults, validated before any JVM."""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from .errors import ConfigError
+
+MODELS = ("gru", "lstm", "rnn")
+IMPLS = ("scratch", "concise")
+DEVICES = ("auto", "cpu", "gpu")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run. Defaults are the Java text's: GRU from scratch, 500 epochs, lr 1,
+    clipping 1, 256 hidden units, batch 32, 35 steps, the first 10000 tokens."""
+
+    model: str = "gru"
+    impl: str = "scratch"
+    epochs: int = 500
+    lr: float = 1.0
+    clip: float = 1.0
+    hidden: int = 256
+    batch_size: int = 32
+    num_steps: int = 35
+    max_tokens: int = 10000
+    random_iter: bool = False
+    data: Optional[Path] = None
+    verify_data: bool = True
+    seed: int = 42
+    device: str = "auto"
+
+    def validate(self) -> "TrainConfig":
+        """Raises :class:`ConfigError` naming the first bad value and its valid range."""
+        if self.model not in MODELS:
+            raise ConfigError(f"unknown model {self.model!r}: use one of {', '.join(MODELS)}")
+        if self.impl not in IMPLS:
+            raise ConfigError(f"unknown impl {self.impl!r}: use one of {', '.join(IMPLS)}")
+        if self.device not in DEVICES:
+            raise ConfigError(f"unknown device {self.device!r}: use one of {', '.join(DEVICES)}")
+        for name in ("epochs", "hidden", "batch_size", "num_steps", "max_tokens"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                flag = "--" + name.replace("_", "-")
+                raise ConfigError(f"{flag} must be a whole number > 0, got {value!r}")
+        for name in ("lr", "clip"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+                raise ConfigError(f"--{name} must be a finite number > 0, got {value!r}")
+        if not isinstance(self.seed, int) or not -(2**31) <= self.seed < 2**31:
+            raise ConfigError(f"--seed must be an integer in [-2^31, 2^31), got {self.seed!r}")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the settings."""
+        d = asdict(self)
+        d["data"] = str(self.data) if self.data is not None else None
+        return d

@@ -1,0 +1,48 @@
+"""The exceptions djl_bridge raises: one class per kind of fault, each with a message that says
+what is wrong and how to fix it."""
+from __future__ import annotations
+
+
+class BridgeError(Exception):
+    """Base class of every djl_bridge error."""
+
+
+class ConfigError(BridgeError, ValueError):
+    """A hyper-parameter or option is out of range."""
+
+
+class DataError(BridgeError):
+    """The corpus is missing, corrupt, or could not be downloaded."""
+
+
+class JavaNotFoundError(BridgeError):
+    """No Java runtime could be found."""
+
+
+class NotBuiltError(BridgeError):
+    """The Java side (jar and dependencies) has not been built."""
+
+
+class JvmConflictError(BridgeError):
+    """The JVM was already started in this process with another classpath."""
+
+
+class NativeLibraryError(BridgeError):
+    """DJL could not load the MXNet native library."""
+
+
+class JavaError(BridgeError):
+    """A Java exception, carried into Python with its message; ``java_trace`` keeps the stack."""
+
+    def __init__(self, message: str, java_class: str = "", java_trace: str = "") -> None:
+        super().__init__(message)
+        self.java_class = java_class
+        self.java_trace = java_trace
+
+
+class TrainingDivergedError(JavaError):
+    """The loss stopped being finite (the learning rate is too large)."""
+
+    def __init__(self, message: str, epoch: int, java_trace: str = "") -> None:
+        super().__init__(message, "djlbridge.TrainingDivergedException", java_trace)
+        self.epoch = epoch
