@@ -1,4 +1,5 @@
-"""The ``djl-bridge`` command: ``train`` (more subcommands are added by later issues)."""
+"""The ``djl-bridge`` command. Each subcommand is an ``_add_X(sub)`` that registers its parser
+and sets ``func``; ``build_parser`` lists them."""
 from __future__ import annotations
 
 import argparse
@@ -32,6 +33,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", choices=DEVICES, default=d.device)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--debug", action="store_true", help="show Java stack traces")
+    p.set_defaults(func=_cmd_train)
 
 
 def _config(args: argparse.Namespace) -> TrainConfig:
@@ -78,7 +80,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return _cmd_train(args)
+        return int(args.func(args))
     except BridgeError as exc:
         if getattr(args, "debug", False) and isinstance(exc, JavaError) and exc.java_trace:
             print(exc.java_trace, file=sys.stderr)

@@ -104,7 +104,7 @@ def start(classpath: Optional[Sequence[Path]] = None) -> None:
     us. Raises a :class:`~djl_bridge.errors.BridgeError` subclass with the fix when it cannot."""
     entries = list(classpath) if classpath is not None else find_classpath()
     if jpype.isJVMStarted():
-        running = jpype.getClassPath()
+        running = str(jpype.JClass("java.lang.System").getProperty("java.class.path") or "")
         ours = [str(p) for p in entries if p.name.startswith(JAR_NAME_PREFIX)]
         if not all(jar in running for jar in ours):
             raise JvmConflictError(
