@@ -1,0 +1,77 @@
+package djlbridge;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.util.Pair;
+import org.junit.Test;
+
+public class ModelsTest {
+
+    private static final String[] KINDS = {"gru", "lstm", "rnn"};
+
+    private static void checkForward(LanguageModel net, int states, NDManager m) {
+        int batch = 3;
+        int steps = 4;
+        NDArray x = m.randomInteger(0, 28, new Shape(batch, steps), ai.djl.ndarray.types.DataType.INT32);
+        NDList state = net.beginState(batch, Device.cpu());
+        state.attach(m);
+        assertEquals(states, state.size());
+        Pair<NDArray, NDList> out = net.forward(x, state, false);
+        assertEquals(new Shape(steps * batch, 28), out.getKey().getShape());
+        assertEquals(states, out.getValue().size());
+        assertEquals(batch * 16, out.getValue().get(0).size());
+    }
+
+    @Test
+    public void scratchAndConciseShapes() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (String kind : KINDS) {
+                int states = "lstm".equals(kind) ? 2 : 1;
+                try (LanguageModel s = RNNModelScratch.of(kind, 28, 16, Device.cpu(), m);
+                        LanguageModel c = RNNModel.of(kind, 28, 16).initialize(m, Device.cpu())) {
+                    checkForward(s, states, m);
+                    checkForward(c, states, m);
+                    int gates = "gru".equals(kind) ? 3 : "lstm".equals(kind) ? 4 : 1;
+                    assertEquals(3 * gates + 2, s.getParams().size());
+                    assertEquals(6, c.getParams().size());
+                }
+            }
+        }
+    }
+
+    @Test
+    public void bothImplsLearnAndPredict() throws Exception {
+        for (String impl : new String[] {"scratch", "concise"}) {
+            TrainSettings s = TrainSettings.builder()
+                    .setImpl(impl).setModel("gru").setNumEpochs(6).setNumHiddens(32)
+                    .setBatchSize(8).setNumSteps(10).setMaxTokens(2000).setSeed(5)
+                    .setDataPath(VocabTest.corpus().toString()).setDevice("cpu").build();
+            TrainingResult r = Ch8Runner.run(s, null);
+            double[] ppl = r.getPerplexity();
+            assertEquals(6, ppl.length);
+            assertTrue(impl + " " + java.util.Arrays.toString(ppl), ppl[5] < ppl[0] * 0.9);
+            assertTrue(r.getPredictions().get("time traveller").startsWith("time traveller"));
+            assertEquals("cpu()", r.getDevice());
+        }
+    }
+
+    @Test
+    public void divergingLossStopsWithAClearError() throws Exception {
+        TrainSettings s = TrainSettings.builder()
+                .setNumEpochs(20).setNumHiddens(16).setBatchSize(8).setNumSteps(10)
+                .setMaxTokens(1000).setLr(1e30f).setClipTheta(1e30f).setSeed(1)
+                .setDataPath(VocabTest.corpus().toString()).setDevice("cpu").build();
+        try {
+            Ch8Runner.run(s, null);
+            throw new AssertionError("expected divergence");
+        } catch (TrainingDivergedException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("lower the learning rate"));
+        }
+    }
+}
