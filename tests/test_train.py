@@ -74,3 +74,25 @@ def test_cli_rejects_bad_values_before_jvm(corpus) -> None:
     assert "--epochs must be a whole number > 0" in proc.stderr
     proc = run_cli(["train", "--lr", "nan", "--data", str(corpus)])
     assert proc.returncode == 1 and "--lr must be a finite number > 0" in proc.stderr
+
+
+def test_example_reads_like_the_java_text(corpus) -> None:
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "gru_like_the_text.py"), "--data", str(corpus),
+         "--epochs", "2", "--hidden", "16", "--max-tokens", "1500", "--batch-size", "8",
+         "--num-steps", "10"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    for impl in ("scratch", "concise"):
+        line = next(x for x in lines if x.startswith(f"{impl}: perplexity: "))
+        ppl = float(line.split("perplexity: ")[1].split(",")[0])
+        assert 1.0 < ppl < 28.0, line
+    assert sum(x.startswith("time traveller") for x in lines) == 2

@@ -332,6 +332,16 @@ public final class TimeMachineDataset extends RandomAccessDataset {
         }
 
         /**
+         * Sets the corpus file by name (handy from Python).
+         *
+         * @param dataPath the path of timemachine.txt
+         * @return this builder
+         */
+        public Builder setDataPath(String dataPath) {
+            return setDataPath(java.nio.file.Paths.get(dataPath));
+        }
+
+        /**
          * Seeds the offset and the shuffles, so that two runs see the same batches.
          *
          * @param seed the seed

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# djl_bridge's two commands. Each installs what a fresh machine lacks, builds, then runs.
+#   ./go train [djl-bridge train options]   the Java text's GRU (500 epochs) with perplexity,
+#                                            tokens/s and predictions
+#   ./go test                                gradle build (JUnit) + pytest: every test
+#   ./go setup                               only install and build
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+PY=${PYTHON:-python3}
+
+need_apt() {
+  export DEBIAN_FRONTEND=noninteractive
+  if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
+  apt-get install -y -qq "$@" >/dev/null
+}
+
+setup() {
+  command -v java >/dev/null 2>&1 || need_apt openjdk-17-jdk-headless
+  command -v gradle >/dev/null 2>&1 || need_apt gradle
+  "$PY" -m pip install -q --disable-pip-version-check -e "$ROOT[test]" 2>&1 | grep -v 'as the .root. user' || true
+  "$PY" -c 'import djl_bridge, jpype, numpy, pytest' || { echo "go: python install failed" >&2; exit 1; }
+  # Tests and runs use the shared corpus when it sits beside the checkout (nothing is downloaded).
+  if [ -z "${DJL_BRIDGE_DATA:-}" ] && [ -f "$ROOT/../shared/data/timemachine.txt" ]; then
+    export DJL_BRIDGE_DATA="$ROOT/../shared/data/timemachine.txt"
+  fi
+}
+
+cmd=${1:-help}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  setup)
+    setup
+    gradle -q assemble ;;
+  train)
+    setup
+    gradle -q assemble
+    exec "$PY" -m djl_bridge.cli train "$@" ;;
+  test)
+    setup
+    gradle build -q
+    echo "gradle build: JUnit tests passed"
+    exec "$PY" -m pytest -q "$@" ;;
+  *)
+    sed -n '2,6p' "$0"; exit 2 ;;
+esac
