@@ -26,19 +26,24 @@ setup() {
   fi
 }
 
+# Debian's Gradle 4.4.1 wrapper prints `java -version` on every call; keep stderr for real errors.
+run_gradle() {
+  gradle "$@" 2> >(grep -v -E '^(openjdk version|OpenJDK (Runtime Environment|64-Bit Server VM))' >&2)
+}
+
 cmd=${1:-help}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   setup)
     setup
-    gradle -q assemble ;;
+    run_gradle -q assemble ;;
   train)
     setup
-    gradle -q assemble
+    run_gradle -q assemble
     exec "$PY" -m djl_bridge.cli train "$@" ;;
   test)
     setup
-    gradle build -q
+    run_gradle build -q
     echo "gradle build: JUnit tests passed"
     exec "$PY" -m pytest -q "$@" ;;
   *)
