@@ -185,6 +185,11 @@ public final class RNNModel extends AbstractBlock implements LanguageModel {
         return rnnLayer;
     }
 
+    /** The manager that owns the parameters (for tests that check nothing else piles up there). */
+    NDManager getManager() {
+        return manager;
+    }
+
     /** {@inheritDoc} */
     @Override
     public void close() {

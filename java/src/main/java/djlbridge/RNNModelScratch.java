@@ -159,6 +159,11 @@ public final class RNNModelScratch implements LanguageModel {
         return numHiddens;
     }
 
+    /** The manager that owns the parameters (for tests that check nothing else piles up there). */
+    NDManager getManager() {
+        return manager;
+    }
+
     /** {@inheritDoc} */
     @Override
     public void close() {

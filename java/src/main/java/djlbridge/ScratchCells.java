@@ -160,9 +160,20 @@ public final class ScratchCells {
         return Linear.linear(x, wT).head();
     }
 
-    /** The gates' weights side by side and transposed: (sum of widths, rows). */
-    private static NDArray stackT(NDArray... ws) {
-        return (ws.length > 1 ? NDArrays.concat(new NDList(ws), 1) : ws[0]).transpose();
+    /**
+     * Moves an array derived from the parameters (a transpose, a concatenation) to the manager
+     * of the batch: an operation's result belongs to its first operand's manager, which for a
+     * parameter is the model's, where it would pile up batch after batch.
+     */
+    private static NDArray onBatch(NDArray derived, NDArray batchArray) {
+        derived.attach(batchArray.getManager());
+        return derived;
+    }
+
+    /** The gates' weights side by side and transposed: (sum of widths, rows), on x's manager. */
+    private static NDArray stackT(NDArray x, NDArray... ws) {
+        NDArray side = ws.length > 1 ? onBatch(NDArrays.concat(new NDList(ws), 1), x) : ws[0];
+        return onBatch(side.transpose(), x);
     }
 
     /**
@@ -172,9 +183,9 @@ public final class ScratchCells {
      */
     private static NDList inputProducts(NDArray inputs, NDArray[] wX, NDArray[] b) {
         Shape s = inputs.getShape();
-        NDArray bias = b.length > 1 ? NDArrays.concat(new NDList(b)) : b[0];
+        NDArray bias = b.length > 1 ? onBatch(NDArrays.concat(new NDList(b)), inputs) : b[0];
         NDArray all = Linear.linear(
-                inputs.reshape(s.get(0) * s.get(1), s.get(2)), stackT(wX), bias).head();
+                inputs.reshape(s.get(0) * s.get(1), s.get(2)), stackT(inputs, wX), bias).head();
         // split, not per-step slicing: split's backward is one concat, whereas each slice's
         // backward writes a zero-filled gradient of the whole array.
         return s.get(0) > 1 ? all.split(s.get(0)) : new NDList(all);
@@ -183,7 +194,7 @@ public final class ScratchCells {
     /** The output layer over all time steps at once: (steps * batch, vocab). */
     private static NDArray outputLayer(NDList hs, NDArray wHq, NDArray bQ) {
         NDArray h = hs.size() > 1 ? NDArrays.concat(hs) : hs.get(0);
-        return Linear.linear(h, wHq.transpose(), bQ).head();
+        return Linear.linear(h, onBatch(wHq.transpose(), h), bQ).head();
     }
 
     /**
@@ -211,8 +222,8 @@ public final class ScratchCells {
         NDList xzr = inputProducts(inputs,
                 new NDArray[] {params.get(0), params.get(3), params.get(6)},
                 new NDArray[] {params.get(2), params.get(5), params.get(8)});
-        NDArray wHzrT = stackT(params.get(1), params.get(4));
-        NDArray wHhT = params.get(7).transpose();
+        NDArray wHzrT = stackT(inputs, params.get(1), params.get(4));
+        NDArray wHhT = stackT(inputs, params.get(7));
         NDArray h = state.get(0);
         NDList hs = new NDList();
         for (NDArray xt : xzr) {
@@ -247,7 +258,7 @@ public final class ScratchCells {
         NDList xs = inputProducts(inputs,
                 new NDArray[] {params.get(0), params.get(3), params.get(6), params.get(9)},
                 new NDArray[] {params.get(2), params.get(5), params.get(8), params.get(11)});
-        NDArray wHT = stackT(params.get(1), params.get(4), params.get(7), params.get(10));
+        NDArray wHT = stackT(inputs, params.get(1), params.get(4), params.get(7), params.get(10));
         NDArray h = state.get(0);
         NDArray c = state.get(1);
         NDList hs = new NDList();
@@ -273,7 +284,7 @@ public final class ScratchCells {
      */
     public static Pair<NDArray, NDList> rnn(NDArray inputs, NDList state, NDList params) {
         NDList xh = inputProducts(inputs, new NDArray[] {params.get(0)}, new NDArray[] {params.get(2)});
-        NDArray wHhT = params.get(1).transpose();
+        NDArray wHhT = stackT(inputs, params.get(1));
         NDArray h = state.get(0);
         NDList hs = new NDList();
         for (NDArray xt : xh) {
