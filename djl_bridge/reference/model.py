@@ -28,8 +28,10 @@ MXNET_GATE_ORDER: dict[str, tuple[str, ...]] = {"gru": ("r", "z", "n"), "lstm": 
 #: The order of the scratch gate triples, mapped to the canonical gate names.
 SCRATCH_GATE_ORDER: dict[str, tuple[str, ...]] = {"gru": ("z", "r", "n"), "lstm": ("i", "f", "o", "g"),
                                                   "rnn": ("h",)}
-#: Whether MXNet's GRU applies the reset gate after the hidden matmul (scratch: before).
+#: Whether MXNet's GRU applies the reset gate after the hidden matmul: r * (W_hn h + b_hn).
 MXNET_RESET_AFTER = True
+#: Whether the scratch GRU of the text does: it does not, it multiplies first: (r * h) @ W_hh.
+SCRATCH_RESET_AFTER = False
 
 
 @dataclass
@@ -64,7 +66,7 @@ class TwinModel:
             order = SCRATCH_GATE_ORDER if self.impl == "scratch" else MXNET_GATE_ORDER
             self.gate_order = order[self.kind]
         if self.reset_after is None:
-            self.reset_after = self.impl == "concise" and MXNET_RESET_AFTER
+            self.reset_after = MXNET_RESET_AFTER if self.impl == "concise" else SCRATCH_RESET_AFTER
 
     @property
     def vocab_size(self) -> int:
