@@ -393,12 +393,47 @@ def _training(ctx: Context, impl: str, kind: str) -> CheckResult:
         epochs = [list(twin_ds.next_epoch()) for _ in range(s.train_steps)]
         clipped = _count_clipped(TwinModel(impl, kind, w), epochs, s)
         twin_ppl = ref_model.train_epochs(twin, epochs, s.lr, s.clip, random_iter)
-        return _numeric(f"train {s.train_steps} steps {impl} {kind}", [np.log(perplexities)],
-                        [np.log(twin_ppl)], TOL_TRAIN,
-                        f"loss per step, {'random' if random_iter else 'sequential'}, "
-                        f"{clipped} steps clipped")
+        java = [np.log(perplexities), *W.get_weights(net)]
+        return _numeric(f"train {s.train_steps} steps {impl} {kind}", java,
+                        [np.log(twin_ppl), *twin.params], TOL_TRAIN,
+                        f"loss per step and final weights, "
+                        f"{'random' if random_iter else 'sequential'}, {clipped} steps clipped")
     finally:
         net.close()
+
+
+def _carried_state(ctx: Context, impl: str) -> CheckResult:
+    """``trainCh8`` in the sequential partition over several batches per epoch, so that the state
+    is carried (detached) from batch to batch: the perplexity of each epoch and the final weights.
+    An LSTM, so that both H and C are carried."""
+    s = ctx.setup
+    b, t, epochs, max_tokens = s.train_batch_size, s.train_num_steps, 3, 200
+    java_ds = ctx.dataset(b, t, False, max_tokens)
+    twin_ds = TwinDataset(ctx.corpus[:max_tokens], b, t, False, s.seed)
+    net = ctx.new_model(impl, "lstm")
+    try:
+        w = ctx.random_weights(net, scale=0.1)
+        W.set_weights(net, w)
+        result = ctx.j.TimeMachine.trainCh8(net, java_ds, ctx.java_full.getVocab(),
+                                            jpype.JFloat(s.lr), jpype.JFloat(s.clip), epochs,
+                                            ctx.device, False, ctx.manager, None)
+        java = [np.log(np.array(list(result.getPerplexity()))), *W.get_weights(net)]
+        twin = TwinModel(impl, "lstm", w)
+        twin_ppl = ref_model.train_epochs(twin, [list(twin_ds.next_epoch()) for _ in range(epochs)],
+                                          s.lr, s.clip, False)
+        return _numeric(f"train carried state {impl} lstm", java, [np.log(twin_ppl), *twin.params],
+                        TOL_TRAIN, f"log perplexity per epoch and final weights, {epochs} epochs "
+                        f"of {twin_ds.num_batches} batches")
+    finally:
+        net.close()
+
+
+def check_carried_state_scratch(ctx: Context) -> CheckResult:
+    return _carried_state(ctx, "scratch")
+
+
+def check_carried_state_concise(ctx: Context) -> CheckResult:
+    return _carried_state(ctx, "concise")
 
 
 def _count_clipped(model: TwinModel, epochs: list[list[tuple[np.ndarray, np.ndarray]]],
@@ -450,6 +485,8 @@ CHECKS: list[tuple[str, Callable[[Context], CheckResult]]] = [
     ("clipping above", check_clipping_above),
     ("clipping below", check_clipping_below),
     *_per_model(_training),
+    ("carried state scratch", check_carried_state_scratch),
+    ("carried state concise", check_carried_state_concise),
     *_per_model(_prediction),
 ]
 

@@ -40,7 +40,8 @@ def test_every_component_has_a_row() -> None:
             for kind in parity.KINDS:
                 assert f"{part} {impl} {kind}" in ids
     for name in ("java random", "vocab", "corpus", "batches sequential", "batches random",
-                 "clipping above", "clipping below"):
+                 "clipping above", "clipping below", "carried state scratch",
+                 "carried state concise"):
         assert name in ids
 
 
@@ -109,6 +110,15 @@ def test_sgd_off_by_one_percent_fails(ctx: parity.Context, monkeypatch: pytest.M
     monkeypatch.setattr(ref_model, "sgd", lambda p, g, lr, b=1: right(p, g, lr * 1.01, b))
     result = parity.run_check(ctx, "training scratch gru")
     assert not result.ok and result.max_rel_err > parity.TOL_TRAIN, result
+
+
+def test_fresh_state_instead_of_carried_fails(ctx: parity.Context,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    right = ref_model.train_epochs
+    monkeypatch.setattr(ref_model, "train_epochs",
+                        lambda m, e, lr, theta, use_random_iter: right(m, e, lr, theta, True))
+    for impl in parity.IMPLS:
+        assert not parity.run_check(ctx, f"carried state {impl}").ok
 
 
 def test_perturbed_weight_fails_forward_and_gradients(ctx: parity.Context,
