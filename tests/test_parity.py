@@ -72,6 +72,23 @@ def test_gru_reset_placement(ctx: parity.Context, monkeypatch: pytest.MonkeyPatc
     assert parity.run_check(ctx, "forward concise gru").ok
 
 
+def test_gru_candidate_bias_outside_reset_fails(ctx: parity.Context,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The two MXNet biases are not interchangeable for the GRU candidate: moving b_hn out of
+    r * (W_hn h + b_hn) into the input side breaks the match."""
+    right = ref_model.TwinModel.cell
+
+    def merged(self: ref_model.TwinModel) -> object:
+        p = right(self)
+        if self.impl == "concise" and self.kind == "gru":
+            p.bx["n"], p.bh["n"] = p.bx["n"] + p.bh["n"], 0.0 * p.bh["n"]
+        return p
+
+    monkeypatch.setattr(ref_model.TwinModel, "cell", merged)
+    assert not parity.run_check(ctx, "forward concise gru").ok
+    assert parity.run_check(ctx, "forward scratch gru").ok
+
+
 def test_off_by_one_shuffle_fails(ctx: parity.Context, monkeypatch: pytest.MonkeyPatch) -> None:
     def sattolo(items: list, rnd: JavaRandom) -> None:  # swap(i, nextInt(i)): a classic slip
         for i in range(len(items) - 1, 0, -1):
