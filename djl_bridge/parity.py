@@ -113,6 +113,12 @@ def _count_mismatches(a: Sequence[Any], b: Sequence[Any]) -> int:
     return sum(x != y for x, y in zip(a, b)) + abs(len(a) - len(b))
 
 
+def _to_int32(value: int) -> int:
+    """Wraps a seed to Java's ``int``, as the trainer's ``(int) seed`` cast does."""
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value >= (1 << 31) else value
+
+
 class Context:
     """The JVM objects and twin data the checks share: one base NDManager, the full corpus and
     vocabulary on both sides."""
@@ -123,10 +129,10 @@ class Context:
         self.j = _Java()
         self.device = self.j.Device.cpu()
         self.manager = self.j.NDManager.newBaseManager(self.device)
-        self.j.Engine.getInstance().setRandomSeed(int(setup.seed))
+        self.j.Engine.getInstance().setRandomSeed(_to_int32(setup.seed))
         self.java_full = self.dataset(batch_size=1, num_steps=1, random=False, max_tokens=0)
         self.corpus, self.vocab = load_corpus(setup.data, max_tokens=0)
-        self.rng = np.random.default_rng(setup.seed)
+        self.rng = np.random.default_rng(setup.seed & 0xFFFFFFFFFFFFFFFF)
 
     def dataset(self, batch_size: int, num_steps: int, random: bool, max_tokens: int,
                 seed: Optional[int] = None) -> Any:
@@ -500,7 +506,8 @@ def run_check(ctx: Context, check_id: str) -> CheckResult:
     """Runs one check by id; a Java exception becomes a failed row carrying its message."""
     fn = dict(CHECKS)[check_id]
     # Each check draws from its own generator, so a row does not depend on which ran before it.
-    ctx.rng = np.random.default_rng([ctx.setup.seed & 0xFFFFFFFF, zlib.crc32(check_id.encode())])
+    ctx.rng = np.random.default_rng([ctx.setup.seed & 0xFFFFFFFFFFFFFFFF,
+                                    zlib.crc32(check_id.encode())])
     try:
         with jvm.java_errors():
             return fn(ctx)

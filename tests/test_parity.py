@@ -210,3 +210,11 @@ def test_cli_parity_json_and_exit_code(ctx: parity.Context, corpus: Path,
     assert cli.main(["parity", "--json", "--data", str(corpus)]) == 1
     out = json.loads(capsys.readouterr().out)
     assert [c["ok"] for c in out["checks"]] == [True, False]
+
+
+def test_any_long_seed_works(jvm: None, corpus: Path) -> None:
+    """Seeds are Java longs: negative and above 2**32 ones set up and pass too."""
+    for seed in (-5, 2 ** 33 + 1):
+        results = parity.run_checks(parity.ParitySetup(data=corpus, seed=seed),
+                                    ["batches random", "forward concise lstm"])
+        assert all(r.ok for r in results), results
