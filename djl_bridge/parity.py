@@ -120,15 +120,17 @@ def _to_int32(value: int) -> int:
 
 
 class Context:
-    """The JVM objects and twin data the checks share: one base NDManager, the full corpus and
-    vocabulary on both sides."""
+    """The JVM objects and twin data the checks share: a base NDManager (``manager`` is a fresh
+    sub-manager of it during each check, closed after it by :func:`run_check`), the full corpus
+    and vocabulary on both sides."""
 
     def __init__(self, setup: ParitySetup) -> None:
         jvm.start()
         self.setup = setup
         self.j = _Java()
         self.device = self.j.Device.cpu()
-        self.manager = self.j.NDManager.newBaseManager(self.device)
+        self.base = self.j.NDManager.newBaseManager(self.device)
+        self.manager = self.base
         self.j.Engine.getInstance().setRandomSeed(_to_int32(setup.seed))
         self.java_full = self.dataset(batch_size=1, num_steps=1, random=False, max_tokens=0)
         self.corpus, self.vocab = load_corpus(setup.data, max_tokens=0)
@@ -167,7 +169,8 @@ class Context:
                                    shape)
 
     def close(self) -> None:
-        self.manager.close()
+        """Frees every array of the checks."""
+        self.base.close()
 
 
 class _Java:
@@ -346,12 +349,8 @@ def _clipping(ctx: Context, above: bool) -> CheckResult:
         theta = norm / 2 if above else norm * 2
         clipped, _ = ref_model.clip_gradients(grads, theta)
         _java_backward(ctx, net, x, y, state)
-        sub = ctx.manager.newSubManager()
-        try:
-            ctx.j.TimeMachine.gradClipping(net, jpype.JFloat(theta), sub)
-            java = W.get_gradients(net)
-        finally:
-            sub.close()
+        ctx.j.TimeMachine.gradClipping(net, jpype.JFloat(theta), ctx.manager)
+        java = W.get_gradients(net)
         name = "clipping norm > theta" if above else "clipping norm < theta"
         return _numeric(name, java, clipped, TOL_GRAD, f"norm {norm:.4g}, theta {theta:.4g}")
     finally:
@@ -508,11 +507,15 @@ def run_check(ctx: Context, check_id: str) -> CheckResult:
     # Each check draws from its own generator, so a row does not depend on which ran before it.
     ctx.rng = np.random.default_rng([ctx.setup.seed & 0xFFFFFFFFFFFFFFFF,
                                     zlib.crc32(check_id.encode())])
+    ctx.manager = ctx.base.newSubManager()
     try:
         with jvm.java_errors():
             return fn(ctx)
     except Exception as exc:  # noqa: BLE001 - a broken check is a failed row, not a crash
         return CheckResult(check_id, math.inf, math.inf, 0.0, False, f"error: {exc}")
+    finally:
+        ctx.manager.close()
+        ctx.manager = ctx.base
 
 
 def run_checks(setup: ParitySetup, ids: Optional[Sequence[str]] = None) -> list[CheckResult]:

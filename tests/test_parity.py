@@ -218,3 +218,19 @@ def test_any_long_seed_works(jvm: None, corpus: Path) -> None:
         results = parity.run_checks(parity.ParitySetup(data=corpus, seed=seed),
                                     ["batches random", "forward concise lstm"])
         assert all(r.ok for r in results), results
+
+
+def test_java_exception_is_a_failed_row(ctx: parity.Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(c: parity.Context) -> parity.CheckResult:
+        net = c.new_model("scratch", "rnn")
+        try:
+            c.j.TimeMachine.predictCh8("", 5, net, c.java_full.getVocab(), c.device, c.manager)
+        finally:
+            net.close()
+        raise AssertionError("predictCh8 accepted an empty prefix")
+
+    monkeypatch.setattr(parity, "CHECKS", [("broken", broken)])
+    result = parity.run_check(ctx, "broken")
+    assert not result.ok and "prefix must not be empty" in result.detail
+    assert result.to_dict()["max_rel_err"] is None
+    assert "FAIL" in parity.format_table([result])
