@@ -28,7 +28,8 @@ import numpy as np
 
 from . import jvm
 from . import weights as W
-from .reference import JavaRandom, TwinDataset, TwinModel, java_shuffle, load_corpus
+from .reference import (JavaRandom, TwinDataset, TwinModel, Vocab, java_shuffle, load_corpus,
+                        read_time_machine, tokenize)
 from .reference import model as ref_model
 
 #: The floor of the denominator of the relative error (so an all-zero reference does not divide
@@ -188,6 +189,7 @@ class _Java:
         self.TimeMachineDataset = c("djlbridge.TimeMachineDataset")
         self.RNNModel = c("djlbridge.RNNModel")
         self.RNNModelScratch = c("djlbridge.RNNModelScratch")
+        self.Vocab = c("djlbridge.Vocab")
         self.Random = c("java.util.Random")
         self.ArrayList = c("java.util.ArrayList")
         self.Collections = c("java.util.Collections")
@@ -226,6 +228,25 @@ def check_vocab(ctx: Context) -> CheckResult:
     mismatches = _count_mismatches(java_tokens, ctx.vocab.idx_to_token)
     mismatches += _count_mismatches(java_freqs, ctx.vocab.token_freqs)
     return _exact("vocab tokens and order", mismatches, f"{len(java_tokens)} tokens")
+
+
+def check_text(ctx: Context) -> CheckResult:
+    """``TimeMachine.readTimeMachine`` lines, ``tokenize(lines, "word")``, and a word ``Vocab``
+    with ``minFreq`` 3 and two reserved tokens (many words tie in count: their order is first
+    appearance)."""
+    path = jpype.JClass("java.nio.file.Paths").get(str(ctx.setup.data))
+    java_lines = ctx.j.TimeMachine.readTimeMachine(path)
+    lines = read_time_machine(ctx.setup.data)
+    mismatches = _count_mismatches([str(line) for line in java_lines], lines)
+    java_words = ctx.j.TimeMachine.tokenize(java_lines, "word")
+    words = tokenize(lines, "word")
+    mismatches += _count_mismatches([[str(w) for w in line] for line in java_words], words)
+    reserved = ["<pad>", "<bos>"]
+    java_vocab = ctx.j.Vocab(java_words, 3, jpype.JArray(jpype.JString)(reserved))
+    vocab = Vocab(words, min_freq=3, reserved_tokens=reserved)
+    mismatches += _count_mismatches([str(t) for t in java_vocab.getIdxToToken()], vocab.idx_to_token)
+    return _exact("text lines, word tokens, word vocab", mismatches,
+                  f"{len(lines)} lines, {len(vocab)} words")
 
 
 def check_corpus(ctx: Context) -> CheckResult:
@@ -482,6 +503,7 @@ def _per_model(fn: Callable[[Context, str, str], CheckResult]
 CHECKS: list[tuple[str, Callable[[Context], CheckResult]]] = [
     ("java random", check_java_random),
     ("vocab", check_vocab),
+    ("text", check_text),
     ("corpus", check_corpus),
     ("batches sequential", check_batches_sequential),
     ("batches random", check_batches_random),

@@ -39,7 +39,7 @@ def test_every_component_has_a_row() -> None:
         for impl in parity.IMPLS:
             for kind in parity.KINDS:
                 assert f"{part} {impl} {kind}" in ids
-    for name in ("java random", "vocab", "corpus", "batches sequential", "batches random",
+    for name in ("java random", "vocab", "text", "corpus", "batches sequential", "batches random",
                  "clipping above", "clipping below", "carried state scratch",
                  "carried state concise"):
         assert name in ids
@@ -98,6 +98,16 @@ def test_off_by_one_shuffle_fails(ctx: parity.Context, monkeypatch: pytest.Monke
     monkeypatch.setattr(sampling, "java_shuffle", sattolo)
     assert not parity.run_check(ctx, "batches random").ok
     assert parity.run_check(ctx, "batches sequential").ok
+
+
+def test_unstable_vocab_order_fails(ctx: parity.Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    from djl_bridge.reference import text
+
+    def last_first(items: object, key: object) -> list:  # ties in reverse order of appearance
+        return sorted(list(items)[::-1], key=key)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(text, "sorted", last_first, raising=False)
+    assert not parity.run_check(ctx, "text").ok
 
 
 def test_wrong_sequential_layout_fails(ctx: parity.Context, monkeypatch: pytest.MonkeyPatch) -> None:
