@@ -318,9 +318,19 @@ def _forward(ctx: Context, impl: str, kind: str) -> CheckResult:
         state = _random_state(ctx, twin, s.batch_size)
         out = net.forward(ctx.ints(x), _java_state(ctx, state), False)
         java = [W.to_numpy(out.getKey())] + [W.to_numpy(a) for a in out.getValue()]
-        logits, new_state, _ = twin.forward(x, state)
-        return _numeric(f"forward {impl} {kind}", java, [logits, *new_state], TOL_FORWARD,
-                        "logits and final state")
+        logits, new_state, cache = twin.forward(x, state)
+        ref = [logits, *new_state]
+        what = "logits and final state"
+        if impl == "concise":
+            # The DJL layer alone too: its outputs (steps, batch, hidden) for one-hot inputs.
+            onehot = np.eye(len(ctx.vocab))[x.T]
+            store = jpype.JClass("ai.djl.training.ParameterStore")(ctx.manager, False)
+            layer_in = ctx.j.NDList(W.to_java(onehot, ctx.manager))
+            layer_in.addAll(_java_state(ctx, state))
+            java.append(W.to_numpy(net.getRnnLayer().forward(store, layer_in, False).get(0)))
+            ref.append(cache.hs)
+            what += ", layer outputs"
+        return _numeric(f"forward {impl} {kind}", java, ref, TOL_FORWARD, what)
     finally:
         net.close()
 
