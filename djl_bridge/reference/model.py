@@ -70,12 +70,13 @@ class TwinModel:
 
     @property
     def vocab_size(self) -> int:
+        """V, the length of the output bias."""
         return int(self.params[-1].shape[0])
 
     @property
     def num_hiddens(self) -> int:
-        p = self.params[1]
-        return int(p.shape[1])
+        """H, the columns of the second parameter (W_h of the first gate, or h2h_WEIGHT)."""
+        return int(self.params[1].shape[1])
 
     # -- layout ------------------------------------------------------------------------------
     def cell(self) -> CellParams:
