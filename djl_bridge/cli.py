@@ -65,6 +65,40 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_parity(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("parity", help="check the numpy twin against the Java classes, component by component",
+                       description="Run every parity check on a small random setup and print a table; "
+                                   "exit 1 if any check fails.")
+    p.add_argument("--json", action="store_true",
+                   help='print {"checks": [{"name", "max_abs_err", "max_rel_err", "tol", "ok"}...]}')
+    p.add_argument("--seed", type=int, default=None, help="seed of the random setup")
+    p.add_argument("--data", type=Path, default=None,
+                   help="timemachine.txt (default: $DJL_BRIDGE_DATA, the cache, then a download)")
+    p.add_argument("--no-verify-data", action="store_true",
+                   help="accept a corpus whose SHA-1 differs (another text, on purpose)")
+    p.add_argument("--debug", action="store_true", help="show Java stack traces")
+    p.set_defaults(func=_cmd_parity)
+
+
+def _cmd_parity(args: argparse.Namespace) -> int:
+    import json
+
+    from .data import locate_corpus
+    from .parity import ParitySetup, format_table, run_checks
+
+    data = locate_corpus(args.data, verify_sha1=not args.no_verify_data)
+    setup = ParitySetup(data=data) if args.seed is None else ParitySetup(data=data, seed=args.seed)
+    results = run_checks(setup)
+    if args.json:
+        print(json.dumps({"checks": [r.to_dict() for r in results]}))
+    else:
+        print(format_table(results))
+        failed = [r.name for r in results if not r.ok]
+        print(f"{len(results) - len(failed)}/{len(results)} checks pass"
+              + (f"; failing: {', '.join(failed)}" if failed else ""))
+    return 0 if all(r.ok for r in results) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``djl-bridge``."""
     parser = argparse.ArgumentParser(
@@ -72,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run, check and measure the D2L RNN chapters on DJL + MXNet from Python.")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
+    _add_parity(sub)
     return parser
 
 
