@@ -21,6 +21,7 @@ from .errors import (
     NativeLibraryError,
     NotBuiltError,
     TrainingDivergedError,
+    TrainingInterruptedError,
 )
 
 #: The repository root when the package runs from a checkout (editable install or PYTHONPATH).
@@ -119,6 +120,8 @@ def start(classpath: Optional[Sequence[Path]] = None) -> None:
         *JVM_OPTIONS,
         classpath=[str(p) for p in entries],
         convertStrings=False,
+        # Ctrl-C goes to Python (which asks the trainer to stop), never straight to the JVM.
+        interrupt=False,
     )
     check_engine()
 
@@ -169,4 +172,6 @@ def java_errors() -> Iterator[None]:
         message = str(root.getMessage()) if root.getMessage() is not None else cls
         if cls == "djlbridge.TrainingDivergedException":
             raise TrainingDivergedError(message, int(root.getEpoch()), trace) from None
+        if cls == "djlbridge.TrainingInterruptedException":
+            raise TrainingInterruptedError(message, trace) from None
         raise JavaError(message, cls, trace) from None

@@ -1,0 +1,40 @@
+"""The training progress bar (epoch, perplexity, tokens/s, ETA), fed by the Java EpochListener.
+
+It draws only when both stdout and stderr are terminals and ``--json`` is off, so logs and pipes
+stay clean.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any, Optional, TextIO
+
+
+def wanted(json_mode: bool, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> bool:
+    """Whether to draw a bar: not under ``--json`` and only on a terminal."""
+    return not json_mode and stdout.isatty() and stderr.isatty()
+
+
+class ProgressBar:
+    """A tqdm bar over epochs; ``update`` is the per-epoch callback."""
+
+    def __init__(self, total: int, initial: int = 0, stream: TextIO = sys.stderr) -> None:
+        from tqdm import tqdm
+
+        self._bar: Optional[Any] = tqdm(
+            total=total, initial=initial, file=stream, unit="epoch", dynamic_ncols=True,
+            bar_format="epoch {n_fmt}/{total_fmt} |{bar}| {postfix} [{elapsed}<{remaining}]",
+            postfix="starting")
+
+    def update(self, epoch: int, perplexity: float, tokens_per_sec: float) -> bool:
+        """Moves the bar to ``epoch`` and shows its perplexity and speed."""
+        if self._bar is not None:
+            self._bar.set_postfix_str(
+                f"perplexity {perplexity:.2f}, {tokens_per_sec:,.0f} tokens/s", refresh=False)
+            self._bar.update(epoch - self._bar.n)
+        return True
+
+    def close(self) -> None:
+        """Leaves the bar as it is and ends the line."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
