@@ -132,12 +132,29 @@ def check_engine() -> str:
         engine = jpype.JClass("ai.djl.engine.Engine").getInstance()
         return f"{engine.getEngineName()} {engine.getVersion()}"
     except jpype.JException as exc:
-        raise NativeLibraryError(
-            "DJL could not load the MXNet natives: "
-            f"{_root_message(exc)}. Rebuild with `gradle assemble` (it puts "
-            "mxnet-native-mkl on the classpath), or point MXNET_LIBRARY_PATH at a libmxnet.so "
-            "(e.g. from the PyPI mxnet==1.9.1 wheel)"
-        ) from None
+        raise NativeLibraryError(native_error_message(_root_message(exc))) from None
+
+
+def native_error_message(root: str) -> str:
+    """One line saying why the MXNet natives did not load and how to fix it."""
+    lines = [line.strip() for line in root.strip().splitlines() if line.strip()] or ["unknown error"]
+    reason = lines[0]
+    if reason.endswith(":") and len(lines) > 1:  # JNA: "Unable to load library 'X':" + the why
+        reason = f"{reason} {lines[1]}"
+    reason = reason.rstrip(".")
+    custom = os.environ.get("MXNET_LIBRARY_PATH")
+    if custom:
+        return (f"DJL could not load the MXNet natives from MXNET_LIBRARY_PATH={custom} ({reason}): "
+                "point MXNET_LIBRARY_PATH at a working libmxnet.so 1.9.1 (e.g. from the PyPI "
+                "mxnet==1.9.1 wheel), or unset it to use the natives of the Gradle build")
+    if "offline" in reason.lower():
+        return ("DJL could not load the MXNet natives: none is on the classpath and DJL is offline "
+                "(ai.djl.offline=true), so it will not download one: run `gradle assemble` in "
+                f"{PROJECT_ROOT} (it puts mxnet-native-mkl on the classpath), or point "
+                "MXNET_LIBRARY_PATH at a libmxnet.so 1.9.1")
+    return (f"DJL could not load the MXNet natives ({reason}): run `gradle assemble` in "
+            f"{PROJECT_ROOT} (it puts mxnet-native-mkl on the classpath), or point "
+            "MXNET_LIBRARY_PATH at a libmxnet.so 1.9.1")
 
 
 def _root_message(exc: BaseException) -> str:
