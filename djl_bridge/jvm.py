@@ -182,13 +182,24 @@ def java_errors() -> Iterator[None]:
         yield
     except jpype.JException as exc:
         trace = java_trace(exc)
-        root = exc
-        while root.getCause() is not None:
-            root = root.getCause()
-        cls = str(root.getClass().getName())
-        message = str(root.getMessage()) if root.getMessage() is not None else cls
-        if cls == "djlbridge.TrainingDivergedException":
-            raise TrainingDivergedError(message, int(root.getEpoch()), trace) from None
-        if cls == "djlbridge.TrainingInterruptedException":
-            raise TrainingInterruptedError(message, trace) from None
-        raise JavaError(message, cls, trace) from None
+        chain = [exc]
+        while chain[-1].getCause() is not None and len(chain) < 32:
+            chain.append(chain[-1].getCause())
+        for link in chain:
+            name = str(link.getClass().getName())
+            if name == "djlbridge.TrainingDivergedException":
+                raise TrainingDivergedError(str(link.getMessage()), int(link.getEpoch()),
+                                            trace) from None
+            if name == "djlbridge.TrainingInterruptedException":
+                raise TrainingInterruptedError(str(link.getMessage()), trace) from None
+        raise JavaError(_java_message(chain), str(chain[-1].getClass().getName()), trace) from None
+
+
+def _java_message(chain: list) -> str:
+    """The most telling message of a cause chain: the outermost one written by hand (not null and
+    not just the cause's ``toString()``), else the root's class and message."""
+    for link, cause in zip(chain, chain[1:] + [None]):
+        message = link.getMessage()
+        if message is not None and (cause is None or str(message) != str(cause.toString())):
+            return str(message)
+    return str(chain[-1].toString())

@@ -195,12 +195,13 @@ public final class TrainingSession implements AutoCloseable {
                 String last =
                         history.isEmpty()
                                 ? "none"
-                                : String.format("%.3f", history.get(history.size() - 1)[0]);
+                                : String.format("%.4g", history.get(history.size() - 1)[0]);
                 throw new TrainingDivergedException(
                         epoch,
                         String.format(
-                                "training diverged at epoch %d: the loss is %s (last finite perplexity"
-                                        + " %s); lower the learning rate (--lr %s is too large)",
+                                "training diverged at epoch %d: the perplexity is %s (last finite"
+                                        + " perplexity %s); lower the learning rate (--lr %s is too"
+                                        + " large)",
                                 epoch, r.getKey(), last, settings.getLr()));
             }
             history.add(new double[] {r.getKey(), r.getValue()});
