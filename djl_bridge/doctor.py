@@ -86,6 +86,9 @@ def run_checks(data_path: Optional[Path] = None) -> Report:
             libs = native_library_paths()
             env = os.environ.get("MXNET_LIBRARY_PATH")
             source = ", ".join(libs) if libs else "not visible in /proc/self/maps"
+            jars = [p.name for p in jvm.find_classpath() if "mxnet-native" in p.name]
+            if jars and not env:
+                source += f" (extracted by DJL from {', '.join(jars)})"
             if env:
                 source += f" (MXNET_LIBRARY_PATH={env})"
             report.checks.append(Check("natives", True, source))
@@ -101,7 +104,15 @@ def run_checks(data_path: Optional[Path] = None) -> Report:
             report.add("gpu", gpus)
 
     def corpus() -> str:
-        path = data.locate_corpus(data_path, verify_sha1=True, allow_download=False)
+        try:
+            path = data.locate_corpus(data_path, verify_sha1=True, allow_download=False)
+        except data.DataError as exc:
+            if data_path is None and not os.environ.get(data.ENV_VAR):
+                raise data.DataError(
+                    f"no corpus yet: `djl-bridge train` downloads it into "
+                    f"{data.cache_dir() / data.FILE_NAME} on first use; without network, pass "
+                    f"--data PATH or set {data.ENV_VAR}") from None
+            raise exc
         return f"{path} (SHA-1 {data.SHA1[:12]}... verified, {data.count_tokens(path)} tokens)"
 
     report.add("data", corpus)
@@ -113,5 +124,5 @@ def main(data_path: Optional[Path] = None) -> int:
     report = run_checks(data_path)
     for check in report.checks:
         print(check.line())
-    print("all checks passed" if report.ok else "some checks failed: see the fix lines above")
+    print("all checks passed" if report.ok else "some checks failed: each FAIL line says how to fix it")
     return 0 if report.ok else 1

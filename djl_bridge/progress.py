@@ -22,13 +22,14 @@ class ProgressBar:
 
         self._bar: Optional[Any] = tqdm(
             total=total, initial=initial, file=stream, unit="epoch", dynamic_ncols=True,
-            bar_format="epoch {n_fmt}/{total_fmt} |{bar}| {postfix} [{elapsed}<{remaining}]",
-            postfix="starting")
+            # {desc} carries the epoch's numbers ({postfix} would add a leading comma).
+            bar_format="epoch {n_fmt}/{total_fmt} |{bar}| {desc} [{elapsed}<{remaining}]",
+            desc="starting")
 
     def update(self, epoch: int, perplexity: float, tokens_per_sec: float) -> bool:
         """Moves the bar to ``epoch`` and shows its perplexity and speed."""
         if self._bar is not None:
-            self._bar.set_postfix_str(
+            self._bar.set_description_str(
                 f"perplexity {perplexity:.2f}, {tokens_per_sec:,.0f} tokens/s", refresh=False)
             self._bar.update(epoch - self._bar.n)
         return True
