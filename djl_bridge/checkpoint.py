@@ -53,6 +53,12 @@ class Checkpoint:
         return self.path / PARAMS[self.config.impl]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _fsync_dir(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -74,6 +80,7 @@ def atomic_write_text(path: Path, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give it the usual mode
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -97,6 +104,7 @@ def write_checkpoint(root: Path, config: TrainConfig, epochs_done: int,
     final = root / epoch_dir_name(epochs_done)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=root))
     try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; give it the usual mode
         params = tmp / PARAMS[config.impl]
         write_params(params)
         with params.open("rb+") as fh:

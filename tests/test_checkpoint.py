@@ -152,3 +152,24 @@ def test_ctrl_c_saves_exits_130_and_resumes_exactly(corpus: Path, tmp_path: Path
     resumed = _train_json(["--resume", str(ckdir), "--epochs", target])
     full = _train_json([*common, "--epochs", target])
     assert resumed["perplexity"] == full["perplexity"]
+
+
+def test_api_run_and_java_errors_in_process(jvm: None, corpus: Path, tmp_path: Path) -> None:
+    import djl_bridge
+    from djl_bridge.errors import JavaError
+
+    cfg = TrainConfig(impl="concise", model="rnn", hidden=8, batch_size=4, num_steps=5,
+                      max_tokens=500, epochs=6, data=corpus)
+    opts = djl_bridge.RunOptions(checkpoint_dir=tmp_path / "ck", save_every=100)
+    result = djl_bridge.run(cfg, opts, on_epoch=lambda e, p, s: e < 2)  # the callback stops it
+    assert result.perplexity.shape == (2,) and result.extras["epochs_done"] == 2
+    assert djl_bridge.read_checkpoint(tmp_path / "ck").epochs_done == 2
+    text = djl_bridge.predict(tmp_path / "ck", "traveller", 10)
+    assert text.startswith("traveller") and len(text) == len("traveller") + 10
+    params = tmp_path / "ck" / "epoch-000002" / "model.params"
+    params.write_bytes(b"garbage")
+    with pytest.raises(JavaError) as info:  # a Java IOException, as a Python exception
+        djl_bridge.predict(tmp_path / "ck", "traveller", 10)
+    assert info.value.java_class == "ai.djl.MalformedModelException"  # the root cause
+    assert "does not hold the parameters of a concise rnn" in str(info.value)
+    assert "djlbridge.TrainingSession" in info.value.java_trace  # kept for --debug
