@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .config import DEVICES, IMPLS, MODELS, TrainConfig
-from .errors import BridgeError, JavaError, TrainingInterruptedError
+from .errors import BridgeError, ConfigError, JavaError, TrainingInterruptedError
 
 #: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
 EXIT_INTERRUPTED = 130
@@ -75,6 +75,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     ckpt = None
     if args.resume is not None:
         ckpt = read_checkpoint(args.resume)
+        _refuse_changed_settings(config, ckpt.config)
         default_epochs = TrainConfig().epochs
         config = resume_config(
             ckpt, epochs=args.epochs if args.epochs != default_epochs else None,
@@ -111,6 +112,25 @@ def _cmd_train(args: argparse.Namespace) -> int:
     else:
         print(result.summary())
     return 0
+
+
+#: Settings a resumed run takes from its checkpoint (changing them would make another run).
+_FIXED_ON_RESUME = ("model", "impl", "lr", "clip", "hidden", "batch_size", "num_steps",
+                    "max_tokens", "random_iter", "seed", "device")
+
+
+def _refuse_changed_settings(given: TrainConfig, saved: TrainConfig) -> None:
+    """Rejects a flag given with --resume that contradicts the checkpoint (a flag left at its
+    default is taken from the checkpoint)."""
+    default = TrainConfig()
+    for name in _FIXED_ON_RESUME:
+        value, was = getattr(given, name), getattr(saved, name)
+        if value != getattr(default, name) and value != was:
+            flag = "--" + name.replace("_", "-")
+            raise ConfigError(
+                f"{flag} {value} contradicts the checkpoint ({flag} {was}): drop it, since "
+                "--resume continues with the checkpoint's settings (only --epochs and --data may "
+                "change)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -173,7 +193,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"djl-bridge: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("djl-bridge: interrupted (Ctrl-C) before training started; nothing to save",
+        print("djl-bridge: interrupted (Ctrl-C) outside the training loop; nothing more was saved",
               file=sys.stderr)
         return EXIT_INTERRUPTED
 

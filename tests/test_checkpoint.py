@@ -173,3 +173,13 @@ def test_api_run_and_java_errors_in_process(jvm: None, corpus: Path, tmp_path: P
     assert info.value.java_class == "ai.djl.MalformedModelException"  # the root cause
     assert "does not hold the parameters of a concise rnn" in str(info.value)
     assert "djlbridge.TrainingSession" in info.value.java_trace  # kept for --debug
+
+
+def test_resume_refuses_contradicting_flags(corpus: Path, tmp_path: Path) -> None:
+    ckdir = tmp_path / "ck"
+    _train_json(["--impl", "concise", *TINY, "--data", str(corpus), "--epochs", "1",
+                 "--checkpoint-dir", str(ckdir)])
+    proc = run_cli(["train", "--resume", str(ckdir), "--epochs", "3", "--hidden", "64"])
+    assert proc.returncode == 1
+    assert "--hidden 64 contradicts the checkpoint (--hidden 16): drop it" in proc.stderr
+    assert checkpoint.read_checkpoint(ckdir).epochs_done == 1  # nothing touched
