@@ -93,7 +93,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.update(epoch, ppl, speed)
         elif not args.json and (epoch % every == 0 or epoch == 1):
-            print(f"epoch {epoch}/{config.epochs}  perplexity {ppl:.3f}  {speed:,.0f} tokens/s",
+            shown = f"{ppl:.3f}" if ppl < 1e6 else f"{ppl:.4g}"  # a diverging run stays readable
+            print(f"epoch {epoch}/{config.epochs}  perplexity {shown}  {speed:,.0f} tokens/s",
                   file=sys.stderr, flush=True)
         return True
 

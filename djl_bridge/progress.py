@@ -9,6 +9,10 @@ import sys
 from typing import Any, Optional, TextIO
 
 
+def _fmt(perplexity: float) -> str:
+    return f"{perplexity:.2f}" if perplexity < 1e6 else f"{perplexity:.4g}"
+
+
 def wanted(json_mode: bool, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> bool:
     """Whether to draw a bar: not under ``--json`` and only on a terminal."""
     return not json_mode and stdout.isatty() and stderr.isatty()
@@ -30,7 +34,7 @@ class ProgressBar:
         """Moves the bar to ``epoch`` and shows its perplexity and speed."""
         if self._bar is not None:
             self._bar.set_description_str(
-                f"perplexity {perplexity:.2f}, {tokens_per_sec:,.0f} tokens/s", refresh=False)
+                f"perplexity {_fmt(perplexity)}, {tokens_per_sec:,.0f} tokens/s", refresh=False)
             self._bar.update(epoch - self._bar.n)
         return True
 
