@@ -191,7 +191,7 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
 
         try:
             call_interruptible(train_all, control.requestStop)
-        except TrainingInterruptedError as exc:
+        except TrainingInterruptedError:
             done = int(session.getEpochsDone())
             path = save()
             where = (f"the checkpoint of epoch {done} is in {path}; go on with "
