@@ -88,11 +88,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     bar = progress.ProgressBar(config.epochs, ckpt.epochs_done if ckpt else 0) \
         if progress.wanted(args.json) else None
     every = max(1, config.epochs // 10)
+    first = (ckpt.epochs_done if ckpt else 0) + 1  # a resumed run logs its first epoch too
 
     def on_epoch(epoch: int, ppl: float, speed: float) -> bool:
         if bar is not None:
             bar.update(epoch, ppl, speed)
-        elif not args.json and (epoch % every == 0 or epoch == 1):
+        elif not args.json and (epoch % every == 0 or epoch == first):
             shown = f"{ppl:.3f}" if ppl < 1e6 else f"{ppl:.4g}"  # a diverging run stays readable
             print(f"epoch {epoch}/{config.epochs}  perplexity {shown}  {speed:,.0f} tokens/s",
                   file=sys.stderr, flush=True)
