@@ -6,6 +6,12 @@ Quick start::
     result = djl_bridge.train(djl_bridge.TrainConfig(epochs=50))
     print(result.summary())
 
+Checkpoints, resume and Ctrl-C (see docs/troubleshooting.md)::
+
+    opts = djl_bridge.RunOptions(checkpoint_dir=Path("runs/gru"), save_every=10)
+    result = djl_bridge.run(djl_bridge.TrainConfig(epochs=50), opts)
+    print(djl_bridge.predict(Path("runs/gru"), "time traveller", 50))
+
 Or start the JVM and read like the Java text::
 
     djl_bridge.start()
@@ -13,6 +19,7 @@ Or start the JVM and read like the Java text::
 """
 from __future__ import annotations
 
+from .checkpoint import Checkpoint, read_checkpoint
 from .config import TrainConfig
 from .errors import (
     BridgeError,
@@ -26,10 +33,17 @@ from .errors import (
     TrainingDivergedError,
 )
 from .jvm import start
+from .session import Interrupted, RunOptions, predict, run
 from .train import TrainingResult, train
 
 __all__ = [
     "BridgeError",
+    "Checkpoint",
+    "Interrupted",
+    "RunOptions",
+    "predict",
+    "read_checkpoint",
+    "run",
     "ConfigError",
     "DataError",
     "JavaError",

@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .config import DEVICES, IMPLS, MODELS, TrainConfig
-from .errors import BridgeError, JavaError
+from .errors import BridgeError, ConfigError, JavaError, TrainingInterruptedError
+
+#: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +36,20 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", choices=DEVICES, default=d.device)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--debug", action="store_true", help="show Java stack traces")
+    _add_robust_train_options(p)
     p.set_defaults(func=_cmd_train)
+
+
+def _add_robust_train_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--checkpoint-dir", type=Path, default=None, metavar="DIR",
+                   help="save parameters, vocab, config and progress into DIR (atomically)")
+    p.add_argument("--save-every", type=int, default=10, metavar="N",
+                   help="checkpoint every N epochs (also at the end, on Ctrl-C and on divergence)")
+    p.add_argument("--resume", type=Path, default=None, metavar="DIR",
+                   help="go on from the latest checkpoint in DIR (its settings; --epochs sets the "
+                        "new total)")
+    p.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
+                   help="draw the perplexity curve into FILE.png (needs the 'plot' extra)")
 
 
 def _config(args: argparse.Namespace) -> TrainConfig:
@@ -46,18 +62,53 @@ def _config(args: argparse.Namespace) -> TrainConfig:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .train import train
+    from . import progress
+    from .checkpoint import read_checkpoint
+    from .session import RunOptions, resume_config, run
 
     config = _config(args)
-    every = max(1, config.epochs // 10)
+    if args.plot is not None:
+        from .plot import check_target, require_matplotlib
 
-    def progress(epoch: int, ppl: float, speed: float) -> bool:
-        if not args.json and (epoch % every == 0 or epoch == 1):
-            print(f"epoch {epoch}/{config.epochs}  perplexity {ppl:.3f}  {speed:,.0f} tokens/s",
+        check_target(args.plot)
+        require_matplotlib()
+    ckpt = None
+    if args.resume is not None:
+        ckpt = read_checkpoint(args.resume)
+        _refuse_changed_settings(config, ckpt.config)
+        default_epochs = TrainConfig().epochs
+        config = resume_config(
+            ckpt, epochs=args.epochs if args.epochs != default_epochs else None,
+            data=args.data, verify_data=False if args.no_verify_data else None)
+    root = args.checkpoint_dir
+    if root is None and ckpt is not None:
+        root = ckpt.path.parent
+    options = RunOptions(checkpoint_dir=root, save_every=args.save_every).validate()
+
+    bar = progress.ProgressBar(config.epochs, ckpt.epochs_done if ckpt else 0) \
+        if progress.wanted(args.json) else None
+    every = max(1, config.epochs // 10)
+    first = (ckpt.epochs_done if ckpt else 0) + 1  # a resumed run logs its first epoch too
+
+    def on_epoch(epoch: int, ppl: float, speed: float) -> bool:
+        if bar is not None:
+            bar.update(epoch, ppl, speed)
+        elif not args.json and (epoch % every == 0 or epoch == first):
+            shown = f"{ppl:.3f}" if ppl < 1e6 else f"{ppl:.4g}"  # a diverging run stays readable
+            print(f"epoch {epoch}/{config.epochs}  perplexity {shown}  {speed:,.0f} tokens/s",
                   file=sys.stderr, flush=True)
         return True
 
-    result = train(config, on_epoch=progress)
+    try:
+        result = run(config, options, on_epoch=on_epoch, resume_from=ckpt)
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.plot is not None:
+        from .plot import plot_perplexity
+
+        plot_perplexity(result.perplexity, args.plot, config.epochs,
+                        f"{config.impl} {config.model}, {config.hidden} hidden")
     if args.json:
         print(result.to_json())
     else:
@@ -99,6 +150,25 @@ def _cmd_parity(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
+#: Settings a resumed run takes from its checkpoint (changing them would make another run).
+_FIXED_ON_RESUME = ("model", "impl", "lr", "clip", "hidden", "batch_size", "num_steps",
+                    "max_tokens", "random_iter", "seed", "device")
+
+
+def _refuse_changed_settings(given: TrainConfig, saved: TrainConfig) -> None:
+    """Rejects a flag given with --resume that contradicts the checkpoint (a flag left at its
+    default is taken from the checkpoint)."""
+    default = TrainConfig()
+    for name in _FIXED_ON_RESUME:
+        value, was = getattr(given, name), getattr(saved, name)
+        if value != getattr(default, name) and value != was:
+            flag = "--" + name.replace("_", "-")
+            raise ConfigError(
+                f"{flag} {value} contradicts the checkpoint ({flag} {was}): drop it, since "
+                "--resume continues with the checkpoint's settings (only --epochs and --data may "
+                "change)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``djl-bridge``."""
     parser = argparse.ArgumentParser(
@@ -107,11 +177,46 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
     _add_parity(sub)
+    _add_predict(sub)
+    _add_doctor(sub)
     return parser
 
 
+def _add_predict(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("predict", help="generate text with the model of a checkpoint",
+                       description="Greedy generation after a prefix, as the text's predictCh8.")
+    p.add_argument("--checkpoint", type=Path, required=True, metavar="DIR",
+                   help="a --checkpoint-dir of `djl-bridge train` (its latest checkpoint is used)")
+    p.add_argument("--prefix", default="time traveller")
+    p.add_argument("--num-preds", type=int, default=50)
+    p.add_argument("--device", choices=DEVICES, default="cpu")
+    p.add_argument("--debug", action="store_true", help="show Java stack traces")
+    p.set_defaults(func=_cmd_predict)
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from .session import predict
+
+    print(predict(args.checkpoint, args.prefix, args.num_preds, args.device))
+    return 0
+
+
+def _add_doctor(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("doctor", help="check Java, the build, DJL, the natives, GPUs and the data",
+                       description="One line per check; exit status 1 with the fix when one fails.")
+    p.add_argument("--data", type=Path, default=None, help="the corpus to check")
+    p.add_argument("--debug", action="store_true", help="show Java stack traces")
+    p.set_defaults(func=_cmd_doctor)
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import main as doctor_main
+
+    return doctor_main(args.data)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point; returns the exit code (1 on a reported error)."""
+    """Entry point; returns the exit code (1 on a reported error, 130 after Ctrl-C)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -119,8 +224,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BridgeError as exc:
         if getattr(args, "debug", False) and isinstance(exc, JavaError) and exc.java_trace:
             print(exc.java_trace, file=sys.stderr)
+        if isinstance(exc, TrainingInterruptedError):
+            print(f"djl-bridge: {exc}", file=sys.stderr)
+            return EXIT_INTERRUPTED
         print(f"djl-bridge: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("djl-bridge: interrupted (Ctrl-C) outside the training loop; nothing more was saved",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

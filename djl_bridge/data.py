@@ -7,6 +7,7 @@ cache never holds a partial or unverified file.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import re
 import tempfile
@@ -39,8 +40,9 @@ def cache_dir() -> Path:
     return (Path(base) if base else Path.home() / ".cache") / "djl_bridge"
 
 
-def verify(path: Path, expected: str = SHA1) -> None:
-    """Raises :class:`DataError` unless ``path`` has the expected SHA-1."""
+def verify(path: Path, expected: Optional[str] = None) -> None:
+    """Raises :class:`DataError` unless ``path`` has the expected SHA-1 (default :data:`SHA1`)."""
+    expected = expected or SHA1
     actual = sha1_of(path)
     if actual != expected:
         raise DataError(
@@ -50,9 +52,11 @@ def verify(path: Path, expected: str = SHA1) -> None:
         )
 
 
-def download(url: str, dest: Path, expected: str = SHA1, timeout: float = 60.0) -> Path:
+def download(url: str, dest: Path, expected: Optional[str] = None, timeout: float = 60.0) -> Path:
     """Downloads ``url`` to ``dest`` through a temporary file in the same directory, checks the
-    SHA-1, and only then renames it into place. Nothing is left behind on failure."""
+    SHA-1 (default :data:`SHA1`), and only then renames it into place. Nothing is left behind on
+    failure."""
+    expected = expected or SHA1
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)
@@ -67,7 +71,13 @@ def download(url: str, dest: Path, expected: str = SHA1, timeout: float = 60.0) 
                         digest.update(chunk)
                         out.write(chunk)
                         received += len(chunk)
-            except (urllib.error.URLError, OSError, ValueError) as exc:
+            except http.client.IncompleteRead as exc:  # closed before Content-Length bytes
+                got = received + len(exc.partial)
+                raise DataError(
+                    f"the download of {url} stopped after {got} of {expected_len} bytes: "
+                    "try again, or pass --data PATH to a copy you have"
+                ) from None
+            except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
                 raise DataError(
                     f"could not download {url}: {exc}. Check the network, or download "
                     f"{FILE_NAME} yourself and pass --data PATH (or set {ENV_VAR})"

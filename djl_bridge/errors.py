@@ -46,3 +46,18 @@ class TrainingDivergedError(JavaError):
     def __init__(self, message: str, epoch: int, java_trace: str = "") -> None:
         super().__init__(message, "djlbridge.TrainingDivergedException", java_trace)
         self.epoch = epoch
+
+
+class TrainingInterruptedError(JavaError):
+    """The training was stopped on request (Ctrl-C) between two batches."""
+
+    def __init__(self, message: str, java_trace: str = "") -> None:
+        super().__init__(message, "djlbridge.TrainingInterruptedException", java_trace)
+
+
+class CheckpointError(BridgeError):
+    """A checkpoint directory is missing, incomplete or does not fit the run."""
+
+
+class MissingExtraError(BridgeError):
+    """An optional feature needs a package that is not installed."""

@@ -21,6 +21,7 @@ from .errors import (
     NativeLibraryError,
     NotBuiltError,
     TrainingDivergedError,
+    TrainingInterruptedError,
 )
 
 #: The repository root when the package runs from a checkout (editable install or PYTHONPATH).
@@ -119,6 +120,8 @@ def start(classpath: Optional[Sequence[Path]] = None) -> None:
         *JVM_OPTIONS,
         classpath=[str(p) for p in entries],
         convertStrings=False,
+        # Ctrl-C goes to Python (which asks the trainer to stop), never straight to the JVM.
+        interrupt=False,
     )
     check_engine()
 
@@ -129,12 +132,29 @@ def check_engine() -> str:
         engine = jpype.JClass("ai.djl.engine.Engine").getInstance()
         return f"{engine.getEngineName()} {engine.getVersion()}"
     except jpype.JException as exc:
-        raise NativeLibraryError(
-            "DJL could not load the MXNet natives: "
-            f"{_root_message(exc)}. Rebuild with `gradle assemble` (it puts "
-            "mxnet-native-mkl on the classpath), or point MXNET_LIBRARY_PATH at a libmxnet.so "
-            "(e.g. from the PyPI mxnet==1.9.1 wheel)"
-        ) from None
+        raise NativeLibraryError(native_error_message(_root_message(exc))) from None
+
+
+def native_error_message(root: str) -> str:
+    """One line saying why the MXNet natives did not load and how to fix it."""
+    lines = [line.strip() for line in root.strip().splitlines() if line.strip()] or ["unknown error"]
+    reason = lines[0]
+    if reason.endswith(":") and len(lines) > 1:  # JNA: "Unable to load library 'X':" + the why
+        reason = f"{reason} {lines[1]}"
+    reason = reason.rstrip(".")
+    custom = os.environ.get("MXNET_LIBRARY_PATH")
+    if custom:
+        return (f"DJL could not load the MXNet natives from MXNET_LIBRARY_PATH={custom} ({reason}): "
+                "point MXNET_LIBRARY_PATH at a working libmxnet.so 1.9.1 (e.g. from the PyPI "
+                "mxnet==1.9.1 wheel), or unset it to use the natives of the Gradle build")
+    if "offline" in reason.lower():
+        return ("DJL could not load the MXNet natives: none is on the classpath and DJL is offline "
+                "(ai.djl.offline=true), so it will not download one: run `gradle assemble` in "
+                f"{PROJECT_ROOT} (it puts mxnet-native-mkl on the classpath), or point "
+                "MXNET_LIBRARY_PATH at a libmxnet.so 1.9.1")
+    return (f"DJL could not load the MXNet natives ({reason}): run `gradle assemble` in "
+            f"{PROJECT_ROOT} (it puts mxnet-native-mkl on the classpath), or point "
+            "MXNET_LIBRARY_PATH at a libmxnet.so 1.9.1")
 
 
 def _root_message(exc: BaseException) -> str:
@@ -162,11 +182,24 @@ def java_errors() -> Iterator[None]:
         yield
     except jpype.JException as exc:
         trace = java_trace(exc)
-        root = exc
-        while root.getCause() is not None:
-            root = root.getCause()
-        cls = str(root.getClass().getName())
-        message = str(root.getMessage()) if root.getMessage() is not None else cls
-        if cls == "djlbridge.TrainingDivergedException":
-            raise TrainingDivergedError(message, int(root.getEpoch()), trace) from None
-        raise JavaError(message, cls, trace) from None
+        chain = [exc]
+        while chain[-1].getCause() is not None and len(chain) < 32:
+            chain.append(chain[-1].getCause())
+        for link in chain:
+            name = str(link.getClass().getName())
+            if name == "djlbridge.TrainingDivergedException":
+                raise TrainingDivergedError(str(link.getMessage()), int(link.getEpoch()),
+                                            trace) from None
+            if name == "djlbridge.TrainingInterruptedException":
+                raise TrainingInterruptedError(str(link.getMessage()), trace) from None
+        raise JavaError(_java_message(chain), str(chain[-1].getClass().getName()), trace) from None
+
+
+def _java_message(chain: list) -> str:
+    """The most telling message of a cause chain: the outermost one written by hand (not null and
+    not just the cause's ``toString()``), else the root's class and message."""
+    for link, cause in zip(chain, chain[1:] + [None]):
+        message = link.getMessage()
+        if message is not None and (cause is None or str(message) != str(cause.toString())):
+            return str(message)
+    return str(chain[-1].toString())

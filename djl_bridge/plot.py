@@ -1,0 +1,63 @@
+"""The perplexity curve as D2L's ``Animator`` draws it (x: epoch, y: perplexity, legend "train",
+grid), written atomically to a PNG. Needs matplotlib: ``pip install 'djl-bridge[plot]'``."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+from .errors import ConfigError, MissingExtraError
+
+HOW = "install it with `pip install 'djl-bridge[plot]'` (or `pip install matplotlib`), or drop --plot"
+
+
+def require_matplotlib() -> Any:
+    """Imports matplotlib with the Agg backend, or raises :class:`MissingExtraError`."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise MissingExtraError(f"--plot needs matplotlib, which is not installed ({exc}): {HOW}") \
+            from None
+    return plt
+
+
+def check_target(path: Path) -> None:
+    """Rejects a plot path that cannot be written, before any training."""
+    if path.suffix.lower() != ".png":
+        raise ConfigError(f"--plot {path}: the file name must end in .png")
+    if not path.parent.is_dir():
+        raise ConfigError(f"--plot {path}: the directory {path.parent} does not exist; create it")
+
+
+def plot_perplexity(perplexity: Sequence[float], path: Path, num_epochs: int, title: str = "") -> Path:
+    """Draws perplexity per epoch and writes ``path`` through a temporary file and a rename."""
+    plt = require_matplotlib()
+    fig, ax = plt.subplots(figsize=(3.5, 2.5))
+    try:
+        epochs = list(range(1, len(perplexity) + 1))
+        ax.plot(epochs, list(perplexity), "-", label="train")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("perplexity")
+        ax.set_xlim(1, max(num_epochs, 2))
+        ax.legend()
+        ax.grid(True)
+        if title:
+            ax.set_title(title, fontsize=8)
+        fig.tight_layout()
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fig.savefig(fh, format="png", dpi=120)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    finally:
+        plt.close(fig)
+    return path

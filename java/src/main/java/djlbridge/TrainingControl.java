@@ -1,0 +1,41 @@
+package djlbridge;
+
+/**
+ * A stop flag shared between the thread that trains and the one that asks it to stop (Python's
+ * Ctrl-C handler). {@link TimeMachineDataset} checks it before every batch, so a request ends the
+ * run within one batch with a {@link TrainingInterruptedException}.
+ */
+public final class TrainingControl {
+
+    private volatile boolean stopRequested;
+
+    /** Asks the training to stop before its next batch. Safe to call from any thread. */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /**
+     * Returns whether a stop was requested.
+     *
+     * @return true after {@link #requestStop()}
+     */
+    public boolean isStopRequested() {
+        return stopRequested;
+    }
+
+    /** Clears the flag, so that the same control can drive another run. */
+    public void reset() {
+        stopRequested = false;
+    }
+
+    /**
+     * Throws if a stop was requested.
+     *
+     * @throws TrainingInterruptedException after {@link #requestStop()}
+     */
+    public void check() {
+        if (stopRequested) {
+            throw new TrainingInterruptedException("training stopped on request (Ctrl-C)");
+        }
+    }
+}

@@ -1,0 +1,185 @@
+"""Checkpoints, resume, Ctrl-C, divergence and predict, through the real CLI (fresh JVMs)."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from djl_bridge import checkpoint
+from djl_bridge.config import TrainConfig
+
+from .conftest import ROOT, run_cli
+
+TINY = ["--hidden", "16", "--batch-size", "4", "--num-steps", "5", "--max-tokens", "800"]
+
+
+def _train_json(args: list[str]) -> dict:
+    proc = run_cli(["train", *args, "--json"])
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.parametrize("impl, model", [("scratch", "lstm"), ("concise", "gru")])
+def test_resumed_run_matches_uninterrupted(corpus: Path, tmp_path: Path, impl: str,
+                                           model: str) -> None:
+    common = ["--impl", impl, "--model", model, *TINY, "--data", str(corpus), "--random-iter",
+              "--seed", "11"]
+    full = _train_json([*common, "--epochs", "4"])
+    ckdir = tmp_path / "ck"
+    first = _train_json([*common, "--epochs", "2", "--checkpoint-dir", str(ckdir)])
+    assert first["perplexity"] == full["perplexity"][:2]
+    resumed = _train_json(["--resume", str(ckdir), "--epochs", "4"])
+    assert resumed["resumed_from_epoch"] == 2 and resumed["epochs_done"] == 4
+    assert resumed["perplexity"] == full["perplexity"]  # bit for bit
+    assert resumed["predictions"] == full["predictions"]
+    assert (ckdir / "LATEST").read_text().strip() == "epoch-000004"
+
+
+def test_checkpoint_layout_and_formats(corpus: Path, tmp_path: Path) -> None:
+    ckdir = tmp_path / "ck"
+    _train_json(["--impl", "scratch", "--model", "gru", *TINY, "--data", str(corpus),
+                 "--epochs", "5", "--save-every", "1", "--checkpoint-dir", str(ckdir)])
+    names = sorted(p.name for p in ckdir.iterdir())
+    assert names == ["LATEST", "epoch-000004", "epoch-000005"]  # the two newest are kept
+    latest = ckdir / "epoch-000005"
+    meta = json.loads((latest / "checkpoint.json").read_text())
+    assert meta["format"] == "djl-bridge-checkpoint" and meta["epochs_done"] == 5
+    assert len(meta["perplexity"]) == 5 and meta["params_format"] == "npz"
+    vocab = json.loads((latest / "vocab.json").read_text())
+    assert vocab[0] == "<unk>" and len(vocab) == 28
+    with np.load(latest / "params.npz", allow_pickle=False) as npz:  # no pickle needed
+        shapes = [npz[k].shape for k in npz.files]
+    assert len(shapes) == 11 and (28, 16) in shapes and (16, 28) in shapes  # GRU: 3x3 + W_hq, b_q
+    ck = checkpoint.read_checkpoint(ckdir)
+    assert ck.epochs_done == 5 and ck.config.impl == "scratch" and ck.config.hidden == 16
+
+
+def test_crash_while_writing_keeps_the_previous_checkpoint(tmp_path: Path) -> None:
+    cfg = TrainConfig(impl="concise", data=tmp_path / "t.txt")
+    checkpoint.write_checkpoint(tmp_path, cfg, 1, [9.0], [100.0], ["<unk>", "a"],
+                                lambda f: f.write_bytes(b"params-1"))
+
+    def dies(f: Path) -> None:
+        f.write_bytes(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        checkpoint.write_checkpoint(tmp_path, cfg, 2, [9.0, 8.0], [1.0, 1.0], ["<unk>", "a"], dies)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["LATEST", "epoch-000001"]
+    ck = checkpoint.read_checkpoint(tmp_path)
+    assert ck.epochs_done == 1 and ck.params_file.read_bytes() == b"params-1"
+
+
+def test_predict_from_checkpoint(corpus: Path, tmp_path: Path) -> None:
+    ckdir = tmp_path / "ck"
+    trained = _train_json(["--impl", "concise", "--model", "lstm", *TINY, "--data", str(corpus),
+                           "--epochs", "3", "--checkpoint-dir", str(ckdir)])
+    proc = run_cli(["predict", "--checkpoint", str(ckdir), "--prefix", "time traveller",
+                    "--num-preds", "50"])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.rstrip("\n") == trained["predictions"]["time traveller"]
+    bad = run_cli(["predict", "--checkpoint", str(ckdir), "--prefix", "Time!"])
+    assert bad.returncode == 1 and "--prefix has characters the model never saw" in bad.stderr
+    params = ckdir / "epoch-000003" / "model.params"
+    params.write_bytes(params.read_bytes()[:100])
+    broken = run_cli(["predict", "--checkpoint", str(ckdir)])
+    assert broken.returncode == 1
+    assert "does not hold the parameters of a concise lstm with 16 hidden units" in broken.stderr
+    assert "Traceback" not in broken.stderr and len(broken.stderr.strip().splitlines()) == 1
+
+
+def test_divergence_stops_and_keeps_last_good(corpus: Path, tmp_path: Path) -> None:
+    ckdir = tmp_path / "ck"
+    proc = run_cli(["train", "--impl", "scratch", "--model", "rnn", "--hidden", "16",
+                    "--batch-size", "4", "--num-steps", "5", "--max-tokens", "500", "--lr", "400",
+                    "--epochs", "8", "--data", str(corpus), "--checkpoint-dir", str(ckdir),
+                    "--save-every", "100"])
+    assert proc.returncode == 1
+    err = proc.stderr.strip().splitlines()[-1]
+    assert err.startswith("djl-bridge: error: training diverged at epoch 2: the perplexity is ")
+    assert "lower the learning rate (--lr 400.0 is too large)" in err
+    assert f"The last good checkpoint (epoch 1) is in {ckdir / 'epoch-000001'}" in err
+    ck = checkpoint.read_checkpoint(ckdir)
+    assert ck.epochs_done == 1 and np.isfinite(ck.perplexity).all()
+
+
+def test_ctrl_c_saves_exits_130_and_resumes_exactly(corpus: Path, tmp_path: Path) -> None:
+    ckdir = tmp_path / "ck"
+    common = ["--impl", "scratch", "--model", "gru", *TINY, "--data", str(corpus), "--seed", "5",
+              "--random-iter"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "djl_bridge.cli", "train", *common, "--epochs", "100000",
+         "--save-every", "100000", "--checkpoint-dir", str(ckdir)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    lines: list[str] = []
+    training = threading.Event()
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+            if line.startswith("epoch 1/"):
+                training.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert training.wait(120), "".join(lines)
+        time.sleep(1.0)  # well inside a later epoch
+        proc.send_signal(signal.SIGINT)
+        returncode = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    reader.join(10)
+    err = "".join(lines)
+    assert returncode == 130, err
+    assert "Traceback" not in err and "\tat " not in err and "Exception" not in err
+    assert "djl-bridge: interrupted by Ctrl-C during epoch" in err
+    assert f"go on with `djl-bridge train --resume {ckdir}`" in err
+    done = checkpoint.read_checkpoint(ckdir).epochs_done
+    assert done >= 1
+    target = str(done + 2)
+    resumed = _train_json(["--resume", str(ckdir), "--epochs", target])
+    full = _train_json([*common, "--epochs", target])
+    assert resumed["perplexity"] == full["perplexity"]
+
+
+def test_api_run_and_java_errors_in_process(jvm: None, corpus: Path, tmp_path: Path) -> None:
+    import djl_bridge
+    from djl_bridge.errors import JavaError
+
+    cfg = TrainConfig(impl="concise", model="rnn", hidden=8, batch_size=4, num_steps=5,
+                      max_tokens=500, epochs=6, data=corpus)
+    opts = djl_bridge.RunOptions(checkpoint_dir=tmp_path / "ck", save_every=100)
+    result = djl_bridge.run(cfg, opts, on_epoch=lambda e, p, s: e < 2)  # the callback stops it
+    assert result.perplexity.shape == (2,) and result.extras["epochs_done"] == 2
+    assert djl_bridge.read_checkpoint(tmp_path / "ck").epochs_done == 2
+    text = djl_bridge.predict(tmp_path / "ck", "traveller", 10)
+    assert text.startswith("traveller") and len(text) == len("traveller") + 10
+    params = tmp_path / "ck" / "epoch-000002" / "model.params"
+    params.write_bytes(b"garbage")
+    with pytest.raises(JavaError) as info:  # a Java IOException, as a Python exception
+        djl_bridge.predict(tmp_path / "ck", "traveller", 10)
+    assert info.value.java_class == "ai.djl.MalformedModelException"  # the root cause
+    assert "does not hold the parameters of a concise rnn" in str(info.value)
+    assert "djlbridge.TrainingSession" in info.value.java_trace  # kept for --debug
+
+
+def test_resume_refuses_contradicting_flags(corpus: Path, tmp_path: Path) -> None:
+    ckdir = tmp_path / "ck"
+    _train_json(["--impl", "concise", *TINY, "--data", str(corpus), "--epochs", "1",
+                 "--checkpoint-dir", str(ckdir)])
+    proc = run_cli(["train", "--resume", str(ckdir), "--epochs", "3", "--hidden", "64"])
+    assert proc.returncode == 1
+    assert "--hidden 64 contradicts the checkpoint (--hidden 16): drop it" in proc.stderr
+    assert checkpoint.read_checkpoint(ckdir).epochs_done == 1  # nothing touched
