@@ -3,6 +3,7 @@ callback per epoch; every batch and token stays on the Java side."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -100,14 +101,24 @@ def settings(config: TrainConfig) -> Any:
     )
 
 
-def _listener(on_epoch: Optional[EpochCallback]) -> Any:
-    if on_epoch is None:
-        return None
+def _listener(on_epoch: Optional[EpochCallback], rss_mb: list[float],
+              epoch_seconds: list[float]) -> Any:
+    """The Java ``EpochListener``: after each epoch it appends the epoch's wall seconds (from the
+    previous epoch's end, the first from the start of the run) and the resident set size of this
+    process (the one hosting the JVM) to the two lists, then calls ``on_epoch``."""
+    memory = jpype.JClass("djlbridge.ProcessMemory")
+    last = [time.perf_counter()]
 
     @jpype.JImplements("djlbridge.EpochListener")
     class _Listener:
         @jpype.JOverride
         def onEpoch(self, epoch: int, perplexity: float, speed: float) -> bool:  # noqa: N802
+            now = time.perf_counter()
+            epoch_seconds.append(now - last[0])
+            last[0] = now
+            rss_mb.append(float(memory.residentMb()))
+            if on_epoch is None:
+                return True
             return on_epoch(int(epoch), float(perplexity), float(speed)) is not False
 
     return _Listener()
@@ -122,7 +133,11 @@ def train(config: TrainConfig, on_epoch: Optional[EpochCallback] = None) -> Trai
     config = prepare(config)
     jvm.start()
     with jvm.java_errors():
-        result = jpype.JClass("djlbridge.Ch8Runner").run(settings(config), _listener(on_epoch))
+        rss_mb: list[float] = []
+        epoch_seconds: list[float] = []
+        listener = _listener(on_epoch, rss_mb, epoch_seconds)
+        result = jpype.JClass("djlbridge.Ch8Runner").run(settings(config), listener)
+        peak_rss_mb = float(jpype.JClass("djlbridge.ProcessMemory").peakResidentMb())
         predictions = {str(k): str(v) for k, v in result.getPredictions().items()}
         return TrainingResult(
             perplexity=np.array(list(result.getPerplexity()), dtype=np.float64),
@@ -132,4 +147,5 @@ def train(config: TrainConfig, on_epoch: Optional[EpochCallback] = None) -> Trai
             wall_seconds=float(result.getWallSeconds()),
             predictions=predictions,
             config=config,
+            extras={"rss_mb": rss_mb, "epoch_seconds": epoch_seconds, "peak_rss_mb": peak_rss_mb},
         )
