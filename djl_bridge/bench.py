@@ -210,7 +210,11 @@ def _child_env() -> dict[str, str]:
 def _error_line(stderr: str) -> str:
     """The one line of a failed run's stderr that says what went wrong."""
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
-    for marker in ("djl-bridge: error:", "Caused by:", "Exception in thread"):
+    prefix = "djl-bridge: error:"
+    hits = [ln for ln in lines if ln.startswith(prefix)]
+    if hits:
+        return hits[-1][len(prefix):].strip()
+    for marker in ("Caused by:", "Exception in thread"):
         hits = [ln for ln in lines if ln.startswith(marker)]
         if hits:
             return hits[-1]
@@ -262,8 +266,8 @@ def run_bench(config: BenchConfig,
 
     config.validate()
     base = prepare(config.train)
+    jvm.find_classpath()  # both launchers need the Java build: report a missing one up front
     if "java" in config.launchers:
-        jvm.find_classpath()  # a missing build is reported before the first run
         java_executable()
     pairs = [(m, i) for m in config.models for i in config.impls]
     total = len(pairs) * len(config.launchers)

@@ -6,6 +6,7 @@ import json
 import math
 import resource
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,14 @@ import djl_bridge
 from djl_bridge import TrainConfig
 from djl_bridge.bench import (
     BenchConfig,
+    BenchError,
     BenchRow,
     command,
     format_table,
     growth_start_epoch,
     parse_list,
     rss_growth_pct,
+    run_one,
     steady_median,
 )
 from djl_bridge.config import MODELS
@@ -147,3 +150,12 @@ def test_bench_errors_are_one_line(corpus: Path, tmp_path: Path) -> None:
                    env={"DJL_BRIDGE_CLASSPATH": str(tmp_path / "classpath.txt")})
     assert proc.returncode == 1
     assert len(proc.stderr.strip().splitlines()) == 1 and "`gradle assemble`" in proc.stderr
+
+
+def test_a_failed_run_is_reported_with_its_cause(corpus: Path) -> None:
+    # A corpus of another text fails the SHA-1 check inside the child unless told otherwise:
+    # the bench names the run and passes the child's one-line reason on.
+    cfg = prepare(TrainConfig(epochs=1, data=corpus))
+    other = Path(__file__).resolve()  # any readable text that is not the corpus
+    with pytest.raises(BenchError, match=r"^the bridge run of gru/scratch failed \(exit 1\): (?!djl-bridge)"):
+        run_one("bridge", replace(cfg, data=other, max_tokens=100000, batch_size=2, num_steps=3))
