@@ -168,6 +168,56 @@ def _refuse_changed_settings(given: TrainConfig, saved: TrainConfig) -> None:
                 "--resume continues with the checkpoint's settings (only --epochs and --data may "
                 "change)")
 
+def _add_bench(sub: argparse._SubParsersAction) -> None:
+    from .bench import DEFAULT_EPOCHS
+
+    d = TrainConfig()
+    p = sub.add_parser("bench", help="measure tokens/s and RSS, bridge against plain java, each run its own process",
+                       description="Train each model x impl from the bridge (Python + JPype) and from plain "
+                                   "`java` (djlbridge.Main), each run a fresh process, back to back; print "
+                                   "tokens/s, s/epoch, peak RSS, RSS growth and the bridge / java ratio. "
+                                   "Defaults are the Java text's configuration.")
+    p.add_argument("--json", action="store_true",
+                   help='print {"rows": [{"model", "impl", "launcher", "tokens_per_sec", "sec_per_epoch", '
+                        '"peak_rss_mb", "rss_growth_pct", "ratio", ...}...]}')
+    p.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help="epochs per run")
+    p.add_argument("--models", default=",".join(MODELS), help="comma list of gru,lstm,rnn")
+    p.add_argument("--impls", default=",".join(IMPLS), help="comma list of scratch,concise")
+    p.add_argument("--launchers", default="bridge,java", help="comma list of bridge,java")
+    p.add_argument("--lr", type=float, default=d.lr)
+    p.add_argument("--clip", type=float, default=d.clip, help="gradient clipping threshold")
+    p.add_argument("--hidden", type=int, default=d.hidden)
+    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--num-steps", type=int, default=d.num_steps)
+    p.add_argument("--max-tokens", type=int, default=d.max_tokens)
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--device", choices=DEVICES, default=d.device)
+    p.add_argument("--data", type=Path, default=None,
+                   help="timemachine.txt (default: $DJL_BRIDGE_DATA, the cache, then a download)")
+    p.add_argument("--no-verify-data", action="store_true",
+                   help="accept a corpus whose SHA-1 differs (another text, on purpose)")
+    p.add_argument("--timeout", type=float, default=None, help="seconds allowed per run (default: no limit)")
+    p.set_defaults(func=_cmd_bench)
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import LAUNCHERS, BenchConfig, format_table, parse_list, run_bench, to_json
+
+    train = TrainConfig(
+        epochs=args.epochs, lr=args.lr, clip=args.clip, hidden=args.hidden, batch_size=args.batch_size,
+        num_steps=args.num_steps, max_tokens=args.max_tokens, data=args.data,
+        verify_data=not args.no_verify_data, seed=args.seed, device=args.device,
+    )
+    config = BenchConfig(
+        models=parse_list(args.models, MODELS, "--models"),
+        impls=parse_list(args.impls, IMPLS, "--impls"),
+        launchers=parse_list(args.launchers, LAUNCHERS, "--launchers"),
+        train=train, timeout=args.timeout,
+    )
+    rows = run_bench(config, progress=lambda line: print(f"bench: {line}", file=sys.stderr, flush=True))
+    print(to_json(rows) if args.json else format_table(rows))
+    return 0
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``djl-bridge``."""
@@ -179,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_parity(sub)
     _add_predict(sub)
     _add_doctor(sub)
+    _add_bench(sub)
     return parser
 
 

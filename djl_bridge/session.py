@@ -30,7 +30,7 @@ from .errors import (
     TrainingDivergedError,
     TrainingInterruptedError,
 )
-from .train import EpochCallback, TrainingResult, prepare, settings
+from .train import EpochCallback, EpochRecorder, TrainingResult, prepare, settings
 
 T = TypeVar("T")
 
@@ -166,15 +166,14 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
             return path
 
         failure: list[BaseException] = []
+        recorder = EpochRecorder(on_epoch)
 
         @jpype.JImplements("djlbridge.EpochListener")
         class _Listener:
             @jpype.JOverride
             def onEpoch(self, epoch: int, perplexity: float, speed: float) -> bool:  # noqa: N802
                 try:
-                    go_on = True
-                    if on_epoch is not None:
-                        go_on = on_epoch(int(epoch), float(perplexity), float(speed)) is not False
+                    go_on = recorder(int(epoch), float(perplexity), float(speed)) is not False
                     if root is not None and int(epoch) % options.save_every == 0:
                         save()
                     return go_on
@@ -227,6 +226,7 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
                 "epochs_done": int(session.getEpochsDone()),
                 "resumed_from_epoch": resume_from.epochs_done if resume_from else 0,
                 "checkpoint": str(saved["path"]) if saved["path"] is not None else None,
+                **recorder.extras(),
             },
         )
     finally:

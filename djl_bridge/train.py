@@ -3,6 +3,7 @@ callback per epoch; every batch and token stays on the Java side."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -10,7 +11,6 @@ from typing import Any, Callable, Optional
 import jpype
 import numpy as np
 
-from . import jvm
 from .config import TrainConfig
 from .data import count_tokens, locate_corpus
 from .errors import ConfigError
@@ -100,17 +100,28 @@ def settings(config: TrainConfig) -> Any:
     )
 
 
-def _listener(on_epoch: Optional[EpochCallback]) -> Any:
-    if on_epoch is None:
-        return None
+@dataclass
+class EpochRecorder:
+    """Wraps an epoch callback and records, after each epoch, its wall seconds (from the previous
+    epoch's end; the first from the recorder's creation) and the resident set size of this
+    process, which hosts the JVM."""
 
-    @jpype.JImplements("djlbridge.EpochListener")
-    class _Listener:
-        @jpype.JOverride
-        def onEpoch(self, epoch: int, perplexity: float, speed: float) -> bool:  # noqa: N802
-            return on_epoch(int(epoch), float(perplexity), float(speed)) is not False
+    on_epoch: Optional[EpochCallback] = None
+    rss_mb: list[float] = field(default_factory=list)
+    epoch_seconds: list[float] = field(default_factory=list)
+    _last: float = field(default_factory=time.perf_counter)
 
-    return _Listener()
+    def __call__(self, epoch: int, perplexity: float, speed: float) -> Optional[bool]:
+        now = time.perf_counter()
+        self.epoch_seconds.append(now - self._last)
+        self._last = now
+        self.rss_mb.append(float(jpype.JClass("djlbridge.ProcessMemory").residentMb()))
+        return None if self.on_epoch is None else self.on_epoch(epoch, perplexity, speed)
+
+    def extras(self) -> dict[str, Any]:
+        """The recorded series and the peak resident set size, for ``TrainingResult.extras``."""
+        peak = float(jpype.JClass("djlbridge.ProcessMemory").peakResidentMb())
+        return {"rss_mb": self.rss_mb, "epoch_seconds": self.epoch_seconds, "peak_rss_mb": peak}
 
 
 def train(config: TrainConfig, on_epoch: Optional[EpochCallback] = None) -> TrainingResult:
@@ -118,18 +129,9 @@ def train(config: TrainConfig, on_epoch: Optional[EpochCallback] = None) -> Trai
 
     The config is validated and the corpus found before the JVM starts, so a bad value costs no
     JVM start. ``on_epoch`` runs after every epoch; returning ``False`` stops the run there.
+    Ctrl-C stops the run after the current batch (:class:`TrainingInterruptedError`). For
+    checkpoints and resume use :func:`djl_bridge.session.run`, which this calls.
     """
-    config = prepare(config)
-    jvm.start()
-    with jvm.java_errors():
-        result = jpype.JClass("djlbridge.Ch8Runner").run(settings(config), _listener(on_epoch))
-        predictions = {str(k): str(v) for k, v in result.getPredictions().items()}
-        return TrainingResult(
-            perplexity=np.array(list(result.getPerplexity()), dtype=np.float64),
-            epoch_tokens_per_sec=np.array(list(result.getEpochTokensPerSec()), dtype=np.float64),
-            tokens_per_sec=float(result.getTokensPerSec()),
-            device=str(result.getDevice()),
-            wall_seconds=float(result.getWallSeconds()),
-            predictions=predictions,
-            config=config,
-        )
+    from .session import RunOptions, run
+
+    return run(config, RunOptions(), on_epoch=on_epoch)

@@ -1,15 +1,17 @@
 package djlbridge;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * One call from settings to result: seeds DJL, builds the dataset and the model the settings name,
- * trains with {@link TimeMachine#trainCh8} and frees everything. Python and {@link Main} both go
- * through here, so the two launchers run the same code.
+ * One call from settings to result: a {@link TrainingSession} (seeded DJL, the dataset and the
+ * model the settings name) trained for all epochs, then the text's two predictions; everything is
+ * freed before returning. {@link Main} runs this and Python runs the same session, so the two
+ * launchers train with the same code.
  */
 public final class Ch8Runner {
 
@@ -26,25 +28,17 @@ public final class Ch8Runner {
      */
     public static TrainingResult run(TrainSettings s, EpochListener listener)
             throws IOException, TranslateException {
-        Device device = TimeMachine.pickDevice(s.getDevice());
-        Engine.getInstance().setRandomSeed((int) s.getSeed());
-        try (NDManager manager = NDManager.newBaseManager(device)) {
-            TimeMachineDataset dataset =
-                    TimeMachineDataset.builder()
-                            .setManager(manager)
-                            .setMaxTokens(s.getMaxTokens())
-                            .setSampling(s.getBatchSize(), s.isRandomIter())
-                            .setSteps(s.getNumSteps())
-                            .setDataPath(s.getDataPath())
-                            .optSeed(s.getSeed())
-                            .build();
-            dataset.prepare();
-            Vocab vocab = dataset.getVocab();
-            try (LanguageModel net = newModel(s, vocab.length(), device, manager)) {
-                return TimeMachine.trainCh8(
-                        net, dataset, vocab, s.getLr(), s.getClipTheta(), s.getNumEpochs(), device,
-                        s.isRandomIter(), manager, listener);
+        try (TrainingSession session = TrainingSession.open(s, null)) {
+            long start = System.nanoTime();
+            session.train(s.getNumEpochs(), listener);
+            double wall = (System.nanoTime() - start) / 1e9;
+            Map<String, String> predictions = new LinkedHashMap<>();
+            for (String prefix : TimeMachine.PREFIXES) {
+                predictions.put(prefix, session.predict(prefix, 50));
             }
+            return new TrainingResult(
+                    session.getPerplexity(), session.getEpochTokensPerSec(), session.getDeviceName(),
+                    wall, predictions);
         }
     }
 
