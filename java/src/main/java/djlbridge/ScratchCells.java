@@ -218,19 +218,18 @@ public final class ScratchCells {
      * @return logits (steps * batch, vocab) and (H)
      */
     public static Pair<NDArray, NDList> gru(NDArray inputs, NDList state, NDList params) {
-        long hidden = params.get(1).getShape().get(0);
-        NDList xzr = inputProducts(inputs,
-                new NDArray[] {params.get(0), params.get(3), params.get(6)},
-                new NDArray[] {params.get(2), params.get(5), params.get(8)});
-        NDArray wHzrT = stackT(inputs, params.get(1), params.get(4));
+        NDList xz = inputProducts(inputs, new NDArray[] {params.get(0)}, new NDArray[] {params.get(2)});
+        NDList xr = inputProducts(inputs, new NDArray[] {params.get(3)}, new NDArray[] {params.get(5)});
+        NDList xh = inputProducts(inputs, new NDArray[] {params.get(6)}, new NDArray[] {params.get(8)});
+        NDArray wHzT = stackT(inputs, params.get(1));
+        NDArray wHrT = stackT(inputs, params.get(4));
         NDArray wHhT = stackT(inputs, params.get(7));
         NDArray h = state.get(0);
         NDList hs = new NDList();
-        for (NDArray xt : xzr) {
-            NDList x = xt.split(new long[] {2 * hidden}, 1);
-            NDList zr = Activation.sigmoid(x.get(0).add(fc(h, wHzrT))).split(2, 1);
-            NDArray z = zr.get(0);
-            NDArray hTilda = Activation.tanh(x.get(1).add(fc(zr.get(1).mul(h), wHhT)));
+        for (int t = 0; t < xz.size(); t++) {
+            NDArray z = Activation.sigmoid(xz.get(t).add(fc(h, wHzT)));
+            NDArray r = Activation.sigmoid(xr.get(t).add(fc(h, wHrT)));
+            NDArray hTilda = Activation.tanh(xh.get(t).add(fc(r.mul(h), wHhT)));
             h = z.mul(h.sub(hTilda)).add(hTilda);
             hs.add(h);
         }
@@ -254,20 +253,24 @@ public final class ScratchCells {
      * @return logits (steps * batch, vocab) and (H, C)
      */
     public static Pair<NDArray, NDList> lstm(NDArray inputs, NDList state, NDList params) {
-        long hidden = params.get(1).getShape().get(0);
-        NDList xs = inputProducts(inputs,
-                new NDArray[] {params.get(0), params.get(3), params.get(6), params.get(9)},
-                new NDArray[] {params.get(2), params.get(5), params.get(8), params.get(11)});
-        NDArray wHT = stackT(inputs, params.get(1), params.get(4), params.get(7), params.get(10));
+        NDList xi = inputProducts(inputs, new NDArray[] {params.get(0)}, new NDArray[] {params.get(2)});
+        NDList xf = inputProducts(inputs, new NDArray[] {params.get(3)}, new NDArray[] {params.get(5)});
+        NDList xo = inputProducts(inputs, new NDArray[] {params.get(6)}, new NDArray[] {params.get(8)});
+        NDList xc = inputProducts(inputs, new NDArray[] {params.get(9)}, new NDArray[] {params.get(11)});
+        NDArray wHiT = stackT(inputs, params.get(1));
+        NDArray wHfT = stackT(inputs, params.get(4));
+        NDArray wHoT = stackT(inputs, params.get(7));
+        NDArray wHcT = stackT(inputs, params.get(10));
         NDArray h = state.get(0);
         NDArray c = state.get(1);
         NDList hs = new NDList();
-        for (NDArray xt : xs) {
-            NDList g = xt.add(fc(h, wHT)).split(new long[] {3 * hidden}, 1);
-            NDList ifo = Activation.sigmoid(g.get(0)).split(3, 1);
-            NDArray cTilda = Activation.tanh(g.get(1));
-            c = ifo.get(1).mul(c).add(ifo.get(0).mul(cTilda));
-            h = ifo.get(2).mul(c.tanh());
+        for (int t = 0; t < xi.size(); t++) {
+            NDArray gi = Activation.sigmoid(xi.get(t).add(fc(h, wHiT)));
+            NDArray gf = Activation.sigmoid(xf.get(t).add(fc(h, wHfT)));
+            NDArray go = Activation.sigmoid(xo.get(t).add(fc(h, wHoT)));
+            NDArray cTilda = Activation.tanh(xc.get(t).add(fc(h, wHcT)));
+            c = gf.mul(c).add(gi.mul(cTilda));
+            h = go.mul(c.tanh());
             hs.add(h);
         }
         return new Pair<>(outputLayer(hs, params.get(12), params.get(13)), new NDList(h, c));
