@@ -3,9 +3,12 @@ package djlbridge;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.training.dataset.Sampler;
+import ai.djl.translate.Batchifier;
 import ai.djl.util.Pair;
 import ai.djl.util.Progress;
 import java.io.IOException;
@@ -125,6 +128,46 @@ public final class TimeMachineDataset extends RandomAccessDataset {
         System.arraycopy(corpus, start, x, 0, numSteps);
         System.arraycopy(corpus, start + 1, y, 0, numSteps);
         return new Record(new NDList(m.create(x)), new NDList(m.create(y)));
+    }
+
+    /**
+     * Returns the batches of one epoch in the sampler's order. Each batch is built in one piece
+     * (two arrays of shape (batch, steps) on a sub-manager of {@code manager}, freed when the
+     * batch is closed) rather than record by record and stacked, which would cost two native
+     * arrays per row.
+     *
+     * @param manager the manager the batches' sub-managers come from
+     * @return the batches
+     */
+    @Override
+    public Iterable<Batch> getData(NDManager manager) {
+        return () -> new Iterator<Batch>() {
+            private final Iterator<List<Long>> order = sampler.sample(TimeMachineDataset.this);
+            private long progress;
+
+            @Override
+            public boolean hasNext() {
+                return order.hasNext();
+            }
+
+            @Override
+            public Batch next() {
+                List<Long> indices = order.next();
+                int n = indices.size();
+                int[] x = new int[n * numSteps];
+                int[] y = new int[n * numSteps];
+                for (int i = 0; i < n; i++) {
+                    int start = startOf(indices.get(i));
+                    System.arraycopy(corpus, start, x, i * numSteps, numSteps);
+                    System.arraycopy(corpus, start + 1, y, i * numSteps, numSteps);
+                }
+                NDManager bm = manager.newSubManager();
+                Shape shape = new Shape(n, numSteps);
+                progress += n;
+                return new Batch(bm, new NDList(bm.create(x, shape)), new NDList(bm.create(y, shape)),
+                        n, Batchifier.STACK, Batchifier.STACK, progress, availableSize(), indices);
+            }
+        };
     }
 
     /** {@inheritDoc} */
