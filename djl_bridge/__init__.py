@@ -6,7 +6,7 @@ Quick start::
     result = djl_bridge.train(djl_bridge.TrainConfig(epochs=50))
     print(result.summary())
 
-Checkpoints, resume and Ctrl-C (see docs/troubleshooting.md)::
+Checkpoints, resume and Ctrl-C (see docs/training.md)::
 
     opts = djl_bridge.RunOptions(checkpoint_dir=Path("runs/gru"), save_every=10)
     result = djl_bridge.run(djl_bridge.TrainConfig(epochs=50), opts)
