@@ -14,6 +14,27 @@ from .errors import BridgeError, ConfigError, JavaError, TrainingInterruptedErro
 EXIT_INTERRUPTED = 130
 
 
+def _add_data_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", type=Path, default=None,
+                   help="timemachine.txt (default: $DJL_BRIDGE_DATA, the cache, then a download)")
+    p.add_argument("--no-verify-data", action="store_true",
+                   help="accept a corpus whose SHA-1 differs (another text, on purpose)")
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    """The hyper-parameters, seed, device and corpus options shared by train and bench."""
+    d = TrainConfig()
+    p.add_argument("--lr", type=float, default=d.lr)
+    p.add_argument("--clip", type=float, default=d.clip, help="gradient clipping threshold")
+    p.add_argument("--hidden", type=int, default=d.hidden)
+    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--num-steps", type=int, default=d.num_steps)
+    p.add_argument("--max-tokens", type=int, default=d.max_tokens)
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--device", choices=DEVICES, default=d.device)
+    _add_data_options(p)
+
+
 def _add_train(sub: argparse._SubParsersAction) -> None:
     d = TrainConfig()
     p = sub.add_parser("train", help="train a model of D2L chapter 9 on DJL and print the result",
@@ -21,19 +42,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", choices=MODELS, default=d.model)
     p.add_argument("--impl", choices=IMPLS, default=d.impl)
     p.add_argument("--epochs", type=int, default=d.epochs)
-    p.add_argument("--lr", type=float, default=d.lr)
-    p.add_argument("--clip", type=float, default=d.clip, help="gradient clipping threshold")
-    p.add_argument("--hidden", type=int, default=d.hidden)
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
-    p.add_argument("--num-steps", type=int, default=d.num_steps)
-    p.add_argument("--max-tokens", type=int, default=d.max_tokens)
+    _add_run_options(p)
     p.add_argument("--random-iter", action="store_true", help="random instead of sequential batches")
-    p.add_argument("--data", type=Path, default=None,
-                   help="timemachine.txt (default: $DJL_BRIDGE_DATA, the cache, then a download)")
-    p.add_argument("--no-verify-data", action="store_true",
-                   help="accept a corpus whose SHA-1 differs (another text, on purpose)")
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--device", choices=DEVICES, default=d.device)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--debug", action="store_true", help="show Java stack traces")
     _add_robust_train_options(p)
@@ -123,10 +133,7 @@ def _add_parity(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true",
                    help='print {"checks": [{"name", "max_abs_err", "max_rel_err", "tol", "ok"}...]}')
     p.add_argument("--seed", type=int, default=None, help="seed of the random setup")
-    p.add_argument("--data", type=Path, default=None,
-                   help="timemachine.txt (default: $DJL_BRIDGE_DATA, the cache, then a download)")
-    p.add_argument("--no-verify-data", action="store_true",
-                   help="accept a corpus whose SHA-1 differs (another text, on purpose)")
+    _add_data_options(p)
     p.add_argument("--debug", action="store_true", help="show Java stack traces")
     p.set_defaults(func=_cmd_parity)
 
@@ -184,18 +191,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--models", default=",".join(MODELS), help="comma list of gru,lstm,rnn")
     p.add_argument("--impls", default=",".join(IMPLS), help="comma list of scratch,concise")
     p.add_argument("--launchers", default="bridge,java", help="comma list of bridge,java")
-    p.add_argument("--lr", type=float, default=d.lr)
-    p.add_argument("--clip", type=float, default=d.clip, help="gradient clipping threshold")
-    p.add_argument("--hidden", type=int, default=d.hidden)
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
-    p.add_argument("--num-steps", type=int, default=d.num_steps)
-    p.add_argument("--max-tokens", type=int, default=d.max_tokens)
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--device", choices=DEVICES, default=d.device)
-    p.add_argument("--data", type=Path, default=None,
-                   help="timemachine.txt (default: $DJL_BRIDGE_DATA, the cache, then a download)")
-    p.add_argument("--no-verify-data", action="store_true",
-                   help="accept a corpus whose SHA-1 differs (another text, on purpose)")
+    _add_run_options(p)
     p.add_argument("--timeout", type=float, default=None, help="seconds allowed per run (default: no limit)")
     p.set_defaults(func=_cmd_bench)
 
