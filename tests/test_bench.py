@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import djl_bridge
-from djl_bridge import TrainConfig
+from djl_bridge import TrainConfig, jvm
 from djl_bridge.bench import (
     BenchConfig,
     BenchError,
@@ -104,7 +104,8 @@ def test_main_json_contract(corpus: Path) -> None:
     cfg = prepare(TrainConfig(model="lstm", impl="concise", epochs=3, hidden=12, batch_size=8,
                               num_steps=10, max_tokens=1000, data=corpus, device="cpu"))
     argv = command("java", cfg)
-    assert argv[argv.index("-cp") - 1] == "-Dorg.slf4j.simpleLogger.logFile=System.err"
+    cp = argv.index("-cp")
+    assert argv[cp - len(jvm.JVM_OPTIONS):cp] == list(jvm.JVM_OPTIONS)
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
