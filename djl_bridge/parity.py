@@ -17,11 +17,12 @@ The Java side computes in float32 and the twin in float64.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 import jpype
 import numpy as np
@@ -307,18 +308,38 @@ def _inputs(ctx: Context, batch_size: int, num_steps: int) -> tuple[np.ndarray, 
             ctx.rng.integers(0, v, (batch_size, num_steps)))
 
 
-def _forward(ctx: Context, impl: str, kind: str) -> CheckResult:
+@dataclass
+class _Case:
+    """One random setup: a Java model and its twin with the same weights, inputs, labels and a
+    random begin state (drawn in this order from the context's generator)."""
+
+    net: Any
+    twin: TwinModel
+    x: np.ndarray
+    y: np.ndarray
+    state: list[np.ndarray]
+
+
+@contextlib.contextmanager
+def _random_case(ctx: Context, impl: str, kind: str) -> Iterator[_Case]:
     s = ctx.setup
     net = ctx.new_model(impl, kind)
     try:
         w = ctx.random_weights(net)
         W.set_weights(net, w)
         twin = TwinModel(impl, kind, w)
-        x, _ = _inputs(ctx, s.batch_size, s.num_steps)
-        state = _random_state(ctx, twin, s.batch_size)
+        x, y = _inputs(ctx, s.batch_size, s.num_steps)
+        yield _Case(net, twin, x, y, _random_state(ctx, twin, s.batch_size))
+    finally:
+        net.close()
+
+
+def _forward(ctx: Context, impl: str, kind: str) -> CheckResult:
+    with _random_case(ctx, impl, kind) as c:
+        net, x, state = c.net, c.x, c.state
         out = net.forward(ctx.ints(x), _java_state(ctx, state), False)
         java = [W.to_numpy(out.getKey())] + [W.to_numpy(a) for a in out.getValue()]
-        logits, new_state, cache = twin.forward(x, state)
+        logits, new_state, cache = c.twin.forward(x, state)
         ref = [logits, *new_state]
         what = "logits and final state"
         if impl == "concise":
@@ -331,8 +352,6 @@ def _forward(ctx: Context, impl: str, kind: str) -> CheckResult:
             ref.append(cache.hs)
             what += ", layer outputs"
         return _numeric(f"forward {impl} {kind}", java, ref, TOL_FORWARD, what)
-    finally:
-        net.close()
 
 
 def _java_backward(ctx: Context, net: Any, x: np.ndarray, y: np.ndarray,
@@ -348,44 +367,26 @@ def _java_backward(ctx: Context, net: Any, x: np.ndarray, y: np.ndarray,
 
 
 def _gradients(ctx: Context, impl: str, kind: str) -> CheckResult:
-    s = ctx.setup
-    net = ctx.new_model(impl, kind)
-    try:
-        w = ctx.random_weights(net)
-        W.set_weights(net, w)
-        twin = TwinModel(impl, kind, w)
-        x, y = _inputs(ctx, s.batch_size, s.num_steps)
-        state = _random_state(ctx, twin, s.batch_size)
-        java_loss = _java_backward(ctx, net, x, y, state)
-        loss, grads, _ = twin.loss_and_grads(x, y, state)
-        java = [np.array([java_loss])] + W.get_gradients(net)
+    with _random_case(ctx, impl, kind) as c:
+        java_loss = _java_backward(ctx, c.net, c.x, c.y, c.state)
+        loss, grads, _ = c.twin.loss_and_grads(c.x, c.y, c.state)
+        java = [np.array([java_loss])] + W.get_gradients(c.net)
         return _numeric(f"gradients {impl} {kind}", java, [np.array([loss]), *grads], TOL_GRAD,
-                        f"loss and {len(grads)} parameters, {s.num_steps} steps")
-    finally:
-        net.close()
+                        f"loss and {len(grads)} parameters, {ctx.setup.num_steps} steps")
 
 
 def _clipping(ctx: Context, above: bool) -> CheckResult:
     """``TimeMachine.gradClipping`` after one backward, with theta below or above the norm."""
-    s = ctx.setup
-    net = ctx.new_model("scratch", "gru")
-    try:
-        w = ctx.random_weights(net)
-        W.set_weights(net, w)
-        twin = TwinModel("scratch", "gru", w)
-        x, y = _inputs(ctx, s.batch_size, s.num_steps)
-        state = _random_state(ctx, twin, s.batch_size)
-        _, grads, _ = twin.loss_and_grads(x, y, state)
+    with _random_case(ctx, "scratch", "gru") as c:
+        _, grads, _ = c.twin.loss_and_grads(c.x, c.y, c.state)
         _, norm = ref_model.clip_gradients(grads, 1.0)
         theta = norm / 2 if above else norm * 2
         clipped, _ = ref_model.clip_gradients(grads, theta)
-        _java_backward(ctx, net, x, y, state)
-        ctx.j.TimeMachine.gradClipping(net, jpype.JFloat(theta), ctx.manager)
-        java = W.get_gradients(net)
+        _java_backward(ctx, c.net, c.x, c.y, c.state)
+        ctx.j.TimeMachine.gradClipping(c.net, jpype.JFloat(theta), ctx.manager)
+        java = W.get_gradients(c.net)
         name = "clipping norm > theta" if above else "clipping norm < theta"
         return _numeric(name, java, clipped, TOL_GRAD, f"norm {norm:.4g}, theta {theta:.4g}")
-    finally:
-        net.close()
 
 
 def check_clipping_above(ctx: Context) -> CheckResult:
