@@ -18,7 +18,7 @@ need_apt() {
 setup() {
   command -v java >/dev/null 2>&1 || need_apt openjdk-17-jdk-headless
   command -v gradle >/dev/null 2>&1 || need_apt gradle
-  "$PY" -m pip install -q --disable-pip-version-check -e "$ROOT[test]" 2>&1 | grep -v 'as the .root. user' || true
+  "$PY" -m pip install -q --disable-pip-version-check -e "$ROOT[test,plot]" 2>&1 | grep -v 'as the .root. user' || true
   "$PY" -c 'import djl_bridge, jpype, numpy, pytest' || { echo "go: python install failed" >&2; exit 1; }
   # Tests and runs use the shared corpus when it sits beside the checkout (nothing is downloaded).
   if [ -z "${DJL_BRIDGE_DATA:-}" ] && [ -f "$ROOT/../shared/data/timemachine.txt" ]; then
