@@ -175,10 +175,10 @@ def _refuse_changed_settings(given: TrainConfig, saved: TrainConfig) -> None:
                 "--resume continues with the checkpoint's settings (only --epochs and --data may "
                 "change)")
 
+
 def _add_bench(sub: argparse._SubParsersAction) -> None:
     from .bench import DEFAULT_EPOCHS
 
-    d = TrainConfig()
     p = sub.add_parser("bench", help="measure tokens/s and RSS, bridge against plain java, each run its own process",
                        description="Train each model x impl from the bridge (Python + JPype) and from plain "
                                    "`java` (djlbridge.Main), each run a fresh process, back to back; print "
