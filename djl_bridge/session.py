@@ -34,9 +34,6 @@ from .train import EpochCallback, EpochRecorder, TrainingResult, prepare, settin
 
 T = TypeVar("T")
 
-#: The prefixes the text predicts from after training.
-PREFIXES = ("time traveller", "traveller")
-
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -209,7 +206,8 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
         if root is not None:
             save()
         with jvm.java_errors():
-            predictions = {p: str(session.predict(p, 50)) for p in PREFIXES}
+            predictions = {str(p): str(session.predict(p, 50))
+                           for p in jpype.JClass("djlbridge.TimeMachine").PREFIXES}
         perplexity = np.array(list(session.getPerplexity()), dtype=np.float64)
         speeds = np.array(list(session.getEpochTokensPerSec()), dtype=np.float64)
         new = speeds[resume_from.epochs_done:] if resume_from else speeds

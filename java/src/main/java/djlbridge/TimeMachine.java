@@ -201,14 +201,8 @@ public final class TimeMachine {
         for (int epoch = 0; epoch < numEpochs; epoch++) {
             Pair<Double, Double> r =
                     trainEpochCh8(net, dataset, loss, lr, clipTheta, device, useRandomIter, manager);
-            if (!Double.isFinite(r.getKey())) {
-                throw new TrainingDivergedException(
-                        epoch + 1,
-                        String.format(
-                                "training diverged at epoch %d: the loss is %s (last finite perplexity"
-                                        + " %s); lower the learning rate (--lr %s is too large)",
-                                epoch + 1, r.getKey(), done > 0 ? String.format("%.3f", ppl[done - 1]) : "none", lr));
-            }
+            TrainingDivergedException.check(
+                    epoch + 1, r.getKey(), done > 0 ? ppl[done - 1] : Double.NaN, lr);
             ppl[epoch] = r.getKey();
             speed[epoch] = r.getValue();
             done = epoch + 1;

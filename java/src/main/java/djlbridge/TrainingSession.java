@@ -191,19 +191,10 @@ public final class TrainingSession implements AutoCloseable {
                     TimeMachine.trainEpochCh8(
                             net, dataset, loss, settings.getLr(), settings.getClipTheta(), device,
                             settings.isRandomIter(), manager);
-            if (!Double.isFinite(r.getKey())) {
-                String last =
-                        history.isEmpty()
-                                ? "none"
-                                : String.format("%.4g", history.get(history.size() - 1)[0]);
-                throw new TrainingDivergedException(
-                        epoch,
-                        String.format(
-                                "training diverged at epoch %d: the perplexity is %s (last finite"
-                                        + " perplexity %s); lower the learning rate (--lr %s is too"
-                                        + " large)",
-                                epoch, r.getKey(), last, settings.getLr()));
-            }
+            TrainingDivergedException.check(
+                    epoch, r.getKey(),
+                    history.isEmpty() ? Double.NaN : history.get(history.size() - 1)[0],
+                    settings.getLr());
             history.add(new double[] {r.getKey(), r.getValue()});
             epochsDone = epoch;
             keepLastGood();
