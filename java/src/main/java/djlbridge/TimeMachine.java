@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
-import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.Pair;
 import java.io.IOException;
@@ -19,9 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The Java text's {@code TimeMachine}: reading and tokenizing the corpus, and the chapter 8
@@ -36,6 +33,9 @@ public final class TimeMachine {
 
     /** The two prefixes the text predicts from after training. */
     public static final String[] PREFIXES = {"time traveller", "traveller"};
+
+    /** The number of characters the text generates after each prefix. */
+    public static final int PREDICT_LENGTH = 50;
 
     private TimeMachine() {}
 
@@ -165,11 +165,12 @@ public final class TimeMachine {
     }
 
     /**
-     * Trains a model and predicts from the two prefixes of the text.
+     * Trains a model and predicts from the two prefixes of the text: the text's signature over
+     * {@link TrainingSession}, the one epoch loop.
      *
      * @param net the model
      * @param dataset the prepared dataset
-     * @param vocab the vocabulary
+     * @param vocab the vocabulary the predictions are decoded with
      * @param lr the learning rate
      * @param clipTheta the gradient clipping threshold
      * @param numEpochs the number of epochs
@@ -193,33 +194,11 @@ public final class TimeMachine {
             NDManager manager,
             EpochListener listener)
             throws IOException, TranslateException {
-        Loss loss = new SoftmaxCrossEntropyLoss();
-        double[] ppl = new double[numEpochs];
-        double[] speed = new double[numEpochs];
-        int done = 0;
-        long start = System.nanoTime();
-        for (int epoch = 0; epoch < numEpochs; epoch++) {
-            Pair<Double, Double> r =
-                    trainEpochCh8(net, dataset, loss, lr, clipTheta, device, useRandomIter, manager);
-            TrainingDivergedException.check(
-                    epoch + 1, r.getKey(), done > 0 ? ppl[done - 1] : Double.NaN, lr);
-            ppl[epoch] = r.getKey();
-            speed[epoch] = r.getValue();
-            done = epoch + 1;
-            if (listener != null && !listener.onEpoch(epoch + 1, r.getKey(), r.getValue())) {
-                break;
-            }
+        try (TrainingSession session =
+                TrainingSession.wrap(net, dataset, vocab, lr, clipTheta, device, useRandomIter, manager)) {
+            session.train(numEpochs, listener);
+            return session.result();
         }
-        double wall = (System.nanoTime() - start) / 1e9;
-        Map<String, String> predictions = new LinkedHashMap<>();
-        for (String prefix : PREFIXES) {
-            predictions.put(prefix, predictCh8(prefix, 50, net, vocab, device, manager));
-        }
-        double[] p = new double[done];
-        double[] s = new double[done];
-        System.arraycopy(ppl, 0, p, 0, done);
-        System.arraycopy(speed, 0, s, 0, done);
-        return new TrainingResult(p, s, device.toString(), wall, predictions);
     }
 
     /**
@@ -247,6 +226,37 @@ public final class TimeMachine {
             boolean useRandomIter,
             NDManager manager)
             throws IOException, TranslateException {
+        return trainEpochCh8(net, dataset, loss, lr, clipTheta, device, useRandomIter, manager, null);
+    }
+
+    /**
+     * Trains one epoch, checking {@code control} before every batch.
+     *
+     * @param net the model
+     * @param dataset the prepared dataset
+     * @param loss the loss (softmax cross-entropy)
+     * @param lr the learning rate
+     * @param clipTheta the gradient clipping threshold
+     * @param device the device
+     * @param useRandomIter whether each batch starts from a fresh state
+     * @param manager the parent manager; everything the epoch creates is freed before returning
+     * @param control the stop flag, or null
+     * @return (perplexity, tokens per second)
+     * @throws IOException if the data cannot be read
+     * @throws TranslateException if batching fails
+     * @throws TrainingInterruptedException when a stop was requested (the epoch is dropped)
+     */
+    public static Pair<Double, Double> trainEpochCh8(
+            LanguageModel net,
+            TimeMachineDataset dataset,
+            Loss loss,
+            float lr,
+            float clipTheta,
+            Device device,
+            boolean useRandomIter,
+            NDManager manager,
+            TrainingControl control)
+            throws IOException, TranslateException {
         long start = System.nanoTime();
         long tokens = 0;
         try (NDManager epochManager = manager.newSubManager(device)) {
@@ -254,6 +264,9 @@ public final class TimeMachine {
             NDList carried = null;
             for (Batch batch : dataset.getData(epochManager)) {
                 try (Batch b = batch) {
+                    if (control != null) {
+                        control.check();
+                    }
                     NDManager bm = b.getManager();
                     NDArray x = b.getData().head().toDevice(device, false);
                     NDArray y = b.getLabels().head().toDevice(device, false);
@@ -355,6 +368,31 @@ public final class TimeMachine {
      */
     public static String predictCh8(
             String prefix, int numPreds, LanguageModel net, Vocab vocab, Device device, NDManager manager) {
+        return predictCh8(prefix, numPreds, net, vocab, device, manager, null);
+    }
+
+    /**
+     * Generates text as {@link #predictCh8(String, int, LanguageModel, Vocab, Device, NDManager)},
+     * checking {@code control} before every character.
+     *
+     * @param prefix the prefix
+     * @param numPreds the number of characters to generate
+     * @param net the model
+     * @param vocab the vocabulary
+     * @param device the device
+     * @param manager the parent manager; nothing is left on it
+     * @param control the stop flag, or null
+     * @return the prefix followed by the generated characters
+     * @throws TrainingInterruptedException when a stop was requested
+     */
+    public static String predictCh8(
+            String prefix,
+            int numPreds,
+            LanguageModel net,
+            Vocab vocab,
+            Device device,
+            NDManager manager,
+            TrainingControl control) {
         if (prefix.isEmpty()) {
             throw new IllegalArgumentException("prefix must not be empty");
         }
@@ -364,6 +402,9 @@ public final class TimeMachine {
             NDList state = net.beginState(1, device);
             state.attach(m);
             for (int i = 1; i < prefix.length() + numPreds; i++) {
+                if (control != null) {
+                    control.check();
+                }
                 NDArray input = m.create(new int[] {outputs.get(outputs.size() - 1)}, new Shape(1, 1));
                 Pair<NDArray, NDList> out = net.forward(input, state, false);
                 state = out.getValue();

@@ -1,5 +1,6 @@
 package djlbridge;
 
+import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
@@ -111,6 +112,29 @@ public final class TrainSettings {
     /** @return "auto", "cpu" or "gpu" */
     public String getDevice() {
         return device;
+    }
+
+    /**
+     * Returns the settings as JSON, with the names of Python's {@code TrainConfig}.
+     *
+     * @return the JSON object
+     */
+    public JsonObject toJsonObject() {
+        JsonObject o = new JsonObject();
+        o.addProperty("model", model);
+        o.addProperty("impl", impl);
+        o.addProperty("epochs", numEpochs);
+        o.addProperty("lr", lr);
+        o.addProperty("clip", clipTheta);
+        o.addProperty("hidden", numHiddens);
+        o.addProperty("batch_size", batchSize);
+        o.addProperty("num_steps", numSteps);
+        o.addProperty("max_tokens", maxTokens);
+        o.addProperty("random_iter", randomIter);
+        o.addProperty("data", dataPath == null ? null : dataPath.toString());
+        o.addProperty("seed", seed);
+        o.addProperty("device", device);
+        return o;
     }
 
     /** The builder of {@link TrainSettings}. */

@@ -2,7 +2,8 @@ package djlbridge;
 
 /**
  * A stop flag shared between the thread that trains and the one that asks it to stop (Python's
- * Ctrl-C handler). {@link TimeMachineDataset} checks it before every batch, so a request ends the
+ * Ctrl-C and SIGTERM handlers). {@link TimeMachine#trainEpochCh8} checks it before every batch and
+ * {@link TimeMachine#predictCh8} before every character, so a request ends the
  * run within one batch with a {@link TrainingInterruptedException}.
  */
 public final class TrainingControl {
@@ -35,7 +36,7 @@ public final class TrainingControl {
      */
     public void check() {
         if (stopRequested) {
-            throw new TrainingInterruptedException("training stopped on request (Ctrl-C)");
+            throw new TrainingInterruptedException("training stopped on request");
         }
     }
 }

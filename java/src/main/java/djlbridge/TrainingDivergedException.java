@@ -19,28 +19,6 @@ public final class TrainingDivergedException extends RuntimeException {
     }
 
     /**
-     * Throws when an epoch's perplexity is not finite; the message names the epoch, the last
-     * finite perplexity and the fix.
-     *
-     * @param epoch the epoch just trained, counted from 1
-     * @param perplexity its perplexity
-     * @param lastFinite the perplexity of the epoch before, or NaN when there is none
-     * @param lr the learning rate used
-     */
-    public static void check(int epoch, double perplexity, double lastFinite, float lr) {
-        if (Double.isFinite(perplexity)) {
-            return;
-        }
-        String last = Double.isNaN(lastFinite) ? "none" : String.format("%.4g", lastFinite);
-        throw new TrainingDivergedException(
-                epoch,
-                String.format(
-                        "training diverged at epoch %d: the perplexity is %s (last finite"
-                                + " perplexity %s); lower the learning rate (--lr %s is too large)",
-                        epoch, perplexity, last, lr));
-    }
-
-    /**
      * Returns the epoch whose loss was not finite.
      *
      * @return the epoch, counted from 1

@@ -1,18 +1,34 @@
 package djlbridge;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * What {@link TimeMachine#trainCh8} returns instead of only printing: the perplexity and speed of
- * every epoch, the device, the wall time and the two predictions of the text.
+ * What a training run hands back, computed once here for every launcher (Python reads {@link
+ * #toJson}, {@code Main} prints it): perplexity and speed per epoch, the run's tokens/s, wall time,
+ * memory and the text's predictions.
+ *
+ * <p>The run's tokens/s is the median over the epochs trained in this run, its first (warm-up)
+ * epoch left out when there are more.
  */
 public final class TrainingResult {
 
+    private static final Gson GSON =
+            new GsonBuilder().serializeSpecialFloatingPointValues().disableHtmlEscaping().create();
+
     private final double[] perplexity;
     private final double[] epochTokensPerSec;
+    private final double[] epochSeconds;
+    private final double[] rssMb;
+    private final double peakRssMb;
+    private final int resumedFromEpoch;
     private final String device;
     private final double wallSeconds;
     private final Map<String, String> predictions;
@@ -20,103 +36,158 @@ public final class TrainingResult {
     /**
      * Creates a result.
      *
-     * @param perplexity perplexity per epoch
-     * @param epochTokensPerSec tokens per second per epoch
-     * @param device the device trained on
-     * @param wallSeconds seconds spent in the epochs
+     * @param records every epoch, counted over resumes
+     * @param resumedFromEpoch the epochs read back from a checkpoint (0 for a fresh run)
+     * @param device the device, as DJL names it
+     * @param wallSeconds the wall time of this run's training
      * @param predictions prefix to generated text
+     * @param rssMb the resident set size after each epoch of this run
+     * @param peakRssMb the peak resident set size of the process
      */
     public TrainingResult(
-            double[] perplexity,
-            double[] epochTokensPerSec,
+            List<EpochRecord> records,
+            int resumedFromEpoch,
             String device,
             double wallSeconds,
-            Map<String, String> predictions) {
-        this.perplexity = perplexity.clone();
-        this.epochTokensPerSec = epochTokensPerSec.clone();
+            Map<String, String> predictions,
+            double[] rssMb,
+            double peakRssMb) {
+        this.perplexity = records.stream().mapToDouble(EpochRecord::getPerplexity).toArray();
+        this.epochTokensPerSec = records.stream().mapToDouble(EpochRecord::getTokensPerSec).toArray();
+        this.epochSeconds =
+                records.stream().skip(resumedFromEpoch).mapToDouble(EpochRecord::getSeconds).toArray();
+        this.resumedFromEpoch = resumedFromEpoch;
         this.device = device;
         this.wallSeconds = wallSeconds;
         this.predictions = Collections.unmodifiableMap(new LinkedHashMap<>(predictions));
+        this.rssMb = rssMb.clone();
+        this.peakRssMb = peakRssMb;
     }
 
-    /**
-     * Returns the perplexity of each epoch.
-     *
-     * @return one value per epoch
-     */
+    /** @return the perplexity of every epoch, counted over resumes */
     public double[] getPerplexity() {
         return perplexity.clone();
     }
 
-    /**
-     * Returns the perplexity of the last epoch (NaN if none ran).
-     *
-     * @return the final perplexity
-     */
+    /** @return the perplexity of the last epoch, NaN when none */
     public double getFinalPerplexity() {
         return perplexity.length == 0 ? Double.NaN : perplexity[perplexity.length - 1];
     }
 
-    /**
-     * Returns the speed of each epoch.
-     *
-     * @return tokens per second, one value per epoch
-     */
+    /** @return tokens per second of every epoch, counted over resumes */
     public double[] getEpochTokensPerSec() {
         return epochTokensPerSec.clone();
     }
 
+    /** @return the wall seconds of each epoch trained in this run */
+    public double[] getEpochSeconds() {
+        return epochSeconds.clone();
+    }
+
+    /** @return the resident set size (MiB) after each epoch trained in this run */
+    public double[] getRssMb() {
+        return rssMb.clone();
+    }
+
+    /** @return the peak resident set size (MiB) of the process */
+    public double getPeakRssMb() {
+        return peakRssMb;
+    }
+
+    /** @return the epochs read back from a checkpoint (0 for a fresh run) */
+    public int getResumedFromEpoch() {
+        return resumedFromEpoch;
+    }
+
+    /** @return the epochs done, counted over resumes */
+    public int getEpochsDone() {
+        return perplexity.length;
+    }
+
     /**
-     * Returns the steady speed: the median over epochs, the first (warm-up) epoch left out when
-     * there are more.
+     * Returns the run's speed: the median tokens/s of the epochs trained in this run, the first
+     * left out when there are more.
      *
-     * @return tokens per second
+     * @return tokens per second, NaN when no epoch was trained
      */
     public double getTokensPerSec() {
-        if (epochTokensPerSec.length == 0) {
+        double[] run = Arrays.copyOfRange(epochTokensPerSec, resumedFromEpoch, epochTokensPerSec.length);
+        if (run.length == 0) {
             return Double.NaN;
         }
-        double[] s =
-                epochTokensPerSec.length > 1
-                        ? Arrays.copyOfRange(epochTokensPerSec, 1, epochTokensPerSec.length)
-                        : epochTokensPerSec.clone();
+        double[] s = run.length > 1 ? Arrays.copyOfRange(run, 1, run.length) : run;
         Arrays.sort(s);
         int n = s.length;
         return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     }
 
-    /**
-     * Returns the device trained on, as DJL names it (cpu(), gpu(0)).
-     *
-     * @return the device
-     */
+    /** @return the device, e.g. "cpu()" */
     public String getDevice() {
         return device;
     }
 
-    /**
-     * Returns the seconds spent training.
-     *
-     * @return wall seconds
-     */
+    /** @return the wall seconds of this run's training */
     public double getWallSeconds() {
         return wallSeconds;
     }
 
-    /**
-     * Returns the generated text for each prefix ("time traveller", "traveller").
-     *
-     * @return prefix to prediction
-     */
+    /** @return prefix to generated text, in the text's order */
     public Map<String, String> getPredictions() {
         return predictions;
     }
 
     /**
-     * Returns the summary line the text prints.
+     * Returns the result as a JSON object: the field names of the {@code --json} contract of both
+     * launchers. Non-finite numbers are written as {@code NaN} / {@code Infinity}.
      *
-     * @return "perplexity: P, S tokens/sec on D"
+     * @return the JSON object
      */
+    public JsonObject toJsonObject() {
+        JsonObject o = new JsonObject();
+        o.add("perplexity", array(perplexity));
+        o.addProperty("final_perplexity", getFinalPerplexity());
+        o.addProperty("tokens_per_sec", getTokensPerSec());
+        o.add("epoch_tokens_per_sec", array(epochTokensPerSec));
+        o.addProperty("device", device);
+        o.addProperty("wall_seconds", wallSeconds);
+        JsonObject p = new JsonObject();
+        predictions.forEach(p::addProperty);
+        o.add("predictions", p);
+        o.addProperty("epochs_done", getEpochsDone());
+        o.addProperty("resumed_from_epoch", resumedFromEpoch);
+        o.add("epoch_seconds", array(epochSeconds));
+        o.add("rss_mb", array(rssMb));
+        o.addProperty("peak_rss_mb", peakRssMb);
+        return o;
+    }
+
+    /**
+     * Returns {@link #toJsonObject} as text.
+     *
+     * @return one line of JSON
+     */
+    public String toJson() {
+        return GSON.toJson(toJsonObject());
+    }
+
+    /**
+     * Writes a JSON object as one line, non-finite numbers included.
+     *
+     * @param o the object
+     * @return the text
+     */
+    static String write(JsonObject o) {
+        return GSON.toJson(o);
+    }
+
+    private static JsonArray array(double[] values) {
+        JsonArray a = new JsonArray();
+        for (double v : values) {
+            a.add(v);
+        }
+        return a;
+    }
+
     @Override
     public String toString() {
         return String.format(

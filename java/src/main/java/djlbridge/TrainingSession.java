@@ -1,80 +1,90 @@
 package djlbridge;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.Pair;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A training run that can stop, be saved and go on later: the dataset, the model and the epoch
- * count of one {@link TrainSettings}, trained one epoch at a time with {@link
- * TimeMachine#trainEpochCh8}.
+ * The one epoch loop of djl_bridge. Every launcher trains through it: {@link TimeMachine#trainCh8}
+ * (the text's signature), {@link Main} (plain {@code java}), Python's {@code djl_bridge.train} and
+ * the parity checks.
  *
- * <p>After every finished epoch the parameters are kept in memory ("last good"), so that a run
- * stopped mid-epoch (by a {@link TrainingControl}) or diverging (a non-finite loss) can still
- * write the parameters of its last finished epoch with {@link #writeLastGood}.
+ * <p>Each epoch is {@link TimeMachine#trainEpochCh8}; what happens around it are {@link
+ * TrainingListener}s, called in order after the epoch is added to the history: first {@link
+ * DivergenceCheckListener} (a non-finite perplexity ends the run, the epoch taken back), then
+ * {@link LastGoodParameters} (the parameters of the last accepted epoch, kept in memory so a
+ * stopped or diverged run can still save them), then {@link MemoryRecorder}, then the listeners
+ * the caller added (Python's progress bar and checkpoints). A {@link TrainingControl} is checked
+ * before every batch: a stop request ends the run within one batch with a {@link
+ * TrainingInterruptedException}, the epoch in progress dropped.
  *
- * <p>Parameter files: the concise model uses DJL's own block format ({@code
- * Block.saveParameters}/{@code loadParameters}); the scratch model uses DJL's NPZ encoding of its
- * parameter list ({@code NDList.encode(os, Encoding.NPZ)}), which {@code numpy.load} reads without
- * pickle. Resuming restores the parameters and replays the dataset's random source (one shuffle per
- * finished epoch), so a resumed run sees the same batches as one that never stopped.
+ * <p>A session made by {@link #open} owns its manager, dataset and model and frees them on {@link
+ * #close}; one made by {@link #wrap} trains the caller's and frees nothing of theirs.
  */
 public final class TrainingSession implements AutoCloseable {
-
-    /** The parameter file name of the concise model (DJL block format). */
-    public static final String CONCISE_PARAMS = "model.params";
-
-    /** The parameter file name of the scratch model (NPZ). */
-    public static final String SCRATCH_PARAMS = "params.npz";
 
     private final TrainSettings settings;
     private final Device device;
     private final NDManager manager;
+    private final boolean owner;
     private final TimeMachineDataset dataset;
     private final Vocab vocab;
     private final LanguageModel net;
+    private final float lr;
+    private final float clipTheta;
+    private final boolean randomIter;
+    private final TrainingControl control;
     private final Loss loss = new SoftmaxCrossEntropyLoss();
-    private final List<double[]> history = new ArrayList<>();
-    private int epochsDone;
-    private byte[] lastGood;
-    private int lastGoodEpoch = -1;
+    private final List<EpochRecord> history = new ArrayList<>();
+    private final List<TrainingListener> listeners = new ArrayList<>();
+    private final LastGoodParameters lastGood = new LastGoodParameters();
+    private final MemoryRecorder memory = new MemoryRecorder();
+    private int resumedFrom;
+    private double wallSeconds;
 
     private TrainingSession(
             TrainSettings settings,
             Device device,
             NDManager manager,
+            boolean owner,
             TimeMachineDataset dataset,
             Vocab vocab,
-            LanguageModel net) {
+            LanguageModel net,
+            float lr,
+            float clipTheta,
+            boolean randomIter,
+            TrainingControl control) {
         this.settings = settings;
         this.device = device;
         this.manager = manager;
+        this.owner = owner;
         this.dataset = dataset;
         this.vocab = vocab;
         this.net = net;
+        this.lr = lr;
+        this.clipTheta = clipTheta;
+        this.randomIter = randomIter;
+        this.control = control == null ? new TrainingControl() : control;
+        listeners.add(new DivergenceCheckListener());
+        listeners.add(lastGood);
+        listeners.add(memory);
     }
 
     /**
      * Opens a session for training: picks the device, seeds DJL, reads the corpus and creates the
-     * model, as {@link Ch8Runner#run} does.
+     * model the settings name.
      *
      * @param s the settings
      * @param control the stop flag checked before every batch, or null
@@ -98,11 +108,12 @@ public final class TrainingSession implements AutoCloseable {
                             .optSeed(s.getSeed())
                             .build();
             dataset.prepare();
-            dataset.setControl(control);
             Vocab vocab = dataset.getVocab();
-            LanguageModel net = Ch8Runner.newModel(s, vocab.length(), device, manager);
-            TrainingSession session = new TrainingSession(s, device, manager, dataset, vocab, net);
-            session.keepLastGood();
+            LanguageModel net = newModel(s, vocab.length(), device, manager);
+            TrainingSession session =
+                    new TrainingSession(s, device, manager, true, dataset, vocab, net, s.getLr(),
+                            s.getClipTheta(), s.isRandomIter(), control);
+            session.lastGood.keep(net, 0);
             return session;
         } catch (IOException | TranslateException | RuntimeException e) {
             manager.close();
@@ -111,16 +122,48 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     /**
+     * Wraps a model and dataset the caller made (as in the Java text) in a session that trains
+     * them; closing it frees nothing of the caller's.
+     *
+     * @param net the model
+     * @param dataset the prepared dataset
+     * @param vocab the vocabulary predictions are decoded with
+     * @param lr the learning rate
+     * @param clipTheta the gradient clipping threshold
+     * @param device the device
+     * @param useRandomIter whether each batch starts from a fresh state
+     * @param manager the manager the training arrays come from
+     * @return the session
+     */
+    public static TrainingSession wrap(
+            LanguageModel net,
+            TimeMachineDataset dataset,
+            Vocab vocab,
+            float lr,
+            float clipTheta,
+            Device device,
+            boolean useRandomIter,
+            NDManager manager) {
+        TrainingSession session =
+                new TrainingSession(null, device, manager, false, dataset, vocab, net, lr,
+                        clipTheta, useRandomIter, null);
+        session.lastGood.keep(net, 0);
+        return session;
+    }
+
+    /**
      * Opens a session that only predicts: the model of {@code s} with the parameters of a
      * checkpoint and its vocabulary; no corpus is read.
      *
      * @param s the settings the checkpoint was trained with
      * @param idxToToken the vocabulary, index to token, {@code <unk>} first
-     * @param params the parameter file ({@link #CONCISE_PARAMS} or {@link #SCRATCH_PARAMS})
+     * @param params the parameter file ({@link ParameterFiles#fileName})
+     * @param control the stop flag checked before every generated character, or null
      * @return the session (close it)
      * @throws IOException if the parameters cannot be read or do not fit the model
      */
-    public static TrainingSession forPrediction(TrainSettings s, List<String> idxToToken, Path params)
+    public static TrainingSession forPrediction(
+            TrainSettings s, List<String> idxToToken, Path params, TrainingControl control)
             throws IOException {
         if (idxToToken.isEmpty() || !"<unk>".equals(idxToToken.get(0))) {
             throw new IllegalArgumentException("the checkpoint vocabulary must start with <unk>");
@@ -131,9 +174,11 @@ public final class TrainingSession implements AutoCloseable {
         Device device = TimeMachine.pickDevice(s.getDevice());
         NDManager manager = NDManager.newBaseManager(device);
         try {
-            LanguageModel net = Ch8Runner.newModel(s, vocab.length(), device, manager);
-            TrainingSession session = new TrainingSession(s, device, manager, null, vocab, net);
-            session.loadParameters(params);
+            LanguageModel net = newModel(s, vocab.length(), device, manager);
+            TrainingSession session =
+                    new TrainingSession(s, device, manager, true, null, vocab, net, s.getLr(),
+                            s.getClipTheta(), s.isRandomIter(), control);
+            ParameterFiles.load(net, params, session.describeModel(), manager);
             return session;
         } catch (IOException | RuntimeException e) {
             manager.close();
@@ -142,8 +187,50 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     /**
+     * Opens a prediction session without a stop flag.
+     *
+     * @param s the settings the checkpoint was trained with
+     * @param idxToToken the vocabulary, index to token, {@code <unk>} first
+     * @param params the parameter file
+     * @return the session (close it)
+     * @throws IOException if the parameters cannot be read or do not fit the model
+     */
+    public static TrainingSession forPrediction(TrainSettings s, List<String> idxToToken, Path params)
+            throws IOException {
+        return forPrediction(s, idxToToken, params, null);
+    }
+
+    /**
+     * Creates the model the settings name, initialized.
+     *
+     * @param s the settings
+     * @param vocabSize the vocabulary size
+     * @param device the device
+     * @param manager the parent manager
+     * @return the model
+     */
+    public static LanguageModel newModel(TrainSettings s, int vocabSize, Device device, NDManager manager) {
+        if ("concise".equals(s.getImpl())) {
+            return RNNModel.of(s.getModel(), vocabSize, s.getNumHiddens()).initialize(manager, device);
+        }
+        return RNNModelScratch.of(s.getModel(), vocabSize, s.getNumHiddens(), device, manager);
+    }
+
+    /**
+     * Adds a listener, called after the built-in ones for every epoch.
+     *
+     * @param listener the listener
+     * @return this session
+     */
+    public TrainingSession addListener(TrainingListener listener) {
+        listeners.add(listener);
+        return this;
+    }
+
+    /**
      * Continues from a checkpoint: loads its parameters and replays the dataset's random source
-     * over the {@code epochsDone} epochs already trained.
+     * over the {@code done} epochs already trained, so the next batches are those of a run that
+     * never stopped.
      *
      * @param params the parameter file of the checkpoint
      * @param done the epochs the checkpoint finished
@@ -153,30 +240,34 @@ public final class TrainingSession implements AutoCloseable {
      */
     public void resume(Path params, int done, double[] perplexity, double[] tokensPerSec)
             throws IOException {
-        if (epochsDone != 0) {
+        if (!history.isEmpty()) {
             throw new IllegalStateException("resume() must come before any training");
+        }
+        if (dataset == null) {
+            throw new IllegalStateException("this session only predicts");
         }
         if (perplexity.length != done || tokensPerSec.length != done) {
             throw new IllegalArgumentException(
                     "the checkpoint lists " + perplexity.length + " perplexities for " + done + " epochs");
         }
-        loadParameters(params);
+        ParameterFiles.load(net, params, describeModel(), manager);
         for (int i = 0; i < done; i++) {
-            dataset.nextEpochBatches(); // one shuffle per epoch in random mode
-            history.add(new double[] {perplexity[i], tokensPerSec[i]});
+            dataset.nextEpochBatches(); // the per-epoch random draws of the epochs already trained
+            history.add(new EpochRecord(i + 1, perplexity[i], tokensPerSec[i], Double.NaN));
         }
-        epochsDone = done;
-        keepLastGood();
+        resumedFrom = done;
+        lastGood.keep(net, done);
     }
 
     /**
-     * Trains until {@code untilEpoch} epochs are done (counted over resumes), calling {@code
-     * listener} after each. A non-finite loss throws {@link TrainingDivergedException}; a stop
-     * request throws {@link TrainingInterruptedException}; both leave the last good parameters for
-     * {@link #writeLastGood}.
+     * Trains until {@code untilEpoch} epochs are done (counted over resumes). A non-finite loss
+     * throws {@link TrainingDivergedException}; a stop request throws {@link
+     * TrainingInterruptedException}; both leave the last good parameters for {@link
+     * #writeLastGood}.
      *
      * @param untilEpoch the total number of epochs
-     * @param listener receives (epoch, perplexity, tokens/s); false stops; may be null
+     * @param listener receives (epoch, perplexity, tokens/s) after the other listeners; false
+     *     stops after this epoch; may be null
      * @return the epochs done
      * @throws IOException if the data cannot be read
      * @throws TranslateException if batching fails
@@ -185,24 +276,55 @@ public final class TrainingSession implements AutoCloseable {
         if (dataset == null) {
             throw new IllegalStateException("this session only predicts");
         }
-        while (epochsDone < untilEpoch) {
-            int epoch = epochsDone + 1;
-            Pair<Double, Double> r =
-                    TimeMachine.trainEpochCh8(
-                            net, dataset, loss, settings.getLr(), settings.getClipTheta(), device,
-                            settings.isRandomIter(), manager);
-            TrainingDivergedException.check(
-                    epoch, r.getKey(),
-                    history.isEmpty() ? Double.NaN : history.get(history.size() - 1)[0],
-                    settings.getLr());
-            history.add(new double[] {r.getKey(), r.getValue()});
-            epochsDone = epoch;
-            keepLastGood();
-            if (listener != null && !listener.onEpoch(epoch, r.getKey(), r.getValue())) {
-                break;
+        long start = System.nanoTime();
+        try {
+            while (history.size() < untilEpoch) {
+                long t0 = System.nanoTime();
+                Pair<Double, Double> r =
+                        TimeMachine.trainEpochCh8(
+                                net, dataset, loss, lr, clipTheta, device, randomIter, manager, control);
+                EpochRecord record =
+                        new EpochRecord(history.size() + 1, r.getKey(), r.getValue(),
+                                (System.nanoTime() - t0) / 1e9);
+                accept(record);
+                if (listener != null
+                        && !listener.onEpoch(record.getEpoch(), record.getPerplexity(),
+                                record.getTokensPerSec())) {
+                    break;
+                }
             }
+        } finally {
+            wallSeconds += (System.nanoTime() - start) / 1e9;
         }
-        return epochsDone;
+        return history.size();
+    }
+
+    private void accept(EpochRecord record) {
+        history.add(record);
+        try {
+            for (TrainingListener l : listeners) {
+                l.onEpoch(this, record);
+            }
+        } catch (RuntimeException e) {
+            history.remove(history.size() - 1);
+            memory.trimTo(history.size() - resumedFrom);
+            throw e;
+        }
+    }
+
+    /**
+     * Returns the result of the run so far: the history, the speed, the memory, and the text's
+     * predictions from {@link TimeMachine#PREFIXES}.
+     *
+     * @return the result
+     */
+    public TrainingResult result() {
+        Map<String, String> predictions = new LinkedHashMap<>();
+        for (String prefix : TimeMachine.PREFIXES) {
+            predictions.put(prefix, predict(prefix, TimeMachine.PREDICT_LENGTH));
+        }
+        return new TrainingResult(history, resumedFrom, device.toString(), wallSeconds, predictions,
+                memory.getRssMb(), ProcessMemory.peakResidentMb());
     }
 
     /**
@@ -213,8 +335,7 @@ public final class TrainingSession implements AutoCloseable {
      * @throws IOException if the file cannot be written
      */
     public int writeLastGood(Path file) throws IOException {
-        Files.write(file, lastGood);
-        return lastGoodEpoch;
+        return lastGood.write(file);
     }
 
     /**
@@ -223,18 +344,19 @@ public final class TrainingSession implements AutoCloseable {
      * @return the epoch, 0 before training
      */
     public int getLastGoodEpoch() {
-        return lastGoodEpoch;
+        return lastGood.getEpoch();
     }
 
     /**
-     * Generates text greedily after {@code prefix}, as {@link TimeMachine#predictCh8}.
+     * Generates text greedily after {@code prefix}, as {@link TimeMachine#predictCh8}; a stop
+     * request ends it between two characters.
      *
      * @param prefix the prefix (its characters must be in the vocabulary)
      * @param numPreds the number of characters to generate
      * @return the prefix followed by the generated characters
      */
     public String predict(String prefix, int numPreds) {
-        return TimeMachine.predictCh8(prefix, numPreds, net, vocab, device, manager);
+        return TimeMachine.predictCh8(prefix, numPreds, net, vocab, device, manager, control);
     }
 
     /**
@@ -252,7 +374,16 @@ public final class TrainingSession implements AutoCloseable {
      * @return the epochs done
      */
     public int getEpochsDone() {
-        return epochsDone;
+        return history.size();
+    }
+
+    /**
+     * Returns every finished epoch, counted over resumes.
+     *
+     * @return the records, oldest first
+     */
+    public List<EpochRecord> getHistory() {
+        return Collections.unmodifiableList(new ArrayList<>(history));
     }
 
     /**
@@ -261,7 +392,7 @@ public final class TrainingSession implements AutoCloseable {
      * @return one value per epoch
      */
     public double[] getPerplexity() {
-        return history.stream().mapToDouble(h -> h[0]).toArray();
+        return history.stream().mapToDouble(EpochRecord::getPerplexity).toArray();
     }
 
     /**
@@ -270,7 +401,7 @@ public final class TrainingSession implements AutoCloseable {
      * @return tokens per second, one value per epoch
      */
     public double[] getEpochTokensPerSec() {
-        return history.stream().mapToDouble(h -> h[1]).toArray();
+        return history.stream().mapToDouble(EpochRecord::getTokensPerSec).toArray();
     }
 
     /**
@@ -283,93 +414,34 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     /**
-     * Returns the parameter file name for an implementation.
+     * Returns the learning rate.
      *
-     * @param impl "scratch" or "concise"
-     * @return {@link #SCRATCH_PARAMS} or {@link #CONCISE_PARAMS}
+     * @return the learning rate
      */
-    public static String paramsFileName(String impl) {
-        return "concise".equals(impl) ? CONCISE_PARAMS : SCRATCH_PARAMS;
-    }
-
-    private void keepLastGood() {
-        try {
-            lastGood = encodeParameters();
-        } catch (IOException e) {
-            throw new IllegalStateException("could not encode the parameters: " + e.getMessage(), e);
-        }
-        lastGoodEpoch = epochsDone;
-    }
-
-    private byte[] encodeParameters() throws IOException {
-        ByteArrayOutputStream bos = new ByteArrayOutputStream();
-        if (net instanceof RNNModel) {
-            try (DataOutputStream dos = new DataOutputStream(bos)) {
-                ((RNNModel) net).saveParameters(dos);
-            }
-        } else {
-            net.getParams().encode(bos, NDList.Encoding.NPZ);
-        }
-        return bos.toByteArray();
-    }
-
-    private void loadParameters(Path file) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
-        String what = settings.getImpl() + " " + settings.getModel() + " with " + settings.getNumHiddens()
-                + " hidden units and " + vocab.length() + " tokens";
-        if (net instanceof RNNModel) {
-            RNNModel block = (RNNModel) net;
-            NDManager owner = block.getParameters().valueAt(0).getArray().getManager();
-            List<NDArray> old = new ArrayList<>();
-            for (Pair<String, Parameter> p : block.getParameters()) {
-                old.add(p.getValue().getArray());
-            }
-            try (DataInputStream dis = new DataInputStream(new ByteArrayInputStream(bytes))) {
-                block.loadParameters(owner, dis);
-            } catch (MalformedModelException | IOException | RuntimeException e) {
-                throw new IOException(file + " does not hold the parameters of a " + what + ": "
-                        + e.getMessage(), e);
-            }
-            int i = 0;
-            for (Pair<String, Parameter> p : block.getParameters()) {
-                NDArray a = p.getValue().getArray();
-                if (!a.getShape().equals(old.get(i++).getShape())) {
-                    throw new IOException(file + " does not hold the parameters of a " + what
-                            + " (" + p.getKey() + " has shape " + a.getShape() + ")");
-                }
-                // Parameter.load does not attach a gradient; training needs one.
-                a.setRequiresGradient(true);
-            }
-            old.forEach(NDArray::close);
-        } else {
-            NDList params = net.getParams();
-            try (NDManager tmp = manager.newSubManager()) {
-                NDList loaded;
-                try {
-                    loaded = NDList.decode(tmp, bytes);
-                } catch (RuntimeException e) {
-                    throw new IOException(file + " is not a DJL NPZ parameter file: " + e.getMessage(), e);
-                }
-                if (loaded.size() != params.size()) {
-                    throw new IOException(file + " holds " + loaded.size() + " arrays, a " + what
-                            + " has " + params.size());
-                }
-                for (int i = 0; i < params.size(); i++) {
-                    if (!loaded.get(i).getShape().equals(params.get(i).getShape())) {
-                        throw new IOException(file + " does not hold the parameters of a " + what
-                                + " (array " + i + " has shape " + loaded.get(i).getShape() + ", expected "
-                                + params.get(i).getShape() + ")");
-                    }
-                }
-                for (int i = 0; i < params.size(); i++) {
-                    params.get(i).set(loaded.get(i).toByteBuffer());
-                }
-            }
-        }
+    public float getLr() {
+        return lr;
     }
 
     /**
-     * Returns the settings of this session.
+     * Returns the model being trained.
+     *
+     * @return the model
+     */
+    public LanguageModel getModel() {
+        return net;
+    }
+
+    /**
+     * Returns the stop flag of this session (Python's Ctrl-C and SIGTERM handlers set it).
+     *
+     * @return the control
+     */
+    public TrainingControl getControl() {
+        return control;
+    }
+
+    /**
+     * Returns the settings of this session (null for a {@link #wrap}ped one).
      *
      * @return the settings
      */
@@ -386,15 +458,27 @@ public final class TrainingSession implements AutoCloseable {
         return dataset == null ? 0 : dataset.getNumBatches();
     }
 
-    /** Frees the model and every array of the session. */
+    private String describeModel() {
+        if (settings == null) {
+            return net.getClass().getSimpleName() + " with " + net.getVocabSize() + " tokens";
+        }
+        return settings.getImpl() + " " + settings.getModel() + " with " + settings.getNumHiddens()
+                + " hidden units and " + vocab.length() + " tokens";
+    }
+
+    /** Frees the model and every array of a session made by {@link #open}/{@link #forPrediction}. */
     @Override
     public void close() {
-        net.close();
-        manager.close();
+        if (owner) {
+            net.close();
+            manager.close();
+        }
     }
 
     @Override
     public String toString() {
-        return "TrainingSession" + Arrays.asList(settings.getModel(), settings.getImpl(), epochsDone);
+        return "TrainingSession"
+                + Arrays.asList(settings == null ? "wrapped" : settings.getModel(),
+                        settings == null ? "" : settings.getImpl(), history.size());
     }
 }

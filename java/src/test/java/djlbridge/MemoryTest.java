@@ -28,7 +28,7 @@ public class MemoryTest {
                     d.prepare();
                     TrainSettings s = TrainSettings.builder().setImpl(impl).setModel(kind)
                             .setNumHiddens(8).setDataPath("unused").build();
-                    try (LanguageModel net = Ch8Runner.newModel(s, d.getVocab().length(), Device.cpu(), m)) {
+                    try (LanguageModel net = TrainingSession.newModel(s, d.getVocab().length(), Device.cpu(), m)) {
                         NDManager own = net instanceof RNNModel
                                 ? ((RNNModel) net).getManager()
                                 : ((RNNModelScratch) net).getManager();

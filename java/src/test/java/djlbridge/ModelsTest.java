@@ -52,7 +52,11 @@ public class ModelsTest {
                     .setImpl(impl).setModel("gru").setNumEpochs(6).setNumHiddens(32)
                     .setBatchSize(8).setNumSteps(10).setMaxTokens(2000).setSeed(5)
                     .setDataPath(VocabTest.corpus().toString()).setDevice("cpu").build();
-            TrainingResult r = Ch8Runner.run(s, null);
+            TrainingResult r;
+            try (TrainingSession session = TrainingSession.open(s, null)) {
+                session.train(s.getNumEpochs(), null);
+                r = session.result();
+            }
             double[] ppl = r.getPerplexity();
             assertEquals(6, ppl.length);
             assertTrue(impl + " " + java.util.Arrays.toString(ppl), ppl[5] < ppl[0] * 0.9);
@@ -67,11 +71,19 @@ public class ModelsTest {
                 .setNumEpochs(20).setNumHiddens(16).setBatchSize(8).setNumSteps(10)
                 .setMaxTokens(1000).setLr(1e30f).setClipTheta(1e30f).setSeed(1)
                 .setDataPath(VocabTest.corpus().toString()).setDevice("cpu").build();
-        try {
-            Ch8Runner.run(s, null);
-            throw new AssertionError("expected divergence");
-        } catch (TrainingDivergedException e) {
-            assertTrue(e.getMessage(), e.getMessage().contains("lower the learning rate"));
+        try (TrainingSession session = TrainingSession.open(s, null)) {
+            try {
+                session.train(s.getNumEpochs(), null);
+                throw new AssertionError("expected divergence");
+            } catch (TrainingDivergedException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains("lower the learning rate"));
+                // The diverged epoch never counted: history and last good end at the epoch before.
+                assertEquals(e.getEpoch() - 1, session.getEpochsDone());
+                assertEquals(e.getEpoch() - 1, session.getLastGoodEpoch());
+                for (double p : session.getPerplexity()) {
+                    assertTrue(Double.isFinite(p));
+                }
+            }
         }
     }
 }

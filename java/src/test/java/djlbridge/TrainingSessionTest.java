@@ -37,7 +37,7 @@ public final class TrainingSessionTest {
                 full = a.getPerplexity();
             }
             Path dir = Files.createTempDirectory("ckpt");
-            Path params = dir.resolve(TrainingSession.paramsFileName(impl));
+            Path params = dir.resolve(ParameterFiles.fileName(impl));
             double[] first;
             double[] speed;
             try (TrainingSession b = TrainingSession.open(s, null)) {
@@ -74,7 +74,7 @@ public final class TrainingSessionTest {
     public void savedParametersPredictTheSame() throws Exception {
         for (String impl : new String[] {"scratch", "concise"}) {
             TrainSettings s = tiny(impl).build();
-            Path params = Files.createTempDirectory("ckpt").resolve(TrainingSession.paramsFileName(impl));
+            Path params = Files.createTempDirectory("ckpt").resolve(ParameterFiles.fileName(impl));
             String expected;
             List<String> vocab;
             try (TrainingSession t = TrainingSession.open(s, null)) {
@@ -121,6 +121,66 @@ public final class TrainingSessionTest {
             fail("expected an IOException, got " + p);
         } catch (java.io.IOException e) {
             assertTrue(e.getMessage(), e.getMessage().contains("does not hold the parameters"));
+        }
+    }
+
+    @Test
+    public void listenersSeeEachAcceptedEpochInOrder() throws Exception {
+        List<Integer> seen = new java.util.ArrayList<>();
+        try (TrainingSession t = TrainingSession.open(tiny("scratch").build(), null)) {
+            t.addListener((session, record) -> {
+                // The epoch is already in the history and its parameters are the last good ones.
+                assertEquals(record.getEpoch(), session.getEpochsDone());
+                assertEquals(record.getEpoch(), session.getLastGoodEpoch());
+                seen.add(record.getEpoch());
+            });
+            t.train(3, (epoch, ppl, speed) -> epoch < 2); // false after epoch 2 stops the run there
+            assertEquals(java.util.Arrays.asList(1, 2), seen);
+            TrainingResult r = t.result();
+            assertEquals(2, r.getEpochsDone());
+            assertEquals(2, r.getRssMb().length);
+            assertEquals(2, r.getEpochSeconds().length);
+            // tokens/s: the median without the first epoch, i.e. the second epoch's speed here.
+            assertEquals(r.getEpochTokensPerSec()[1], r.getTokensPerSec(), 0.0);
+            assertTrue(r.toJson(), r.toJson().contains("\"predictions\":{\"time traveller\":\"time traveller"));
+        }
+    }
+
+    @Test
+    public void theTextsTrainCh8RunsTheSameLoop() throws Exception {
+        TrainSettings s = tiny("scratch").build();
+        double[] viaSession;
+        try (TrainingSession t = TrainingSession.open(s, null)) {
+            t.train(2, null);
+            viaSession = t.getPerplexity();
+        }
+        // The text's way: its own manager, dataset and model, then trainCh8.
+        ai.djl.engine.Engine.getInstance().setRandomSeed((int) s.getSeed());
+        try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager()) {
+            TimeMachineDataset dataset = TimeMachineDataset.builder().setManager(manager)
+                    .setMaxTokens(s.getMaxTokens()).setSampling(s.getBatchSize(), s.isRandomIter())
+                    .setSteps(s.getNumSteps()).setDataPath(s.getDataPath()).optSeed(s.getSeed()).build();
+            dataset.prepare();
+            LanguageModel net = TrainingSession.newModel(
+                    s, dataset.getVocab().length(), ai.djl.Device.cpu(), manager);
+            TrainingResult r = TimeMachine.trainCh8(net, dataset, dataset.getVocab(), s.getLr(),
+                    s.getClipTheta(), 2, ai.djl.Device.cpu(), s.isRandomIter(), manager, null);
+            assertArrayEquals(viaSession, r.getPerplexity(), 0.0);
+            assertTrue(r.getPredictions().get("traveller").startsWith("traveller"));
+        }
+    }
+
+    @Test
+    public void predictionStopsOnRequest() throws Exception {
+        TrainingControl control = new TrainingControl();
+        try (TrainingSession t = TrainingSession.open(tiny("concise").build(), control)) {
+            control.requestStop();
+            try {
+                t.predict("time traveller", 1_000_000);
+                fail("expected a TrainingInterruptedException");
+            } catch (TrainingInterruptedException e) {
+                assertTrue(e.getMessage().contains("stopped on request"));
+            }
         }
     }
 }

@@ -1,0 +1,39 @@
+package djlbridge;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Records the resident set size of the process after every epoch (see {@link ProcessMemory}); the
+ * numbers go into {@link TrainingResult#getRssMb()}.
+ */
+public final class MemoryRecorder implements TrainingListener {
+
+    private final List<Double> rssMb = new ArrayList<>();
+
+    /** {@inheritDoc} */
+    @Override
+    public void onEpoch(TrainingSession session, EpochRecord record) {
+        rssMb.add(ProcessMemory.residentMb());
+    }
+
+    /**
+     * Returns the resident set size after each epoch of this run.
+     *
+     * @return MiB, one value per epoch trained in this process
+     */
+    public double[] getRssMb() {
+        return rssMb.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /**
+     * Keeps only the first {@code n} values (the session takes back an epoch a listener refused).
+     *
+     * @param n the number of values to keep
+     */
+    void trimTo(int n) {
+        while (rssMb.size() > n) {
+            rssMb.remove(rssMb.size() - 1);
+        }
+    }
+}

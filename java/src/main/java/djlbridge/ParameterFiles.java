@@ -1,0 +1,140 @@
+package djlbridge;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The parameter files of a model: the concise model ({@link RNNModel}) in DJL's own block format
+ * ({@code Block.saveParameters}/{@code loadParameters}), every other model as DJL's NPZ encoding
+ * of its parameter list ({@code NDList.encode(os, Encoding.NPZ)}), which {@code numpy.load} reads
+ * without pickle. Loading copies into the model's existing arrays, so whatever holds them (a
+ * cached graph, the optimizer) sees the new values.
+ */
+public final class ParameterFiles {
+
+    /** The parameter file name of the concise model (DJL block format). */
+    public static final String CONCISE_PARAMS = "model.params";
+
+    /** The parameter file name of the scratch model (NPZ). */
+    public static final String SCRATCH_PARAMS = "params.npz";
+
+    private ParameterFiles() {}
+
+    /**
+     * Returns the parameter file name for an implementation.
+     *
+     * @param impl "scratch" or "concise"
+     * @return {@link #SCRATCH_PARAMS} or {@link #CONCISE_PARAMS}
+     */
+    public static String fileName(String impl) {
+        return "concise".equals(impl) ? CONCISE_PARAMS : SCRATCH_PARAMS;
+    }
+
+    /**
+     * Encodes the model's parameters as the bytes of its parameter file.
+     *
+     * @param net the model
+     * @return the file's bytes
+     */
+    public static byte[] encode(LanguageModel net) {
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        try {
+            if (net instanceof RNNModel) {
+                try (DataOutputStream dos = new DataOutputStream(bos)) {
+                    ((RNNModel) net).saveParameters(dos);
+                }
+            } else {
+                net.getParams().encode(bos, NDList.Encoding.NPZ);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("could not encode the parameters: " + e.getMessage(), e);
+        }
+        return bos.toByteArray();
+    }
+
+    /**
+     * Loads a parameter file into the model, checking that it fits.
+     *
+     * @param net the model
+     * @param file the parameter file
+     * @param what the model in words, for messages ("scratch gru with 256 hidden units ...")
+     * @param scratch a manager for temporary arrays
+     * @throws IOException if the file cannot be read or does not fit the model
+     */
+    public static void load(LanguageModel net, Path file, String what, NDManager scratch)
+            throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        if (net instanceof RNNModel) {
+            loadBlock((RNNModel) net, bytes, file, what);
+        } else {
+            loadNpz(net, bytes, file, what, scratch);
+        }
+    }
+
+    private static void loadBlock(RNNModel block, byte[] bytes, Path file, String what)
+            throws IOException {
+        NDManager owner = block.getParameters().valueAt(0).getArray().getManager();
+        List<NDArray> old = new ArrayList<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            old.add(p.getValue().getArray());
+        }
+        try (DataInputStream dis = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            block.loadParameters(owner, dis);
+        } catch (MalformedModelException | IOException | RuntimeException e) {
+            throw new IOException(
+                    file + " does not hold the parameters of a " + what + ": " + e.getMessage(), e);
+        }
+        int i = 0;
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            NDArray a = p.getValue().getArray();
+            if (!a.getShape().equals(old.get(i++).getShape())) {
+                throw new IOException(file + " does not hold the parameters of a " + what + " ("
+                        + p.getKey() + " has shape " + a.getShape() + ")");
+            }
+            // Parameter.load does not attach a gradient; training needs one.
+            a.setRequiresGradient(true);
+        }
+        old.forEach(NDArray::close);
+    }
+
+    private static void loadNpz(LanguageModel net, byte[] bytes, Path file, String what, NDManager parent)
+            throws IOException {
+        NDList params = net.getParams();
+        try (NDManager tmp = parent.newSubManager()) {
+            NDList loaded;
+            try {
+                loaded = NDList.decode(tmp, bytes);
+            } catch (RuntimeException e) {
+                throw new IOException(file + " is not a DJL NPZ parameter file: " + e.getMessage(), e);
+            }
+            if (loaded.size() != params.size()) {
+                throw new IOException(
+                        file + " holds " + loaded.size() + " arrays, a " + what + " has " + params.size());
+            }
+            for (int i = 0; i < params.size(); i++) {
+                if (!loaded.get(i).getShape().equals(params.get(i).getShape())
+                        || loaded.get(i).getDataType() != params.get(i).getDataType()) {
+                    throw new IOException(file + " does not hold the parameters of a " + what
+                            + " (array " + i + " has shape " + loaded.get(i).getShape() + ", expected "
+                            + params.get(i).getShape() + ")");
+                }
+            }
+            for (int i = 0; i < params.size(); i++) {
+                params.get(i).set(loaded.get(i).toByteBuffer());
+            }
+        }
+    }
+}

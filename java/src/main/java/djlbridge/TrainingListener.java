@@ -1,0 +1,21 @@
+package djlbridge;
+
+/**
+ * Something that reacts to each finished epoch of a {@link TrainingSession}, in the style of DJL's
+ * {@code TrainingListener}: the divergence check, the last-good parameters and the memory record
+ * are listeners, and so is Python's progress/checkpoint callback (through {@link EpochListener}).
+ *
+ * <p>A listener runs after the epoch is added to the session's history, in the order the
+ * listeners were added. If one throws, the epoch is taken back out of the history (it never
+ * counted) and the exception ends {@link TrainingSession#train}.
+ */
+public interface TrainingListener {
+
+    /**
+     * Called after each epoch.
+     *
+     * @param session the session, with the epoch already in its history
+     * @param record the epoch's numbers
+     */
+    void onEpoch(TrainingSession session, EpochRecord record);
+}
