@@ -30,11 +30,14 @@ from .errors import (
     JvmConflictError,
     NativeLibraryError,
     NotBuiltError,
+    ResourceError,
     TrainingDivergedError,
+    TrainingInterruptedError,
 )
 from .jvm import start
 from .session import Interrupted, RunOptions, predict, run
-from .train import TrainingResult, train
+from .result import TrainingResult
+from .train import train
 
 __all__ = [
     "BridgeError",
@@ -51,8 +54,10 @@ __all__ = [
     "JvmConflictError",
     "NativeLibraryError",
     "NotBuiltError",
+    "ResourceError",
     "TrainConfig",
     "TrainingDivergedError",
+    "TrainingInterruptedError",
     "TrainingResult",
     "start",
     "train",

@@ -194,7 +194,7 @@ def command(launcher: str, cfg: TrainConfig) -> list[str]:
         args = [str(java_executable()), *jvm.JVM_OPTIONS, "-cp", classpath, "djlbridge.Main",
                 *train_args(cfg), "--json"]
         if cfg.random_iter:
-            args.append("--random")
+            args.append("--random-iter")
         return args
     raise ConfigError(f"unknown launcher {launcher!r}: use one of {', '.join(LAUNCHERS)}")
 
@@ -262,7 +262,7 @@ def run_bench(config: BenchConfig,
               progress: Optional[Callable[[str], None]] = None) -> list[BenchRow]:
     """Measures every model x impl x launcher. The launchers of one model and impl run back to
     back, their order swapped from one pair to the next so that neither always goes first."""
-    from .train import prepare  # validates the settings and resolves the corpus; no JVM
+    from .session import prepare  # validates the settings and resolves the corpus; no JVM
 
     config.validate()
     base = prepare(config.train)

@@ -3,35 +3,46 @@ and sets ``func``; ``build_parser`` lists them."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
+import signal
 import sys
+import traceback
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
+from .checkpoint import Checkpoint
 from .config import DEVICES, IMPLS, MODELS, TrainConfig
-from .errors import BridgeError, ConfigError, JavaError, TrainingInterruptedError
+from .errors import BridgeError, ConfigError, TrainingInterruptedError
 
 #: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
 EXIT_INTERRUPTED = 130
+#: The exit status after SIGTERM (128 + SIGTERM).
+EXIT_TERMINATED = 143
 
 
 def _add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", type=Path, default=None,
                    help="timemachine.txt (default: $DJL_BRIDGE_DATA, the cache, then a download)")
-    p.add_argument("--no-verify-data", action="store_true",
+    p.add_argument("--no-verify-data", action="store_true", default=None,
                    help="accept a corpus whose SHA-1 differs (another text, on purpose)")
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
-    """The hyper-parameters, seed, device and corpus options shared by train and bench."""
+    """The hyper-parameters, seed, device and corpus options shared by train and bench. Every
+    value defaults to None ("not given"), so that a flag equal to its default is still seen as
+    given (``--resume`` applies or refuses it); the defaults are TrainConfig's."""
     d = TrainConfig()
-    p.add_argument("--lr", type=float, default=d.lr)
-    p.add_argument("--clip", type=float, default=d.clip, help="gradient clipping threshold")
-    p.add_argument("--hidden", type=int, default=d.hidden)
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
-    p.add_argument("--num-steps", type=int, default=d.num_steps)
-    p.add_argument("--max-tokens", type=int, default=d.max_tokens)
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--device", choices=DEVICES, default=d.device)
+    p.add_argument("--lr", type=float, default=None, help=f"learning rate (default {d.lr})")
+    p.add_argument("--clip", type=float, default=None,
+                   help=f"gradient clipping threshold (default {d.clip})")
+    p.add_argument("--hidden", type=int, default=None, help=f"hidden units (default {d.hidden})")
+    p.add_argument("--batch-size", type=int, default=None, help=f"default {d.batch_size}")
+    p.add_argument("--num-steps", type=int, default=None, help=f"default {d.num_steps}")
+    p.add_argument("--max-tokens", type=int, default=None,
+                   help=f"use the first N tokens of the corpus (default {d.max_tokens})")
+    p.add_argument("--seed", type=int, default=None, help=f"default {d.seed}")
+    p.add_argument("--device", choices=DEVICES, default=None, help=f"default {d.device}")
     _add_data_options(p)
 
 
@@ -39,11 +50,13 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     d = TrainConfig()
     p = sub.add_parser("train", help="train a model of D2L chapter 9 on DJL and print the result",
                        description="Train on the Java side; defaults are the Java text's.")
-    p.add_argument("--model", choices=MODELS, default=d.model)
-    p.add_argument("--impl", choices=IMPLS, default=d.impl)
-    p.add_argument("--epochs", type=int, default=d.epochs)
+    p.add_argument("--model", choices=MODELS, default=None, help=f"default {d.model}")
+    p.add_argument("--impl", choices=IMPLS, default=None, help=f"default {d.impl}")
+    p.add_argument("--epochs", type=int, default=None,
+                   help=f"total epochs (default {d.epochs}; with --resume the new total)")
     _add_run_options(p)
-    p.add_argument("--random-iter", action="store_true", help="random instead of sequential batches")
+    p.add_argument("--random-iter", action=argparse.BooleanOptionalAction, default=None,
+                   help="random instead of sequential batches (default: sequential)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--debug", action="store_true", help="show Java stack traces")
     _add_robust_train_options(p)
@@ -53,47 +66,98 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 def _add_robust_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint-dir", type=Path, default=None, metavar="DIR",
                    help="save parameters, vocab, config and progress into DIR (atomically)")
-    p.add_argument("--save-every", type=int, default=10, metavar="N",
-                   help="checkpoint every N epochs (also at the end, on Ctrl-C and on divergence)")
+    p.add_argument("--save-every", type=int, default=None, metavar="N",
+                   help="checkpoint every N epochs (default 10; also at the end, on Ctrl-C, "
+                        "SIGTERM and divergence)")
     p.add_argument("--resume", type=Path, default=None, metavar="DIR",
-                   help="go on from the latest checkpoint in DIR (its settings; --epochs sets the "
-                        "new total)")
+                   help="go on from the latest checkpoint in DIR; --epochs is the new total, "
+                        "--lr/--clip/--save-every/--device given are applied, model and data "
+                        "flags must match the checkpoint")
+    p.add_argument("--overwrite", action="store_true",
+                   help="let a new run replace the checkpoints of another run in --checkpoint-dir")
     p.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
                    help="draw the perplexity curve into FILE.png (needs the 'plot' extra)")
 
 
-def _config(args: argparse.Namespace) -> TrainConfig:
-    return TrainConfig(
-        model=args.model, impl=args.impl, epochs=args.epochs, lr=args.lr, clip=args.clip,
-        hidden=args.hidden, batch_size=args.batch_size, num_steps=args.num_steps,
-        max_tokens=args.max_tokens, random_iter=args.random_iter, data=args.data,
-        verify_data=not args.no_verify_data, seed=args.seed, device=args.device,
-    )
+#: Flags that define the model or the data: with --resume they must match the checkpoint.
+_FIXED_ON_RESUME = ("model", "impl", "hidden", "batch_size", "num_steps", "max_tokens",
+                    "random_iter", "seed")
+#: Flags that only change the schedule: with --resume, given ones are applied and reported.
+_CHANGEABLE_ON_RESUME = ("lr", "clip", "device")
+#: Every TrainConfig field a flag of `train` sets (data and verify_data are handled apart).
+_CONFIG_FLAGS = _FIXED_ON_RESUME + _CHANGEABLE_ON_RESUME + ("epochs",)
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _given(args: argparse.Namespace, names: Sequence[str] = _CONFIG_FLAGS) -> dict[str, Any]:
+    """The config flags given on the command line (even when equal to their defaults)."""
+    return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+
+
+def _fresh_config(args: argparse.Namespace) -> TrainConfig:
+    return TrainConfig(**_given(args), data=args.data,
+                       verify_data=not args.no_verify_data).validate()
+
+
+def _resume_config(args: argparse.Namespace, ckpt: Checkpoint) -> tuple[TrainConfig, list[str]]:
+    """The config to go on with, and what changed ("--lr 0.5 -> 0.1"). Model and data flags that
+    contradict the checkpoint are refused, naming both values."""
+    saved = ckpt.config
+    given = _given(args)
+    for name in _FIXED_ON_RESUME:
+        if name in given and given[name] != getattr(saved, name):
+            raise ConfigError(
+                f"{_flag(name)} {given[name]} contradicts the checkpoint {ckpt.path} "
+                f"({_flag(name)} {getattr(saved, name)}): drop it, or start a new run with "
+                "another --checkpoint-dir")
+    changes: dict[str, Any] = {}
+    notes: list[str] = []
+    for name in _CHANGEABLE_ON_RESUME + ("epochs",):
+        if name in given and given[name] != getattr(saved, name):
+            changes[name] = given[name]
+            notes.append(f"{_flag(name)} {getattr(saved, name)} -> {given[name]}")
+    if args.data is not None and args.data != saved.data:
+        changes["data"] = args.data  # the vocabulary is checked against the checkpoint's
+        notes.append(f"--data {saved.data} -> {args.data}")
+    if args.no_verify_data:
+        changes["verify_data"] = False
+    config = dataclasses.replace(saved, **changes).validate()
+    if config.epochs <= ckpt.epochs_done:
+        told = "--epochs " + str(config.epochs) if "epochs" in given else \
+            f"its --epochs {config.epochs} (give a larger one)"
+        raise ConfigError(
+            f"the checkpoint {ckpt.path} already has {ckpt.epochs_done} epochs, so {told} "
+            f"trains nothing: pass --epochs N with N > {ckpt.epochs_done}")
+    return config, notes
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from . import progress
     from .checkpoint import read_checkpoint
-    from .session import RunOptions, resume_config, run
+    from .session import RunOptions, run
 
-    config = _config(args)
-    if args.plot is not None:
-        from .plot import check_target, require_matplotlib
-
-        check_target(args.plot)
-        require_matplotlib()
-    ckpt = None
+    ckpt: Optional[Checkpoint] = None
+    notes: list[str] = []
     if args.resume is not None:
         ckpt = read_checkpoint(args.resume)
-        _refuse_changed_settings(config, ckpt.config)
-        default_epochs = TrainConfig().epochs
-        config = resume_config(
-            ckpt, epochs=args.epochs if args.epochs != default_epochs else None,
-            data=args.data, verify_data=False if args.no_verify_data else None)
+        config, notes = _resume_config(args, ckpt)
+    else:
+        config = _fresh_config(args)
+    if args.save_every is not None:
+        notes.append(f"--save-every {args.save_every}") if ckpt is not None else None
     root = args.checkpoint_dir
     if root is None and ckpt is not None:
         root = ckpt.path.parent
-    options = RunOptions(checkpoint_dir=root, save_every=args.save_every).validate()
+    options = RunOptions(checkpoint_dir=root,
+                         save_every=args.save_every if args.save_every is not None else 10,
+                         hard_exit=True).validate()
+    outputs = _prepare_outputs(args, root, resuming=ckpt is not None)
+    if ckpt is not None:
+        print(f"djl-bridge: resuming {ckpt.path} at epoch {ckpt.epochs_done} of {config.epochs}"
+              + (": " + ", ".join(notes) if notes else ""), file=sys.stderr, flush=True)
 
     bar = progress.ProgressBar(config.epochs, ckpt.epochs_done if ckpt else 0) \
         if progress.wanted(args.json) else None
@@ -109,21 +173,31 @@ def _cmd_train(args: argparse.Namespace) -> int:
                   file=sys.stderr, flush=True)
         return True
 
-    try:
-        result = run(config, options, on_epoch=on_epoch, resume_from=ckpt)
-    finally:
-        if bar is not None:
-            bar.close()
-    if args.plot is not None:
-        from .plot import plot_perplexity
+    with outputs:
+        try:
+            result = run(config, options, on_epoch=on_epoch, resume_from=ckpt)
+        finally:
+            if bar is not None:
+                bar.close()
+        if args.plot is not None:
+            from .plot import plot_perplexity
 
-        plot_perplexity(result.perplexity, args.plot, config.epochs,
-                        f"{config.impl} {config.model}, {config.hidden} hidden")
-    if args.json:
-        print(result.to_json())
-    else:
-        print(result.summary())
+            plot_perplexity(result.perplexity, args.plot, config.epochs,
+                            f"{config.impl} {config.model}, {config.hidden} hidden")
+    print(result.to_json() if args.json else result.summary())
     return 0
+
+
+def _prepare_outputs(args: argparse.Namespace, root: Optional[Path],
+                     resuming: bool) -> contextlib.AbstractContextManager[Any]:
+    """Checks every output before the JVM starts (the plot file, the checkpoint directory) and
+    returns the context that holds the checkpoint directory's lock for the run."""
+    if args.plot is not None:
+        from .plot import check_target, require_matplotlib
+
+        check_target(args.plot)
+        require_matplotlib()
+    return contextlib.nullcontext()
 
 
 def _add_parity(sub: argparse._SubParsersAction) -> None:
@@ -157,25 +231,6 @@ def _cmd_parity(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
-#: Settings a resumed run takes from its checkpoint (changing them would make another run).
-_FIXED_ON_RESUME = ("model", "impl", "lr", "clip", "hidden", "batch_size", "num_steps",
-                    "max_tokens", "random_iter", "seed", "device")
-
-
-def _refuse_changed_settings(given: TrainConfig, saved: TrainConfig) -> None:
-    """Rejects a flag given with --resume that contradicts the checkpoint (a flag left at its
-    default is taken from the checkpoint)."""
-    default = TrainConfig()
-    for name in _FIXED_ON_RESUME:
-        value, was = getattr(given, name), getattr(saved, name)
-        if value != getattr(default, name) and value != was:
-            flag = "--" + name.replace("_", "-")
-            raise ConfigError(
-                f"{flag} {value} contradicts the checkpoint ({flag} {was}): drop it, since "
-                "--resume continues with the checkpoint's settings (only --epochs and --data may "
-                "change)")
-
-
 def _add_bench(sub: argparse._SubParsersAction) -> None:
     from .bench import DEFAULT_EPOCHS
 
@@ -200,9 +255,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from .bench import LAUNCHERS, BenchConfig, format_table, parse_list, run_bench, to_json
 
     train = TrainConfig(
-        epochs=args.epochs, lr=args.lr, clip=args.clip, hidden=args.hidden, batch_size=args.batch_size,
-        num_steps=args.num_steps, max_tokens=args.max_tokens, data=args.data,
-        verify_data=not args.no_verify_data, seed=args.seed, device=args.device,
+        epochs=args.epochs, data=args.data, verify_data=not args.no_verify_data,
+        **_given(args, ("lr", "clip", "hidden", "batch_size", "num_steps", "max_tokens", "seed",
+                        "device")),
     )
     config = BenchConfig(
         models=parse_list(args.models, MODELS, "--models"),
@@ -244,7 +299,7 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
 def _cmd_predict(args: argparse.Namespace) -> int:
     from .session import predict
 
-    print(predict(args.checkpoint, args.prefix, args.num_preds, args.device))
+    print(predict(args.checkpoint, args.prefix, args.num_preds, args.device, hard_exit=True))
     return 0
 
 
@@ -262,24 +317,55 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     return doctor_main(args.data)
 
 
+class _Terminated(BaseException):
+    """SIGTERM outside a training or prediction (those handle it themselves)."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated()
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point; returns the exit code (1 on a reported error, 130 after Ctrl-C)."""
+    """Entry point; returns the exit code: 1 on a reported error (one line on stderr), 2 for usage
+    errors, 130 after Ctrl-C, 143 after SIGTERM."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    debug = bool(getattr(args, "debug", False))
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return int(args.func(args))
     except BridgeError as exc:
-        if getattr(args, "debug", False) and isinstance(exc, JavaError) and exc.java_trace:
+        if debug and exc.java_trace:
             print(exc.java_trace, file=sys.stderr)
         if isinstance(exc, TrainingInterruptedError):
             print(f"djl-bridge: {exc}", file=sys.stderr)
-            return EXIT_INTERRUPTED
+            return int(getattr(exc, "exit_status", EXIT_INTERRUPTED))
         print(f"djl-bridge: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("djl-bridge: interrupted (Ctrl-C) outside the training loop; nothing more was saved",
               file=sys.stderr)
         return EXIT_INTERRUPTED
+    except _Terminated:
+        print("djl-bridge: stopped by SIGTERM outside the training loop; nothing more was saved",
+              file=sys.stderr)
+        return EXIT_TERMINATED
+    except Exception as exc:  # noqa: BLE001 - the last net: one line, never a traceback
+        import jpype
+
+        if isinstance(exc, jpype.JException):
+            from .javaerrors import translate
+
+            err = translate(exc)
+            if debug:
+                print(err.java_trace, file=sys.stderr)
+            print(f"djl-bridge: error: {err}", file=sys.stderr)
+            return 1
+        if debug:
+            traceback.print_exc()
+        print(f"djl-bridge: error: internal error ({type(exc).__name__}: {exc}): rerun with "
+              "--debug for the traceback and report it", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

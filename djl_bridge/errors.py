@@ -4,7 +4,10 @@ from __future__ import annotations
 
 
 class BridgeError(Exception):
-    """Base class of every djl_bridge error."""
+    """Base class of every djl_bridge error. ``java_trace`` holds the Java stack trace when the
+    error was translated from a Java exception (``--debug`` prints it)."""
+
+    java_trace: str = ""
 
 
 class ConfigError(BridgeError, ValueError):
@@ -53,6 +56,10 @@ class TrainingInterruptedError(JavaError):
 
     def __init__(self, message: str, java_trace: str = "") -> None:
         super().__init__(message, "djlbridge.TrainingInterruptedException", java_trace)
+
+
+class ResourceError(BridgeError):
+    """Memory ran out: the JVM heap or MXNet's native allocator."""
 
 
 class CheckpointError(BridgeError):

@@ -6,22 +6,19 @@ classpath does nothing, and a JVM started elsewhere without our jar is reported,
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
+import tempfile
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
+from typing import Optional, Sequence
 
 import jpype
 
 from .errors import (
-    JavaError,
     JavaNotFoundError,
     JvmConflictError,
     NativeLibraryError,
     NotBuiltError,
-    TrainingDivergedError,
-    TrainingInterruptedError,
 )
 
 #: The repository root when the package runs from a checkout (editable install or PYTHONPATH).
@@ -39,6 +36,16 @@ JVM_OPTIONS = (
     "-XX:+UseParallelGC",
     "-Xmn48m",
     "-Xmx1g",
+)
+
+#: Options that keep the JVM a good guest in a Python process; always set. -Xrs: the JVM installs
+#: no SIGINT/SIGTERM/SIGHUP handlers, so those signals reach Python (SIGTERM used to run the JVM's
+#: shutdown under JPype and crash). A fatal JVM error goes to stderr (never into --json on
+#: stdout) and its hs_err file to the temp directory, not the working directory.
+GUEST_OPTIONS = (
+    "-Xrs",
+    "-XX:+DisplayVMOutputToStderr",
+    "-XX:ErrorFile=" + os.path.join(tempfile.gettempdir(), "djl-bridge-hs_err_pid%p.log"),
 )
 
 JAR_NAME_PREFIX = "djl-bridge-"
@@ -125,6 +132,7 @@ def start(classpath: Optional[Sequence[Path]] = None) -> None:
     jpype.startJVM(
         str(jvm),
         *JVM_OPTIONS,
+        *GUEST_OPTIONS,
         classpath=[str(p) for p in entries],
         convertStrings=False,
         # Ctrl-C goes to Python (which asks the trainer to stop), never straight to the JVM.
@@ -171,42 +179,3 @@ def _root_message(exc: BaseException) -> str:
         cause = cause.getCause()
         message = str(cause.getMessage()) if cause.getMessage() is not None else str(cause)
     return message
-
-
-def java_trace(exc: BaseException) -> str:
-    """The Java stack trace of a JPype exception, as text."""
-    try:
-        return str(exc.stacktrace())  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - not a Java exception
-        return ""
-
-
-@contextlib.contextmanager
-def java_errors() -> Iterator[None]:
-    """Turns a Java exception into a :class:`JavaError` (or :class:`TrainingDivergedError`) that
-    carries the Java message; the Java stack stays in ``java_trace``."""
-    try:
-        yield
-    except jpype.JException as exc:
-        trace = java_trace(exc)
-        chain = [exc]
-        while chain[-1].getCause() is not None and len(chain) < 32:
-            chain.append(chain[-1].getCause())
-        for link in chain:
-            name = str(link.getClass().getName())
-            if name == "djlbridge.TrainingDivergedException":
-                raise TrainingDivergedError(str(link.getMessage()), int(link.getEpoch()),
-                                            trace) from None
-            if name == "djlbridge.TrainingInterruptedException":
-                raise TrainingInterruptedError(str(link.getMessage()), trace) from None
-        raise JavaError(_java_message(chain), str(chain[-1].getClass().getName()), trace) from None
-
-
-def _java_message(chain: list) -> str:
-    """The most telling message of a cause chain: the outermost one written by hand (not null and
-    not just the cause's ``toString()``), else the root's class and message."""
-    for link, cause in zip(chain, chain[1:] + [None]):
-        message = link.getMessage()
-        if message is not None and (cause is None or str(message) != str(cause.toString())):
-            return str(message)
-    return str(chain[-1].toString())

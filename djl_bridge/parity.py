@@ -29,6 +29,7 @@ import numpy as np
 
 from . import jvm
 from . import weights as W
+from .javaerrors import java_errors
 from .reference import (JavaRandom, TwinDataset, TwinModel, Vocab, java_shuffle, load_corpus,
                         read_time_machine, tokenize)
 from .reference import model as ref_model
@@ -542,7 +543,7 @@ def run_check(ctx: Context, check_id: str) -> CheckResult:
                                     zlib.crc32(check_id.encode())])
     ctx.manager = ctx.base.newSubManager()
     try:
-        with jvm.java_errors():
+        with java_errors():
             return fn(ctx)
     except Exception as exc:  # noqa: BLE001 - a broken check is a failed row, not a crash
         return CheckResult(check_id, math.inf, math.inf, 0.0, False, f"error: {exc}")

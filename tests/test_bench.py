@@ -27,7 +27,7 @@ from djl_bridge.bench import (
 )
 from djl_bridge.config import MODELS
 from djl_bridge.errors import ConfigError
-from djl_bridge.train import prepare
+from djl_bridge.session import prepare
 
 from .conftest import run_cli
 

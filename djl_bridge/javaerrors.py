@@ -1,0 +1,158 @@
+"""The one place where Java exceptions become Python ones (PySpark's captured-exception module is
+the model): every call into Java runs inside :func:`java_errors`, and the CLI translates anything
+that still escapes, so no Java error ever reaches a user as a traceback.
+
+Translation is subclass-aware: each rule names a Java class, and a thrown exception matches it when
+it, or any exception in its cause chain, is an instance of that class (``Class.isInstance``), so a
+``MalformedInputException`` matches the rule for ``CharacterCodingException`` and an
+``OutOfMemoryError`` wrapped in an ``EngineException`` still reads as out of memory. The first rule
+that matches wins; the message is one line, the Java stack stays in ``JavaError.java_trace``.
+"""
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Optional
+
+import jpype
+
+from .errors import (
+    BridgeError,
+    ConfigError,
+    DataError,
+    JavaError,
+    ResourceError,
+    TrainingDivergedError,
+    TrainingInterruptedError,
+)
+
+#: MXNet's ways of saying that a native allocation failed.
+_NATIVE_OOM = re.compile(r"bad_alloc|out of memory|failed to allocate|cannot allocate", re.I)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A Java class and how an exception of that class (or a subclass) becomes a Python one:
+    ``build(link, message, trace)`` gets the matching link of the cause chain, its one-line
+    message and the whole Java stack trace; it may return None to let later rules try."""
+
+    java_class: str
+    build: Callable[[Any, str, str], Optional[BridgeError]]
+
+
+def _diverged(link: Any, message: str, trace: str) -> BridgeError:
+    return TrainingDivergedError(message, int(link.getEpoch()), trace)
+
+
+def _interrupted(link: Any, message: str, trace: str) -> BridgeError:
+    return TrainingInterruptedError(message, trace)
+
+
+def _heap(link: Any, message: str, trace: str) -> BridgeError:
+    return ResourceError(
+        f"the JVM ran out of heap memory ({message}): lower --max-tokens, --hidden or "
+        "--batch-size, or give the JVM more heap, e.g. DJL_BRIDGE_JVM_OPTIONS=-Xmx4g")
+
+
+def _native_oom(link: Any, message: str, trace: str) -> Optional[BridgeError]:
+    if not _NATIVE_OOM.search(message):
+        return None
+    return ResourceError(
+        f"MXNet could not allocate memory for the model ({message}): lower --hidden or "
+        "--batch-size")
+
+
+def _not_utf8(link: Any, message: str, trace: str) -> BridgeError:
+    return DataError(
+        f"the corpus is not UTF-8 text ({message}): save it as UTF-8, or pass the D2L "
+        "timemachine.txt with --data")
+
+
+def _no_file(link: Any, message: str, trace: str) -> BridgeError:
+    return DataError(f"file not found: {message}")
+
+
+def _bad_argument(link: Any, message: str, trace: str) -> BridgeError:
+    return ConfigError(message)
+
+
+#: Checked in order; the first match wins.
+RULES: tuple[Rule, ...] = (
+    Rule("djlbridge.TrainingDivergedException", _diverged),
+    Rule("djlbridge.TrainingInterruptedException", _interrupted),
+    Rule("java.lang.OutOfMemoryError", _heap),
+    Rule("ai.djl.engine.EngineException", _native_oom),
+    Rule("java.nio.charset.CharacterCodingException", _not_utf8),
+    Rule("java.nio.file.NoSuchFileException", _no_file),
+    Rule("java.lang.IllegalArgumentException", _bad_argument),
+)
+
+
+def one_line(text: str) -> str:
+    """The first non-empty line of ``text`` (Java messages may carry a native stack)."""
+    for line in str(text).splitlines():
+        if line.strip():
+            return line.strip()
+    return str(text).strip()
+
+
+def cause_chain(exc: Any, limit: int = 32) -> list[Any]:
+    """``exc`` and its causes, outermost first."""
+    chain = [exc]
+    while len(chain) < limit:
+        cause = chain[-1].getCause()
+        if cause is None or any(cause is c for c in chain):
+            break
+        chain.append(cause)
+    return chain
+
+
+def java_trace(exc: Any) -> str:
+    """The Java stack trace of a JPype exception, as text ("" when there is none)."""
+    try:
+        return str(exc.stacktrace())
+    except Exception:  # noqa: BLE001 - not a Java exception
+        return ""
+
+
+def best_message(chain: list[Any]) -> str:
+    """The most telling message of a cause chain: the outermost one written by hand (not null and
+    not just the cause's ``toString()``), else the root's class and message; one line."""
+    for link, cause in zip(chain, chain[1:] + [None]):
+        message = link.getMessage()
+        if message is not None and (cause is None or str(message) != str(cause.toString())):
+            return one_line(str(message))
+    return one_line(str(chain[-1].toString()))
+
+
+def _message_of(link: Any) -> str:
+    message = link.getMessage()
+    return one_line(str(message)) if message is not None else str(link.getClass().getName())
+
+
+def translate(exc: Any) -> BridgeError:
+    """The Python exception for a Java one (a ``jpype.JException``)."""
+    trace = java_trace(exc)
+    chain = cause_chain(exc)
+    for rule in RULES:
+        try:
+            cls = jpype.JClass(rule.java_class)
+        except Exception:  # noqa: BLE001 - a class this classpath lacks matches nothing
+            continue
+        for link in chain:
+            if cls.class_.isInstance(link):
+                built = rule.build(link, _message_of(link), trace)
+                if built is not None:
+                    built.java_trace = trace  # every translated error keeps it for --debug
+                    return built
+    return JavaError(best_message(chain), str(chain[-1].getClass().getName()), trace)
+
+
+@contextlib.contextmanager
+def java_errors() -> Iterator[None]:
+    """Runs the block, turning a Java exception into the Python one :func:`translate` gives."""
+    try:
+        yield
+    except jpype.JException as exc:
+        raise translate(exc) from None

@@ -1,0 +1,79 @@
+"""What a run hands back. Every number is computed once, on the Java side
+(``djlbridge.TrainingResult``: the per-epoch history, the run's tokens/s rule, wall time, memory,
+the text's predictions); Python reads its JSON and adds the config it ran with."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from .config import TrainConfig
+
+#: Called after each epoch with (epoch, perplexity, tokens_per_sec); return False to stop.
+EpochCallback = Callable[[int, float, float], Optional[bool]]
+
+#: Fields of the Java result that become attributes; everything else lands in ``extras``.
+_CORE = ("perplexity", "final_perplexity", "tokens_per_sec", "epoch_tokens_per_sec", "device",
+         "wall_seconds", "predictions")
+
+
+@dataclass
+class TrainingResult:
+    """Perplexity per epoch, speed, device, predictions; ``extras`` has the rest of the Java
+    result (epochs_done, resumed_from_epoch, epoch_seconds, rss_mb, peak_rss_mb, checkpoint)."""
+
+    perplexity: np.ndarray
+    epoch_tokens_per_sec: np.ndarray
+    tokens_per_sec: float
+    device: str
+    wall_seconds: float
+    predictions: dict[str, str]
+    config: TrainConfig
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_java_json(cls, text: str, config: TrainConfig, **extras: Any) -> "TrainingResult":
+        """Builds the result from ``djlbridge.TrainingResult.toJson()``."""
+        d = json.loads(text)
+        return cls(
+            perplexity=np.asarray(d["perplexity"], dtype=np.float64),
+            epoch_tokens_per_sec=np.asarray(d["epoch_tokens_per_sec"], dtype=np.float64),
+            tokens_per_sec=float(d["tokens_per_sec"]),
+            device=str(d["device"]),
+            wall_seconds=float(d["wall_seconds"]),
+            predictions={str(k): str(v) for k, v in d["predictions"].items()},
+            config=config,
+            extras={**{k: v for k, v in d.items() if k not in _CORE}, **extras},
+        )
+
+    @property
+    def final_perplexity(self) -> float:
+        """The perplexity of the last epoch."""
+        return float(self.perplexity[-1]) if self.perplexity.size else float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (the CLI's ``--json`` contract, the same fields as ``Main --json``)."""
+        return {
+            "perplexity": [float(p) for p in self.perplexity],
+            "final_perplexity": self.final_perplexity,
+            "tokens_per_sec": float(self.tokens_per_sec),
+            "epoch_tokens_per_sec": [float(s) for s in self.epoch_tokens_per_sec],
+            "device": self.device,
+            "wall_seconds": float(self.wall_seconds),
+            "predictions": dict(self.predictions),
+            "config": self.config.to_dict(),
+            **self.extras,
+        }
+
+    def to_json(self) -> str:
+        """The result as one JSON object."""
+        return json.dumps(self.to_dict())
+
+    def summary(self) -> str:
+        """The text's printout: the perplexity line, then one prediction per line."""
+        lines = [f"perplexity: {self.final_perplexity:.1f}, {self.tokens_per_sec:.1f} tokens/sec "
+                 f"on {self.device}"]
+        lines += list(self.predictions.values())
+        return "\n".join(lines)
