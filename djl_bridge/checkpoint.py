@@ -4,7 +4,8 @@ when every file still has the bytes that were written.
 
 Layout of a checkpoint directory ``DIR``::
 
-    DIR/.lock                  flock(2)-ed by the run writing into DIR (pid, start, command)
+    DIR/.lock                  flock(2)-ed by the run writing into DIR (pid, start, command);
+                               removed when that run ends
     DIR/LATEST                 name of the newest complete checkpoint ("epoch-000012")
     DIR/epoch-000012/
         checkpoint.json        format, version, config, epochs done, perplexity and speed per
@@ -188,12 +189,27 @@ def _epoch_of(name: str) -> Optional[int]:
 # One writer per directory
 
 
+#: The locks this process holds, by resolved directory: write_checkpoint writes under them.
+_HELD: dict[str, "CheckpointLock"] = {}
+
+
+def _key(root: Path) -> str:
+    return str(root.absolute().resolve())
+
+
+def holds_lock(root: Path) -> bool:
+    """Whether this process holds the :class:`CheckpointLock` of ``root``."""
+    return _key(root) in _HELD
+
+
 class CheckpointLock:
     """The right to write checkpoints into ``root``, held for a whole run: an exclusive
     ``flock(2)`` on ``root/.lock``. The kernel drops it when the process ends in any way (also
     ``kill -9``), so a lock is never stale. The file holds the pid, start time and command of
-    the holder for the message a second writer gets; it is left in place (deleting a flock-ed
-    file would let two processes lock two different files).
+    the holder for the message a second writer gets. It is removed on release, while still
+    locked; an opener that locked the removed file sees that its inode is no longer the path's
+    and locks the new file instead, so two processes can never both hold the lock. After
+    ``kill -9`` the file stays, unlocked, and is simply taken by the next writer.
 
     A second lock on the same directory, from another process or from this one, raises
     :class:`CheckpointError`. Use as a context manager, or :meth:`acquire`/:meth:`release`.
@@ -219,6 +235,30 @@ class CheckpointLock:
         holds it or the lock file cannot be made."""
         if self._fd is not None:
             return self
+        for _ in range(100):
+            fd = self._open_and_lock()
+            try:  # the holder before us removes the file as it lets go: then lock the new one
+                st, now = os.fstat(fd), os.stat(self.path)
+                if (st.st_dev, st.st_ino) == (now.st_dev, now.st_ino):
+                    break
+            except OSError:
+                pass
+            os.close(fd)
+        else:
+            raise CheckpointError(f"cannot lock {self.path}: it keeps being replaced; pick "
+                                  "another --checkpoint-dir")
+        started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        info = json.dumps({"pid": os.getpid(), "started": started, "command": self.command})
+        try:  # best effort: the lock holds without it, the message then lacks the details
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, (info + "\n").encode("utf-8"), 0)
+        except OSError:
+            pass
+        self._fd = fd
+        _HELD[_key(self.root)] = self
+        return self
+
+    def _open_and_lock(self) -> int:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
@@ -238,25 +278,22 @@ class CheckpointLock:
             raise CheckpointError(
                 f"cannot lock {self.path} ({exc.strerror or exc}): pick a --checkpoint-dir on a "
                 "local file system") from None
-        started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-        info = json.dumps({"pid": os.getpid(), "started": started, "command": self.command})
-        try:  # best effort: the lock holds without it, the message then lacks the details
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, (info + "\n").encode("utf-8"), 0)
-        except OSError:
-            pass
-        self._fd = fd
-        return self
+        return fd
 
     def release(self) -> None:
-        """Gives the lock up (clearing the holder's details); a no-op when not held."""
+        """Gives the lock up and removes the lock file; a no-op when not held."""
         fd, self._fd = self._fd, None
         if fd is None:
             return
-        try:
-            os.ftruncate(fd, 0)
+        if _HELD.get(_key(self.root)) is self:
+            del _HELD[_key(self.root)]
+        try:  # removed while still locked, so a waiting opener sees it is gone (see acquire)
+            os.unlink(self.path)
         except OSError:
-            pass
+            try:
+                os.ftruncate(fd, 0)
+            except OSError:
+                pass
         try:
             fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
@@ -412,13 +449,26 @@ def write_checkpoint(root: Path, config: TrainConfig, epochs_done: int,
     are synced and their SHA-256 recorded in ``checkpoint.json`` with the vocabulary's. With
     ``replace_existing``, every other ``epoch-*`` entry (another run's) is removed once the new
     checkpoint and ``LATEST`` are in place. Then the older checkpoints beyond the newest
-    :data:`KEEP` and leftover temporaries are removed. Call it with :class:`CheckpointLock`
-    held.
+    :data:`KEEP` and leftover temporaries are removed. A run holds :class:`CheckpointLock` (or
+    :class:`CheckpointWriter`) for its whole length; without it, the lock is taken for this one
+    write, so a concurrent writer gets :class:`CheckpointError` instead of losing its files.
 
     Raises :class:`CheckpointWriteError` when any write fails (full disk, I/O error, a Java
     IOException from ``write_params``): the temporary directory is removed, the previous
     checkpoint and ``LATEST`` are left as they were, and the message says so.
     """
+    args = (root, config, epochs_done, perplexity, epoch_tokens_per_sec, vocab, write_params,
+            replace_existing)
+    if holds_lock(root):
+        return _write_checkpoint(*args)
+    with CheckpointLock(root):
+        return _write_checkpoint(*args)
+
+
+def _write_checkpoint(root: Path, config: TrainConfig, epochs_done: int,
+                      perplexity: list[float], epoch_tokens_per_sec: list[float],
+                      vocab: list[str], write_params: Callable[[Path], None],
+                      replace_existing: bool) -> Path:
     final = root / epoch_dir_name(epochs_done)
     intact = _intact_epoch(root)
     existed = final.exists()

@@ -92,7 +92,9 @@ def test_lock_refuses_a_second_writer_in_the_same_process(tmp_path: Path) -> Non
                               "started ")
         assert "djl-bridge train --checkpoint-dir ck" in msg
         assert msg.endswith(": wait for it to finish or pick another --checkpoint-dir")
-    with checkpoint.CheckpointLock(root):  # released: free again
+        assert checkpoint.holds_lock(root)
+    assert not (root / ".lock").exists() and not checkpoint.holds_lock(root)  # removed on release
+    with checkpoint.CheckpointLock(root):  # free again
         pass
 
 
@@ -117,6 +119,7 @@ def test_lock_between_two_processes_and_after_kill_9(tmp_path: Path) -> None:
         assert "the holder" in msg
         child.send_signal(signal.SIGKILL)  # no chance to clean up: the kernel drops the flock
         assert child.wait(timeout=30) == -signal.SIGKILL
+        assert (root / ".lock").exists()  # left behind, but no longer locked
     finally:
         if child.poll() is None:
             child.kill()
@@ -125,6 +128,32 @@ def test_lock_between_two_processes_and_after_kill_9(tmp_path: Path) -> None:
         assert lock.held
         holder_info = json.loads((root / ".lock").read_text())
         assert holder_info["pid"] == os.getpid()
+
+
+def test_a_lock_file_removed_by_its_last_holder_is_not_taken(tmp_path: Path) -> None:
+    """The holder removes .lock as it lets go; an opener that got the old file just before
+    must not end up holding a lock on a file nobody else sees."""
+    import fcntl
+
+    root = tmp_path / "ck"
+    first = checkpoint.CheckpointLock(root).acquire()
+    stale = os.open(root / ".lock", os.O_RDWR)  # opened just before the first holder lets go
+    first.release()
+
+    pending = [stale]
+
+    class Late(checkpoint.CheckpointLock):
+        def _open_and_lock(self) -> int:
+            if pending:
+                fd = pending.pop()
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # succeeds: nobody locks it now
+                return fd
+            return super()._open_and_lock()
+
+    with Late(root):
+        assert (root / ".lock").exists()  # it locked a new file, which others see
+        with pytest.raises(CheckpointError, match="is in use by another djl-bridge run"):
+            checkpoint.CheckpointLock(root).acquire()
 
 
 def test_a_second_writer_can_no_longer_delete_the_first_ones_files(tmp_path: Path) -> None:
@@ -419,7 +448,7 @@ def test_a_java_ioexception_on_a_full_disk(jvm: None, corpus: Path,
     assert _one_line(info.value) == (
         f"could not write the checkpoint of epoch 1 into {root}: No space left on device: free "
         "space or pick another --checkpoint-dir; no earlier checkpoint was written")
-    assert sorted(p.name for p in root.iterdir()) == [".lock", "filler"]
+    assert sorted(p.name for p in root.iterdir()) == ["filler"]
 
 
 # ---------------------------------------------------------------------------------------------
