@@ -170,7 +170,8 @@ def _io_reason(exc: BaseException) -> Optional[str]:
     if isinstance(exc, BridgeError):
         return str(exc)
     if any(getattr(c, "__name__", "") == "java.io.IOException" for c in type(exc).__mro__):
-        message = exc.getMessage() if hasattr(exc, "getMessage") else None  # type: ignore[attr-defined]
+        get_message = getattr(exc, "getMessage", None)
+        message = get_message() if get_message is not None else None
         return str(message) if message is not None else str(exc)
     return None
 
@@ -384,8 +385,8 @@ def _latest_name(root: Path) -> Optional[str]:
 def _fix_for_latest(root: Path) -> str:
     dirs = _complete_dirs(root)
     if dirs:
-        return (f"pass one of its checkpoints directly (e.g. {dirs[-1]}), or delete {root / LATEST} "
-                "to use the newest one")
+        return (f"pass one of its checkpoints directly (e.g. {dirs[-1]}), or delete "
+                f"{root / LATEST} to use the newest one")
     return "use another checkpoint directory, or train again"
 
 

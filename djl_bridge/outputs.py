@@ -85,7 +85,8 @@ def check_output_file(path: Path, flag: str) -> Path:
     ``"--plot"``. Raises :class:`ConfigError` (one line, with the fix)."""
     what = f"{flag} {path}"
     if path.is_dir():
-        raise ConfigError(f"{what} is a directory: give a file name, e.g. {path / 'perplexity.png'}")
+        raise ConfigError(f"{what} is a directory: give a file name, e.g. "
+                          f"{path / 'perplexity.png'}")
     if path.exists() and not path.is_file():
         raise ConfigError(f"{what} is not a regular file: give the path of a file to write")
     parent = path.parent

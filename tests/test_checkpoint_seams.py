@@ -302,7 +302,8 @@ def test_checkpoint_dir_on_a_read_only_file_system(tmpfs: Callable[[str], Path])
         check_checkpoint_dir(ro)
     assert _one_line(info.value) == (f"--checkpoint-dir {ro} is not writable (Read-only file "
                                      "system): pick another --checkpoint-dir, or make it writable")
-    with pytest.raises(ConfigError, match=r"the directory cannot be created \(Read-only file system"):
+    with pytest.raises(ConfigError,
+                       match=r"the directory cannot be created \(Read-only file system"):
         check_checkpoint_dir(ro / "ck")
 
 
