@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import ConfigError, MissingExtraError
+from .outputs import check_output_file
 
 HOW = "install it with `pip install 'djl-bridge[plot]'` (or `pip install matplotlib`), or drop --plot"
 
@@ -26,11 +27,12 @@ def require_matplotlib() -> Any:
 
 
 def check_target(path: Path) -> None:
-    """Rejects a plot path that cannot be written, before any training."""
-    if path.suffix.lower() != ".png":
+    """Rejects a plot path that cannot be written, before any training: a name not ending in
+    .png, a directory, a missing directory or one under a regular file, a read-only place (a
+    probe file is created, synced and deleted next to it). Raises :class:`ConfigError`."""
+    if path.suffix.lower() != ".png" and not path.is_dir():  # a directory: say so, below
         raise ConfigError(f"--plot {path}: the file name must end in .png")
-    if not path.parent.is_dir():
-        raise ConfigError(f"--plot {path}: the directory {path.parent} does not exist; create it")
+    check_output_file(path, "--plot")
 
 
 def plot_perplexity(perplexity: Sequence[float], path: Path, num_epochs: int, title: str = "") -> Path:
