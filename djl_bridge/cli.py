@@ -3,7 +3,6 @@ and sets ``func``; ``build_parser`` lists them."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import signal
 import sys
@@ -110,9 +109,9 @@ def _resume_config(args: argparse.Namespace, ckpt: Checkpoint) -> tuple[TrainCon
     for name in _FIXED_ON_RESUME:
         if name in given and given[name] != getattr(saved, name):
             raise ConfigError(
-                f"{_flag(name)} {given[name]} contradicts the checkpoint {ckpt.path} "
-                f"({_flag(name)} {getattr(saved, name)}): drop it, or start a new run with "
-                "another --checkpoint-dir")
+                f"{_flag(name)} {given[name]} contradicts the checkpoint "
+                f"({_flag(name)} {getattr(saved, name)}): drop it to go on with {ckpt.path}, or "
+                "start a new run with another --checkpoint-dir")
     changes: dict[str, Any] = {}
     notes: list[str] = []
     for name in _CHANGEABLE_ON_RESUME + ("epochs",):
@@ -153,8 +152,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
         root = ckpt.path.parent
     options = RunOptions(checkpoint_dir=root,
                          save_every=args.save_every if args.save_every is not None else 10,
-                         hard_exit=True).validate()
-    outputs = _prepare_outputs(args, root, resuming=ckpt is not None)
+                         overwrite=args.overwrite, hard_exit=True).validate()
+    _check_plot(args.plot)
+    if ckpt is not None and ckpt.warning:
+        print(f"djl-bridge: warning: {ckpt.warning}", file=sys.stderr)
     if ckpt is not None:
         print(f"djl-bridge: resuming {ckpt.path} at epoch {ckpt.epochs_done} of {config.epochs}"
               + (": " + ", ".join(notes) if notes else ""), file=sys.stderr, flush=True)
@@ -173,31 +174,28 @@ def _cmd_train(args: argparse.Namespace) -> int:
                   file=sys.stderr, flush=True)
         return True
 
-    with outputs:
-        try:
-            result = run(config, options, on_epoch=on_epoch, resume_from=ckpt)
-        finally:
-            if bar is not None:
-                bar.close()
-        if args.plot is not None:
-            from .plot import plot_perplexity
+    try:
+        result = run(config, options, on_epoch=on_epoch, resume_from=ckpt)
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.plot is not None:
+        from .plot import plot_perplexity
 
-            plot_perplexity(result.perplexity, args.plot, config.epochs,
-                            f"{config.impl} {config.model}, {config.hidden} hidden")
+        plot_perplexity(result.perplexity, args.plot, config.epochs,
+                        f"{config.impl} {config.model}, {config.hidden} hidden")
     print(result.to_json() if args.json else result.summary())
     return 0
 
 
-def _prepare_outputs(args: argparse.Namespace, root: Optional[Path],
-                     resuming: bool) -> contextlib.AbstractContextManager[Any]:
-    """Checks every output before the JVM starts (the plot file, the checkpoint directory) and
-    returns the context that holds the checkpoint directory's lock for the run."""
-    if args.plot is not None:
+def _check_plot(path: Optional[Path]) -> None:
+    """Proves the plot file writable and matplotlib present before any training (the checkpoint
+    directory is checked by ``RunOptions.validate``)."""
+    if path is not None:
         from .plot import check_target, require_matplotlib
 
-        check_target(args.plot)
+        check_target(path)
         require_matplotlib()
-    return contextlib.nullcontext()
 
 
 def _add_parity(sub: argparse._SubParsersAction) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Optional
 import jpype
 
 from . import jvm
-from .checkpoint import Checkpoint, read_checkpoint, write_checkpoint
+from .checkpoint import Checkpoint, CheckpointWriter, checkpoint_root, read_checkpoint
 from .config import TrainConfig
 from .data import count_tokens, locate_corpus
 from .errors import (
@@ -27,6 +27,7 @@ from .errors import (
 )
 from .interrupt import StopRequest, call_interruptible
 from .javaerrors import java_errors
+from .outputs import check_checkpoint_dir
 from .result import EpochCallback, TrainingResult
 
 
@@ -37,14 +38,18 @@ class RunOptions:
 
     checkpoint_dir: Optional[Path] = None
     save_every: int = 10
+    overwrite: bool = False
     hard_exit: bool = False
 
     def validate(self) -> "RunOptions":
-        """Raises :class:`ConfigError` for a bad value."""
+        """Raises :class:`ConfigError` for a bad value, and proves the checkpoint directory
+        writable (creating it), all before any training."""
         if isinstance(self.save_every, bool) or not isinstance(self.save_every, int) \
                 or not 0 < self.save_every <= 2**31 - 1:
             raise ConfigError(
                 f"--save-every must be a whole number in 1..2147483647, got {self.save_every!r}")
+        if self.checkpoint_dir is not None:
+            check_checkpoint_dir(self.checkpoint_dir)
         return self
 
 
@@ -105,9 +110,9 @@ def _java_path(path: Path) -> Any:
 class _Saver:
     """Writes the session's last good parameters as a checkpoint, at most once per epoch."""
 
-    def __init__(self, root: Optional[Path], config: TrainConfig, session: Any, vocab: list[str],
-                 start_epoch: int) -> None:
-        self.root = root
+    def __init__(self, writer: Optional[CheckpointWriter], config: TrainConfig, session: Any,
+                 vocab: list[str], start_epoch: int) -> None:
+        self.writer = writer
         self.config = config
         self.session = session
         self.vocab = vocab
@@ -115,7 +120,7 @@ class _Saver:
         self.path: Optional[Path] = None
 
     def save(self) -> Optional[Path]:
-        if self.root is None:
+        if self.writer is None:
             return None
         with java_errors():
             epoch = int(self.session.getLastGoodEpoch())
@@ -128,8 +133,7 @@ class _Saver:
             with java_errors():
                 self.session.writeLastGood(_java_path(file))
 
-        self.path = write_checkpoint(self.root, self.config, epoch, ppl, speed, self.vocab,
-                                     write_params)
+        self.path = self.writer.write(self.config, epoch, ppl, speed, self.vocab, write_params)
         self.epoch = epoch
         return self.path
 
@@ -142,6 +146,23 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
     :class:`TrainingDivergedError` on a non-finite loss, both after saving the last good epoch."""
     options.validate()
     config = prepare(config)
+    writer: Optional[CheckpointWriter] = None
+    if options.checkpoint_dir is not None:
+        # Locked for the whole run; a new run into another run's checkpoints is refused (unless
+        # overwrite) before the JVM starts.
+        resuming = resume_from is not None and \
+            checkpoint_root(resume_from.path).resolve() == options.checkpoint_dir.resolve()
+        writer = CheckpointWriter(options.checkpoint_dir, resuming=resuming,
+                                  overwrite=options.overwrite).open()
+    try:
+        return _run(config, options, on_epoch, resume_from, writer)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallback],
+         resume_from: Optional[Checkpoint], writer: Optional[CheckpointWriter]) -> TrainingResult:
     jvm.start()
     with java_errors():
         control = jpype.JClass("djlbridge.TrainingControl")()
@@ -160,7 +181,7 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
                                jpype.JArray(jpype.JDouble)(resume_from.perplexity),
                                jpype.JArray(jpype.JDouble)(resume_from.epoch_tokens_per_sec))
             start_epoch = resume_from.epochs_done
-        saver = _Saver(options.checkpoint_dir, config, session, vocab, start_epoch)
+        saver = _Saver(writer, config, session, vocab, start_epoch)
         failure: list[BaseException] = []
 
         @jpype.JImplements("djlbridge.EpochListener")

@@ -1,6 +1,7 @@
 """Checkpoints, resume, Ctrl-C, divergence and predict, through the real CLI (fresh JVMs)."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -92,7 +93,7 @@ def test_predict_from_checkpoint(corpus: Path, tmp_path: Path) -> None:
     params.write_bytes(params.read_bytes()[:100])
     broken = run_cli(["predict", "--checkpoint", str(ckdir)])
     assert broken.returncode == 1
-    assert "does not hold the parameters of a concise lstm with 16 hidden units" in broken.stderr
+    assert f"{params} is damaged (SHA-256 mismatch: " in broken.stderr  # found before Java
     assert "Traceback" not in broken.stderr and len(broken.stderr.strip().splitlines()) == 1
 
 
@@ -156,7 +157,7 @@ def test_ctrl_c_saves_exits_130_and_resumes_exactly(corpus: Path, tmp_path: Path
 
 def test_api_run_and_java_errors_in_process(jvm: None, corpus: Path, tmp_path: Path) -> None:
     import djl_bridge
-    from djl_bridge.errors import JavaError
+    from djl_bridge.errors import CheckpointError, JavaError
 
     cfg = TrainConfig(impl="concise", model="rnn", hidden=8, batch_size=4, num_steps=5,
                       max_tokens=500, epochs=6, data=corpus)
@@ -168,6 +169,12 @@ def test_api_run_and_java_errors_in_process(jvm: None, corpus: Path, tmp_path: P
     assert text.startswith("traveller") and len(text) == len("traveller") + 10
     params = tmp_path / "ck" / "epoch-000002" / "model.params"
     params.write_bytes(b"garbage")
+    with pytest.raises(CheckpointError, match="model.params is damaged"):  # the SHA-256 sees it
+        djl_bridge.predict(tmp_path / "ck", "traveller", 10)
+    meta_file = params.parent / "checkpoint.json"  # record the garbage's sum: now Java sees it
+    meta = json.loads(meta_file.read_text())
+    meta["files"]["model.params"]["sha256"] = hashlib.sha256(b"garbage").hexdigest()
+    meta_file.write_text(json.dumps(meta))
     with pytest.raises(JavaError) as info:  # a Java IOException, as a Python exception
         djl_bridge.predict(tmp_path / "ck", "traveller", 10)
     assert info.value.java_class == "ai.djl.MalformedModelException"  # the root cause
