@@ -356,6 +356,25 @@ def resolve_jvm_options(options: Optional[Sequence[str]] = None) -> tuple[str, .
     return BASE_JVM_OPTIONS + tuple(o for o in chosen if o not in BASE_JVM_OPTIONS)
 
 
+#: Java 22+ warns on stderr when JPype and JNA load native code ("A restricted method in
+#: java.lang.System has been called"); this option, known since Java 17, allows it quietly.
+NATIVE_ACCESS_OPTION = "--enable-native-access=ALL-UNNAMED"
+
+
+def effective_jvm_options(jvm_options: Optional[Sequence[str]] = None,
+                          java: Optional[JavaRuntime] = None) -> tuple[str, ...]:
+    """All options a JVM of djl-bridge starts with on ``java`` (default :func:`find_java`):
+    :func:`resolve_jvm_options` plus, on Java 22 or newer, :data:`NATIVE_ACCESS_OPTION`. A plain
+    ``java`` launcher of the Java side (the bench) uses the same."""
+    options = resolve_jvm_options(jvm_options)
+    java = java if java is not None else find_java()
+    major = _major(java.version)
+    if (major is not None and major >= 22
+            and not any(o.startswith("--enable-native-access") for o in options)):
+        options += (NATIVE_ACCESS_OPTION,)
+    return options
+
+
 def _probe_options(java: JavaRuntime, options: Sequence[str], source: str) -> None:
     """Runs ``java OPTIONS -version``: a JVM refusing its options prints to the terminal and may
     exit the whole process, so options not our own are tried in a child first."""
@@ -436,10 +455,11 @@ def start(classpath: Optional[Sequence[Path]] = None,
                 "before anything else starts the JVM, or run djl_bridge in a fresh process"
             )
         return
-    options = resolve_jvm_options(jvm_options)
+    resolve_jvm_options(jvm_options)  # a bad option is a ConfigError before Java is looked for
     java = find_java()
+    options = effective_jvm_options(jvm_options, java)
     check_mxnet_library_path()
-    if options != JVM_OPTIONS:
+    if resolve_jvm_options(jvm_options) != JVM_OPTIONS:
         _probe_options(java, options,
                        "jvm_options" if jvm_options is not None else JVM_OPTIONS_ENV)
     try:
