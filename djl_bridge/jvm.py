@@ -455,11 +455,11 @@ def start(classpath: Optional[Sequence[Path]] = None,
                 "before anything else starts the JVM, or run djl_bridge in a fresh process"
             )
         return
-    resolve_jvm_options(jvm_options)  # a bad option is a ConfigError before Java is looked for
+    chosen = resolve_jvm_options(jvm_options)  # a bad option fails before Java is looked for
     java = find_java()
     options = effective_jvm_options(jvm_options, java)
     check_mxnet_library_path()
-    if resolve_jvm_options(jvm_options) != JVM_OPTIONS:
+    if chosen != JVM_OPTIONS:  # not our tested defaults: try them in a child JVM first
         _probe_options(java, options,
                        "jvm_options" if jvm_options is not None else JVM_OPTIONS_ENV)
     try:
