@@ -115,6 +115,8 @@ def run_checks(data_path: Optional[Path] = None) -> Report:
             raise exc
         return f"{path} (SHA-1 {data.SHA1[:12]}... verified, {data.count_tokens(path)} tokens)"
 
+    from . import gpu  # the driver, each GPU, the CUDA libraries, what --device will do
+    report.checks += [Check(name, ok, detail) for name, ok, detail in gpu.doctor_lines()]
     report.add("data", corpus)
     return report
 

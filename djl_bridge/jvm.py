@@ -122,9 +122,12 @@ def start(classpath: Optional[Sequence[Path]] = None) -> None:
             )
         return
     jvm = find_jvm()
+    from . import gpu  # the cuda11 extra's libmxnet.so and CUDA libraries, when a GPU runs them
+    natives = gpu.prepare_natives()
     jpype.startJVM(
         str(jvm),
         *JVM_OPTIONS,
+        *natives.jvm_options,
         classpath=[str(p) for p in entries],
         convertStrings=False,
         # Ctrl-C goes to Python (which asks the trainer to stop), never straight to the JVM.

@@ -3,6 +3,7 @@ callback per epoch; every batch and token stays on the Java side."""
 from __future__ import annotations
 
 import json
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
@@ -74,7 +75,12 @@ def prepare(config: TrainConfig) -> TrainConfig:
             f"{config.batch_size} x {config.num_steps} steps: lower --batch-size or --num-steps, "
             "or raise --max-tokens"
         )
-    return TrainConfig(**{**config.__dict__, "data": data})
+    from .gpu import resolve_device  # refuses an impossible --device gpu in one line
+    decision = resolve_device(config.device)
+    if decision.note:  # auto passed over a GPU: say why, and keep DJL off it
+        print(f"djl-bridge: {decision.note}", file=sys.stderr, flush=True)
+    device = "cpu" if decision.note else config.device
+    return TrainConfig(**{**config.__dict__, "data": data, "device": device})
 
 
 def settings(config: TrainConfig) -> Any:
