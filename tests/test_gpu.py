@@ -303,3 +303,42 @@ def test_cli_refuses_device_gpu_in_one_line(corpus: Path) -> None:
     assert lines[0].startswith("djl-bridge: error: --device gpu: ")
     assert "no NVIDIA driver" in lines[0] or "the NVIDIA driver lists no GPU" in lines[0]
     assert lines[0].endswith("use --device cpu")
+
+
+# --- the one-command GPU check ----------------------------------------------------------------
+
+GPU_CHECK = Path(__file__).resolve().parent.parent / "examples" / "gpu_check.py"
+TINY = ["--epochs", "2", "--hidden", "16", "--batch-size", "4", "--num-steps", "5",
+        "--max-tokens", "2000"]
+
+
+def run_gpu_check(args: list[str], env: dict[str, str]) -> "subprocess.CompletedProcess[str]":
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    return subprocess.run([sys.executable, str(GPU_CHECK), *args], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **env}, timeout=300, cwd=ROOT)
+
+
+def test_gpu_check_cpu_against_cpu_agrees_exactly(corpus: Path) -> None:
+    import json
+
+    proc = run_gpu_check([*TINY, "--data", str(corpus), "--against", "cpu", "--json"], {})
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["ok"] and [(r["model"], r["impl"]) for r in out["results"]] == [
+        ("gru", "scratch"), ("gru", "concise")]
+    for result in out["results"]:
+        first, second = result["runs"]
+        assert len(first["perplexity"]) == 2 and first["perplexity"] == second["perplexity"]
+        assert result["max_rel_diff"] == 0.0 and first["tokens_per_sec"] > 0
+
+
+def test_gpu_check_refuses_without_a_usable_gpu(corpus: Path) -> None:
+    proc = run_gpu_check([*TINY, "--data", str(corpus)], {"CUDA_VISIBLE_DEVICES": "-1"})
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert proc.returncode == 1 and len(lines) == 1, proc.stderr
+    assert lines[0].startswith("djl-bridge: error: --device gpu: ") and proc.stdout == ""
