@@ -496,10 +496,13 @@ def choose_device(requested: str, inv: Inventory, natives: Natives) -> Decision:
         return no(reason, fallback, f"{reason}: training on the CPU")
     first = inv.gpus[0]
     if not natives.is_cuda:
+        # A library the user named wins over the wheel, so the fix then starts with unsetting it.
+        install = (f"unset MXNET_LIBRARY_PATH and run {EXTRA_INSTALL}" if natives.library
+                   else f"run {EXTRA_INSTALL}")
         return no(f"the MXNet natives in use are CPU-only ({natives.name}), so {first.label()} "
-                  "cannot be used", f"run {EXTRA_INSTALL}, or {fallback}",
+                  "cannot be used", f"{install}, or {fallback}",
                   f"{first.label()} is not used because the MXNet natives are CPU-only "
-                  f"({EXTRA_INSTALL} adds the CUDA 11.2 build): training on the CPU")
+                  f"({install} for the CUDA 11.2 build): training on the CPU")
     if unsupported:
         usable = ",".join(str(g.index) for g in inv.gpus if g not in unsupported)
         reason = _unsupported_reason(unsupported[0], natives)
@@ -512,8 +515,8 @@ def choose_device(requested: str, inv: Inventory, natives: Natives) -> Decision:
         return no(reason, f"run {EXTRA_INSTALL}, or {fallback}", f"{reason}: training on the CPU")
     version = inv.driver_version()
     if version is not None and version < MIN_DRIVER_CUDA11:
-        need = ".".join(str(v) for v in MIN_DRIVER_CUDA11)
-        reason = f"the NVIDIA driver {inv.driver} is older than {need}, the oldest that runs CUDA 11"
+        reason = (f"the NVIDIA driver {inv.driver} is older than 450.80.02, the oldest that runs "
+                  "CUDA 11")
         return no(reason, f"update the driver, or {fallback}", f"{reason}: training on the CPU")
     return Decision("gpu", "", first)
 

@@ -3,7 +3,10 @@ native facts; the library readers on small ELF files built here (and on the cuda
 libmxnet.so when it is installed); the hooks in train.prepare() and the CLI on this machine."""
 from __future__ import annotations
 
+import os
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,7 @@ from djl_bridge.config import TrainConfig
 from djl_bridge.errors import ConfigError
 from djl_bridge.gpu import CPU_NATIVES, Gpu, Inventory, Natives, choose_device
 
-from .conftest import run_cli
+from .conftest import ROOT, run_cli
 
 CU112 = Natives(name="MXNet 1.9.1 CUDA 11.2 natives (PyPI mxnet-cu112)", library=Path("/x/libmxnet.so"),
                 cuda="11.2", sass=gpu.CU112_ARCHS)
@@ -102,6 +105,9 @@ def test_supported_gpu_with_cpu_natives_names_the_extra() -> None:
     assert decision.device == "cpu" and "pip install 'djl-bridge[cuda11]'" in decision.note
     message = refusal(machine(A100), CPU_NATIVES)
     assert "CPU-only" in message and "pip install 'djl-bridge[cuda11]'" in message
+    assert "unset MXNET_LIBRARY_PATH" not in message
+    mine = Natives(name="MXNET_LIBRARY_PATH=/opt/libmxnet.so", library=Path("/opt/libmxnet.so"))
+    assert "unset MXNET_LIBRARY_PATH and run pip install" in refusal(machine(A100), mine)
 
 
 def test_mixed_gpus_point_at_cuda_visible_devices() -> None:
@@ -118,7 +124,7 @@ def test_missing_cuda_library_and_old_driver() -> None:
     assert "libcudnn.so.8" in refusal(machine(A100), broken)
     old = machine(A100, driver="418.87.01")
     assert choose_device("auto", old, CU112).device == "cpu"
-    assert "older than 450.80.2" in refusal(old, CU112)
+    assert "older than 450.80.02" in refusal(old, CU112)
 
 
 def test_unknown_device() -> None:
@@ -258,7 +264,6 @@ def test_without_the_extra_nothing_changes(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("MXNET_LIBRARY_PATH", raising=False)
     plan = gpu.prepare_natives()
     assert plan.library is None and plan.jvm_options == ()
-    import os
     assert "MXNET_LIBRARY_PATH" not in os.environ
     base = {"PATH": "/usr/bin", "LD_LIBRARY_PATH": "/opt/x"}
     assert gpu.java_child_env(base) == base and gpu.java_child_options(base) == []
@@ -307,18 +312,12 @@ def test_cli_refuses_device_gpu_in_one_line(corpus: Path) -> None:
 
 # --- the one-command GPU check ----------------------------------------------------------------
 
-GPU_CHECK = Path(__file__).resolve().parent.parent / "examples" / "gpu_check.py"
+GPU_CHECK = ROOT / "examples" / "gpu_check.py"
 TINY = ["--epochs", "2", "--hidden", "16", "--batch-size", "4", "--num-steps", "5",
         "--max-tokens", "2000"]
 
 
-def run_gpu_check(args: list[str], env: dict[str, str]) -> "subprocess.CompletedProcess[str]":
-    import os
-    import subprocess
-    import sys
-
-    from .conftest import ROOT
-
+def run_gpu_check(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, str(GPU_CHECK), *args], capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT), **env}, timeout=300, cwd=ROOT)
 
