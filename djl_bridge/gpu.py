@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional, Sequence
 
-from .errors import ConfigError
+from .errors import ConfigError, NativeLibraryError
 
 #: The MXNet release DJL 0.36 runs.
 MXNET_VERSION = "1.9.1"
@@ -581,7 +581,14 @@ def prepare_natives() -> NativesPlan:
     if plan.library is None:
         return plan
     for path in plan.preload:
-        ctypes.CDLL(str(path), mode=ctypes.RTLD_GLOBAL)
+        try:
+            ctypes.CDLL(str(path), mode=ctypes.RTLD_GLOBAL)
+        except OSError as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else "unknown error"
+            raise NativeLibraryError(
+                f"the CUDA library {path} of the cuda11 extra does not load ({reason}): reinstall "
+                f"it with pip install --force-reinstall 'djl-bridge[cuda11]', or pip uninstall "
+                f"{CUDA_WHEEL} to train on the CPU natives") from None
     os.environ["MXNET_LIBRARY_PATH"] = str(plan.library)
     _PREPARED["MXNET_LIBRARY_PATH"] = str(plan.library)
     return plan

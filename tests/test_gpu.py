@@ -271,6 +271,23 @@ def test_without_the_extra_nothing_changes(monkeypatch: pytest.MonkeyPatch) -> N
     assert gpu.java_child_env(mine) == mine
 
 
+def test_a_broken_cuda_library_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from djl_bridge.errors import NativeLibraryError
+
+    dirs = wheel_dirs(tmp_path)  # empty files: the loader refuses them
+    lib = tmp_path / "libmxnet.so"
+    natives = Natives(name=CU112.name, library=lib, cuda="11.2", sass=gpu.CU112_ARCHS, lib_dirs=dirs)
+    monkeypatch.delenv("MXNET_LIBRARY_PATH", raising=False)
+    monkeypatch.setattr(gpu, "wheel_library", lambda: lib)
+    monkeypatch.setattr(gpu, "inventory", lambda: machine(A100))
+    monkeypatch.setattr(gpu, "find_natives", lambda: natives)
+    with pytest.raises(NativeLibraryError) as info:
+        gpu.prepare_natives()
+    message = str(info.value)
+    assert "\n" not in message and "libcudart.so.11.0 of the cuda11 extra does not load" in message
+    assert "MXNET_LIBRARY_PATH" not in os.environ
+
+
 # --- the hooks on this machine ----------------------------------------------------------------
 
 
