@@ -594,6 +594,14 @@ def prepare_natives() -> NativesPlan:
     return plan
 
 
+def chosen_library() -> Optional[Path]:
+    """The libmxnet.so :func:`prepare_natives` put in ``MXNET_LIBRARY_PATH`` (``None`` when it
+    set nothing), so that an error loading it does not tell the user to unset a variable they
+    never set."""
+    value = _PREPARED.get("MXNET_LIBRARY_PATH")
+    return Path(value) if value else None
+
+
 def _child_plan(env: Mapping[str, str]) -> NativesPlan:
     prepared = _PREPARED.get("MXNET_LIBRARY_PATH")
     if env.get("MXNET_LIBRARY_PATH") and env.get("MXNET_LIBRARY_PATH") != prepared:
