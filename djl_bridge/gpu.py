@@ -494,7 +494,7 @@ def choose_device(requested: str, inv: Inventory, natives: Natives) -> Decision:
     if len(unsupported) == len(inv.gpus):
         reason = _unsupported_reason(unsupported[0], probe)
         return no(reason, fallback, f"{reason}: training on the CPU")
-    first = inv.gpus[0]
+    first = next(g for g in inv.gpus if g not in unsupported)
     if not natives.is_cuda:
         # A library the user named wins over the wheel, so the fix then starts with unsetting it.
         install = (f"unset MXNET_LIBRARY_PATH and run {EXTRA_INSTALL}" if natives.library
@@ -518,7 +518,7 @@ def choose_device(requested: str, inv: Inventory, natives: Natives) -> Decision:
         reason = (f"the NVIDIA driver {inv.driver} is older than 450.80.02, the oldest that runs "
                   "CUDA 11")
         return no(reason, f"update the driver, or {fallback}", f"{reason}: training on the CPU")
-    return Decision("gpu", "", first)
+    return Decision("gpu", "", inv.gpus[0])
 
 
 def resolve_device(requested: str) -> Decision:

@@ -315,6 +315,20 @@ def test_doctor_lines_are_one_line_each() -> None:
     assert all("\n" not in detail for _, _, detail in rows)
 
 
+def test_doctor_lines_for_each_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gpu, "inventory", lambda: machine(H200, Gpu(1, "NVIDIA A100", (8, 0))))
+    monkeypatch.setattr(gpu, "find_natives", lambda: CPU_NATIVES)
+    rows = {name: (ok, detail) for name, ok, detail in gpu.doctor_lines()}
+    assert rows["nvidia"] == (True, "driver 550.54.15, CUDA 12.4 driver API (NVML), 2 GPU(s)")
+    assert rows["gpu 0"][1].startswith("NVIDIA H200, compute capability 9.0: no MXNet 1.9.1 kernels")
+    assert rows["gpu 0"][1].endswith("use --device cpu")
+    assert rows["gpu 1"][1] == ("NVIDIA A100, compute capability 8.0: MXNet's CUDA 11.2 build runs "
+                                "on it: pip install 'djl-bridge[cuda11]'")
+    # the CPU natives are the first thing to fix, and for the GPU an install can help
+    assert "GPU 1 (NVIDIA A100, compute capability 8.0) is not used" in rows["device"][1]
+    assert "pip install 'djl-bridge[cuda11]'" in rows["device"][1]
+
+
 def test_cli_refuses_device_gpu_in_one_line(corpus: Path) -> None:
     # CUDA_VISIBLE_DEVICES=-1 hides every GPU, so this holds on a GPU machine too.
     proc = run_cli(["train", "--epochs", "1", "--hidden", "8", "--batch-size", "2", "--num-steps",
