@@ -259,7 +259,7 @@ def inventory() -> Inventory:
         except (OSError, AttributeError) as exc:
             failure = f"NVML: {exc}"
     if found is None:
-        cuda, cuda_reason = _load(("libcuda.so.1",))
+        cuda, _ = _load(("libcuda.so.1",))
         if cuda is None:
             reason = failure or "libnvidia-ml.so.1 and libcuda.so.1 cannot be loaded"
             return Inventory(error=f"no NVIDIA driver ({reason})")
