@@ -4,6 +4,8 @@
 #                                            tokens/s and predictions
 #   ./go test                                gradle build (JUnit) + pytest: every test
 #   ./go setup                               only install and build
+#   ./go gpu-check [examples/gpu_check.py options]   add the cuda11 extra (CUDA 11 wheels, ~3 GB),
+#                                            then train GPU vs CPU from the same weights and compare
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -41,11 +43,16 @@ case "$cmd" in
     setup
     run_gradle -q assemble
     exec "$PY" -m djl_bridge.cli train "$@" ;;
+  gpu-check)
+    setup
+    "$PY" -m pip install -q --disable-pip-version-check -e "$ROOT[cuda11]" 2>&1 | grep -v 'as the .root. user' || true
+    run_gradle -q assemble
+    exec "$PY" examples/gpu_check.py "$@" ;;
   test)
     setup
     run_gradle build -q
     echo "gradle build: JUnit tests passed"
     exec "$PY" -m pytest -q "$@" ;;
   *)
-    sed -n '2,6p' "$0"; exit 2 ;;
+    sed -n '2,8p' "$0"; exit 2 ;;
 esac

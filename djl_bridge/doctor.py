@@ -191,6 +191,9 @@ def run_checks(data_path: Optional[Path] = None,
             continue
         if report.add(spec.name, lambda spec=spec: spec.probe(ctx)):
             ctx.passed.add(spec.name)
+    from . import gpu  # the driver, each GPU, the CUDA libraries, what --device will do
+
+    report.checks += [Check(name, ok, detail) for name, ok, detail in gpu.doctor_lines()]
     return report
 
 

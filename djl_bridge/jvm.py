@@ -465,6 +465,8 @@ def start(classpath: Optional[Sequence[Path]] = None,
     chosen = resolve_jvm_options(jvm_options)  # a bad option fails before Java is looked for
     java = find_java()
     options = effective_jvm_options(jvm_options, java)
+    from . import gpu  # the cuda11 extra's libmxnet.so and CUDA libraries, when a GPU runs them
+    natives = gpu.prepare_natives()
     check_mxnet_library_path()
     if chosen != JVM_OPTIONS:  # not our tested defaults: try them in a child JVM first
         _probe_options(java, options,
@@ -473,6 +475,7 @@ def start(classpath: Optional[Sequence[Path]] = None,
         jpype.startJVM(
             str(java.libjvm),
             *options,
+            *natives.jvm_options,
             classpath=[str(p) for p in entries],
             convertStrings=False,
             # Ctrl-C goes to Python (which asks the trainer to stop), never straight to the JVM.

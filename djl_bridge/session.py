@@ -9,6 +9,7 @@ Every call into Java runs inside :func:`~djl_bridge.javaerrors.java_errors`.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -78,7 +79,13 @@ def prepare(config: TrainConfig) -> TrainConfig:
             f"the corpus ({tokens} tokens used) is too small for one batch of "
             f"{config.batch_size} x {config.num_steps} steps: lower --batch-size or --num-steps, "
             "or raise --max-tokens")
-    return dataclasses.replace(config, data=data)
+    from .gpu import resolve_device  # refuses an impossible --device gpu in one line
+
+    decision = resolve_device(config.device)
+    if decision.note:  # auto passed over a GPU: say why, and keep DJL off it
+        print(f"djl-bridge: {decision.note}", file=sys.stderr, flush=True)
+    device = "cpu" if decision.note else config.device
+    return dataclasses.replace(config, data=data, device=device)
 
 
 def java_settings(config: TrainConfig) -> Any:
