@@ -29,6 +29,8 @@ from .errors import (
 
 #: MXNet's ways of saying that a native allocation failed.
 _NATIVE_OOM = re.compile(r"bad_alloc|out of memory|failed to allocate|cannot allocate", re.I)
+#: MXNet 1.9.1 is built with 32-bit tensor sizes.
+_TOO_MANY_ELEMENTS = re.compile(r"\((\d+) vs\. 2147483647\).*larger than 2\^31 elements")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,11 @@ def _heap(link: Any, message: str, trace: str) -> BridgeError:
 
 
 def _native_oom(link: Any, message: str, trace: str) -> Optional[BridgeError]:
+    big = _TOO_MANY_ELEMENTS.search(message)
+    if big:
+        return ResourceError(
+            f"an array of the model is too large for MXNet 1.9.1 ({big.group(1)} elements, the "
+            "limit is 2^31 - 1 = 2147483647): lower --hidden")
     if not _NATIVE_OOM.search(message):
         return None
     return ResourceError(

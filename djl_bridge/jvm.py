@@ -59,6 +59,9 @@ BASE_JVM_OPTIONS = (
     OFFLINE_OPTION,
     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
     "-Dorg.slf4j.simpleLogger.logFile=System.err",
+    # A manager closed after a failed native call logs the failure again with a stack trace; the
+    # failure itself reaches the user as one line.
+    "-Dorg.slf4j.simpleLogger.log.ai.djl.ndarray.BaseNDManager=off",
 ) + GUEST_OPTIONS
 
 #: The default memory and GC options, replaced by ``start(jvm_options=...)`` or
