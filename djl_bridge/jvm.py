@@ -508,6 +508,13 @@ def native_error_message(root: str) -> str:
         reason = f"{reason} {lines[1]}"
     reason = reason.rstrip(".")
     custom = os.environ.get(MXNET_LIBRARY_ENV)
+    from . import gpu
+
+    chosen = gpu.chosen_library()
+    if custom and chosen is not None and custom == str(chosen):
+        return (f"DJL could not load the MXNet CUDA natives of the cuda11 extra ({chosen}: "
+                f"{reason}): reinstall them with pip install --force-reinstall "
+                "'djl-bridge[cuda11]', or pip uninstall mxnet-cu112 to train on the CPU natives")
     if custom:
         return (f"DJL could not load the MXNet natives from {MXNET_LIBRARY_ENV}={custom} ({reason}): "
                 f"point {MXNET_LIBRARY_ENV} at a working libmxnet.so 1.9.1 (e.g. from the PyPI "

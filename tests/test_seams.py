@@ -261,6 +261,12 @@ def test_mxnet_out_of_memory_is_one_line(corpus: Path, impl: str, expected: str)
         env={**os.environ, "PYTHONPATH": str(ROOT)})
     line = _one_error(proc)
     assert expected in line and "lower --hidden" in line
+    if impl == "concise":  # --debug adds the Java stack trace of the same error
+        debug = subprocess.run(proc.args + ["--debug"], capture_output=True, text=True, cwd=ROOT,
+                               timeout=300, preexec_fn=_limit_address_space,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert debug.returncode == 1 and "ai.djl.engine.EngineException" in debug.stderr
+        assert debug.stderr.strip().splitlines()[-1] == line
 
 
 def test_a_java_error_escaping_a_call_is_still_one_line(jvm: None) -> None:

@@ -126,9 +126,9 @@ public final class TimeMachine {
             case "gpu":
                 if (gpus == 0) {
                     throw new IllegalStateException(
-                            "--device gpu: DJL's MXNet engine sees no GPU. Put the"
-                                    + " mxnet-native-cu112mkl native jar on the classpath (CUDA 11.2 and"
-                                    + " cuDNN 8 installed), or use --device cpu");
+                            "--device gpu: DJL's MXNet engine sees no GPU: run `djl-bridge doctor`;"
+                                    + " pip install 'djl-bridge[cuda11]' on a GPU of compute capability"
+                                    + " 5.0-8.x, or use --device cpu");
                 }
                 return Device.gpu();
             default:
