@@ -426,7 +426,7 @@ def test_a_java_ioexception_on_a_full_disk(jvm: None, corpus: Path,
     """The real path: the Java side writes the parameters into a full file system."""
     import jpype
 
-    from djl_bridge.train import prepare, settings
+    from djl_bridge.session import java_settings as settings, prepare
 
     root = tmpfs("size=64k")
     config = prepare(TrainConfig(impl="concise", model="gru", hidden=64, batch_size=4,
