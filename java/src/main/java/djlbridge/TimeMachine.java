@@ -117,9 +117,6 @@ public final class TimeMachine {
      * @return the tokens, one array per line
      */
     public static String[][] tokenize(List<String> lines, String token) {
-        if (!"char".equals(token) && !"word".equals(token)) {
-            throw new IllegalArgumentException("unknown token type '" + token + "': use char or word");
-        }
         String[][] out = new String[lines.size()][];
         for (int i = 0; i < out.length; i++) {
             String line = lines.get(i);
@@ -128,8 +125,10 @@ public final class TimeMachine {
                 for (int j = 0; j < line.length(); j++) {
                     out[i][j] = String.valueOf(line.charAt(j));
                 }
-            } else {
+            } else if ("word".equals(token)) {
                 out[i] = line.isEmpty() ? new String[0] : line.split(" ");
+            } else {
+                throw new IllegalArgumentException("unknown token type '" + token + "': use char or word");
             }
         }
         return out;
@@ -188,6 +187,10 @@ public final class TimeMachine {
 
     private static void emit(char c, int[] counts, StringBuilder firstSeen, StringBuilder kept,
             int maxTokens) {
+        if (counts[c] == Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    "the corpus has more than 2147483647 '" + c + "' characters: pass a smaller text");
+        }
         if (counts[c]++ == 0) {
             firstSeen.append(c);
         }
