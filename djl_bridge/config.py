@@ -11,6 +11,8 @@ from .errors import ConfigError
 MODELS = ("gru", "lstm", "rnn")
 IMPLS = ("scratch", "concise")
 DEVICES = ("auto", "cpu", "gpu")
+#: The largest Java ``int``: every integer setting is an ``int`` on the Java side.
+JAVA_INT_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,11 @@ class TrainConfig:
             raise ConfigError(f"unknown device {self.device!r}: use one of {', '.join(DEVICES)}")
         for name in ("epochs", "hidden", "batch_size", "num_steps", "max_tokens"):
             value = getattr(self, name)
+            flag = "--" + name.replace("_", "-")
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                flag = "--" + name.replace("_", "-")
                 raise ConfigError(f"{flag} must be a whole number > 0, got {value!r}")
+            if value > JAVA_INT_MAX:  # the Java side takes an int: larger values cannot cross
+                raise ConfigError(f"{flag} must be a whole number in 1..{JAVA_INT_MAX}, got {value!r}")
         for name in ("lr", "clip"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:

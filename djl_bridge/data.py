@@ -6,6 +6,7 @@ cache never holds a partial or unverified file.
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
 import http.client
 import os
@@ -14,7 +15,7 @@ import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Optional
+from typing import BinaryIO, Iterator, Optional
 
 from .errors import DataError
 
@@ -34,10 +35,43 @@ def sha1_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+CACHE_FIX = f"set XDG_CACHE_HOME to a writable directory, or pass --data PATH (or set {ENV_VAR})"
+
+
 def cache_dir() -> Path:
     """The user cache directory: ``$XDG_CACHE_HOME/djl_bridge`` or ``~/.cache/djl_bridge``."""
     base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "djl_bridge"
+    if base:
+        return Path(base) / "djl_bridge"
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError):  # no HOME and no passwd entry
+        raise DataError(f"there is no home directory to hold the corpus cache: {CACHE_FIX}") from None
+    return home / ".cache" / "djl_bridge"
+
+
+def cache_write_error(directory: Path, exc: OSError) -> DataError:
+    """The error for a cache directory that cannot be made or written to."""
+    return DataError(f"cannot write the corpus cache in {directory} "
+                     f"({exc.strerror or exc}): {CACHE_FIX}")
+
+
+def check_cache(directory: Path) -> None:
+    """Raises :class:`DataError` when ``directory`` (the cache) cannot hold the corpus for a
+    reason known before writing: a file where a directory should be, or the cache entry
+    ``directory/timemachine.txt`` being something other than a file."""
+    entry = directory / FILE_NAME
+    existing = directory
+    while not os.path.lexists(existing) and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        origin = " (from XDG_CACHE_HOME)" if os.environ.get("XDG_CACHE_HOME") else ""
+        raise DataError(f"the corpus cache {directory} cannot be made, as {existing}{origin} is "
+                        f"a file, not a directory: {CACHE_FIX}")
+    if os.path.lexists(entry) and not entry.is_file():
+        kind = "a directory" if entry.is_dir() else "not a regular file"
+        raise DataError(f"the cache entry {entry} is {kind}, not the corpus file: remove it "
+                        f"(rm -r {entry}), or {CACHE_FIX}")
 
 
 def verify(path: Path, expected: Optional[str] = None) -> None:
@@ -57,8 +91,11 @@ def download(url: str, dest: Path, expected: Optional[str] = None, timeout: floa
     SHA-1 (default :data:`SHA1`), and only then renames it into place. Nothing is left behind on
     failure."""
     expected = expected or SHA1
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
+    except OSError as exc:
+        raise cache_write_error(dest.parent, exc) from None
     tmp = Path(tmp_name)
     try:
         digest = hashlib.sha1()
@@ -69,7 +106,7 @@ def download(url: str, dest: Path, expected: Optional[str] = None, timeout: floa
                     received = 0
                     for chunk in iter(lambda: resp.read(1 << 16), b""):
                         digest.update(chunk)
-                        out.write(chunk)
+                        _write(out, chunk, dest.parent)
                         received += len(chunk)
             except http.client.IncompleteRead as exc:  # closed before Content-Length bytes
                 got = received + len(exc.partial)
@@ -87,18 +124,32 @@ def download(url: str, dest: Path, expected: Optional[str] = None, timeout: floa
                     f"the download of {url} stopped after {received} of {expected_len} bytes: "
                     "try again, or pass --data PATH to a copy you have"
                 )
-            out.flush()
-            os.fsync(out.fileno())
+            try:
+                out.flush()
+                os.fsync(out.fileno())
+            except OSError as exc:
+                raise cache_write_error(dest.parent, exc) from None
         if digest.hexdigest() != expected:
             raise DataError(
                 f"the file downloaded from {url} has SHA-1 {digest.hexdigest()}, expected "
                 f"{expected}: it was not kept. Try again later, or pass --data PATH"
             )
-        os.replace(tmp, dest)
+        try:
+            os.replace(tmp, dest)
+        except OSError as exc:
+            raise cache_write_error(dest.parent, exc) from None
         return dest
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _write(out: BinaryIO, chunk: bytes, directory: Path) -> None:
+    """Writes a downloaded chunk; a full or failing disk is the cache's fault, not the network's."""
+    try:
+        out.write(chunk)
+    except OSError as exc:
+        raise cache_write_error(directory, exc) from None
 
 
 def locate_corpus(path: Optional[Path] = None, *, verify_sha1: bool = True,
@@ -112,14 +163,26 @@ def locate_corpus(path: Optional[Path] = None, *, verify_sha1: bool = True,
                     f"corpus file not found: {p} (from {source}). Pass --data with the path of "
                     f"{FILE_NAME}, or leave it out to use the cache and download"
                 )
-            if verify_sha1:
-                verify(p)
+            try:
+                if verify_sha1:
+                    verify(p)
+                else:
+                    check_utf8(p)  # the SHA-1 vouches for the real text; another must be UTF-8
+            except OSError as exc:
+                raise DataError(f"cannot read {p} ({exc.strerror or exc}): check its permissions, "
+                                f"or pass another --data PATH") from None
             return p.resolve()
-    cached = cache_dir() / FILE_NAME
+    directory = cache_dir()
+    check_cache(directory)
+    cached = directory / FILE_NAME
     if cached.is_file():
-        if sha1_of(cached) == SHA1:
-            return cached
-        cached.unlink()  # an unverified file never stays in the cache
+        try:
+            if sha1_of(cached) == SHA1:
+                return cached
+            cached.unlink()  # an unverified file never stays in the cache
+        except OSError as exc:
+            raise DataError(f"cannot read or replace the cached corpus {cached} "
+                            f"({exc.strerror or exc}): delete it, or {CACHE_FIX}") from None
     if not allow_download:
         raise DataError(
             f"no corpus: pass --data PATH, set {ENV_VAR}, or allow the download into {cached}"
@@ -127,13 +190,74 @@ def locate_corpus(path: Optional[Path] = None, *, verify_sha1: bool = True,
     return download(os.environ.get(URL_ENV_VAR, URL), cached)
 
 
+#: Bytes read at a time when a corpus is streamed.
+CHUNK_BYTES = 1 << 16
+
+_TOKEN_RUNS = re.compile(r"[A-Za-z]+|[\r\n]|[^A-Za-z\r\n]+")
+
+
+def not_utf8_error(path: Path, bad: int, offset: int) -> DataError:
+    """The error for a corpus that is not UTF-8 (the Java reader words it the same way)."""
+    return DataError(
+        f"{path} is not UTF-8 text (invalid byte 0x{bad:02x} at offset {offset}): save it as "
+        "UTF-8, or pass the D2L timemachine.txt"
+    )
+
+
+def iter_text(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[str]:
+    """The file decoded as strict UTF-8, one chunk at a time (memory O(chunk)). Raises
+    :class:`DataError` naming the first byte that is not UTF-8 and its offset in the file."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    fed = 0  # bytes handed to the decoder so far
+    with path.open("rb") as fh:
+        while True:
+            block = fh.read(chunk_bytes)
+            final = not block
+            try:
+                text = decoder.decode(block, final=final)
+            except UnicodeDecodeError as exc:
+                # exc.object is the decoder's pending bytes followed by this block.
+                start = fed - (len(exc.object) - len(block)) + exc.start
+                raise not_utf8_error(path, exc.object[exc.start], start) from None
+            fed += len(block)
+            if text:
+                yield text
+            if final:
+                return
+
+
+def check_utf8(path: Path) -> None:
+    """Raises :class:`DataError` unless the whole file is UTF-8 text; reads it in chunks."""
+    for _ in iter_text(path):
+        pass
+
+
 def read_time_machine(path: Path) -> list[str]:
     """The text's lines, each reduced to lower-case letters and single spaces."""
     # Split as Java's Files.readAllLines does (\n, \r, \r\n), not as str.splitlines.
-    lines = re.split("\r\n|\r|\n", path.read_text(encoding="utf-8"))
+    lines = re.split("\r\n|\r|\n", "".join(iter_text(path)))
     return [re.sub("[^A-Za-z]+", " ", line).strip().lower() for line in lines]
 
 
-def count_tokens(path: Path) -> int:
-    """The number of character tokens in the corpus."""
-    return sum(len(line) for line in read_time_machine(path))
+def count_tokens(path: Path, limit: Optional[int] = None) -> int:
+    """The number of character tokens in the corpus (the length of the text's corpus: lines
+    reduced to letters and single inner spaces, joined without separator), streamed in chunks.
+    With ``limit``, reading stops as soon as ``limit`` tokens are seen and ``limit`` is returned:
+    ``count_tokens(p, n) == min(count_tokens(p), n)``. Bytes that are not UTF-8 (in the part read)
+    raise :class:`DataError`."""
+    count = 0
+    in_line = False  # the current line has a letter
+    gap = False      # non-letters follow the line's last letter
+    for text in iter_text(path):
+        for run in _TOKEN_RUNS.finditer(text):
+            first = run.group()[0]
+            if first == "\n" or first == "\r":
+                in_line = gap = False
+            elif first.isascii() and first.isalpha():
+                count += len(run.group()) + gap
+                in_line, gap = True, False
+            elif in_line:
+                gap = True
+        if limit is not None and count >= limit:
+            return limit
+    return count if limit is None else min(count, limit)

@@ -259,12 +259,14 @@ def check_corpus(ctx: Context) -> CheckResult:
 
 
 def _check_batches(ctx: Context, random: bool) -> CheckResult:
-    b, t, max_tokens, epochs = 4, 10, 1500, 3
+    """Every batch of several epochs, and each epoch's offset and number of batches (every epoch
+    draws its own offset)."""
+    b, t, max_tokens, epochs = 4, 10, 1500, 4
     java_ds = ctx.dataset(b, t, random, max_tokens)
     twin = TwinDataset(ctx.corpus[:max_tokens], b, t, random, ctx.setup.seed)
     mismatches = int(int(java_ds.getOffset()) != twin.offset)
     mismatches += int(int(java_ds.getNumBatches()) != twin.num_batches)
-    count = 0
+    count, offsets = 0, []
     for _ in range(epochs):
         twin_batches = list(twin.next_epoch())
         java_batches = []
@@ -275,6 +277,9 @@ def _check_batches(ctx: Context, random: bool) -> CheckResult:
                 shape = tuple(int(d) for d in x.getShape().getShape())
                 java_batches.append((np.array(x.toIntArray()).reshape(shape),
                                      np.array(y.toIntArray()).reshape(shape)))
+        offsets.append(twin.offset)
+        mismatches += int(int(java_ds.getOffset()) != twin.offset)
+        mismatches += int(int(java_ds.getNumBatches()) != twin.num_batches)
         mismatches += abs(len(java_batches) - len(twin_batches))
         for (jx, jy), (tx, ty) in zip(java_batches, twin_batches):
             if jx.shape != tx.shape:
@@ -284,7 +289,7 @@ def _check_batches(ctx: Context, random: bool) -> CheckResult:
             count += 1
     mode = "random" if random else "sequential"
     return _exact(f"batches {mode}", mismatches,
-                  f"offset {twin.offset}, {count} batches over {epochs} epochs")
+                  f"offsets {'/'.join(map(str, offsets))}, {count} batches over {epochs} epochs")
 
 
 def check_batches_sequential(ctx: Context) -> CheckResult:
@@ -404,8 +409,8 @@ def _training(ctx: Context, impl: str, kind: str) -> CheckResult:
     s = ctx.setup
     b, t = s.train_batch_size, s.train_num_steps
     random_iter = impl == "scratch"  # scratch: random partition (a shuffle per epoch); concise: sequential
-    offset = JavaRandom(s.seed).next_int(t)
-    max_tokens = offset + 1 + b * t  # exactly one batch in either partition
+    # Exactly one batch per epoch in either partition, whatever offset in [0, t) an epoch draws.
+    max_tokens = t + b * t
     java_ds = ctx.dataset(b, t, random_iter, max_tokens)
     twin_ds = TwinDataset(ctx.corpus[:max_tokens], b, t, random_iter, s.seed)
     if int(java_ds.getNumBatches()) != 1 or twin_ds.num_batches != 1:
@@ -457,11 +462,11 @@ def _carried_state(ctx: Context, impl: str) -> CheckResult:
                                             ctx.device, False, ctx.manager, None)
         java = [np.log(np.array(list(result.getPerplexity()))), *W.get_weights(net)]
         twin = TwinModel(impl, "lstm", w)
-        twin_ppl = ref_model.train_epochs(twin, [list(twin_ds.next_epoch()) for _ in range(epochs)],
-                                          s.lr, s.clip, False)
+        twin_epochs = [list(twin_ds.next_epoch()) for _ in range(epochs)]  # an offset each
+        twin_ppl = ref_model.train_epochs(twin, twin_epochs, s.lr, s.clip, False)
         return _numeric(f"train carried state {impl} lstm", java, [np.log(twin_ppl), *twin.params],
                         TOL_TRAIN, f"log perplexity per epoch and final weights, {epochs} epochs "
-                        f"of {twin_ds.num_batches} batches")
+                        f"of {'/'.join(str(len(e)) for e in twin_epochs)} batches")
     finally:
         net.close()
 

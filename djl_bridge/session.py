@@ -70,7 +70,7 @@ def prepare(config: TrainConfig) -> TrainConfig:
     """Validates the config and resolves the corpus, all before the JVM starts."""
     config.validate()
     data = locate_corpus(config.data, verify_sha1=config.verify_data)
-    tokens = min(count_tokens(data), config.max_tokens)
+    tokens = count_tokens(data, limit=config.max_tokens)
     per_batch = config.batch_size * config.num_steps
     # The sequential partition draws an offset in [0, num_steps) every epoch: one batch must fit
     # at the worst offset.

@@ -37,6 +37,16 @@ def test_config_rejects(field: str, value: object, flag: str) -> None:
     (["--lr", "inf"], "--lr must be a finite number > 0, got inf"),
     (["--lr", "-1"], "--lr must be a finite number > 0, got -1.0"),
     (["--save-every", "0"], "--save-every must be a whole number > 0, got 0"),
+    # Above Java's int range: the Java setters take an int, so these used to end in a JPype
+    # OverflowError traceback.
+    (["--epochs", "3000000000"], "--epochs must be a whole number in 1..2147483647, got 3000000000"),
+    (["--hidden", "2147483648"], "--hidden must be a whole number in 1..2147483647, got 2147483648"),
+    (["--max-tokens", "99999999999"],
+     "--max-tokens must be a whole number in 1..2147483647, got 99999999999"),
+    (["--batch-size", "4294967296"],
+     "--batch-size must be a whole number in 1..2147483647, got 4294967296"),
+    (["--num-steps", "2147483648"],
+     "--num-steps must be a whole number in 1..2147483647, got 2147483648"),
     (["--max-tokens", "100", "--batch-size", "8", "--num-steps", "20"],
      "is too small for one batch of 8 x 20 steps"),
     (["--plot", "curve.jpg"], "the file name must end in .png"),
@@ -47,6 +57,16 @@ def test_cli_rejects_before_jvm(corpus: Path, args: list[str], message: str) -> 
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("djl-bridge: error: "), proc.stderr
     assert message in lines[0]
+
+
+@pytest.mark.parametrize("field", ["epochs", "hidden", "batch_size", "num_steps", "max_tokens"])
+def test_config_int_range(field: str) -> None:
+    assert TrainConfig(**{field: 2**31 - 1}).validate()  # Java's largest int is allowed
+    with pytest.raises(ConfigError, match=r"in 1\.\.2147483647, got 2147483648$"):
+        TrainConfig(**{field: 2**31}).validate()
+    for wrong in (True, 2.0, "3"):  # bools, floats and strings are no whole numbers
+        with pytest.raises(ConfigError, match="must be a whole number > 0"):
+            TrainConfig(**{field: wrong}).validate()
 
 
 def test_cli_unknown_model_is_a_usage_error() -> None:

@@ -4,6 +4,7 @@ unverified file."""
 from __future__ import annotations
 
 import hashlib
+import subprocess
 import http.server
 import threading
 from pathlib import Path
@@ -126,3 +127,117 @@ def test_sha1_mismatch_names_the_fix(tmp_path: Path, corpus: Path) -> None:
     assert "is not the expected Time Machine text" in proc.stderr
     assert "--no-verify-data" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert other.read_bytes() != corpus.read_bytes()  # the user's file is left alone
+
+
+# -- the cache in a bad place (issue 8): one line naming the fix, the cache left as it was ----------
+
+def _one_line(proc: "subprocess.CompletedProcess[str]") -> str:
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("djl-bridge: error: "), proc.stderr
+    return lines[0]
+
+
+@pytest.fixture()
+def corpus_server(server: str, corpus: Path) -> str:
+    """The server, also serving the real corpus at /corpus.txt (what the CLI verifies)."""
+    body = corpus.read_bytes()
+    _Handler.routes["/corpus.txt"] = (200, body, len(body))
+    return server
+
+
+def _train_from_cache(xdg: str, url: str) -> "subprocess.CompletedProcess[str]":
+    return run_cli(["train", "--epochs", "1", "--hidden", "16", "--batch-size", "4",
+                    "--num-steps", "5", "--max-tokens", "2000"],
+                   env={"XDG_CACHE_HOME": xdg, data.URL_ENV_VAR: url, data.ENV_VAR: "",
+                        "DJL_BRIDGE_CLASSPATH": "/nonexistent/classpath.txt"})
+
+
+@pytest.mark.parametrize("reachable", [True, False])
+def test_xdg_cache_home_is_a_file(tmp_path: Path, corpus_server: str, reachable: bool) -> None:
+    xdg = tmp_path / "not-a-dir"
+    xdg.write_text("mine")
+    url = corpus_server + "/corpus.txt" if reachable else "http://127.0.0.1:9/timemachine.txt"
+    line = _one_line(_train_from_cache(str(xdg), url))
+    assert f"the corpus cache {xdg / 'djl_bridge'} cannot be made, as {xdg} (from XDG_CACHE_HOME) " \
+           "is a file, not a directory: set XDG_CACHE_HOME to a writable directory, or pass " \
+           "--data PATH" in line
+    assert xdg.read_text() == "mine"
+
+
+def test_xdg_cache_home_under_a_file(tmp_path: Path, corpus_server: str) -> None:
+    (tmp_path / "f").write_text("mine")
+    line = _one_line(_train_from_cache(str(tmp_path / "f" / "deeper"), corpus_server + "/corpus.txt"))
+    assert f"as {tmp_path / 'f'} (from XDG_CACHE_HOME) is a file, not a directory" in line
+
+
+@pytest.mark.parametrize("xdg", ["/proc", "/proc/self"])
+def test_cache_that_cannot_be_written(corpus_server: str, xdg: str) -> None:
+    """/proc refuses new directories even to root, which ignores mode bits (a chmod'ed directory
+    would not fail under root)."""
+    line = _one_line(_train_from_cache(xdg, corpus_server + "/corpus.txt"))
+    assert line.startswith(f"djl-bridge: error: cannot write the corpus cache in {xdg}/djl_bridge (")
+    assert line.endswith("): set XDG_CACHE_HOME to a writable directory, or pass --data PATH "
+                         "(or set DJL_BRIDGE_DATA)")
+
+
+@pytest.mark.parametrize("reachable", [True, False])
+def test_cache_entry_is_a_directory(tmp_path: Path, corpus_server: str, reachable: bool) -> None:
+    entry = tmp_path / "djl_bridge" / data.FILE_NAME
+    entry.mkdir(parents=True)
+    (entry / "keep.txt").write_text("mine")
+    url = corpus_server + "/corpus.txt" if reachable else "http://127.0.0.1:9/timemachine.txt"
+    line = _one_line(_train_from_cache(str(tmp_path), url))
+    assert line == (f"djl-bridge: error: the cache entry {entry} is a directory, not the corpus "
+                    f"file: remove it (rm -r {entry}), or set XDG_CACHE_HOME to a writable "
+                    "directory, or pass --data PATH (or set DJL_BRIDGE_DATA)")
+    assert (entry / "keep.txt").read_text() == "mine"  # nothing of the user's is removed
+    assert sorted(p.name for p in entry.parent.iterdir()) == [data.FILE_NAME]  # no temp file
+
+
+def test_good_cache_still_downloads_and_verifies(tmp_path: Path, corpus_server: str,
+                                                 corpus: Path) -> None:
+    """The checks above do not stand in the way of a cache that works (the run stops at the
+    missing Java build, after the corpus is in place)."""
+    proc = _train_from_cache(str(tmp_path / "fresh" / "xdg"), corpus_server + "/corpus.txt")
+    assert "the Java side is not built" in proc.stderr, proc.stderr
+    cached = tmp_path / "fresh" / "xdg" / "djl_bridge" / data.FILE_NAME
+    assert cached.read_bytes() == corpus.read_bytes()
+    assert sorted(p.name for p in cached.parent.iterdir()) == [data.FILE_NAME]
+
+
+# -- a corpus that is not UTF-8 (issue 8) --------------------------------------------------------
+
+@pytest.mark.parametrize("body, bad, offset", [
+    (b"\xff\xfe abc", 0xff, 0),
+    ("caf\u00e9 au lait\nthe time machine\n".encode("latin-1"), 0xe9, 3),
+    (b"the time machine\n" * 5000 + b"\x80", 0x80, 17 * 5000),   # past the first chunk
+    (b"ab\xe2\x82", 0xe2, 2),                                     # cut inside a character
+])
+def test_not_utf8_is_one_line_before_the_jvm(tmp_path: Path, body: bytes, bad: int,
+                                             offset: int) -> None:
+    text = tmp_path / "other.txt"
+    text.write_bytes(body)
+    proc = run_cli(["train", "--epochs", "1", "--data", str(text), "--no-verify-data"],
+                   env={"DJL_BRIDGE_CLASSPATH": "/nonexistent/classpath.txt"})
+    assert _one_line(proc) == (
+        f"djl-bridge: error: {text} is not UTF-8 text (invalid byte 0x{bad:02x} at offset "
+        f"{offset}): save it as UTF-8, or pass the D2L timemachine.txt")
+    assert text.read_bytes() == body
+
+
+def test_utf8_offsets_across_chunks(tmp_path: Path) -> None:
+    text = tmp_path / "t.txt"
+    body = "é".encode() * 10 + b"\xc3"   # 2-byte characters cut by 3-byte chunks, then a cut one
+    text.write_bytes(body)
+    for chunk in (1, 2, 3, 7, 1 << 16):
+        with pytest.raises(DataError, match=r"invalid byte 0xc3 at offset 20\)"):
+            for _ in data.iter_text(text, chunk_bytes=chunk):
+                pass
+    text.write_bytes("é".encode() * 10 + b"x\xa9y")
+    with pytest.raises(DataError, match=r"invalid byte 0xa9 at offset 21\)"):
+        data.check_utf8(text)
+    text.write_bytes("é".encode() * 10)
+    data.check_utf8(text)
+    assert "".join(data.iter_text(text, chunk_bytes=3)) == "é" * 10

@@ -1,9 +1,12 @@
 """The two partitions of ``TimeMachineDataset`` (D2L section 8.3), with the same random source.
 
-From one ``java.util.Random(seed)``: the offset ``nextInt(num_steps)`` is drawn once at
-preparation; in random mode every epoch then shuffles the record indices with
-``Collections.shuffle``. A record is a subsequence X of ``num_steps`` tokens and Y, the same
-shifted by one.
+From one ``java.util.Random(seed)``, per epoch: the offset ``nextInt(num_steps)``, then in random
+mode the shuffle of the record indices (``Collections.shuffle``), as D2L's
+``seq_data_iter_sequential`` and ``seq_data_iter_random`` draw ``random.randint(0, num_steps - 1)``
+(then ``random.shuffle``) every time an epoch starts. The first epoch's offset is drawn at
+preparation, each later one when its epoch starts. The number of batches depends on the offset;
+a corpus too small for one batch at the largest offset, ``num_steps - 1``, is refused. A record is
+a subsequence X of ``num_steps`` tokens and Y, the same shifted by one.
 
 - Sequential: record i is row ``r = i % B`` of batch ``b = i // B`` and starts at
   ``offset + r * row_length + b * num_steps``, where ``row_length = ((n - offset - 1) // B * B) // B``
@@ -35,19 +38,27 @@ class TwinDataset:
     row_length: int = field(init=False)
     _rng: JavaRandom = field(init=False, repr=False)
 
+    _offset_used: bool = field(init=False, repr=False)
+
     def __post_init__(self) -> None:
         self._rng = JavaRandom(self.seed)
-        self.offset = self._rng.next_int(self.num_steps)
+        self._lay_out(self.num_steps - 1)  # the largest offset leaves the fewest tokens
+        if self.num_batches < 1:
+            raise ValueError(f"corpus of {self.corpus.size} tokens is too small for one batch of "
+                             f"{self.batch_size} x {self.num_steps} steps")
+        self._lay_out(self._rng.next_int(self.num_steps))  # the first epoch's
+        self._offset_used = False
+
+    def _lay_out(self, offset: int) -> None:
+        """The partition from ``offset``: the number of batches and (sequential) the row length."""
         n = self.corpus.size
+        self.offset = offset
         self.row_length = 0
         if self.random:
-            self.num_batches = ((n - self.offset - 1) // self.num_steps) // self.batch_size
+            self.num_batches = ((n - offset - 1) // self.num_steps) // self.batch_size
         else:
-            self.row_length = ((n - self.offset - 1) // self.batch_size * self.batch_size) // self.batch_size
+            self.row_length = ((n - offset - 1) // self.batch_size * self.batch_size) // self.batch_size
             self.num_batches = self.row_length // self.num_steps
-        if self.num_batches < 1:
-            raise ValueError(f"corpus of {n} tokens is too small for one batch of "
-                             f"{self.batch_size} x {self.num_steps} steps")
 
     @property
     def num_records(self) -> int:
@@ -64,8 +75,12 @@ class TwinDataset:
         return self.offset + row * self.row_length + b * self.num_steps
 
     def next_epoch(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """The (X, Y) batches of the next epoch, each of shape (batch_size, num_steps); in random
-        mode this draws the epoch's shuffle first, as the Java sampler does."""
+        """The (X, Y) batches of the next epoch, each of shape (batch_size, num_steps): draws the
+        epoch's offset (the first epoch uses the one drawn at preparation) and, in random mode, its
+        shuffle, as the Java sampler does. ``offset`` and ``num_batches`` are then this epoch's."""
+        if self._offset_used:
+            self._lay_out(self._rng.next_int(self.num_steps))
+        self._offset_used = True
         order = list(range(self.num_records))
         if self.random:
             java_shuffle(order, self._rng)

@@ -13,6 +13,12 @@ import ai.djl.training.loss.Loss;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.Pair;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -40,25 +46,67 @@ public final class TimeMachine {
     private TimeMachine() {}
 
     /**
-     * Reads the corpus: each line reduced to lower-case letters and single spaces.
+     * Reads the corpus: each line reduced to lower-case letters and single spaces. Lines end at
+     * {@code \n}, {@code \r} or {@code \r\n}, as {@code Files.readAllLines}.
      *
      * @param path the path of timemachine.txt
      * @return the cleaned lines
-     * @throws IOException if the file cannot be read
+     * @throws IOException if the file cannot be read or is not UTF-8 text
      */
     public static List<String> readTimeMachine(Path path) throws IOException {
-        List<String> raw;
-        try {
-            raw = Files.readAllLines(path, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(
-                    path.toString(), null, "corpus file not found: pass --data PATH or set DJL_BRIDGE_DATA");
-        }
-        List<String> lines = new ArrayList<>(raw.size());
-        for (String line : raw) {
-            lines.add(line.replaceAll("[^A-Za-z]+", " ").strip().toLowerCase());
+        List<String> lines = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        boolean[] afterCr = {false};
+        streamUtf8(path, chars -> {
+            while (chars.hasRemaining()) {
+                char c = chars.get();
+                if (c == '\n' && afterCr[0]) {
+                    afterCr[0] = false; // the \n of \r\n: the \r ended the line
+                    continue;
+                }
+                afterCr[0] = c == '\r';
+                if (c == '\n' || c == '\r') {
+                    lines.add(clean(line));
+                    line.setLength(0);
+                } else {
+                    line.append(c);
+                }
+            }
+        });
+        if (line.length() > 0) {
+            lines.add(clean(line));
         }
         return lines;
+    }
+
+    /**
+     * Reduces one line as the text's {@code replaceAll("[^A-Za-z]+", " ").strip().toLowerCase()}:
+     * every run of non-letters becomes one space, none at either end, letters in lower case.
+     */
+    private static String clean(CharSequence raw) {
+        StringBuilder out = new StringBuilder(raw.length());
+        boolean gap = false;
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (isAsciiLetter(c)) {
+                if (gap && out.length() > 0) {
+                    out.append(' ');
+                }
+                out.append(toLower(c));
+                gap = false;
+            } else {
+                gap = true;
+            }
+        }
+        return out.toString();
+    }
+
+    private static boolean isAsciiLetter(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+
+    private static char toLower(char c) {
+        return c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
     }
 
     /**
@@ -87,27 +135,133 @@ public final class TimeMachine {
     }
 
     /**
-     * Loads the corpus as character indices and its vocabulary (built from the whole text).
+     * Loads the corpus as character indices and its vocabulary (built from the whole text, as the
+     * text does), in one streaming pass: the vocabulary needs only the count of each character,
+     * and only the first {@code maxTokens} characters are kept, so memory is O(maxTokens +
+     * vocabulary) whatever the size of the file. The result is the text's: {@code tokenize(
+     * readTimeMachine(path), "char")}, a {@link Vocab} of it, its indices, the first maxTokens.
      *
      * @param path the path of timemachine.txt
      * @param maxTokens keep only this many tokens (all when &lt;= 0)
      * @return the corpus indices and the vocabulary
-     * @throws IOException if the file cannot be read
+     * @throws IOException if the file cannot be read or is not UTF-8 text
      */
     public static Pair<List<Integer>, Vocab> loadCorpusTimeMachine(Path path, int maxTokens)
             throws IOException {
-        String[][] tokens = tokenize(readTimeMachine(path), "char");
-        Vocab vocab = new Vocab(tokens, 0, new String[0]);
-        List<Integer> corpus = new ArrayList<>();
-        for (String[] line : tokens) {
-            for (String t : line) {
-                corpus.add(vocab.getIdx(t));
+        int[] counts = new int[Character.MAX_VALUE + 1];
+        StringBuilder firstSeen = new StringBuilder(); // the characters in order of first appearance
+        StringBuilder kept = new StringBuilder(maxTokens > 0 ? Math.min(maxTokens, 1 << 20) : 1 << 16);
+        // The state of the line being read: lines are joined without a separator, and a run of
+        // non-letters is one space, except at either end of a line.
+        boolean[] state = {false, false}; // {the line has a letter, a gap follows it}
+        streamUtf8(path, chars -> {
+            while (chars.hasRemaining()) {
+                char c = chars.get();
+                if (c == '\n' || c == '\r') {
+                    state[0] = false;
+                    state[1] = false;
+                } else if (isAsciiLetter(c)) {
+                    if (state[1]) {
+                        emit(' ', counts, firstSeen, kept, maxTokens);
+                    }
+                    emit(toLower(c), counts, firstSeen, kept, maxTokens);
+                    state[0] = true;
+                    state[1] = false;
+                } else if (state[0]) {
+                    state[1] = true;
+                }
             }
+        });
+        LinkedHashMap<String, Integer> counter = new LinkedHashMap<>();
+        for (int i = 0; i < firstSeen.length(); i++) {
+            char c = firstSeen.charAt(i);
+            counter.put(String.valueOf(c), counts[c]);
         }
-        if (maxTokens > 0 && corpus.size() > maxTokens) {
-            corpus = new ArrayList<>(corpus.subList(0, maxTokens));
+        Vocab vocab = Vocab.fromCounts(counter, 0, new String[0]);
+        List<Integer> corpus = new ArrayList<>(kept.length());
+        for (int i = 0; i < kept.length(); i++) {
+            corpus.add(vocab.getIdx(String.valueOf(kept.charAt(i))));
         }
         return new Pair<>(corpus, vocab);
+    }
+
+    private static void emit(char c, int[] counts, StringBuilder firstSeen, StringBuilder kept,
+            int maxTokens) {
+        if (counts[c] == Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    "the corpus has more than 2147483647 '" + c + "' characters: pass a smaller text");
+        }
+        if (counts[c]++ == 0) {
+            firstSeen.append(c);
+        }
+        if (maxTokens <= 0 || kept.length() < maxTokens) {
+            kept.append(c);
+        }
+    }
+
+    /** Receives the characters of a file, one decoded chunk at a time. */
+    private interface CharChunks {
+        void accept(CharBuffer chars);
+    }
+
+    /**
+     * Decodes a file as strict UTF-8 in chunks of 64 KiB (memory O(1)), handing each chunk to
+     * {@code sink}. A byte that is not UTF-8 is an {@link IOException} naming the byte and its
+     * offset, the message djl-bridge shows (Python checks the same before the JVM starts).
+     */
+    private static void streamUtf8(Path path, CharChunks sink) throws IOException {
+        CharsetDecoder decoder =
+                StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.allocate(1 << 16);
+        CharBuffer out = CharBuffer.allocate(1 << 16);
+        long consumed = 0; // the file offset of in's index 0
+        InputStream stream;
+        try {
+            stream = Files.newInputStream(path);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(
+                    path.toString(), null, "corpus file not found: pass --data PATH or set DJL_BRIDGE_DATA");
+        }
+        try (InputStream is = stream) {
+            boolean eof = false;
+            while (true) {
+                int n = is.read(in.array(), in.position(), in.remaining());
+                if (n < 0) {
+                    eof = true;
+                } else {
+                    in.position(in.position() + n);
+                }
+                in.flip();
+                CoderResult r;
+                do {
+                    r = decoder.decode(in, out, eof);
+                    if (r.isError()) {
+                        throw notUtf8(path, in.get(in.position()), consumed + in.position());
+                    }
+                    out.flip();
+                    sink.accept(out);
+                    out.clear();
+                } while (r.isOverflow());
+                consumed += in.position();
+                in.compact();
+                if (eof) {
+                    decoder.flush(out); // UTF-8 keeps no state to flush; for form's sake
+                    out.flip();
+                    sink.accept(out);
+                    return;
+                }
+            }
+        }
+    }
+
+    private static IOException notUtf8(Path path, byte bad, long offset) {
+        return new IOException(
+                String.format(
+                        "%s is not UTF-8 text (invalid byte 0x%02x at offset %d): save it as UTF-8,"
+                                + " or pass the D2L timemachine.txt",
+                        path, bad & 0xff, offset));
     }
 
     /**

@@ -26,9 +26,17 @@ import java.util.Random;
  * offset, shuffled every epoch) while {@code false} gives the sequential one (batch rows continue
  * each other, so state can be carried between batches).
  *
- * <p>All randomness comes from one {@link Random} seeded by {@link Builder#optSeed(long)}: the
- * offset (in [0, numSteps)) is drawn first, then one shuffle per epoch in random mode, as {@code
- * Collections.shuffle(indices, random)}.
+ * <p>As D2L's {@code seq_data_iter_sequential} and {@code seq_data_iter_random}, every epoch starts
+ * at a new random offset in [0, numSteps), so that over the epochs every token is trained on (the
+ * Java text drew one offset for all epochs, so the tokens before it and the tail after the last
+ * whole batch were never seen). The number of batches depends on the offset and may differ by one
+ * between epochs; {@link #prepare} refuses a corpus too small for one batch at the largest offset.
+ *
+ * <p>All randomness comes from one {@link Random} seeded by {@link Builder#optSeed(long)}: per epoch,
+ * the offset ({@code nextInt(numSteps)}) and then, in random mode, the shuffle ({@code
+ * Collections.shuffle(indices, random)}). The first epoch's offset is drawn by {@link #prepare}; each
+ * later epoch draws its own in {@link #nextEpochBatches}, so replaying that method once per finished
+ * epoch (as a resumed run does) reproduces the batches of the later epochs.
  */
 public final class TimeMachineDataset extends RandomAccessDataset {
 
@@ -46,6 +54,7 @@ public final class TimeMachineDataset extends RandomAccessDataset {
     private int offset;
     private int numBatches;
     private int rowLength;
+    private boolean offsetUsed;
     private boolean prepared;
     private volatile TrainingControl control;
 
@@ -85,15 +94,8 @@ public final class TimeMachineDataset extends RandomAccessDataset {
         for (int i = 0; i < corpus.length; i++) {
             corpus[i] = c.get(i);
         }
-        offset = rng.nextInt(numSteps);
-        if (random) {
-            int numSubseqs = (corpus.length - offset - 1) / numSteps;
-            numBatches = numSubseqs / batchSize;
-        } else {
-            int numTokens = ((corpus.length - offset - 1) / batchSize) * batchSize;
-            rowLength = numTokens / batchSize;
-            numBatches = rowLength / numSteps;
-        }
+        // Every epoch draws an offset in [0, numSteps): the largest leaves the fewest tokens.
+        setOffset(numSteps - 1);
         if (numBatches < 1) {
             throw new IllegalArgumentException(
                     String.format(
@@ -101,7 +103,23 @@ public final class TimeMachineDataset extends RandomAccessDataset {
                                     + " lower --batch-size or --num-steps, or raise --max-tokens",
                             corpus.length, batchSize, numSteps));
         }
+        setOffset(rng.nextInt(numSteps)); // the first epoch's
+        offsetUsed = false;
         prepared = true;
+    }
+
+    /** Lays the partition out from {@code newOffset}: the number of batches and the row length. */
+    private void setOffset(int newOffset) {
+        offset = newOffset;
+        if (random) {
+            int numSubseqs = (corpus.length - offset - 1) / numSteps;
+            numBatches = numSubseqs / batchSize;
+            rowLength = 0;
+        } else {
+            int numTokens = ((corpus.length - offset - 1) / batchSize) * batchSize;
+            rowLength = numTokens / batchSize;
+            numBatches = rowLength / numSteps;
+        }
     }
 
     /**
@@ -180,11 +198,20 @@ public final class TimeMachineDataset extends RandomAccessDataset {
     }
 
     /**
-     * Returns the batches of one epoch as record indices, drawing the next shuffle in random mode.
+     * Starts the next epoch and returns its batches as record indices: draws the epoch's offset
+     * (the first epoch uses the one {@link #prepare} drew) and, in random mode, its shuffle. The
+     * records of the returned indices are those of this epoch's offset ({@link #getOffset()}).
      *
      * @return one list of {@code batchSize} record indices per batch
      */
     public List<List<Long>> nextEpochBatches() {
+        if (!prepared) {
+            throw new IllegalStateException("call prepare() before the first epoch");
+        }
+        if (offsetUsed) {
+            setOffset(rng.nextInt(numSteps));
+        }
+        offsetUsed = true;
         List<Long> order = new ArrayList<>();
         for (long i = 0; i < availableSize(); i++) {
             order.add(i);
@@ -228,7 +255,8 @@ public final class TimeMachineDataset extends RandomAccessDataset {
     }
 
     /**
-     * Returns the random offset drawn at {@link #prepare}.
+     * Returns the random offset of the current epoch: the last one {@link #nextEpochBatches()}
+     * started, or, before any, the first epoch's (drawn by {@link #prepare}).
      *
      * @return the offset, in [0, numSteps)
      */
@@ -246,7 +274,8 @@ public final class TimeMachineDataset extends RandomAccessDataset {
     }
 
     /**
-     * Returns the number of batches in one epoch.
+     * Returns the number of batches of the current epoch (see {@link #getOffset()}); it depends on
+     * the epoch's offset and may differ by one between epochs.
      *
      * @return the number of batches
      */

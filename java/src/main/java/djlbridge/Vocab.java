@@ -29,7 +29,10 @@ public final class Vocab {
      * @param reservedTokens tokens placed right after {@code <unk>}, whatever their frequency
      */
     public Vocab(String[][] tokens, int minFreq, String[] reservedTokens) {
-        LinkedHashMap<String, Integer> counter = countCorpus2D(tokens);
+        this(countCorpus2D(tokens), minFreq, reservedTokens);
+    }
+
+    private Vocab(Map<String, Integer> counter, int minFreq, String[] reservedTokens) {
         tokenFreqs = new ArrayList<>(counter.entrySet());
         // A stable sort: equal counts keep their order of first appearance, as Python's sorted().
         tokenFreqs.sort((a, b) -> b.getValue().compareTo(a.getValue()));
@@ -45,6 +48,21 @@ public final class Vocab {
                 add(e.getKey());
             }
         }
+    }
+
+    /**
+     * Builds a vocabulary from token counts already made, e.g. while streaming a text too large
+     * to hold as tokens. The result is the same as from the tokens the counts were taken from.
+     *
+     * @param counts the count of every token, in order of first appearance (this order breaks
+     *     ties between equal counts, so pass a {@link LinkedHashMap})
+     * @param minFreq tokens seen fewer times than this are left out (they map to {@code <unk>})
+     * @param reservedTokens tokens placed right after {@code <unk>}, whatever their frequency
+     * @return the vocabulary
+     */
+    public static Vocab fromCounts(
+            LinkedHashMap<String, Integer> counts, int minFreq, String[] reservedTokens) {
+        return new Vocab(new LinkedHashMap<>(counts), minFreq, reservedTokens);
     }
 
     private void add(String token) {
