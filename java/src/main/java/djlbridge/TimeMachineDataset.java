@@ -56,7 +56,6 @@ public final class TimeMachineDataset extends RandomAccessDataset {
     private int rowLength;
     private boolean offsetUsed;
     private boolean prepared;
-    private volatile TrainingControl control;
 
     private TimeMachineDataset(Builder builder) {
         super(builder);
@@ -227,16 +226,6 @@ public final class TimeMachineDataset extends RandomAccessDataset {
     }
 
     /**
-     * Makes every batch of the following epochs check {@code control} first, so that a stop
-     * request ends the epoch with a {@link TrainingInterruptedException} (null: never stop).
-     *
-     * @param control the stop flag, or null
-     */
-    public void setControl(TrainingControl control) {
-        this.control = control;
-    }
-
-    /**
      * Returns the vocabulary (after {@link #prepare}).
      *
      * @return the vocabulary
@@ -330,24 +319,8 @@ public final class TimeMachineDataset extends RandomAccessDataset {
 
         @Override
         public Iterator<List<Long>> sample(RandomAccessDataset ignored) {
-            Iterator<List<Long>> batches = dataset.nextEpochBatches().iterator();
-            TrainingControl control = dataset.control;
-            if (control == null) {
-                return batches;
-            }
-            // The stop flag is checked before each batch is handed out, i.e. after every batch.
-            return new Iterator<List<Long>>() {
-                @Override
-                public boolean hasNext() {
-                    return batches.hasNext();
-                }
-
-                @Override
-                public List<Long> next() {
-                    control.check();
-                    return batches.next();
-                }
-            };
+            // The stop flag is checked by the trainer (TimeMachine.trainEpochCh8) before each batch.
+            return dataset.nextEpochBatches().iterator();
         }
 
         @Override

@@ -252,7 +252,7 @@ public final class TrainingSession implements AutoCloseable {
         }
         ParameterFiles.load(net, params, describeModel(), manager);
         for (int i = 0; i < done; i++) {
-            dataset.nextEpochBatches(); // the per-epoch random draws of the epochs already trained
+            dataset.nextEpochBatches(); // each epoch's offset (and shuffle) draw, as it was trained
             history.add(new EpochRecord(i + 1, perplexity[i], tokensPerSec[i], Double.NaN));
         }
         resumedFrom = done;
