@@ -18,7 +18,7 @@ import jpype
 
 from . import jvm
 from .checkpoint import Checkpoint, CheckpointWriter, checkpoint_root, read_checkpoint
-from .config import TrainConfig
+from .config import JAVA_INT_MAX, TrainConfig
 from .data import count_tokens, locate_corpus
 from .errors import (
     CheckpointError,
@@ -46,9 +46,11 @@ class RunOptions:
         """Raises :class:`ConfigError` for a bad value, and proves the checkpoint directory
         writable (creating it), all before any training."""
         if isinstance(self.save_every, bool) or not isinstance(self.save_every, int) \
-                or not 0 < self.save_every <= 2**31 - 1:
+                or self.save_every <= 0:
+            raise ConfigError(f"--save-every must be a whole number > 0, got {self.save_every!r}")
+        if self.save_every > JAVA_INT_MAX:
             raise ConfigError(
-                f"--save-every must be a whole number in 1..2147483647, got {self.save_every!r}")
+                f"--save-every must be a whole number in 1..{JAVA_INT_MAX}, got {self.save_every!r}")
         if self.checkpoint_dir is not None:
             check_checkpoint_dir(self.checkpoint_dir)
         return self

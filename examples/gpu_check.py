@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 from dataclasses import dataclass, replace
@@ -23,10 +22,11 @@ from pathlib import Path
 from typing import Optional
 
 import djl_bridge
-from djl_bridge import gpu, jvm
+from djl_bridge import gpu
 from djl_bridge.config import IMPLS, MODELS, TrainConfig
 from djl_bridge.errors import BridgeError
-from djl_bridge.train import prepare, settings
+from djl_bridge.javaerrors import java_errors
+from djl_bridge.session import java_settings as settings, prepare
 
 
 @dataclass
@@ -60,12 +60,6 @@ class Comparison:
                 "runs": [r.__dict__ for r in self.runs]}
 
 
-def median_speed(speeds: list[float]) -> float:
-    """tokens/s as the bench reports it: the median over epochs, the first (warm-up) left out."""
-    rest = speeds[1:] or speeds
-    return float(statistics.median(rest))
-
-
 def same_parameters(a: Path, b: Path) -> bool:
     """Whether two parameter files hold the same values: NPZ (scratch) compared array by array
     (a zip's timestamps differ), DJL's block format (concise) byte by byte."""
@@ -85,7 +79,7 @@ def run_on(config: TrainConfig, device: str, start: Path, write_start: bool) -> 
 
     paths = jpype.JClass("java.nio.file.Paths")
     control = jpype.JClass("djlbridge.TrainingControl")()
-    with jvm.java_errors():
+    with java_errors():
         session = jpype.JClass("djlbridge.TrainingSession").open(
             settings(replace(config, device=device)), control)
         try:
@@ -102,10 +96,10 @@ def run_on(config: TrainConfig, device: str, start: Path, write_start: bool) -> 
             session.train(config.epochs, None)
             name = str(session.getDeviceName())
             perplexity = [float(p) for p in session.getPerplexity()]
-            speeds = [float(s) for s in session.getEpochTokensPerSec()]
+            speed = float(session.result().getTokensPerSec())  # the rule of every launcher
         finally:
             session.close()
-    return DeviceRun(name, perplexity, median_speed(speeds))
+    return DeviceRun(name, perplexity, speed)
 
 
 def compare(config: TrainConfig, against: str, tolerance: float) -> Comparison:
@@ -123,7 +117,7 @@ def params_file_name(impl: str) -> str:
     """The parameter file name the Java session writes and reads for ``impl``."""
     import jpype
 
-    return str(jpype.JClass("djlbridge.TrainingSession").paramsFileName(impl))
+    return str(jpype.JClass("djlbridge.ParameterFiles").fileName(impl))
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -1,6 +1,6 @@
 """GPU facts and the device decision (djl_bridge/gpu.py), as plain functions of capability and
 native facts; the library readers on small ELF files built here (and on the cuda11 wheel's
-libmxnet.so when it is installed); the hooks in train.prepare() and the CLI on this machine."""
+libmxnet.so when it is installed); the hooks in session.prepare() and the CLI on this machine."""
 from __future__ import annotations
 
 import os
@@ -293,7 +293,7 @@ def test_a_broken_cuda_library_is_one_line(tmp_path: Path, monkeypatch: pytest.M
 
 def test_prepare_resolves_the_device_before_the_jvm(corpus: Path, monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    from djl_bridge.train import prepare
+    from djl_bridge.session import prepare
 
     small = TrainConfig(epochs=1, hidden=8, batch_size=2, num_steps=3, max_tokens=200, data=corpus)
     monkeypatch.setattr(gpu, "inventory", lambda: machine(H200))

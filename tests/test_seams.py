@@ -68,7 +68,10 @@ class Child:
 
     def finish(self, timeout: float = 60) -> tuple[int, str, str]:
         try:
-            out, _ = self.proc.communicate(timeout=timeout)
+            # Not communicate(): it would read stderr too, racing the reader thread for lines.
+            self.proc.wait(timeout=timeout)
+            assert self.proc.stdout is not None
+            out = self.proc.stdout.read()
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()
