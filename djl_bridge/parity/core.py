@@ -1,0 +1,189 @@
+"""The parity checks' shared parts: tolerances, the result row and its error measure, the setup,
+the context of JVM objects and twin data, and the table."""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+import jpype
+import numpy as np
+
+from .. import jvm
+from .. import weights as W
+from ..reference import load_corpus
+
+#: The floor of the denominator of the relative error (so an all-zero reference does not divide
+#: by zero).
+REL_FLOOR = 1e-6
+
+TOL_FORWARD = 1e-5
+TOL_GRAD = 1e-4
+TOL_TRAIN = 1e-4
+KINDS = ("gru", "lstm", "rnn")
+IMPLS = ("scratch", "concise")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One row of the parity table."""
+
+    name: str
+    max_abs_err: float
+    max_rel_err: float
+    tol: float
+    ok: bool
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: name, max_abs_err, max_rel_err, tol, ok (and detail); an error that is
+        not finite (a check that crashed or produced NaN) becomes null, which strict JSON allows."""
+        d = asdict(self)
+        for key in ("max_abs_err", "max_rel_err"):
+            if not math.isfinite(d[key]):
+                d[key] = None
+        return d
+
+
+@dataclass(frozen=True)
+class ParitySetup:
+    """The small random setup every check runs on."""
+
+    data: Path
+    seed: int = 9  # draws non-zero offsets for 8, 10 and 35 steps (seed 0 draws 0 for 10)
+    hidden: int = 16
+    batch_size: int = 3
+    num_steps: int = 35
+    weight_scale: float = 0.3
+    train_steps: int = 20
+    train_batch_size: int = 2
+    train_num_steps: int = 8
+    lr: float = 1.0
+    clip: float = 0.25  # below the gradient norm of the first steps, above it later
+
+
+def compare(java: Sequence[np.ndarray], ref: Sequence[np.ndarray]) -> tuple[float, float]:
+    """(max abs error, max relative error) over pairs of arrays, as the module docstring says."""
+    if len(java) != len(ref):
+        raise ValueError(f"{len(java)} Java arrays against {len(ref)} reference arrays")
+    worst_abs, worst_rel = 0.0, 0.0
+    for a, b in zip(java, ref):
+        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        if a.shape != b.shape:
+            raise ValueError(f"shape mismatch: Java {a.shape}, reference {b.shape}")
+        if a.size == 0:
+            continue
+        err = float(np.max(np.abs(a - b)))
+        if not math.isfinite(err):
+            return math.inf, math.inf
+        worst_abs = max(worst_abs, err)
+        worst_rel = max(worst_rel, err / max(float(np.max(np.abs(b))), REL_FLOOR))
+    return worst_abs, worst_rel
+
+
+def _numeric(name: str, java: Sequence[np.ndarray], ref: Sequence[np.ndarray], tol: float,
+             detail: str = "") -> CheckResult:
+    abs_err, rel_err = compare(java, ref)
+    return CheckResult(name, abs_err, rel_err, tol, rel_err <= tol, detail)
+
+
+def _exact(name: str, mismatches: int, detail: str = "") -> CheckResult:
+    return CheckResult(name, float(mismatches), float(mismatches), 0.0, mismatches == 0, detail)
+
+
+def _count_mismatches(a: Sequence[Any], b: Sequence[Any]) -> int:
+    return sum(x != y for x, y in zip(a, b)) + abs(len(a) - len(b))
+
+
+def _to_int32(value: int) -> int:
+    """Wraps a seed to Java's ``int``, as the trainer's ``(int) seed`` cast does."""
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value >= (1 << 31) else value
+
+
+class Context:
+    """The JVM objects and twin data the checks share: a base NDManager (``manager`` is a fresh
+    sub-manager of it during each check, closed after it by :func:`run_check`), the full corpus
+    and vocabulary on both sides."""
+
+    def __init__(self, setup: ParitySetup) -> None:
+        jvm.start()
+        self.setup = setup
+        self.j = _Java()
+        self.device = self.j.Device.cpu()
+        self.base = self.j.NDManager.newBaseManager(self.device)
+        self.manager = self.base
+        self.j.Engine.getInstance().setRandomSeed(_to_int32(setup.seed))
+        self.java_full = self.dataset(batch_size=1, num_steps=1, random=False, max_tokens=0)
+        self.corpus, self.vocab = load_corpus(setup.data, max_tokens=0)
+        self.rng = np.random.default_rng(setup.seed & 0xFFFFFFFFFFFFFFFF)
+
+    def dataset(self, batch_size: int, num_steps: int, random: bool, max_tokens: int,
+                seed: Optional[int] = None) -> Any:
+        """A prepared Java ``TimeMachineDataset``."""
+        ds = (self.j.TimeMachineDataset.builder().setManager(self.manager)
+              .setMaxTokens(max_tokens).setSampling(batch_size, random).setSteps(num_steps)
+              .setDataPath(jpype.JClass("java.nio.file.Paths").get(str(self.setup.data)))
+              .optSeed(self.setup.seed if seed is None else seed).build())
+        ds.prepare()
+        return ds
+
+    def new_model(self, impl: str, kind: str) -> Any:
+        """A fresh Java model with the vocabulary of the corpus."""
+        v, h = len(self.vocab), self.setup.hidden
+        if impl == "concise":
+            return self.j.RNNModel.of(kind, v, h).initialize(self.manager, self.device)
+        return self.j.RNNModelScratch.of(kind, v, h, self.device, self.manager)
+
+    def random_weights(self, net: Any, scale: Optional[float] = None) -> list[np.ndarray]:
+        """Random weights (N(0, scale)) and biases (N(0, scale / 3)) shaped as the model's
+        parameters; the biases are not zero so that the bias layout matters."""
+        s = self.setup.weight_scale if scale is None else scale
+        out = []
+        for p in W.get_weights(net):
+            out.append(self.rng.normal(0.0, s if p.ndim > 1 else s / 3, p.shape))
+        return out
+
+    def ints(self, values: np.ndarray) -> Any:
+        """An int32 NDArray of ``values``."""
+        shape = self.j.Shape(*[int(d) for d in values.shape])
+        return self.manager.create(jpype.JArray(jpype.JInt)(np.ascontiguousarray(values, np.int32).ravel()),
+                                   shape)
+
+    def close(self) -> None:
+        """Frees every array of the checks."""
+        self.base.close()
+
+
+class _Java:
+    """The Java classes the checks use."""
+
+    def __init__(self) -> None:
+        c = jpype.JClass
+        self.Device = c("ai.djl.Device")
+        self.Engine = c("ai.djl.engine.Engine")
+        self.NDList = c("ai.djl.ndarray.NDList")
+        self.NDManager = c("ai.djl.ndarray.NDManager")
+        self.Shape = c("ai.djl.ndarray.types.Shape")
+        self.SoftmaxCrossEntropyLoss = c("ai.djl.training.loss.SoftmaxCrossEntropyLoss")
+        self.TimeMachine = c("djlbridge.TimeMachine")
+        self.TimeMachineDataset = c("djlbridge.TimeMachineDataset")
+        self.RNNModel = c("djlbridge.RNNModel")
+        self.RNNModelScratch = c("djlbridge.RNNModelScratch")
+        self.Vocab = c("djlbridge.Vocab")
+        self.Random = c("java.util.Random")
+        self.ArrayList = c("java.util.ArrayList")
+        self.Collections = c("java.util.Collections")
+
+
+def format_table(results: Sequence[CheckResult]) -> str:
+    """The results as a text table: component, max abs error, max rel error, tolerance, result."""
+    rows = [("component", "max abs err", "max rel err", "tol", "result", "")]
+    for r in results:
+        rows.append((r.name, f"{r.max_abs_err:.3g}", f"{r.max_rel_err:.3g}", f"{r.tol:g}",
+                     "pass" if r.ok else "FAIL", r.detail))
+    widths = [max(len(row[c]) for row in rows) for c in range(5)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:5], widths)) + "  " + row[5]
+             for row in rows]
+    return "\n".join(line.rstrip() for line in lines)

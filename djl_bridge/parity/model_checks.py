@@ -1,0 +1,228 @@
+"""Parity of the models and the trainer: forward, gradients, clipping, training through
+``TimeMachine.trainCh8`` (the TrainingSession loop), the carried state, prediction."""
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass
+from typing import Any, Iterator, Sequence
+
+import jpype
+import numpy as np
+
+from .. import weights as W
+from ..reference import TwinDataset, TwinModel
+from ..reference import model as ref_model
+from .core import (TOL_FORWARD, TOL_GRAD, TOL_TRAIN, CheckResult, Context, ParitySetup,
+                   _count_mismatches, _exact, _numeric)
+
+
+
+def _random_state(ctx: Context, twin: TwinModel, batch_size: int) -> list[np.ndarray]:
+    return [ctx.rng.normal(0.0, 0.5, s.shape) for s in twin.begin_state(batch_size)]
+
+
+def _java_state(ctx: Context, state: Sequence[np.ndarray]) -> Any:
+    return ctx.j.NDList(*[W.to_java(s, ctx.manager) for s in state])
+
+
+def _inputs(ctx: Context, batch_size: int, num_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    v = len(ctx.vocab)
+    return (ctx.rng.integers(0, v, (batch_size, num_steps)),
+            ctx.rng.integers(0, v, (batch_size, num_steps)))
+
+
+@dataclass
+class _Case:
+    """One random setup: a Java model and its twin with the same weights, inputs, labels and a
+    random begin state (drawn in this order from the context's generator)."""
+
+    net: Any
+    twin: TwinModel
+    x: np.ndarray
+    y: np.ndarray
+    state: list[np.ndarray]
+
+
+@contextlib.contextmanager
+def _random_case(ctx: Context, impl: str, kind: str) -> Iterator[_Case]:
+    s = ctx.setup
+    net = ctx.new_model(impl, kind)
+    try:
+        w = ctx.random_weights(net)
+        W.set_weights(net, w)
+        twin = TwinModel(impl, kind, w)
+        x, y = _inputs(ctx, s.batch_size, s.num_steps)
+        yield _Case(net, twin, x, y, _random_state(ctx, twin, s.batch_size))
+    finally:
+        net.close()
+
+
+def _forward(ctx: Context, impl: str, kind: str) -> CheckResult:
+    with _random_case(ctx, impl, kind) as c:
+        net, x, state = c.net, c.x, c.state
+        out = net.forward(ctx.ints(x), _java_state(ctx, state), False)
+        java = [W.to_numpy(out.getKey())] + [W.to_numpy(a) for a in out.getValue()]
+        logits, new_state, cache = c.twin.forward(x, state)
+        ref = [logits, *new_state]
+        what = "logits and final state"
+        if impl == "concise":
+            # The DJL layer alone too: its outputs (steps, batch, hidden) for one-hot inputs.
+            onehot = np.eye(len(ctx.vocab))[x.T]
+            store = jpype.JClass("ai.djl.training.ParameterStore")(ctx.manager, False)
+            layer_in = ctx.j.NDList(W.to_java(onehot, ctx.manager))
+            layer_in.addAll(_java_state(ctx, state))
+            java.append(W.to_numpy(net.getRnnLayer().forward(store, layer_in, False).get(0)))
+            ref.append(cache.hs)
+            what += ", layer outputs"
+        return _numeric(f"forward {impl} {kind}", java, ref, TOL_FORWARD, what)
+
+
+def _java_backward(ctx: Context, net: Any, x: np.ndarray, y: np.ndarray,
+                   state: Sequence[np.ndarray]) -> float:
+    """One recorded forward and backward of the trainer's loss on the Java side."""
+    labels = ctx.ints(np.asarray(y).T.reshape(-1))
+    loss = ctx.j.SoftmaxCrossEntropyLoss()
+    with ctx.j.Engine.getInstance().newGradientCollector() as gc:
+        out = net.forward(ctx.ints(x), _java_state(ctx, state), True)
+        value = loss.evaluate(ctx.j.NDList(labels), ctx.j.NDList(out.getKey())).mean()
+        gc.backward(value)
+    return float(value.getFloat())
+
+
+def _gradients(ctx: Context, impl: str, kind: str) -> CheckResult:
+    with _random_case(ctx, impl, kind) as c:
+        java_loss = _java_backward(ctx, c.net, c.x, c.y, c.state)
+        loss, grads, _ = c.twin.loss_and_grads(c.x, c.y, c.state)
+        java = [np.array([java_loss])] + W.get_gradients(c.net)
+        return _numeric(f"gradients {impl} {kind}", java, [np.array([loss]), *grads], TOL_GRAD,
+                        f"loss and {len(grads)} parameters, {ctx.setup.num_steps} steps")
+
+
+def _clipping(ctx: Context, above: bool) -> CheckResult:
+    """``TimeMachine.gradClipping`` after one backward, with theta below or above the norm."""
+    with _random_case(ctx, "scratch", "gru") as c:
+        _, grads, _ = c.twin.loss_and_grads(c.x, c.y, c.state)
+        _, norm = ref_model.clip_gradients(grads, 1.0)
+        theta = norm / 2 if above else norm * 2
+        clipped, _ = ref_model.clip_gradients(grads, theta)
+        _java_backward(ctx, c.net, c.x, c.y, c.state)
+        ctx.j.TimeMachine.gradClipping(c.net, jpype.JFloat(theta), ctx.manager)
+        java = W.get_gradients(c.net)
+        name = "clipping norm > theta" if above else "clipping norm < theta"
+        return _numeric(name, java, clipped, TOL_GRAD, f"norm {norm:.4g}, theta {theta:.4g}")
+
+
+def check_clipping_above(ctx: Context) -> CheckResult:
+    return _clipping(ctx, True)
+
+
+def check_clipping_below(ctx: Context) -> CheckResult:
+    return _clipping(ctx, False)
+
+
+def _training(ctx: Context, impl: str, kind: str) -> CheckResult:
+    """``TimeMachine.trainCh8`` for ``train_steps`` epochs of exactly one batch each, so that the
+    perplexity its listener reports per epoch is the loss of one step: exp(loss)."""
+    s = ctx.setup
+    b, t = s.train_batch_size, s.train_num_steps
+    random_iter = impl == "scratch"  # scratch: random partition (a shuffle per epoch); concise: sequential
+    # Exactly one batch per epoch in either partition, whatever offset in [0, t) an epoch draws.
+    max_tokens = t + b * t
+    java_ds = ctx.dataset(b, t, random_iter, max_tokens)
+    twin_ds = TwinDataset(ctx.corpus[:max_tokens], b, t, random_iter, s.seed)
+    if int(java_ds.getNumBatches()) != 1 or twin_ds.num_batches != 1:
+        return CheckResult(f"train {s.train_steps} steps {impl} {kind}", math.inf, math.inf,
+                           TOL_TRAIN, False, "setup: not one batch per epoch")
+    net = ctx.new_model(impl, kind)
+    try:
+        w = ctx.random_weights(net, scale=0.1)
+        W.set_weights(net, w)
+        perplexities: list[float] = []
+
+        @jpype.JImplements("djlbridge.EpochListener")
+        class Collect:
+            @jpype.JOverride
+            def onEpoch(self, epoch: int, perplexity: float, speed: float) -> bool:  # noqa: N802
+                perplexities.append(float(perplexity))
+                return True
+
+        ctx.j.TimeMachine.trainCh8(net, java_ds, ctx.java_full.getVocab(), jpype.JFloat(s.lr),
+                                   jpype.JFloat(s.clip), s.train_steps, ctx.device, random_iter,
+                                   ctx.manager, Collect())
+        twin = TwinModel(impl, kind, w)
+        epochs = [list(twin_ds.next_epoch()) for _ in range(s.train_steps)]
+        clipped = _count_clipped(TwinModel(impl, kind, w), epochs, s)
+        twin_ppl = ref_model.train_epochs(twin, epochs, s.lr, s.clip, random_iter)
+        java = [np.log(perplexities), *W.get_weights(net)]
+        return _numeric(f"train {s.train_steps} steps {impl} {kind}", java,
+                        [np.log(twin_ppl), *twin.params], TOL_TRAIN,
+                        f"loss per step and final weights, "
+                        f"{'random' if random_iter else 'sequential'}, {clipped} steps clipped")
+    finally:
+        net.close()
+
+
+def _carried_state(ctx: Context, impl: str) -> CheckResult:
+    """``trainCh8`` in the sequential partition over several batches per epoch, so that the state
+    is carried (detached) from batch to batch: the perplexity of each epoch and the final weights.
+    An LSTM, so that both H and C are carried."""
+    s = ctx.setup
+    b, t, epochs, max_tokens = s.train_batch_size, s.train_num_steps, 3, 200
+    java_ds = ctx.dataset(b, t, False, max_tokens)
+    twin_ds = TwinDataset(ctx.corpus[:max_tokens], b, t, False, s.seed)
+    net = ctx.new_model(impl, "lstm")
+    try:
+        w = ctx.random_weights(net, scale=0.1)
+        W.set_weights(net, w)
+        result = ctx.j.TimeMachine.trainCh8(net, java_ds, ctx.java_full.getVocab(),
+                                            jpype.JFloat(s.lr), jpype.JFloat(s.clip), epochs,
+                                            ctx.device, False, ctx.manager, None)
+        java = [np.log(np.array(list(result.getPerplexity()))), *W.get_weights(net)]
+        twin = TwinModel(impl, "lstm", w)
+        twin_epochs = [list(twin_ds.next_epoch()) for _ in range(epochs)]  # an offset each
+        twin_ppl = ref_model.train_epochs(twin, twin_epochs, s.lr, s.clip, False)
+        return _numeric(f"train carried state {impl} lstm", java, [np.log(twin_ppl), *twin.params],
+                        TOL_TRAIN, f"log perplexity per epoch and final weights, {epochs} epochs "
+                        f"of {'/'.join(str(len(e)) for e in twin_epochs)} batches")
+    finally:
+        net.close()
+
+
+def check_carried_state_scratch(ctx: Context) -> CheckResult:
+    return _carried_state(ctx, "scratch")
+
+
+def check_carried_state_concise(ctx: Context) -> CheckResult:
+    return _carried_state(ctx, "concise")
+
+
+def _count_clipped(model: TwinModel, epochs: list[list[tuple[np.ndarray, np.ndarray]]],
+                   s: ParitySetup) -> int:
+    """How many of the twin's steps clip (so the report shows that clipping was exercised)."""
+    clipped = 0
+    for batches in epochs:
+        for x, y in batches:
+            _, grads, _ = model.loss_and_grads(x, y, model.begin_state(x.shape[0]))
+            grads, norm = ref_model.clip_gradients(grads, s.clip)
+            clipped += norm > s.clip
+            model.params = ref_model.sgd(model.params, grads, s.lr)
+    return clipped
+
+
+def _prediction(ctx: Context, impl: str, kind: str) -> CheckResult:
+    net = ctx.new_model(impl, kind)
+    try:
+        w = ctx.random_weights(net, scale=0.5)
+        W.set_weights(net, w)
+        twin = TwinModel(impl, kind, w)
+        jv = ctx.java_full.getVocab()
+        mismatches, texts = 0, []
+        for prefix in ctx.j.TimeMachine.PREFIXES:
+            java = str(ctx.j.TimeMachine.predictCh8(prefix, 50, net, jv, ctx.device, ctx.manager))
+            ours = ref_model.predict(twin, ctx.vocab, str(prefix), 50)
+            mismatches += _count_mismatches(list(java), list(ours))
+            texts.append(java)
+        return _exact(f"predict {impl} {kind}", mismatches, " | ".join(texts))
+    finally:
+        net.close()
