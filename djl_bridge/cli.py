@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import signal
 import sys
 import traceback
@@ -18,6 +19,8 @@ from .errors import BridgeError, ConfigError, TrainingInterruptedError
 EXIT_INTERRUPTED = 130
 #: The exit status after SIGTERM (128 + SIGTERM).
 EXIT_TERMINATED = 143
+#: The exit status when stdout's reader went away (128 + SIGPIPE), as shells report it.
+EXIT_BROKEN_PIPE = 141
 
 
 def _add_data_options(p: argparse.ArgumentParser) -> None:
@@ -344,6 +347,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("djl-bridge: interrupted (Ctrl-C) outside the training loop; nothing more was saved",
               file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of stdout went away (`djl-bridge train --json | head`): end quietly, as
+        # command-line tools do on SIGPIPE, without a second error while Python flushes stdout.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except _Terminated:
         print("djl-bridge: stopped by SIGTERM outside the training loop; nothing more was saved",
               file=sys.stderr)

@@ -158,6 +158,10 @@ def locate_corpus(path: Optional[Path] = None, *, verify_sha1: bool = True,
     for source, candidate in (("--data", path), (ENV_VAR, os.environ.get(ENV_VAR))):
         if candidate:
             p = Path(candidate).expanduser()
+            if p.exists() and not p.is_file():
+                kind = "a directory" if p.is_dir() else "not a regular file (a device or a pipe)"
+                raise DataError(
+                    f"the corpus {p} (from {source}) is {kind}: pass the path of {FILE_NAME}")
             if not p.is_file():
                 raise DataError(
                     f"corpus file not found: {p} (from {source}). Pass --data with the path of "

@@ -363,3 +363,10 @@ def test_only_the_training_session_loops_over_epochs() -> None:
     body = body[body.index("public static TrainingResult trainCh8(", 10):]
     body = body[:body.index("public static Pair<Double, Double> trainEpochCh8(")]
     assert "TrainingSession.wrap(" in body and "for (int epoch" not in body
+
+
+def test_data_that_is_not_a_file_is_one_line(tmp_path: Path) -> None:
+    line = _one_error(run_cli(["train", *TINY, "--epochs", "1", "--data", str(tmp_path)]))
+    assert f"the corpus {tmp_path} (from --data) is a directory" in line
+    line = _one_error(run_cli(["train", *TINY, "--epochs", "1", "--data", "/dev/zero"]))
+    assert "is not a regular file" in line  # not a SHA-1 over an endless device
