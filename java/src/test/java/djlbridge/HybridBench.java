@@ -23,11 +23,13 @@ import java.util.List;
  * <pre>
  * java -Dai.djl.offline=true -cp build/classes/java/test:$(paste -sd: build/classpath.txt) \
  *     djlbridge.HybridBench [kind=gru] [rounds=5] [epochs=10] [hidden=256] [batch=32] \
- *     [steps=35] [tokens=10000] [profile]
+ *     [steps=35] [tokens=10000] [profile] [only=ops|hybrid]
  * </pre>
  *
  * <p>With {@code profile}, one more epoch of each is run with a synchronization after each phase
- * (forward with loss, backward, clipping with SGD) to show where a batch's time goes.
+ * (forward with loss, backward, clipping with SGD) to show where a batch's time goes. With
+ * {@code only=ops} or {@code only=hybrid}, one warm-up epoch and {@code epochs} epochs of that
+ * implementation alone (for MXNet's profiler: {@code MXNET_PROFILER_AUTOSTART=1}).
  */
 public final class HybridBench {
 
@@ -124,6 +126,7 @@ public final class HybridBench {
         int steps = 35;
         int tokens = 10000;
         boolean profile = false;
+        String only = null;
         for (String a : args) {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {
@@ -135,6 +138,7 @@ public final class HybridBench {
                 case "steps": steps = Integer.parseInt(kv[1]); break;
                 case "tokens": tokens = Integer.parseInt(kv[1]); break;
                 case "profile": profile = true; break;
+                case "only": only = kv[1]; break;
                 default: throw new IllegalArgumentException("unknown setting " + a);
             }
         }
@@ -149,6 +153,13 @@ public final class HybridBench {
             int vocab = d.getVocab().length();
             try (RNNModelScratch ops = RNNModelScratch.of(kind, vocab, hidden, Device.cpu(), m);
                     RNNModelScratch hyb = RNNModelScratch.hybrid(kind, vocab, hidden, Device.cpu(), m)) {
+                if (only != null) {
+                    // one implementation alone, e.g. under MXNet's profiler
+                    RNNModelScratch net = "hybrid".equals(only) ? hyb : ops;
+                    epochs(net, d, 1, m);
+                    System.out.printf("%s %s: %.0f tok/s%n", kind, only, epochs(net, d, epochs, m));
+                    return;
+                }
                 // warm-up: oneDNN primitives, the cached operator's memory plan, the JIT
                 epochs(ops, d, 1, m);
                 epochs(hyb, d, 1, m);
