@@ -31,6 +31,7 @@ public final class HybridScratchCells {
     private final int numHiddens;
     private final NDList params;
     private final NDManager manager;
+    private final boolean fuseGates;
     private final ParameterStore parameterStore;
     private final Map<Integer, MxSymbolBlock> blocks = new HashMap<>();
 
@@ -46,6 +47,17 @@ public final class HybridScratchCells {
      */
     public HybridScratchCells(
             String kind, int vocabSize, int numHiddens, NDList params, NDManager manager) {
+        this(kind, vocabSize, numHiddens, params, manager, true);
+    }
+
+    /** As the public constructor; {@code fuseGates=false} builds one product per gate. */
+    HybridScratchCells(
+            String kind,
+            int vocabSize,
+            int numHiddens,
+            NDList params,
+            NDManager manager,
+            boolean fuseGates) {
         List<String> names = ScratchGraph.paramNames(kind);
         if (names.size() != params.size()) {
             throw new IllegalArgumentException(
@@ -60,6 +72,7 @@ public final class HybridScratchCells {
         this.numHiddens = numHiddens;
         this.params = params;
         this.manager = manager;
+        this.fuseGates = fuseGates;
         this.parameterStore = new ParameterStore(manager, false);
     }
 
@@ -106,7 +119,7 @@ public final class HybridScratchCells {
     }
 
     private MxSymbolBlock build(int numSteps) {
-        String json = ScratchGraph.json(kind, vocabSize, numHiddens, numSteps);
+        String json = ScratchGraph.json(kind, vocabSize, numHiddens, numSteps, fuseGates);
         Symbol symbol = Symbol.loadJson((MxNDManager) manager, json);
         MxSymbolBlock block = new MxSymbolBlock(manager, symbol);
         block.setInputNames(ScratchGraph.inputNames(kind));

@@ -147,11 +147,23 @@ public final class RNNModelScratch implements LanguageModel {
             Device device,
             NDManager parent,
             boolean hybridize) {
+        return of(kind, vocabSize, numHiddens, device, parent, hybridize, true);
+    }
+
+    /** As the public factory; {@code fuseGates=false} gives one product per gate (benchmarks). */
+    static RNNModelScratch of(
+            String kind,
+            int vocabSize,
+            int numHiddens,
+            Device device,
+            NDManager parent,
+            boolean hybridize,
+            boolean fuseGates) {
         RNNModelScratch model = of(kind, vocabSize, numHiddens, device, parent);
         if (hybridize) {
             try {
-                model.hybrid =
-                        new HybridScratchCells(kind, vocabSize, numHiddens, model.params, model.manager);
+                model.hybrid = new HybridScratchCells(
+                        kind, vocabSize, numHiddens, model.params, model.manager, fuseGates);
             } catch (RuntimeException e) {
                 model.close();
                 throw e;

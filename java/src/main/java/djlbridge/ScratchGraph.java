@@ -90,6 +90,23 @@ public final class ScratchGraph {
      * @return the symbol JSON
      */
     public static String json(String kind, int vocabSize, int numHiddens, int numSteps) {
+        return json(kind, vocabSize, numHiddens, numSteps, true);
+    }
+
+    /**
+     * Builds the unrolled graph, with the gates that share an operand in one FullyConnected
+     * ({@code fuseGates}) or, as the text writes them, one product per gate (for measuring what
+     * the fusion is worth).
+     *
+     * @param kind "gru", "lstm" or "rnn"
+     * @param vocabSize the vocabulary size
+     * @param numHiddens the hidden size
+     * @param numSteps the number of time steps the graph is unrolled over
+     * @param fuseGates whether products with the same operand are one FullyConnected
+     * @return the symbol JSON
+     */
+    static String json(
+            String kind, int vocabSize, int numHiddens, int numSteps, boolean fuseGates) {
         if (vocabSize < 1 || numHiddens < 1 || numSteps < 1) {
             throw new IllegalArgumentException(
                     "vocabSize, numHiddens and numSteps must be positive: " + vocabSize + ", "
@@ -109,20 +126,44 @@ public final class ScratchGraph {
         List<Ref> hs = new ArrayList<>();
         switch (kind) {
             case "gru": {
-                List<Ref> xzr = g.inputProducts(inputs, numSteps,
-                        new Ref[] {p.get("W_xz"), p.get("W_xr")},
-                        new Ref[] {p.get("b_z"), p.get("b_r")}, 2 * numHiddens);
+                List<Ref> xz;
+                List<Ref> xr;
+                List<Ref> xzr = null;
+                Ref wHzrT = null;
+                if (fuseGates) {
+                    xzr = g.inputProducts(inputs, numSteps,
+                            new Ref[] {p.get("W_xz"), p.get("W_xr")},
+                            new Ref[] {p.get("b_z"), p.get("b_r")}, 2 * numHiddens);
+                    wHzrT = g.stackT(p.get("W_hz"), p.get("W_hr"));
+                    xz = null;
+                    xr = null;
+                } else {
+                    xz = g.inputProducts(inputs, numSteps,
+                            new Ref[] {p.get("W_xz")}, new Ref[] {p.get("b_z")}, numHiddens);
+                    xr = g.inputProducts(inputs, numSteps,
+                            new Ref[] {p.get("W_xr")}, new Ref[] {p.get("b_r")}, numHiddens);
+                }
+                Ref wHzT = fuseGates ? null : g.stackT(p.get("W_hz"));
+                Ref wHrT = fuseGates ? null : g.stackT(p.get("W_hr"));
                 List<Ref> xh = g.inputProducts(inputs, numSteps,
                         new Ref[] {p.get("W_xh")}, new Ref[] {p.get("b_h")}, numHiddens);
-                Ref wHzrT = g.stackT(p.get("W_hz"), p.get("W_hr"));
                 Ref wHhT = g.stackT(p.get("W_hh"));
                 for (int t = 0; t < numSteps; t++) {
-                    Ref zr = g.op("sigmoid", attrs(), g.op("elemwise_add", attrs(),
-                            xzr.get(t), g.fc(h, wHzrT, null, 2 * numHiddens)));
-                    int split = g.node("SliceChannel",
-                            attrs("num_outputs", 2, "axis", 1, "squeeze_axis", 0), 2, zr);
-                    Ref z = new Ref(split, 0);
-                    Ref r = new Ref(split, 1);
+                    Ref z;
+                    Ref r;
+                    if (fuseGates) {
+                        Ref zr = g.op("sigmoid", attrs(), g.op("elemwise_add", attrs(),
+                                xzr.get(t), g.fc(h, wHzrT, null, 2 * numHiddens)));
+                        int split = g.node("SliceChannel",
+                                attrs("num_outputs", 2, "axis", 1, "squeeze_axis", 0), 2, zr);
+                        z = new Ref(split, 0);
+                        r = new Ref(split, 1);
+                    } else {
+                        z = g.op("sigmoid", attrs(), g.op("elemwise_add", attrs(),
+                                xz.get(t), g.fc(h, wHzT, null, numHiddens)));
+                        r = g.op("sigmoid", attrs(), g.op("elemwise_add", attrs(),
+                                xr.get(t), g.fc(h, wHrT, null, numHiddens)));
+                    }
                     Ref rh = g.op("elemwise_mul", attrs(), r, h);
                     Ref hTilda = g.op("tanh", attrs(), g.op("elemwise_add", attrs(),
                             xh.get(t), g.fc(rh, wHhT, null, numHiddens)));
@@ -134,20 +175,42 @@ public final class ScratchGraph {
                 break;
             }
             case "lstm": {
-                List<Ref> xs = g.inputProducts(inputs, numSteps,
-                        new Ref[] {p.get("W_xi"), p.get("W_xf"), p.get("W_xo"), p.get("W_xc")},
-                        new Ref[] {p.get("b_i"), p.get("b_f"), p.get("b_o"), p.get("b_c")},
-                        4 * numHiddens);
-                Ref wHT = g.stackT(p.get("W_hi"), p.get("W_hf"), p.get("W_ho"), p.get("W_hc"));
+                String[] gates = {"i", "f", "o", "c"};
+                List<List<Ref>> xs = new ArrayList<>();
+                List<Ref> wHT = new ArrayList<>();
+                if (fuseGates) {
+                    xs.add(g.inputProducts(inputs, numSteps,
+                            new Ref[] {p.get("W_xi"), p.get("W_xf"), p.get("W_xo"), p.get("W_xc")},
+                            new Ref[] {p.get("b_i"), p.get("b_f"), p.get("b_o"), p.get("b_c")},
+                            4 * numHiddens));
+                    wHT.add(g.stackT(p.get("W_hi"), p.get("W_hf"), p.get("W_ho"), p.get("W_hc")));
+                } else {
+                    for (String gate : gates) {
+                        xs.add(g.inputProducts(inputs, numSteps, new Ref[] {p.get("W_x" + gate)},
+                                new Ref[] {p.get("b_" + gate)}, numHiddens));
+                        wHT.add(g.stackT(p.get("W_h" + gate)));
+                    }
+                }
                 for (int t = 0; t < numSteps; t++) {
-                    Ref pre = g.op("elemwise_add", attrs(),
-                            xs.get(t), g.fc(h, wHT, null, 4 * numHiddens));
-                    int split = g.node("SliceChannel",
-                            attrs("num_outputs", 4, "axis", 1, "squeeze_axis", 0), 4, pre);
-                    Ref gi = g.op("sigmoid", attrs(), new Ref(split, 0));
-                    Ref gf = g.op("sigmoid", attrs(), new Ref(split, 1));
-                    Ref go = g.op("sigmoid", attrs(), new Ref(split, 2));
-                    Ref cTilda = g.op("tanh", attrs(), new Ref(split, 3));
+                    Ref[] pre = new Ref[gates.length];
+                    if (fuseGates) {
+                        Ref all = g.op("elemwise_add", attrs(),
+                                xs.get(0).get(t), g.fc(h, wHT.get(0), null, 4 * numHiddens));
+                        int split = g.node("SliceChannel",
+                                attrs("num_outputs", 4, "axis", 1, "squeeze_axis", 0), 4, all);
+                        for (int k = 0; k < gates.length; k++) {
+                            pre[k] = new Ref(split, k);
+                        }
+                    } else {
+                        for (int k = 0; k < gates.length; k++) {
+                            pre[k] = g.op("elemwise_add", attrs(),
+                                    xs.get(k).get(t), g.fc(h, wHT.get(k), null, numHiddens));
+                        }
+                    }
+                    Ref gi = g.op("sigmoid", attrs(), pre[0]);
+                    Ref gf = g.op("sigmoid", attrs(), pre[1]);
+                    Ref go = g.op("sigmoid", attrs(), pre[2]);
+                    Ref cTilda = g.op("tanh", attrs(), pre[3]);
                     c = g.op("elemwise_add", attrs(), g.op("elemwise_mul", attrs(), gf, c),
                             g.op("elemwise_mul", attrs(), gi, cTilda));
                     h = g.op("elemwise_mul", attrs(), go, g.op("tanh", attrs(), c));

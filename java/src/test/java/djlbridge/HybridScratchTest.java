@@ -80,10 +80,17 @@ public class HybridScratchTest {
     }
 
     private static void checkTraining(String kind) {
+        checkTraining(kind, true);
+        // the unfused graph (one product per gate), which the benchmark compares against
+        checkTraining(kind, false);
+    }
+
+    private static void checkTraining(String kind, boolean fuseGates) {
         Engine.getInstance().setRandomSeed(21);
         try (NDManager m = NDManager.newBaseManager();
                 RNNModelScratch ref = RNNModelScratch.of(kind, V, H, Device.cpu(), m);
-                RNNModelScratch hyb = RNNModelScratch.hybrid(kind, V, H, Device.cpu(), m)) {
+                RNNModelScratch hyb =
+                        RNNModelScratch.of(kind, V, H, Device.cpu(), m, true, fuseGates)) {
             assertTrue(hyb.isHybrid());
             assertFalse(ref.isHybrid());
             for (NDArray p : ref.getParams()) {
@@ -120,7 +127,7 @@ public class HybridScratchTest {
                     NDList hybGrads = new NDList();
                     Pair<NDArray, NDList> r = step(ref, x, labels, refState, bm, refGrads);
                     Pair<NDArray, NDList> h = step(hyb, x, labels, hybState, bm, hybGrads);
-                    String at = kind + " batch " + b;
+                    String at = kind + (fuseGates ? "" : " unfused") + " batch " + b;
                     assertClose(r.getKey().get(0), h.getKey().get(0), at + " loss");
                     assertClose(r.getKey(), h.getKey(), at + " loss and logits");
                     for (int i = 0; i < refGrads.size(); i++) {
