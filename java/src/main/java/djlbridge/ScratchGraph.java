@@ -126,47 +126,14 @@ public final class ScratchGraph {
         List<Ref> hs = new ArrayList<>();
         switch (kind) {
             case "gru": {
-                List<Ref> xz;
-                List<Ref> xr;
-                List<Ref> xzr = null;
-                Ref wHzrT = null;
-                if (fuseGates) {
-                    xzr = g.inputProducts(inputs, numSteps,
-                            new Ref[] {p.get("W_xz"), p.get("W_xr")},
-                            new Ref[] {p.get("b_z"), p.get("b_r")}, 2 * numHiddens);
-                    wHzrT = g.stackT(p.get("W_hz"), p.get("W_hr"));
-                    xz = null;
-                    xr = null;
-                } else {
-                    xz = g.inputProducts(inputs, numSteps,
-                            new Ref[] {p.get("W_xz")}, new Ref[] {p.get("b_z")}, numHiddens);
-                    xr = g.inputProducts(inputs, numSteps,
-                            new Ref[] {p.get("W_xr")}, new Ref[] {p.get("b_r")}, numHiddens);
-                }
-                Ref wHzT = fuseGates ? null : g.stackT(p.get("W_hz"));
-                Ref wHrT = fuseGates ? null : g.stackT(p.get("W_hr"));
-                List<Ref> xh = g.inputProducts(inputs, numSteps,
-                        new Ref[] {p.get("W_xh")}, new Ref[] {p.get("b_h")}, numHiddens);
-                Ref wHhT = g.stackT(p.get("W_hh"));
+                Gates zr = g.new Gates(p, inputs, numSteps, numHiddens, fuseGates, "z", "r");
+                Gates hh = g.new Gates(p, inputs, numSteps, numHiddens, fuseGates, "h");
                 for (int t = 0; t < numSteps; t++) {
-                    Ref z;
-                    Ref r;
-                    if (fuseGates) {
-                        Ref zr = g.op("sigmoid", attrs(), g.op("elemwise_add", attrs(),
-                                xzr.get(t), g.fc(h, wHzrT, null, 2 * numHiddens)));
-                        int split = g.node("SliceChannel",
-                                attrs("num_outputs", 2, "axis", 1, "squeeze_axis", 0), 2, zr);
-                        z = new Ref(split, 0);
-                        r = new Ref(split, 1);
-                    } else {
-                        z = g.op("sigmoid", attrs(), g.op("elemwise_add", attrs(),
-                                xz.get(t), g.fc(h, wHzT, null, numHiddens)));
-                        r = g.op("sigmoid", attrs(), g.op("elemwise_add", attrs(),
-                                xr.get(t), g.fc(h, wHrT, null, numHiddens)));
-                    }
-                    Ref rh = g.op("elemwise_mul", attrs(), r, h);
-                    Ref hTilda = g.op("tanh", attrs(), g.op("elemwise_add", attrs(),
-                            xh.get(t), g.fc(rh, wHhT, null, numHiddens)));
+                    Ref[] gates = zr.step(h, t, "sigmoid");
+                    Ref z = gates[0];
+                    Ref r = gates[1];
+                    // the reset gate applies to H before W_hh, as the Java text and ScratchCells
+                    Ref hTilda = hh.step(g.op("elemwise_mul", attrs(), r, h), t, "tanh")[0];
                     // Z * H + (1 - Z) * H~ written as Z * (H - H~) + H~, as ScratchCells.gru
                     Ref diff = g.op("elemwise_sub", attrs(), h, hTilda);
                     h = g.op("elemwise_add", attrs(), g.op("elemwise_mul", attrs(), z, diff), hTilda);
@@ -175,38 +142,10 @@ public final class ScratchGraph {
                 break;
             }
             case "lstm": {
-                String[] gates = {"i", "f", "o", "c"};
-                List<List<Ref>> xs = new ArrayList<>();
-                List<Ref> wHT = new ArrayList<>();
-                if (fuseGates) {
-                    xs.add(g.inputProducts(inputs, numSteps,
-                            new Ref[] {p.get("W_xi"), p.get("W_xf"), p.get("W_xo"), p.get("W_xc")},
-                            new Ref[] {p.get("b_i"), p.get("b_f"), p.get("b_o"), p.get("b_c")},
-                            4 * numHiddens));
-                    wHT.add(g.stackT(p.get("W_hi"), p.get("W_hf"), p.get("W_ho"), p.get("W_hc")));
-                } else {
-                    for (String gate : gates) {
-                        xs.add(g.inputProducts(inputs, numSteps, new Ref[] {p.get("W_x" + gate)},
-                                new Ref[] {p.get("b_" + gate)}, numHiddens));
-                        wHT.add(g.stackT(p.get("W_h" + gate)));
-                    }
-                }
+                Gates ifoc = g.new Gates(p, inputs, numSteps, numHiddens, fuseGates,
+                        "i", "f", "o", "c");
                 for (int t = 0; t < numSteps; t++) {
-                    Ref[] pre = new Ref[gates.length];
-                    if (fuseGates) {
-                        Ref all = g.op("elemwise_add", attrs(),
-                                xs.get(0).get(t), g.fc(h, wHT.get(0), null, 4 * numHiddens));
-                        int split = g.node("SliceChannel",
-                                attrs("num_outputs", 4, "axis", 1, "squeeze_axis", 0), 4, all);
-                        for (int k = 0; k < gates.length; k++) {
-                            pre[k] = new Ref(split, k);
-                        }
-                    } else {
-                        for (int k = 0; k < gates.length; k++) {
-                            pre[k] = g.op("elemwise_add", attrs(),
-                                    xs.get(k).get(t), g.fc(h, wHT.get(k), null, numHiddens));
-                        }
-                    }
+                    Ref[] pre = ifoc.step(h, t, null);
                     Ref gi = g.op("sigmoid", attrs(), pre[0]);
                     Ref gf = g.op("sigmoid", attrs(), pre[1]);
                     Ref go = g.op("sigmoid", attrs(), pre[2]);
@@ -219,12 +158,9 @@ public final class ScratchGraph {
                 break;
             }
             default: {
-                List<Ref> xh = g.inputProducts(inputs, numSteps,
-                        new Ref[] {p.get("W_xh")}, new Ref[] {p.get("b_h")}, numHiddens);
-                Ref wHhT = g.stackT(p.get("W_hh"));
+                Gates hh = g.new Gates(p, inputs, numSteps, numHiddens, fuseGates, "h");
                 for (int t = 0; t < numSteps; t++) {
-                    h = g.op("tanh", attrs(), g.op("elemwise_add", attrs(),
-                            xh.get(t), g.fc(h, wHhT, null, numHiddens)));
+                    h = hh.step(h, t, "tanh")[0];
                     hs.add(h);
                 }
                 break;
@@ -235,6 +171,72 @@ public final class ScratchGraph {
         Ref wHqT = g.stackT(p.get("W_hq"));
         Ref logits = g.fc(all, wHqT, p.get("b_q"), vocabSize);
         return c == null ? g.toJson(logits, h) : g.toJson(logits, h, c);
+    }
+
+    /**
+     * The pre-activations {@code X W_x + H' W_h + b} of gates whose hidden operand H' is the same
+     * (GRU: Z and R on H, H~ on R * H; LSTM: all four on H). The input products of all steps are
+     * taken at once; per step, fused, H' meets the gates' W_h side by side in one
+     * FullyConnected and the result is split, else each gate has its own product.
+     */
+    private final class Gates {
+        private final int count;
+        private final int numHiddens;
+        private final boolean fused;
+        private final List<List<Ref>> inputs = new ArrayList<>();
+        private final List<Ref> weightsT = new ArrayList<>();
+
+        Gates(Map<String, Ref> p, Ref oneHot, int numSteps, int numHiddens, boolean fused,
+                String... gates) {
+            this.count = gates.length;
+            this.numHiddens = numHiddens;
+            this.fused = fused && gates.length > 1;
+            Ref[] wx = new Ref[gates.length];
+            Ref[] wh = new Ref[gates.length];
+            Ref[] b = new Ref[gates.length];
+            for (int k = 0; k < gates.length; k++) {
+                wx[k] = p.get("W_x" + gates[k]);
+                wh[k] = p.get("W_h" + gates[k]);
+                b[k] = p.get("b_" + gates[k]);
+            }
+            if (this.fused) {
+                inputs.add(inputProducts(oneHot, numSteps, wx, b, count * numHiddens));
+                weightsT.add(stackT(wh));
+            } else {
+                for (int k = 0; k < count; k++) {
+                    inputs.add(inputProducts(oneHot, numSteps, new Ref[] {wx[k]},
+                            new Ref[] {b[k]}, numHiddens));
+                    weightsT.add(stackT(wh[k]));
+                }
+            }
+        }
+
+        /**
+         * The gates at step {@code t}, activated by {@code act} (null for none): fused, the
+         * activation runs once on all gates before the split.
+         */
+        Ref[] step(Ref hidden, int t, String act) {
+            Ref[] out = new Ref[count];
+            if (fused) {
+                Ref all = op("elemwise_add", attrs(), inputs.get(0).get(t),
+                        fc(hidden, weightsT.get(0), null, count * numHiddens));
+                if (act != null) {
+                    all = op(act, attrs(), all);
+                }
+                int split = node("SliceChannel",
+                        attrs("num_outputs", count, "axis", 1, "squeeze_axis", 0), count, all);
+                for (int k = 0; k < count; k++) {
+                    out[k] = new Ref(split, k);
+                }
+            } else {
+                for (int k = 0; k < count; k++) {
+                    Ref pre = op("elemwise_add", attrs(), inputs.get(k).get(t),
+                            fc(hidden, weightsT.get(k), null, numHiddens));
+                    out[k] = act == null ? pre : op(act, attrs(), pre);
+                }
+            }
+            return out;
+        }
     }
 
     /**
