@@ -46,10 +46,10 @@ public final class HybridScratchCells {
      */
     public HybridScratchCells(
             String kind, int vocabSize, int numHiddens, NDList params, NDManager manager) {
-        this(kind, vocabSize, numHiddens, params, manager, true);
+        this(kind, vocabSize, numHiddens, params, manager, false);
     }
 
-    /** As the public constructor; {@code fuseGates=false} builds one product per gate. */
+    /** As the public constructor; {@code fuseGates} builds the fused graph (for benchmarks). */
     HybridScratchCells(
             String kind,
             int vocabSize,

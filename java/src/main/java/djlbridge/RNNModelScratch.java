@@ -147,10 +147,10 @@ public final class RNNModelScratch implements LanguageModel {
             Device device,
             NDManager parent,
             boolean hybridize) {
-        return of(kind, vocabSize, numHiddens, device, parent, hybridize, true);
+        return of(kind, vocabSize, numHiddens, device, parent, hybridize, false);
     }
 
-    /** As the public factory; {@code fuseGates=false} gives one product per gate (benchmarks). */
+    /** As the public factory; {@code fuseGates} gives the fused hybrid graph (benchmarks). */
     static RNNModelScratch of(
             String kind,
             int vocabSize,

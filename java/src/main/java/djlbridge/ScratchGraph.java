@@ -15,9 +15,11 @@ import java.util.Map;
  * transposed inside the graph), as the imperative cells; the GRU applies the reset gate to H
  * before W_hh. The graph's data inputs are {@code x} (token indices, (batch, steps)), {@code h0}
  * and, for the LSTM, {@code c0}; its outputs are the logits ((steps * batch, vocab), time-major)
- * followed by the final state. The gates that share an operand are computed by one
- * FullyConnected: the input products of all steps at once, and per step H's product with the
- * side-by-side W_h of every gate whose input is H.
+ * followed by the final state. The input products {@code X W_x + b} of all steps are taken at
+ * once, and so is the output layer; per step, each gate has its own product with W_h, as in
+ * {@link ScratchCells}. (Fusing the gates that share H into one wider product and splitting the
+ * result was measured slower here: the split and its backward cost more than the products they
+ * save; see docs/bench.md.)
  */
 public final class ScratchGraph {
 
@@ -90,13 +92,13 @@ public final class ScratchGraph {
      * @return the symbol JSON
      */
     public static String json(String kind, int vocabSize, int numHiddens, int numSteps) {
-        return json(kind, vocabSize, numHiddens, numSteps, true);
+        return json(kind, vocabSize, numHiddens, numSteps, false);
     }
 
     /**
-     * Builds the unrolled graph, with the gates that share an operand in one FullyConnected
-     * ({@code fuseGates}) or, as the text writes them, one product per gate (for measuring what
-     * the fusion is worth).
+     * Builds the unrolled graph with one product per gate, as the text writes them, or with the
+     * gates that share an operand in one FullyConnected split afterwards ({@code fuseGates}, for
+     * measuring what the fusion is worth).
      *
      * @param kind "gru", "lstm" or "rnn"
      * @param vocabSize the vocabulary size

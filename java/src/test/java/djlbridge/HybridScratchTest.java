@@ -80,9 +80,9 @@ public class HybridScratchTest {
     }
 
     private static void checkTraining(String kind) {
-        checkTraining(kind, true);
-        // the unfused graph (one product per gate), which the benchmark compares against
         checkTraining(kind, false);
+        // the fused graph (gates sharing H in one product), which the benchmark compares against
+        checkTraining(kind, true);
     }
 
     private static void checkTraining(String kind, boolean fuseGates) {
@@ -127,7 +127,7 @@ public class HybridScratchTest {
                     NDList hybGrads = new NDList();
                     Pair<NDArray, NDList> r = step(ref, x, labels, refState, bm, refGrads);
                     Pair<NDArray, NDList> h = step(hyb, x, labels, hybState, bm, hybGrads);
-                    String at = kind + (fuseGates ? "" : " unfused") + " batch " + b;
+                    String at = kind + (fuseGates ? " fused" : "") + " batch " + b;
                     assertClose(r.getKey().get(0), h.getKey().get(0), at + " loss");
                     assertClose(r.getKey(), h.getKey(), at + " loss and logits");
                     for (int i = 0; i < refGrads.size(); i++) {
