@@ -63,6 +63,7 @@ public final class RNNModelScratch implements LanguageModel {
     private final NDList params;
     private final StateFn initState;
     private final CellFn forwardFn;
+    private HybridScratchCells hybrid;
 
     /**
      * Creates a scratch model, as the Java text's constructor.
@@ -125,9 +126,83 @@ public final class RNNModelScratch implements LanguageModel {
         }
     }
 
+    /**
+     * Creates a scratch GRU, LSTM or plain RNN model, hybridized or not. Hybridized, the model
+     * has the same parameters (same initialization, same order, same arrays) and computes the
+     * same function, but each forward pass runs as one MXNet cached operator over an unrolled
+     * graph ({@link HybridScratchCells}) instead of the op-by-op cells of {@link ScratchCells}.
+     *
+     * @param kind "gru", "lstm" or "rnn"
+     * @param vocabSize the vocabulary size
+     * @param numHiddens the hidden size
+     * @param device the device
+     * @param parent the parent manager (of the MXNet engine when {@code hybridize})
+     * @param hybridize whether forward passes run as one cached operator
+     * @return the model
+     */
+    public static RNNModelScratch of(
+            String kind,
+            int vocabSize,
+            int numHiddens,
+            Device device,
+            NDManager parent,
+            boolean hybridize) {
+        return of(kind, vocabSize, numHiddens, device, parent, hybridize, false);
+    }
+
+    /** As the public factory; {@code fuseGates} gives the fused hybrid graph (benchmarks). */
+    static RNNModelScratch of(
+            String kind,
+            int vocabSize,
+            int numHiddens,
+            Device device,
+            NDManager parent,
+            boolean hybridize,
+            boolean fuseGates) {
+        RNNModelScratch model = of(kind, vocabSize, numHiddens, device, parent);
+        if (hybridize) {
+            try {
+                model.hybrid = new HybridScratchCells(
+                        kind, vocabSize, numHiddens, model.params, model.manager, fuseGates);
+            } catch (RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        }
+        return model;
+    }
+
+    /**
+     * Creates a hybridized scratch model: {@code of(kind, vocabSize, numHiddens, device, parent,
+     * true)}.
+     *
+     * @param kind "gru", "lstm" or "rnn"
+     * @param vocabSize the vocabulary size
+     * @param numHiddens the hidden size
+     * @param device the device
+     * @param parent the parent manager (of the MXNet engine)
+     * @return the model
+     */
+    public static RNNModelScratch hybrid(
+            String kind, int vocabSize, int numHiddens, Device device, NDManager parent) {
+        return of(kind, vocabSize, numHiddens, device, parent, true);
+    }
+
+    /**
+     * Returns whether forward passes run as one cached operator.
+     *
+     * @return whether the model is hybridized
+     */
+    public boolean isHybrid() {
+        return hybrid != null;
+    }
+
     /** {@inheritDoc} */
     @Override
     public Pair<NDArray, NDList> forward(NDArray x, NDList state, boolean training) {
+        if (hybrid != null) {
+            return hybrid.forward(x, state, training);
+        }
         NDArray inputs = x.transpose().oneHot(vocabSize);
         return forwardFn.apply(inputs, state, params);
     }

@@ -1,0 +1,152 @@
+package djlbridge;
+
+import ai.djl.mxnet.engine.MxNDManager;
+import ai.djl.mxnet.engine.MxSymbolBlock;
+import ai.djl.mxnet.engine.Symbol;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
+
+/**
+ * The scratch cells hybridized: each forward pass is one MXNet CachedOp running the graph of
+ * {@link ScratchGraph} instead of a dozen imperative operations per time step.
+ *
+ * <p>The graph reads the model's own parameter arrays, never copies of them: an in-place update
+ * ({@code subi} in SGD, {@code set} when a checkpoint is loaded) is what the next forward pass
+ * sees, and the gradients of a recorded forward pass land on those arrays as with the imperative
+ * cells. The number of time steps is part of an unrolled graph, so one graph is built per
+ * sequence length the model meets (in practice two: the training length, and 1 for prediction
+ * one character at a time); the batch size may change freely.
+ */
+public final class HybridScratchCells {
+
+    private final String kind;
+    private final NDList params;
+    private final NDManager manager;
+    private final IntFunction<String> graphs;
+    private final ParameterStore parameterStore;
+    private final Map<Integer, MxSymbolBlock> blocks = new HashMap<>();
+
+    /**
+     * Binds the hybrid cells to a scratch model's parameters.
+     *
+     * @param kind "gru", "lstm" or "rnn"
+     * @param vocabSize the vocabulary size
+     * @param numHiddens the hidden size
+     * @param params the parameters, in the order of {@link ScratchGraph#paramNames}, each with
+     *     its gradient attached
+     * @param manager the model's manager: it owns the graphs and cached operators
+     */
+    public HybridScratchCells(
+            String kind, int vocabSize, int numHiddens, NDList params, NDManager manager) {
+        this(kind, vocabSize, numHiddens, params, manager, false);
+    }
+
+    /** As the public constructor; {@code fuseGates} builds the fused graph (for benchmarks). */
+    HybridScratchCells(
+            String kind,
+            int vocabSize,
+            int numHiddens,
+            NDList params,
+            NDManager manager,
+            boolean fuseGates) {
+        this(kind, params, manager,
+                steps -> ScratchGraph.json(kind, vocabSize, numHiddens, steps, fuseGates));
+    }
+
+    /**
+     * Binds a scratch model's parameters to graphs given as symbol JSON (for experiments with
+     * other graphs of the same function): {@code graphs} maps a number of steps to the JSON of a
+     * graph with the inputs, parameters and outputs of {@link ScratchGraph}.
+     */
+    HybridScratchCells(String kind, NDList params, NDManager manager, IntFunction<String> graphs) {
+        List<String> names = ScratchGraph.paramNames(kind);
+        if (names.size() != params.size()) {
+            throw new IllegalArgumentException(
+                    kind + " needs " + names.size() + " parameters, got " + params.size());
+        }
+        if (!(manager instanceof MxNDManager)) {
+            throw new IllegalArgumentException(
+                    "hybrid scratch cells need the MXNet engine, got " + manager.getEngine().getEngineName());
+        }
+        this.kind = kind;
+        this.params = params;
+        this.manager = manager;
+        this.graphs = graphs;
+        this.parameterStore = new ParameterStore(manager, false);
+    }
+
+    /**
+     * Runs the model over a batch, as {@link ScratchCells#gru} and its siblings but in one
+     * cached operation. Inside a {@code GradientCollector} the call is recorded for backward.
+     *
+     * @param x token indices of shape (batch, steps); the outputs belong to its manager
+     * @param state (H), or (H, C) for the LSTM, of shape (batch, hidden)
+     * @param training whether the pass is a training pass
+     * @return logits (steps * batch, vocab), time-major, and the new state
+     */
+    public Pair<NDArray, NDList> forward(NDArray x, NDList state, boolean training) {
+        List<String> inputNames = ScratchGraph.inputNames(kind);
+        if (x.getShape().dimension() != 2 || state.size() != inputNames.size() - 1) {
+            throw new IllegalArgumentException(
+                    "expected x of shape (batch, steps) and " + (inputNames.size() - 1)
+                            + " state arrays, got " + x.getShape() + " and " + state.size());
+        }
+        int numSteps = (int) x.getShape().get(1);
+        MxSymbolBlock block = blocks.computeIfAbsent(numSteps, this::build);
+        // the cached operator matches its data inputs by name
+        NDList inputs = new NDList(inputNames.size());
+        inputs.add(x);
+        inputs.addAll(state);
+        for (int i = 0; i < inputs.size(); i++) {
+            inputs.get(i).setName(inputNames.get(i));
+        }
+        NDList out = block.forward(parameterStore, inputs, training);
+        NDList newState = new NDList(out.size() - 1);
+        for (int i = 1; i < out.size(); i++) {
+            newState.add(out.get(i));
+        }
+        return new Pair<>(out.get(0), newState);
+    }
+
+    /**
+     * Returns the number of unrolled graphs built so far (one per sequence length seen).
+     *
+     * @return the number of graphs
+     */
+    public int getNumGraphs() {
+        return blocks.size();
+    }
+
+    private MxSymbolBlock build(int numSteps) {
+        Symbol symbol = Symbol.loadJson((MxNDManager) manager, graphs.apply(numSteps));
+        MxSymbolBlock block = new MxSymbolBlock(manager, symbol);
+        block.setInputNames(ScratchGraph.inputNames(kind));
+        List<String> names = ScratchGraph.paramNames(kind);
+        Map<String, NDArray> byName = new HashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            byName.put(names.get(i), params.get(i));
+        }
+        int bound = 0;
+        for (Parameter parameter : block.getAllParameters()) {
+            NDArray array = byName.get(parameter.getName());
+            if (array != null) {
+                // the parameter's own array, not a copy; setArray also names it
+                parameter.setArray(array);
+                bound++;
+            }
+        }
+        if (bound != names.size()) {
+            throw new IllegalStateException(
+                    "the " + kind + " graph binds " + bound + " of " + names.size() + " parameters");
+        }
+        return block;
+    }
+}

@@ -1,0 +1,348 @@
+package djlbridge;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The scratch GRU, LSTM and plain RNN of {@link ScratchCells}, unrolled over a fixed number of
+ * time steps, written as one MXNet symbol graph (the JSON that {@code Symbol.loadJson} reads).
+ *
+ * <p>Same equations and same parameters, in the same layout (weights {@code (in, out)},
+ * transposed inside the graph), as the imperative cells; the GRU applies the reset gate to H
+ * before W_hh. The graph's data inputs are {@code x} (token indices, (batch, steps)), {@code h0}
+ * and, for the LSTM, {@code c0}; its outputs are the logits ((steps * batch, vocab), time-major)
+ * followed by the final state. The input products {@code X W_x + b} of all steps are taken at
+ * once, and so is the output layer; per step, each gate has its own product with W_h, as in
+ * {@link ScratchCells}. (Fusing the gates that share H into one wider product and splitting the
+ * result was measured slower here: the split and its backward cost more than the products they
+ * save; see docs/bench.md.)
+ */
+public final class ScratchGraph {
+
+    /** The MXNet version the bundled native library reports (1.9.0 -> 10900). */
+    private static final int MXNET_VERSION = 10900;
+
+    private final List<String> json = new ArrayList<>();
+    private final List<Integer> argNodes = new ArrayList<>();
+    private final List<Integer> numOutputs = new ArrayList<>();
+
+    private ScratchGraph() {}
+
+    /** One output of a node: (node id, output index). */
+    private static final class Ref {
+        private final int node;
+        private final int index;
+
+        Ref(int node, int index) {
+            this.node = node;
+            this.index = index;
+        }
+    }
+
+    /**
+     * Returns the names of the parameters of a model kind, in the order of {@link
+     * ScratchCells#getGruParams} and its siblings.
+     *
+     * @param kind "gru", "lstm" or "rnn"
+     * @return the parameter names
+     */
+    public static List<String> paramNames(String kind) {
+        switch (kind) {
+            case "gru":
+                return Collections.unmodifiableList(Arrays.asList(
+                        "W_xz", "W_hz", "b_z", "W_xr", "W_hr", "b_r", "W_xh", "W_hh", "b_h",
+                        "W_hq", "b_q"));
+            case "lstm":
+                return Collections.unmodifiableList(Arrays.asList(
+                        "W_xi", "W_hi", "b_i", "W_xf", "W_hf", "b_f", "W_xo", "W_ho", "b_o",
+                        "W_xc", "W_hc", "b_c", "W_hq", "b_q"));
+            case "rnn":
+                return Collections.unmodifiableList(Arrays.asList(
+                        "W_xh", "W_hh", "b_h", "W_hq", "b_q"));
+            default:
+                throw new IllegalArgumentException(
+                        "unknown model '" + kind + "': use gru, lstm or rnn");
+        }
+    }
+
+    /**
+     * Returns the names of the graph's data inputs: {@code x} then the state.
+     *
+     * @param kind "gru", "lstm" or "rnn"
+     * @return the input names
+     */
+    public static List<String> inputNames(String kind) {
+        paramNames(kind);
+        return "lstm".equals(kind)
+                ? Collections.unmodifiableList(Arrays.asList("x", "h0", "c0"))
+                : Collections.unmodifiableList(Arrays.asList("x", "h0"));
+    }
+
+    /**
+     * Builds the unrolled graph.
+     *
+     * @param kind "gru", "lstm" or "rnn"
+     * @param vocabSize the vocabulary size
+     * @param numHiddens the hidden size
+     * @param numSteps the number of time steps the graph is unrolled over
+     * @return the symbol JSON
+     */
+    public static String json(String kind, int vocabSize, int numHiddens, int numSteps) {
+        return json(kind, vocabSize, numHiddens, numSteps, false);
+    }
+
+    /**
+     * Builds the unrolled graph with one product per gate, as the text writes them, or with the
+     * gates that share an operand in one FullyConnected split afterwards ({@code fuseGates}, for
+     * measuring what the fusion is worth).
+     *
+     * @param kind "gru", "lstm" or "rnn"
+     * @param vocabSize the vocabulary size
+     * @param numHiddens the hidden size
+     * @param numSteps the number of time steps the graph is unrolled over
+     * @param fuseGates whether products with the same operand are one FullyConnected
+     * @return the symbol JSON
+     */
+    static String json(
+            String kind, int vocabSize, int numHiddens, int numSteps, boolean fuseGates) {
+        if (vocabSize < 1 || numHiddens < 1 || numSteps < 1) {
+            throw new IllegalArgumentException(
+                    "vocabSize, numHiddens and numSteps must be positive: " + vocabSize + ", "
+                            + numHiddens + ", " + numSteps);
+        }
+        List<String> names = paramNames(kind);
+        ScratchGraph g = new ScratchGraph();
+        Map<String, Ref> p = new LinkedHashMap<>();
+        Ref x = g.var("x");
+        Ref h = g.var("h0");
+        Ref c = "lstm".equals(kind) ? g.var("c0") : null;
+        for (String name : names) {
+            p.put(name, g.var(name));
+        }
+        // one-hot inputs, time-major: (steps, batch, vocab)
+        Ref inputs = g.op("one_hot", attrs("depth", vocabSize), g.op("transpose", attrs(), x));
+        List<Ref> hs = new ArrayList<>();
+        switch (kind) {
+            case "gru": {
+                Gates zr = g.new Gates(p, inputs, numSteps, numHiddens, fuseGates, "z", "r");
+                Gates hh = g.new Gates(p, inputs, numSteps, numHiddens, fuseGates, "h");
+                for (int t = 0; t < numSteps; t++) {
+                    Ref[] gates = zr.step(h, t, "sigmoid");
+                    Ref z = gates[0];
+                    Ref r = gates[1];
+                    // the reset gate applies to H before W_hh, as the Java text and ScratchCells
+                    Ref hTilda = hh.step(g.op("elemwise_mul", attrs(), r, h), t, "tanh")[0];
+                    // Z * H + (1 - Z) * H~ written as Z * (H - H~) + H~, as ScratchCells.gru
+                    Ref diff = g.op("elemwise_sub", attrs(), h, hTilda);
+                    h = g.op("elemwise_add", attrs(), g.op("elemwise_mul", attrs(), z, diff), hTilda);
+                    hs.add(h);
+                }
+                break;
+            }
+            case "lstm": {
+                Gates ifoc = g.new Gates(p, inputs, numSteps, numHiddens, fuseGates,
+                        "i", "f", "o", "c");
+                for (int t = 0; t < numSteps; t++) {
+                    Ref[] pre = ifoc.step(h, t, null);
+                    Ref gi = g.op("sigmoid", attrs(), pre[0]);
+                    Ref gf = g.op("sigmoid", attrs(), pre[1]);
+                    Ref go = g.op("sigmoid", attrs(), pre[2]);
+                    Ref cTilda = g.op("tanh", attrs(), pre[3]);
+                    c = g.op("elemwise_add", attrs(), g.op("elemwise_mul", attrs(), gf, c),
+                            g.op("elemwise_mul", attrs(), gi, cTilda));
+                    h = g.op("elemwise_mul", attrs(), go, g.op("tanh", attrs(), c));
+                    hs.add(h);
+                }
+                break;
+            }
+            default: {
+                Gates hh = g.new Gates(p, inputs, numSteps, numHiddens, fuseGates, "h");
+                for (int t = 0; t < numSteps; t++) {
+                    h = hh.step(h, t, "tanh")[0];
+                    hs.add(h);
+                }
+                break;
+            }
+        }
+        // the output layer over all steps at once: (steps * batch, vocab)
+        Ref all = g.op("Concat", attrs("dim", 0, "num_args", hs.size()), hs.toArray(new Ref[0]));
+        Ref wHqT = g.stackT(p.get("W_hq"));
+        Ref logits = g.fc(all, wHqT, p.get("b_q"), vocabSize);
+        return c == null ? g.toJson(logits, h) : g.toJson(logits, h, c);
+    }
+
+    /**
+     * The pre-activations {@code X W_x + H' W_h + b} of gates whose hidden operand H' is the same
+     * (GRU: Z and R on H, H~ on R * H; LSTM: all four on H). The input products of all steps are
+     * taken at once; per step, fused, H' meets the gates' W_h side by side in one
+     * FullyConnected and the result is split, else each gate has its own product.
+     */
+    private final class Gates {
+        private final int count;
+        private final int numHiddens;
+        private final boolean fused;
+        private final List<List<Ref>> inputs = new ArrayList<>();
+        private final List<Ref> weightsT = new ArrayList<>();
+
+        Gates(Map<String, Ref> p, Ref oneHot, int numSteps, int numHiddens, boolean fused,
+                String... gates) {
+            this.count = gates.length;
+            this.numHiddens = numHiddens;
+            this.fused = fused && gates.length > 1;
+            Ref[] wx = new Ref[gates.length];
+            Ref[] wh = new Ref[gates.length];
+            Ref[] b = new Ref[gates.length];
+            for (int k = 0; k < gates.length; k++) {
+                wx[k] = p.get("W_x" + gates[k]);
+                wh[k] = p.get("W_h" + gates[k]);
+                b[k] = p.get("b_" + gates[k]);
+            }
+            if (this.fused) {
+                inputs.add(inputProducts(oneHot, numSteps, wx, b, count * numHiddens));
+                weightsT.add(stackT(wh));
+            } else {
+                for (int k = 0; k < count; k++) {
+                    inputs.add(inputProducts(oneHot, numSteps, new Ref[] {wx[k]},
+                            new Ref[] {b[k]}, numHiddens));
+                    weightsT.add(stackT(wh[k]));
+                }
+            }
+        }
+
+        /**
+         * The gates at step {@code t}, activated by {@code act} (null for none): fused, the
+         * activation runs once on all gates before the split.
+         */
+        Ref[] step(Ref hidden, int t, String act) {
+            Ref[] out = new Ref[count];
+            if (fused) {
+                Ref all = op("elemwise_add", attrs(), inputs.get(0).get(t),
+                        fc(hidden, weightsT.get(0), null, count * numHiddens));
+                if (act != null) {
+                    all = op(act, attrs(), all);
+                }
+                int split = node("SliceChannel",
+                        attrs("num_outputs", count, "axis", 1, "squeeze_axis", 0), count, all);
+                for (int k = 0; k < count; k++) {
+                    out[k] = new Ref(split, k);
+                }
+            } else {
+                for (int k = 0; k < count; k++) {
+                    Ref pre = op("elemwise_add", attrs(), inputs.get(k).get(t),
+                            fc(hidden, weightsT.get(k), null, numHiddens));
+                    out[k] = act == null ? pre : op(act, attrs(), pre);
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * {@code X W + b} for all steps at once, with the gates' W_x and b side by side, split into
+     * one (batch, width) output per step.
+     */
+    private List<Ref> inputProducts(Ref inputs, int numSteps, Ref[] ws, Ref[] bs, int width) {
+        Ref bias = bs.length > 1
+                ? op("Concat", attrs("dim", 0, "num_args", bs.length), bs)
+                : bs[0];
+        Ref all = fc(inputs, stackT(ws), bias, width);
+        int split = node("SliceChannel",
+                attrs("num_outputs", numSteps, "axis", 0, "squeeze_axis", 1), numSteps, all);
+        List<Ref> steps = new ArrayList<>(numSteps);
+        for (int t = 0; t < numSteps; t++) {
+            steps.add(new Ref(split, t));
+        }
+        return steps;
+    }
+
+    /** The weights side by side (along their output axis) and transposed for FullyConnected. */
+    private Ref stackT(Ref... ws) {
+        Ref side = ws.length > 1 ? op("Concat", attrs("dim", 1, "num_args", ws.length), ws) : ws[0];
+        return op("transpose", attrs(), side);
+    }
+
+    /** One FullyConnected over the last axis; {@code bias} may be null. */
+    private Ref fc(Ref data, Ref weightT, Ref bias, int numHidden) {
+        Map<String, String> a = attrs(
+                "num_hidden", numHidden, "no_bias", bias == null ? "True" : "False",
+                "flatten", "False");
+        return bias == null ? op("FullyConnected", a, data, weightT)
+                : op("FullyConnected", a, data, weightT, bias);
+    }
+
+    private static Map<String, String> attrs(Object... kv) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], String.valueOf(kv[i + 1]));
+        }
+        return m;
+    }
+
+    private Ref var(String name) {
+        int id = json.size();
+        json.add("{\"op\":\"null\",\"name\":" + quote(name) + ",\"inputs\":[]}");
+        argNodes.add(id);
+        numOutputs.add(1);
+        return new Ref(id, 0);
+    }
+
+    private Ref op(String op, Map<String, String> attrs, Ref... inputs) {
+        return new Ref(node(op, attrs, 1, inputs), 0);
+    }
+
+    private int node(String op, Map<String, String> attrs, int outputs, Ref... inputs) {
+        int id = json.size();
+        StringBuilder sb = new StringBuilder();
+        sb.append("{\"op\":").append(quote(op))
+                .append(",\"name\":").append(quote(op.toLowerCase() + id));
+        if (!attrs.isEmpty()) {
+            sb.append(",\"attrs\":{");
+            String sep = "";
+            for (Map.Entry<String, String> e : attrs.entrySet()) {
+                sb.append(sep).append(quote(e.getKey())).append(':').append(quote(e.getValue()));
+                sep = ",";
+            }
+            sb.append('}');
+        }
+        sb.append(",\"inputs\":[");
+        for (int i = 0; i < inputs.length; i++) {
+            sb.append(i == 0 ? "" : ",").append(refJson(inputs[i]));
+        }
+        sb.append("]}");
+        json.add(sb.toString());
+        numOutputs.add(outputs);
+        return id;
+    }
+
+    private static String refJson(Ref r) {
+        return "[" + r.node + "," + r.index + ",0]";
+    }
+
+    private String toJson(Ref... heads) {
+        StringBuilder sb = new StringBuilder("{\"nodes\":[\n");
+        sb.append(String.join(",\n", json));
+        sb.append("\n],\"arg_nodes\":").append(argNodes);
+        StringBuilder rows = new StringBuilder("[0");
+        int row = 0;
+        for (int n : numOutputs) {
+            row += n;
+            rows.append(',').append(row);
+        }
+        sb.append(",\"node_row_ptr\":").append(rows).append(']');
+        sb.append(",\"heads\":[");
+        for (int i = 0; i < heads.length; i++) {
+            sb.append(i == 0 ? "" : ",").append(refJson(heads[i]));
+        }
+        sb.append("],\"attrs\":{\"mxnet_version\":[\"int\",").append(MXNET_VERSION).append("]}}");
+        return sb.toString();
+    }
+
+    private static String quote(String s) {
+        // names and attributes here are identifiers and numbers: nothing to escape
+        return '"' + s + '"';
+    }
+}
