@@ -34,6 +34,9 @@ class TrainConfig:
     verify_data: bool = True
     seed: int = 42
     device: str = "auto"
+    #: The scratch model as one cached MXNet graph (about 2x faster, the same numbers); False:
+    #: the text's op-by-op cells. The concise model ignores it.
+    hybridize: bool = True
 
     def validate(self) -> "TrainConfig":
         """Raises :class:`ConfigError` naming the first bad value and its valid range."""
@@ -54,6 +57,8 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
                 raise ConfigError(f"--{name} must be a finite number > 0, got {value!r}")
+        if not isinstance(self.hybridize, bool):
+            raise ConfigError(f"hybridize must be True or False, got {self.hybridize!r}")
         if not isinstance(self.seed, int) or not -(2**31) <= self.seed < 2**31:
             raise ConfigError(f"--seed must be an integer in [-2^31, 2^31), got {self.seed!r}")
         return self

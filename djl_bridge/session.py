@@ -108,6 +108,7 @@ def java_settings(config: TrainConfig) -> Any:
             .setDataPath(str(config.data))
             .setSeed(config.seed)
             .setDevice(config.device)
+            .setHybridize(config.hybridize)
             .build()
         )
 

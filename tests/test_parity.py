@@ -41,7 +41,7 @@ def test_every_component_has_a_row() -> None:
                 assert f"{part} {impl} {kind}" in ids
     for name in ("java random", "vocab", "text", "corpus", "batches sequential", "batches random",
                  "clipping above", "clipping below", "carried state scratch",
-                 "carried state concise"):
+                 "carried state hybrid", "carried state concise"):
         assert name in ids
 
 

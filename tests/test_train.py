@@ -96,3 +96,14 @@ def test_example_reads_like_the_java_text(corpus) -> None:
         ppl = float(line.split("perplexity: ")[1].split(",")[0])
         assert 1.0 < ppl < 28.0, line
     assert sum(x.startswith("time traveller") for x in lines) == 2
+
+
+def test_hybridized_and_op_by_op_scratch_train_alike(corpus) -> None:
+    """The default scratch model runs as one cached MXNet graph; --no-hybridize runs the text's
+    op-by-op cells. Same seed, same numbers (the parity rows compare them at 1e-5)."""
+    args = ["train", "--hidden", "16", "--batch-size", "4", "--num-steps", "5", "--max-tokens",
+            "2000", "--epochs", "3", "--data", str(corpus), "--json"]
+    hybrid, ops = (json.loads(run_cli(args + extra).stdout) for extra in ([], ["--no-hybridize"]))
+    assert hybrid["config"]["hybridize"] is True and ops["config"]["hybridize"] is False
+    np.testing.assert_allclose(hybrid["perplexity"], ops["perplexity"], rtol=1e-5)
+    assert hybrid["predictions"] == ops["predictions"]

@@ -29,7 +29,8 @@ from .core import (IMPLS, KINDS, REL_FLOOR, TOL_FORWARD, TOL_GRAD, TOL_TRAIN, Ch
 from .data_checks import (check_batches_random, check_batches_sequential, check_corpus,
                           check_java_random, check_text, check_vocab)
 from .model_checks import (_forward, _gradients, _prediction, _training,
-                           check_carried_state_concise, check_carried_state_scratch,
+                           check_carried_state_concise, check_carried_state_hybrid,
+                           check_carried_state_scratch,
                            check_clipping_above, check_clipping_below)
 
 __all__ = ["CHECKS", "IMPLS", "KINDS", "REL_FLOOR", "TOL_FORWARD", "TOL_GRAD", "TOL_TRAIN",
@@ -57,6 +58,7 @@ CHECKS: list[tuple[str, Callable[[Context], CheckResult]]] = [
     ("clipping below", check_clipping_below),
     *_per_model(_training),
     ("carried state scratch", check_carried_state_scratch),
+    ("carried state hybrid", check_carried_state_hybrid),
     ("carried state concise", check_carried_state_concise),
     *_per_model(_prediction),
 ]

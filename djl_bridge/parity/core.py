@@ -22,7 +22,14 @@ TOL_FORWARD = 1e-5
 TOL_GRAD = 1e-4
 TOL_TRAIN = 1e-4
 KINDS = ("gru", "lstm", "rnn")
-IMPLS = ("scratch", "concise")
+#: "hybrid" is the scratch model run as one cached MXNet graph (RNNModelScratch.of(..., true)):
+#: the same twin as "scratch".
+IMPLS = ("scratch", "hybrid", "concise")
+
+
+def twin_impl(impl: str) -> str:
+    """The twin of a Java implementation: the hybrid scratch model computes the scratch one."""
+    return "concise" if impl == "concise" else "scratch"
 
 
 @dataclass(frozen=True)
@@ -134,7 +141,7 @@ class Context:
         v, h = len(self.vocab), self.setup.hidden
         if impl == "concise":
             return self.j.RNNModel.of(kind, v, h).initialize(self.manager, self.device)
-        return self.j.RNNModelScratch.of(kind, v, h, self.device, self.manager)
+        return self.j.RNNModelScratch.of(kind, v, h, self.device, self.manager, impl == "hybrid")
 
     def random_weights(self, net: Any, scale: Optional[float] = None) -> list[np.ndarray]:
         """Random weights (N(0, scale)) and biases (N(0, scale / 3)) shaped as the model's

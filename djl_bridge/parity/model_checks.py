@@ -13,7 +13,7 @@ import numpy as np
 from .. import weights as W
 from ..reference import TwinDataset, TwinModel
 from ..reference import model as ref_model
-from .core import (TOL_FORWARD, TOL_GRAD, TOL_TRAIN, CheckResult, Context, ParitySetup,
+from .core import (TOL_FORWARD, twin_impl, TOL_GRAD, TOL_TRAIN, CheckResult, Context, ParitySetup,
                    _count_mismatches, _exact, _numeric)
 
 
@@ -51,7 +51,7 @@ def _random_case(ctx: Context, impl: str, kind: str) -> Iterator[_Case]:
     try:
         w = ctx.random_weights(net)
         W.set_weights(net, w)
-        twin = TwinModel(impl, kind, w)
+        twin = TwinModel(twin_impl(impl), kind, w)
         x, y = _inputs(ctx, s.batch_size, s.num_steps)
         yield _Case(net, twin, x, y, _random_state(ctx, twin, s.batch_size))
     finally:
@@ -126,7 +126,8 @@ def _training(ctx: Context, impl: str, kind: str) -> CheckResult:
     perplexity its listener reports per epoch is the loss of one step: exp(loss)."""
     s = ctx.setup
     b, t = s.train_batch_size, s.train_num_steps
-    random_iter = impl == "scratch"  # scratch: random partition (a shuffle per epoch); concise: sequential
+    # scratch and hybrid: random partition (a shuffle per epoch); concise: sequential
+    random_iter = impl != "concise"
     # Exactly one batch per epoch in either partition, whatever offset in [0, t) an epoch draws.
     max_tokens = t + b * t
     java_ds = ctx.dataset(b, t, random_iter, max_tokens)
@@ -150,9 +151,9 @@ def _training(ctx: Context, impl: str, kind: str) -> CheckResult:
         ctx.j.TimeMachine.trainCh8(net, java_ds, ctx.java_full.getVocab(), jpype.JFloat(s.lr),
                                    jpype.JFloat(s.clip), s.train_steps, ctx.device, random_iter,
                                    ctx.manager, Collect())
-        twin = TwinModel(impl, kind, w)
+        twin = TwinModel(twin_impl(impl), kind, w)
         epochs = [list(twin_ds.next_epoch()) for _ in range(s.train_steps)]
-        clipped = _count_clipped(TwinModel(impl, kind, w), epochs, s)
+        clipped = _count_clipped(TwinModel(twin_impl(impl), kind, w), epochs, s)
         twin_ppl = ref_model.train_epochs(twin, epochs, s.lr, s.clip, random_iter)
         java = [np.log(perplexities), *W.get_weights(net)]
         return _numeric(f"train {s.train_steps} steps {impl} {kind}", java,
@@ -179,7 +180,7 @@ def _carried_state(ctx: Context, impl: str) -> CheckResult:
                                             jpype.JFloat(s.lr), jpype.JFloat(s.clip), epochs,
                                             ctx.device, False, ctx.manager, None)
         java = [np.log(np.array(list(result.getPerplexity()))), *W.get_weights(net)]
-        twin = TwinModel(impl, "lstm", w)
+        twin = TwinModel(twin_impl(impl), "lstm", w)
         twin_epochs = [list(twin_ds.next_epoch()) for _ in range(epochs)]  # an offset each
         twin_ppl = ref_model.train_epochs(twin, twin_epochs, s.lr, s.clip, False)
         return _numeric(f"train carried state {impl} lstm", java, [np.log(twin_ppl), *twin.params],
@@ -191,6 +192,10 @@ def _carried_state(ctx: Context, impl: str) -> CheckResult:
 
 def check_carried_state_scratch(ctx: Context) -> CheckResult:
     return _carried_state(ctx, "scratch")
+
+
+def check_carried_state_hybrid(ctx: Context) -> CheckResult:
+    return _carried_state(ctx, "hybrid")
 
 
 def check_carried_state_concise(ctx: Context) -> CheckResult:
@@ -215,7 +220,7 @@ def _prediction(ctx: Context, impl: str, kind: str) -> CheckResult:
     try:
         w = ctx.random_weights(net, scale=0.5)
         W.set_weights(net, w)
-        twin = TwinModel(impl, kind, w)
+        twin = TwinModel(twin_impl(impl), kind, w)
         jv = ctx.java_full.getVocab()
         mismatches, texts = 0, []
         for prefix in ctx.j.TimeMachine.PREFIXES:

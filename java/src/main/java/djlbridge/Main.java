@@ -9,7 +9,7 @@ import com.google.gson.JsonObject;
  * <pre>
  * java -cp ... djlbridge.Main --data timemachine.txt [--model gru] [--impl scratch] [--epochs 500]
  *     [--lr 1] [--clip 1] [--hidden 256] [--batch-size 32] [--num-steps 35] [--max-tokens 10000]
- *     [--seed 42] [--device auto] [--random-iter] [--json]
+ *     [--seed 42] [--device auto] [--random-iter] [--no-hybridize] [--json]
  * </pre>
  *
  * <p>Progress goes to stderr; stdout gets the text's summary, or with {@code --json} one JSON
@@ -42,6 +42,10 @@ public final class Main {
             String a = args[i];
             if ("--random-iter".equals(a)) {
                 b.setRandomIter(true);
+                continue;
+            }
+            if ("--no-hybridize".equals(a)) {
+                b.setHybridize(false);
                 continue;
             }
             if ("--json".equals(a)) {

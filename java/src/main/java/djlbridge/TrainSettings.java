@@ -23,6 +23,7 @@ public final class TrainSettings {
     private final Path dataPath;
     private final long seed;
     private final String device;
+    private final boolean hybridize;
 
     private TrainSettings(Builder b) {
         model = b.model;
@@ -38,6 +39,7 @@ public final class TrainSettings {
         dataPath = b.dataPath;
         seed = b.seed;
         device = b.device;
+        hybridize = b.hybridize;
     }
 
     /**
@@ -114,6 +116,11 @@ public final class TrainSettings {
         return device;
     }
 
+    /** @return whether the scratch model runs as one cached MXNet graph (the default) */
+    public boolean isHybridize() {
+        return hybridize;
+    }
+
     /**
      * Returns the settings as JSON, with the names of Python's {@code TrainConfig}.
      *
@@ -134,6 +141,7 @@ public final class TrainSettings {
         o.addProperty("data", dataPath == null ? null : dataPath.toString());
         o.addProperty("seed", seed);
         o.addProperty("device", device);
+        o.addProperty("hybridize", hybridize);
         return o;
     }
 
@@ -152,6 +160,7 @@ public final class TrainSettings {
         Path dataPath;
         long seed = 42;
         String device = "auto";
+        boolean hybridize = true;
 
         Builder() {}
 
@@ -269,6 +278,16 @@ public final class TrainSettings {
          */
         public Builder setDevice(String device) {
             this.device = device;
+            return this;
+        }
+
+        /**
+         * @param hybridize whether the scratch model runs as one cached MXNet graph (default
+         *     true; false: the text's op-by-op cells)
+         * @return this builder
+         */
+        public Builder setHybridize(boolean hybridize) {
+            this.hybridize = hybridize;
             return this;
         }
 

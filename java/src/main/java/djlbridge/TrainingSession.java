@@ -213,7 +213,8 @@ public final class TrainingSession implements AutoCloseable {
         if ("concise".equals(s.getImpl())) {
             return RNNModel.of(s.getModel(), vocabSize, s.getNumHiddens()).initialize(manager, device);
         }
-        return RNNModelScratch.of(s.getModel(), vocabSize, s.getNumHiddens(), device, manager);
+        return RNNModelScratch.of(
+                s.getModel(), vocabSize, s.getNumHiddens(), device, manager, s.isHybridize());
     }
 
     /**
