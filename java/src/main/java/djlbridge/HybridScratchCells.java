@@ -87,8 +87,10 @@ public final class HybridScratchCells {
      * Runs the model over a batch, as {@link ScratchCells#gru} and its siblings but in one
      * cached operation. Inside a {@code GradientCollector} the call is recorded for backward.
      *
-     * @param x token indices of shape (batch, steps); the outputs belong to its manager
-     * @param state (H), or (H, C) for the LSTM, of shape (batch, hidden)
+     * @param x token indices of shape (batch, steps); the outputs belong to its manager. It is
+     *     renamed {@code x} (the cached operator matches its inputs by name)
+     * @param state (H), or (H, C) for the LSTM, of shape (batch, hidden); renamed {@code h0}
+     *     (and {@code c0})
      * @param training whether the pass is a training pass
      * @return logits (steps * batch, vocab), time-major, and the new state
      */

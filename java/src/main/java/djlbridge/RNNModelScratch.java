@@ -9,7 +9,9 @@ import ai.djl.util.Pair;
 /**
  * A recurrent language model built from scratch, as the Java text's {@code RNNModelScratch}: a
  * parameter factory, a state factory and a cell function. {@link ScratchCells} holds the GRU, LSTM
- * and plain RNN cells of chapters 8 and 9.
+ * and plain RNN cells of chapters 8 and 9. Built by {@link #hybrid} (or {@code of(...,
+ * true)}), the same model runs each forward pass as one MXNet cached operator over the unrolled
+ * sequence ({@link HybridScratchCells}, {@link ScratchGraph}) instead of operation by operation.
  */
 public final class RNNModelScratch implements LanguageModel {
 
