@@ -169,10 +169,16 @@ public class HybridScratchTest {
         for (String kind : KINDS) {
             Engine.getInstance().setRandomSeed(5);
             try (NDManager m = NDManager.newBaseManager()) {
+                // One dataset each: every epoch draws a new offset, so a shared one would give
+                // the two models different batches.
                 TimeMachineDataset d = TimeMachineDataset.builder()
                         .setManager(m).setMaxTokens(800).setSampling(4, false).setSteps(6)
                         .setDataPath(VocabTest.corpus()).optSeed(1).build();
                 d.prepare();
+                TimeMachineDataset d2 = TimeMachineDataset.builder()
+                        .setManager(m).setMaxTokens(800).setSampling(4, false).setSteps(6)
+                        .setDataPath(VocabTest.corpus()).optSeed(1).build();
+                d2.prepare();
                 int vocab = d.getVocab().length();
                 try (RNNModelScratch ref = RNNModelScratch.of(kind, vocab, 8, Device.cpu(), m);
                         RNNModelScratch hyb = RNNModelScratch.hybrid(kind, vocab, 8, Device.cpu(), m)) {
@@ -184,7 +190,7 @@ public class HybridScratchTest {
                         refPpl = TimeMachine.trainEpochCh8(
                                 ref, d, loss, 1f, 1f, Device.cpu(), e == 1, m).getKey();
                         hybPpl = TimeMachine.trainEpochCh8(
-                                hyb, d, loss, 1f, 1f, Device.cpu(), e == 1, m).getKey();
+                                hyb, d2, loss, 1f, 1f, Device.cpu(), e == 1, m).getKey();
                     }
                     assertEquals(kind + " perplexity", refPpl, hybPpl, 1e-4 * refPpl);
                     String refText = TimeMachine.predictCh8("time ", 30, ref, d.getVocab(), Device.cpu(), m);
