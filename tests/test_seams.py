@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import pytest
 
@@ -42,6 +42,8 @@ def _one_error(proc: subprocess.CompletedProcess[str]) -> str:
 class Child:
     """``djl-bridge ARGS`` in a fresh process whose stderr is read line by line."""
 
+    started: list["Child"] = []
+
     def __init__(self, args: list[str], cwd: Path = ROOT) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "djl_bridge.cli", *args], stdout=subprocess.PIPE,
@@ -50,6 +52,7 @@ class Child:
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
+        Child.started.append(self)
 
     def _read(self) -> None:
         assert self.proc.stderr is not None
@@ -77,6 +80,17 @@ class Child:
                 self.proc.kill()
         self._reader.join(10)
         return self.proc.returncode, out, "".join(self.lines)
+
+
+@pytest.fixture(autouse=True)
+def _no_child_outlives_its_test() -> Iterator[None]:
+    """A failed assertion must not leave a 100000-epoch child training in the background."""
+    yield
+    for child in Child.started:
+        if child.proc.poll() is None:
+            child.proc.kill()
+            child.proc.wait(30)
+    Child.started.clear()
 
 
 # ---------------------------------------------------------------- 1. resume never ignores a flag
