@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -205,7 +206,9 @@ def _clean(value: Any) -> Any:
 
 @dataclass
 class RunResult:
-    """One measured process: what :func:`read_run_json` took from its JSON, plus where it ran."""
+    """One measured process: what :func:`read_run_json` took from its JSON, plus where it ran;
+    ``process_seconds`` and ``cpu_seconds`` (user + system, all threads) are the whole process's,
+    start-up included, as seen by the bench."""
 
     model: str
     impl: str
@@ -219,6 +222,7 @@ class RunResult:
     epochs: int
     rss_growth_from_epoch: int
     process_seconds: float
+    cpu_seconds: float = math.nan
     epoch_tokens_per_sec: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -337,12 +341,14 @@ def run_one(launcher: str, cfg: TrainConfig, timeout: Optional[float] = None, ro
     """Runs one training in a fresh process and returns its result."""
     argv = command(launcher, cfg, torch_python)
     what = f"the {launcher} run of {cfg.model}/{cfg.impl}"
+    cpu_before = _children_cpu_seconds()
     start = time.perf_counter()
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, env=_child_env(), timeout=timeout)
     except subprocess.TimeoutExpired:
         raise BenchError(f"{what} took longer than --timeout {timeout:g} s") from None
     seconds = time.perf_counter() - start
+    cpu = _children_cpu_seconds() - cpu_before
     if proc.returncode != 0:
         line = _error_line(proc.stderr)
         hint = (" (the jar predates Main --json: run `gradle assemble`)"
@@ -355,7 +361,14 @@ def run_one(launcher: str, cfg: TrainConfig, timeout: Optional[float] = None, ro
         out = json.loads(objects[-1])
     except json.JSONDecodeError as exc:
         raise BenchError(f"{what} printed broken JSON: {exc}") from None
-    return read_run_json(cfg.model, cfg.impl, launcher, out, round_no, seconds)
+    return replace(read_run_json(cfg.model, cfg.impl, launcher, out, round_no, seconds), cpu_seconds=cpu)
+
+
+def _children_cpu_seconds() -> float:
+    """User + system seconds of this process's finished children (the runs go one at a time, so
+    the difference around one run is that run's)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 # -- the schedule and the summary ---------------------------------------------------------------
@@ -396,6 +409,7 @@ class BenchRow:
     epochs: int
     rss_growth_from_epoch: int
     process_seconds: float
+    cpu_seconds: float = math.nan
     ratio: Optional[float] = None
     ratio_min: Optional[float] = None
     ratio_max: Optional[float] = None
@@ -448,6 +462,7 @@ def summarize(runs: Sequence[RunResult], baseline: str = BASELINE) -> list[Bench
             final_perplexity=Spread.of([r.final_perplexity for r in mine]).median,
             epochs=mine[0].epochs, rss_growth_from_epoch=mine[0].rss_growth_from_epoch,
             process_seconds=Spread.of([r.process_seconds for r in mine]).median,
+            cpu_seconds=Spread.of([r.cpu_seconds for r in mine]).median,
         )
         if launcher != baseline:
             ratios = paired_ratios(_by_round(runs, model, impl, launcher, lambda r: r.tokens_per_sec),
@@ -529,7 +544,8 @@ def run_bench(config: BenchConfig,
         if progress is not None:
             progress(f"[{k}/{len(plan)}] round {round_no}/{config.rounds} {model} {impl} {launcher}: "
                      f"{run.tokens_per_sec:,.0f} tokens/s, {run.sec_per_epoch:.3f} s/epoch, "
-                     f"peak RSS {run.peak_rss_mb:.0f} MB ({run.process_seconds:.1f} s)")
+                     f"peak RSS {run.peak_rss_mb:.0f} MB ({run.process_seconds:.1f} s, "
+                     f"{run.cpu_seconds:.1f} CPU s)")
     return runs
 
 
@@ -585,11 +601,11 @@ def format_table(rows: Sequence[BenchRow], warm: Sequence[WarmupRow] = (),
     start = rows[0].rss_growth_from_epoch
     last = rows[0].epochs
     header = ["model", "impl", "launcher", "rounds", "tokens/s", "min-max", "s/epoch", "peak RSS MB",
-              f"RSS growth % (ep {start}->{last})", "perplexity", f"/{baseline}", "min-max"]
+              f"RSS growth % (ep {start}->{last})", "perplexity", "CPU s", f"/{baseline}", "min-max"]
     body = [[r.model, r.impl, r.launcher, str(r.rounds), _num(r.tokens_per_sec, ",.0f"),
              _range(r.tokens_per_sec_min, r.tokens_per_sec_max, ",.0f"), _num(r.sec_per_epoch, ".3f"),
              _num(r.peak_rss_mb, ".0f"), _num(r.rss_growth_pct, "+.1f"), _num(r.final_perplexity, ".3f"),
-             _num(r.ratio, ".3f"), _range(r.ratio_min, r.ratio_max, ".2f")] for r in rows]
+             _num(r.cpu_seconds, ".1f"), _num(r.ratio, ".3f"), _range(r.ratio_min, r.ratio_max, ".2f")] for r in rows]
     lines = _align(header, body, 3)
     others = [w for w in warm if w.launcher != baseline and w.ratio]
     if others:
