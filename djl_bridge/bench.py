@@ -71,7 +71,9 @@ class BenchConfig:
     """What to measure: the models, impls and launchers to cross, how many rounds, and the
     training settings every run shares (``model`` and ``impl`` of ``train`` are replaced per run).
     The defaults are the Java text's configuration with :data:`DEFAULT_EPOCHS` epochs.
-    ``torch_python`` is the interpreter that runs the ``torch`` launcher."""
+    ``torch_python`` is the interpreter that runs the ``torch`` launcher; ``threads``, when set,
+    is the OpenMP thread count of every run (``OMP_NUM_THREADS`` and ``MKL_NUM_THREADS``, which
+    MXNet and PyTorch both read), else each library picks its own."""
 
     models: tuple[str, ...] = MODELS
     impls: tuple[str, ...] = IMPLS
@@ -80,6 +82,7 @@ class BenchConfig:
     rounds: int = DEFAULT_ROUNDS
     timeout: Optional[float] = None
     torch_python: Optional[Path] = None
+    threads: Optional[int] = None
 
     def validate(self) -> "BenchConfig":
         """Raises :class:`ConfigError` naming the first bad value."""
@@ -94,6 +97,9 @@ class BenchConfig:
                 raise ConfigError(f"{flag} names a value twice: {','.join(values)}")
         if isinstance(self.rounds, bool) or not isinstance(self.rounds, int) or self.rounds <= 0:
             raise ConfigError(f"--rounds must be a whole number > 0, got {self.rounds!r}")
+        if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int)
+                                         or self.threads <= 0):
+            raise ConfigError(f"--threads must be a whole number > 0, got {self.threads!r}")
         if self.timeout is not None and not (math.isfinite(self.timeout) and self.timeout > 0):
             raise ConfigError(f"--timeout must be a number of seconds > 0, got {self.timeout!r}")
         if "torch" in self.launchers:
@@ -314,12 +320,15 @@ def command(launcher: str, cfg: TrainConfig, torch_python: Optional[Path] = None
     raise ConfigError(f"unknown launcher {launcher!r}: use one of {', '.join(LAUNCHERS)}")
 
 
-def _child_env() -> dict[str, str]:
-    """The environment of a bridge run: this package first on PYTHONPATH, so the child imports
-    the same djl_bridge as the bench."""
+def _child_env(threads: Optional[int] = None) -> dict[str, str]:
+    """The environment of a run: this package first on PYTHONPATH, so a bridge run imports the
+    same djl_bridge as the bench; with ``threads``, the OpenMP thread count."""
     root = str(Path(__file__).resolve().parent.parent)
     old = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": root + (os.pathsep + old if old else "")}
+    env = {**os.environ, "PYTHONPATH": root + (os.pathsep + old if old else "")}
+    if threads is not None:
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    return env
 
 
 def _error_line(stderr: str) -> str:
@@ -337,14 +346,15 @@ def _error_line(stderr: str) -> str:
 
 
 def run_one(launcher: str, cfg: TrainConfig, timeout: Optional[float] = None, round_no: int = 1,
-            torch_python: Optional[Path] = None) -> RunResult:
+            torch_python: Optional[Path] = None, threads: Optional[int] = None) -> RunResult:
     """Runs one training in a fresh process and returns its result."""
     argv = command(launcher, cfg, torch_python)
     what = f"the {launcher} run of {cfg.model}/{cfg.impl}"
     cpu_before = _children_cpu_seconds()
     start = time.perf_counter()
     try:
-        proc = subprocess.run(argv, capture_output=True, text=True, env=_child_env(), timeout=timeout)
+        proc = subprocess.run(argv, capture_output=True, text=True, env=_child_env(threads),
+                              timeout=timeout)
     except subprocess.TimeoutExpired:
         raise BenchError(f"{what} took longer than --timeout {timeout:g} s") from None
     seconds = time.perf_counter() - start
@@ -539,7 +549,7 @@ def run_bench(config: BenchConfig,
     runs: list[RunResult] = []
     for k, (round_no, model, impl, launcher) in enumerate(plan, 1):
         cfg = replace(base, model=model, impl=impl)
-        run = run_one(launcher, cfg, config.timeout, round_no, config.torch_python)
+        run = run_one(launcher, cfg, config.timeout, round_no, config.torch_python, config.threads)
         runs.append(run)
         if progress is not None:
             progress(f"[{k}/{len(plan)}] round {round_no}/{config.rounds} {model} {impl} {launcher}: "

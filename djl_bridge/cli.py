@@ -203,6 +203,9 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--torch", type=Path, default=None, metavar="PYTHON",
                    help="also run the PyTorch reference with this interpreter (one with torch "
                         "installed, e.g. a venv's bin/python)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="OpenMP threads of every run (OMP_NUM_THREADS, MKL_NUM_THREADS; default: each "
+                        "library's own). 1 keeps runs comparable on a machine shared with other work")
     _add_run_options(p)
     p.add_argument("--timeout", type=float, default=None, help="seconds allowed per run (default: no limit)")
     p.set_defaults(func=_cmd_bench)
@@ -225,7 +228,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         models=parse_list(args.models, MODELS, "--models"),
         impls=parse_list(args.impls, IMPLS, "--impls"),
         launchers=launchers, train=train, rounds=args.rounds, timeout=args.timeout,
-        torch_python=args.torch,
+        torch_python=args.torch, threads=args.threads,
     )
     runs = run_bench(config, progress=lambda line: print(f"bench: {line}", file=sys.stderr, flush=True))
     print(to_json(runs) if args.json else format_table(summarize(runs), warmup(runs)))

@@ -25,6 +25,7 @@ from djl_bridge.bench import (
     BenchRow,
     RunResult,
     Spread,
+    _child_env,
     check_torch,
     command,
     format_table,
@@ -86,6 +87,10 @@ def test_lists_and_config_are_checked() -> None:
     for bad in (0, -1, True, 2.5):
         with pytest.raises(ConfigError, match="--rounds must be a whole number > 0"):
             BenchConfig(rounds=bad).validate()  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="--threads must be a whole number > 0, got 0"):
+        BenchConfig(threads=0).validate()
+    assert _child_env(2)["OMP_NUM_THREADS"] == "2" == _child_env(2)["MKL_NUM_THREADS"]
+    assert _child_env()["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT)
     with pytest.raises(ConfigError, match="the torch launcher needs --torch PYTHON"):
         BenchConfig(launchers=("bridge", "torch")).validate()
     with pytest.raises(ConfigError, match="--torch /no/such/python: no such file"):
