@@ -508,9 +508,10 @@ class WarmupRow:
 
 def warmup(runs: Sequence[RunResult], baseline: str = BASELINE,
            windows: Sequence[tuple[int, int]] = WARMUP_WINDOWS) -> list[WarmupRow]:
-    """The warm-up rows (see :class:`WarmupRow`), windows past the runs' length left out."""
+    """The warm-up rows (see :class:`WarmupRow`); windows past the runs' length are left out and
+    the last one is cut at it."""
     epochs = min((r.epochs for r in runs), default=0)
-    used = [w for w in windows if w[0] <= epochs]
+    used = [(first, min(last, epochs)) for first, last in windows if first <= epochs]
     keys = _keys(runs)
     out = []
     for model, impl, launcher in keys:
