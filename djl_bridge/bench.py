@@ -616,7 +616,8 @@ def format_table(rows: Sequence[BenchRow], warm: Sequence[WarmupRow] = (),
     body = [[r.model, r.impl, r.launcher, str(r.rounds), _num(r.tokens_per_sec, ",.0f"),
              _range(r.tokens_per_sec_min, r.tokens_per_sec_max, ",.0f"), _num(r.sec_per_epoch, ".3f"),
              _num(r.peak_rss_mb, ".0f"), _num(r.rss_growth_pct, "+.1f"), _num(r.final_perplexity, ".3f"),
-             _num(r.cpu_seconds, ".1f"), _num(r.ratio, ".3f"), _range(r.ratio_min, r.ratio_max, ".2f")] for r in rows]
+             _num(r.cpu_seconds, ".1f"), _num(r.ratio, ".3f"), _range(r.ratio_min, r.ratio_max, ".2f")]
+            for r in rows]
     lines = _align(header, body, 3)
     others = [w for w in warm if w.launcher != baseline and w.ratio]
     if others:
