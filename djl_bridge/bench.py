@@ -531,13 +531,17 @@ def warmup(runs: Sequence[RunResult], baseline: str = BASELINE,
     return out
 
 
-def run_bench(config: BenchConfig,
-              progress: Optional[Callable[[str], None]] = None) -> list[RunResult]:
+def run_bench(config: BenchConfig, progress: Optional[Callable[[str], None]] = None,
+              save: Optional[Path] = None) -> list[RunResult]:
     """Measures every model x impl x launcher ``config.rounds`` times in the order of
-    :func:`schedule`; returns every run (see :func:`summarize` and :func:`warmup`)."""
+    :func:`schedule`; returns every run (see :func:`summarize` and :func:`warmup`). With ``save``,
+    the ``--json`` document of the runs so far is written there (atomically) after every run, so a
+    long bench that is stopped keeps what it measured."""
     from .train import prepare  # validates the settings and resolves the corpus; no JVM
 
     config.validate()
+    if save is not None and not save.parent.is_dir():
+        raise ConfigError(f"--save {save}: the directory {save.parent} does not exist")
     base = prepare(config.train)
     if {"bridge", "java"} & set(config.launchers):
         jvm.find_classpath()  # the JVM launchers need the Java build: report a missing one up front
@@ -552,12 +556,25 @@ def run_bench(config: BenchConfig,
         cfg = replace(base, model=model, impl=impl)
         run = run_one(launcher, cfg, config.timeout, round_no, config.torch_python, config.threads)
         runs.append(run)
+        if save is not None:
+            write_atomically(save, to_json(runs))
         if progress is not None:
             progress(f"[{k}/{len(plan)}] round {round_no}/{config.rounds} {model} {impl} {launcher}: "
                      f"{run.tokens_per_sec:,.0f} tokens/s, {run.sec_per_epoch:.3f} s/epoch, "
                      f"peak RSS {run.peak_rss_mb:.0f} MB ({run.process_seconds:.1f} s, "
                      f"{run.cpu_seconds:.1f} CPU s)")
     return runs
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Writes ``text`` to a temporary file beside ``path``, then renames it into place."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text + "\n")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise BenchError(f"could not write {path} ({exc.strerror}): pass --save with a writable path") from None
 
 
 def check_torch(python: Optional[Path]) -> None:

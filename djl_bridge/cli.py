@@ -208,6 +208,9 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
                         "library's own). 1 keeps runs comparable on a machine shared with other work")
     _add_run_options(p)
     p.add_argument("--timeout", type=float, default=None, help="seconds allowed per run (default: no limit)")
+    p.add_argument("--save", type=Path, default=None, metavar="FILE.json",
+                   help="after every run, write the --json document of the runs so far to FILE "
+                        "(atomically), so a stopped bench keeps its measurements")
     p.set_defaults(func=_cmd_bench)
 
 
@@ -230,7 +233,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         launchers=launchers, train=train, rounds=args.rounds, timeout=args.timeout,
         torch_python=args.torch, threads=args.threads,
     )
-    runs = run_bench(config, progress=lambda line: print(f"bench: {line}", file=sys.stderr, flush=True))
+    runs = run_bench(config, progress=lambda line: print(f"bench: {line}", file=sys.stderr, flush=True),
+                     save=args.save)
     print(to_json(runs) if args.json else format_table(summarize(runs), warmup(runs)))
     return 0
 
