@@ -241,12 +241,15 @@ def test_main_json_contract(corpus: Path) -> None:
     assert set(out["predictions"]) == {"time traveller", "traveller"}
 
 
-def test_tiny_bench_both_launchers(corpus: Path) -> None:
+def test_tiny_bench_both_launchers(corpus: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "bench.json"
     proc = run_cli(["bench", "--json", "--models", "gru", "--impls", "scratch", "--rounds", "1",
                     "--epochs", "2", "--hidden", "16", "--batch-size", "8", "--num-steps", "10",
-                    "--max-tokens", "1000", "--data", str(corpus)])
+                    "--max-tokens", "1000", "--data", str(corpus), "--save", str(saved)])
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
+    assert json.loads(saved.read_text()) == out  # --save: the same document, kept after each run
+    assert [p.name for p in tmp_path.iterdir()] == ["bench.json"]  # no temporary file left
     rows = out["rows"]
     assert [(r["model"], r["impl"], r["launcher"]) for r in rows] == [
         ("gru", "scratch", "bridge"), ("gru", "scratch", "java")]
@@ -276,6 +279,9 @@ def test_bench_errors_are_one_line(corpus: Path, tmp_path: Path) -> None:
     proc = run_cli(["bench", "--rounds", "0", "--data", str(corpus)])
     assert (proc.returncode, proc.stdout) == (1, "")
     assert proc.stderr.strip() == "djl-bridge: error: --rounds must be a whole number > 0, got 0"
+    proc = run_cli(["bench", "--save", str(tmp_path / "no" / "b.json"), "--data", str(corpus)])
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"djl-bridge: error: --save {tmp_path}/no/b.json: the directory {tmp_path}/no does not exist"
     proc = run_cli(["bench", "--launchers", "java,torch", "--data", str(corpus)])
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
     assert "needs --torch PYTHON" in proc.stderr
