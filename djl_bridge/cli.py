@@ -236,41 +236,65 @@ def _cmd_parity(args: argparse.Namespace) -> int:
 
 
 def _add_bench(sub: argparse._SubParsersAction) -> None:
-    from .bench import DEFAULT_EPOCHS
+    from .bench import DEFAULT_EPOCHS, DEFAULT_LAUNCHERS, DEFAULT_ROUNDS, LAUNCHERS
 
-    p = sub.add_parser("bench", help="measure tokens/s and RSS, bridge against plain java, each run its own process",
-                       description="Train each model x impl from the bridge (Python + JPype) and from plain "
-                                   "`java` (djlbridge.Main), each run a fresh process, back to back; print "
-                                   "tokens/s, s/epoch, peak RSS, RSS growth and the bridge / java ratio. "
-                                   "Defaults are the Java text's configuration.")
+    p = sub.add_parser("bench", help="measure tokens/s and RSS, bridge against plain java (and PyTorch), "
+                                     "in interleaved rounds, each run its own process",
+                       description="Train each model x impl from the bridge (Python + JPype), from plain "
+                                   "`java` (djlbridge.Main) and, with --torch, as the PyTorch reference "
+                                   "(benchmarks/torch_ref.py), each run a fresh process, the launchers "
+                                   "of a model back to back in rotating order, for --rounds rounds; "
+                                   "print per launcher the median tokens/s with its min-max, s/epoch, "
+                                   "peak RSS, RSS growth, the median ratio to java with its min-max, "
+                                   "and the warm-up ratios over the first 40 epochs. Defaults are the "
+                                   "Java text's configuration.")
     p.add_argument("--json", action="store_true",
-                   help='print {"rows": [{"model", "impl", "launcher", "tokens_per_sec", "sec_per_epoch", '
-                        '"peak_rss_mb", "rss_growth_pct", "ratio", ...}...]}')
+                   help='print {"rows": [{"model", "impl", "launcher", "tokens_per_sec", "ratio", '
+                        '"ratio_min", "ratio_max", ...}...], "warmup": [...], "runs": [...]}')
     p.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help="epochs per run")
+    p.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS,
+                   help="times every launcher runs every model x impl (default %(default)s)")
     p.add_argument("--models", default=",".join(MODELS), help="comma list of gru,lstm,rnn")
     p.add_argument("--impls", default=",".join(IMPLS), help="comma list of scratch,concise")
-    p.add_argument("--launchers", default="bridge,java", help="comma list of bridge,java")
+    p.add_argument("--launchers", default=None,
+                   help=f"comma list of {','.join(LAUNCHERS)} (default {','.join(DEFAULT_LAUNCHERS)}, "
+                        "plus torch with --torch)")
+    p.add_argument("--torch", type=Path, default=None, metavar="PYTHON",
+                   help="also run the PyTorch reference with this interpreter (one with torch "
+                        "installed, e.g. a venv's bin/python)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="OpenMP threads of every run (OMP_NUM_THREADS, MKL_NUM_THREADS; default: each "
+                        "library's own). 1 keeps runs comparable on a machine shared with other work")
     _add_run_options(p)
     p.add_argument("--timeout", type=float, default=None, help="seconds allowed per run (default: no limit)")
+    p.add_argument("--save", type=Path, default=None, metavar="FILE.json",
+                   help="after every run, write the --json document of the runs so far to FILE "
+                        "(atomically), so a stopped bench keeps its measurements")
     p.set_defaults(func=_cmd_bench)
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import LAUNCHERS, BenchConfig, format_table, parse_list, run_bench, to_json
+    from .bench import (DEFAULT_LAUNCHERS, LAUNCHERS, BenchConfig, format_table, parse_list,
+                        run_bench, summarize, to_json, warmup)
 
     train = TrainConfig(
         epochs=args.epochs, data=args.data, verify_data=not args.no_verify_data,
         **_given(args, ("lr", "clip", "hidden", "batch_size", "num_steps", "max_tokens", "seed",
                         "device")),
     )
+    if args.launchers is not None:
+        launchers = parse_list(args.launchers, LAUNCHERS, "--launchers")
+    else:
+        launchers = DEFAULT_LAUNCHERS + (("torch",) if args.torch is not None else ())
     config = BenchConfig(
         models=parse_list(args.models, MODELS, "--models"),
         impls=parse_list(args.impls, IMPLS, "--impls"),
-        launchers=parse_list(args.launchers, LAUNCHERS, "--launchers"),
-        train=train, timeout=args.timeout,
+        launchers=launchers, train=train, rounds=args.rounds, timeout=args.timeout,
+        torch_python=args.torch, threads=args.threads,
     )
-    rows = run_bench(config, progress=lambda line: print(f"bench: {line}", file=sys.stderr, flush=True))
-    print(to_json(rows) if args.json else format_table(rows))
+    runs = run_bench(config, progress=lambda line: print(f"bench: {line}", file=sys.stderr, flush=True),
+                     save=args.save)
+    print(to_json(runs) if args.json else format_table(summarize(runs), warmup(runs)))
     return 0
 
 

@@ -1,11 +1,16 @@
-"""``djl-bridge bench``: the statistics, the RSS reader, ``Main --json`` and a tiny real bench of both
-launchers (each run its own process). No speed is asserted, only the contract and sanity."""
+"""``djl-bridge bench``: the statistics (on fixed numbers), the schedule of the rounds, the option
+checks, the RSS reader, ``Main --json``, the PyTorch reference's error path, and a tiny real bench of
+both launchers (each run its own process). No speed is asserted, only the contract and sanity.
+PyTorch is never needed: the one test that runs it is skipped unless ``DJL_BRIDGE_TORCH_PYTHON``
+names an interpreter that has it."""
 from __future__ import annotations
 
 import json
 import math
+import os
 import resource
 import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,26 +19,39 @@ import pytest
 import djl_bridge
 from djl_bridge import TrainConfig, jvm
 from djl_bridge.bench import (
+    TORCH_SCRIPT,
     BenchConfig,
     BenchError,
     BenchRow,
+    RunResult,
+    Spread,
+    _child_env,
+    check_torch,
     command,
     format_table,
     growth_start_epoch,
+    paired_ratios,
     parse_list,
+    read_run_json,
     rss_growth_pct,
     run_one,
+    schedule,
     steady_median,
+    summarize,
+    warmup,
+    window_median,
 )
 from djl_bridge.config import MODELS
 from djl_bridge.errors import ConfigError
 from djl_bridge.session import prepare
 
-from .conftest import run_cli
+from .conftest import ROOT, run_cli
 
 #: Small enough for a busy 2-core machine: 1000 tokens, batch 8 x 10 steps, 12 hidden units.
 TINY = ["--epochs", "3", "--hidden", "12", "--batch-size", "8", "--num-steps", "10",
         "--max-tokens", "1000"]
+#: The PyTorch interpreter of the optional test (never required).
+TORCH_PYTHON = os.environ.get("DJL_BRIDGE_TORCH_PYTHON")
 ROW_KEYS = {"model", "impl", "launcher", "tokens_per_sec", "sec_per_epoch", "peak_rss_mb",
             "rss_growth_pct", "ratio", "final_perplexity"}
 
@@ -66,6 +84,105 @@ def test_lists_and_config_are_checked() -> None:
         BenchConfig(launchers=("java", "java")).validate()
     with pytest.raises(ConfigError, match="--epochs must be"):
         BenchConfig(train=TrainConfig(epochs=0)).validate()
+    for bad in (0, -1, True, 2.5):
+        with pytest.raises(ConfigError, match="--rounds must be a whole number > 0"):
+            BenchConfig(rounds=bad).validate()  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="--threads must be a whole number > 0, got 0"):
+        BenchConfig(threads=0).validate()
+    assert _child_env(2)["OMP_NUM_THREADS"] == "2" == _child_env(2)["MKL_NUM_THREADS"]
+    assert _child_env()["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT)
+    with pytest.raises(ConfigError, match="the torch launcher needs --torch PYTHON"):
+        BenchConfig(launchers=("bridge", "torch")).validate()
+    with pytest.raises(ConfigError, match="--torch /no/such/python: no such file"):
+        BenchConfig(launchers=("torch",), torch_python=Path("/no/such/python")).validate()
+    with pytest.raises(ConfigError, match="--launchers leaves torch out"):
+        BenchConfig(launchers=("java",), torch_python=Path(sys.executable)).validate()
+    assert BenchConfig(launchers=("java", "torch"), torch_python=Path(sys.executable),
+                       rounds=1).validate().rounds == 1
+
+
+def test_spread_and_paired_ratios_on_fixed_numbers() -> None:
+    assert Spread.of([3.0, 1.0, 2.0]) == Spread(2.0, 1.0, 3.0)
+    assert Spread.of([4.0, 1.0, float("nan"), 2.0, 3.0]) == Spread(2.5, 1.0, 4.0)  # NaN left out
+    assert Spread.of([2.0, 1.0, 3.0]).relative_width == pytest.approx(1.0)
+    assert all(math.isnan(v) for v in (Spread.of([]).median, Spread.of([]).low, Spread.of([]).high))
+    # Rounds pair up by number; a round missing on either side or a zero denominator gives none.
+    assert paired_ratios({1: 10.0, 2: 30.0, 3: 9.0}, {1: 5.0, 2: 10.0, 4: 1.0}) == [2.0, 3.0]
+    assert paired_ratios({1: 1.0}, {1: 0.0}) == []
+    assert window_median([10.0, 1.0, 2.0, 3.0, 100.0], 2, 4) == 2.0
+    assert window_median([10.0, 1.0], 2, 5) == 1.0  # the window runs past the end
+    assert math.isnan(window_median([10.0], 2, 5))
+
+
+def _run(launcher: str, round_no: int, speed: float, epochs: list[float], model: str = "gru") -> RunResult:
+    return RunResult(model=model, impl="scratch", launcher=launcher, round=round_no,
+                     tokens_per_sec=speed, sec_per_epoch=1.0 / speed, peak_rss_mb=100.0 + round_no,
+                     rss_growth_pct=float(round_no), final_perplexity=5.0, epochs=len(epochs),
+                     rss_growth_from_epoch=growth_start_epoch(len(epochs)), process_seconds=9.0,
+                     cpu_seconds=float(round_no), epoch_tokens_per_sec=epochs)
+
+
+def test_summary_takes_the_median_of_the_per_round_ratios() -> None:
+    # java 100, 200, 300 and bridge 90, 240, 270: the per-round ratios are 0.9, 1.2, 0.9, so the
+    # median ratio is 0.9 -- the ratio of the medians (240 / 200 = 1.2) would hide the pairing.
+    java = [_run("java", r, s, [s] * 3) for r, s in ((1, 100.0), (2, 200.0), (3, 300.0))]
+    bridge = [_run("bridge", r, s, [s] * 3) for r, s in ((1, 90.0), (2, 240.0), (3, 270.0))]
+    rows = summarize(bridge[:2] + java + bridge[2:])
+    assert [(r.launcher, r.rounds) for r in rows] == [("bridge", 3), ("java", 3)]
+    b, j = rows
+    assert (b.tokens_per_sec, b.tokens_per_sec_min, b.tokens_per_sec_max) == (240.0, 90.0, 270.0)
+    assert b.ratio == pytest.approx(0.9) and b.ratio_min == pytest.approx(0.9)
+    assert b.ratio_max == pytest.approx(1.2)
+    assert b.ratio_rounds == pytest.approx([0.9, 1.2, 0.9])
+    assert j.ratio is None and j.ratio_rounds == []
+    assert b.peak_rss_mb == 103.0 and b.rss_growth_pct == 2.0 and b.cpu_seconds == 2.0
+    d = b.to_dict()
+    assert d["ratio"] == pytest.approx(0.9) and BenchRow.from_dict(d) == b
+    table = format_table(rows)
+    assert "0.900" in table and "0.90-1.20" in table and "90-270" in table
+
+
+def test_warmup_compares_windows_round_by_round() -> None:
+    # Round 1: the bridge is at half java's speed in epoch 1, equal from epoch 2 on; round 2:
+    # 0.8 in epoch 1, 1.1 in epochs 2-5.
+    java = [_run("java", 1, 100.0, [100.0] * 6), _run("java", 2, 50.0, [50.0] * 6)]
+    bridge = [_run("bridge", 1, 100.0, [50.0] + [100.0] * 5),
+              _run("bridge", 2, 55.0, [40.0] + [55.0] * 5)]
+    rows = warmup(java + bridge)
+    assert [w.launcher for w in rows] == ["bridge", "java"]
+    w = rows[0]
+    assert w.windows == [(1, 1), (2, 5), (6, 6)]  # the runs have 6 epochs: none from 11, 6-10 cut
+    assert w.ratio == pytest.approx([0.65, 1.05, 1.05])
+    assert w.ratio_min == pytest.approx([0.5, 1.0, 1.0]) and w.ratio_max == pytest.approx([0.8, 1.1, 1.1])
+    assert w.tokens_per_sec == pytest.approx([45.0, 77.5, 77.5])
+    assert rows[1].ratio == [] and rows[1].tokens_per_sec == pytest.approx([75.0, 75.0, 75.0])
+    assert "ep 2-5" in format_table(summarize(java + bridge), rows)
+
+
+def test_schedule_interleaves_rounds_and_rotates_the_order() -> None:
+    pairs = [("gru", "scratch"), ("gru", "concise")]
+    plan = schedule(pairs, ("bridge", "java"), 2)
+    assert plan == [
+        (1, "gru", "scratch", "bridge"), (1, "gru", "scratch", "java"),
+        (1, "gru", "concise", "java"), (1, "gru", "concise", "bridge"),
+        (2, "gru", "scratch", "java"), (2, "gru", "scratch", "bridge"),
+        (2, "gru", "concise", "bridge"), (2, "gru", "concise", "java"),
+    ]
+    three = schedule([("lstm", "scratch")], ("bridge", "java", "torch"), 3)
+    firsts = [three[k][3] for k in range(0, 9, 3)]
+    lasts = [three[k][3] for k in range(2, 9, 3)]
+    assert sorted(firsts) == sorted(lasts) == ["bridge", "java", "torch"]
+    assert [r for r, *_ in three] == [1, 1, 1, 2, 2, 2, 3, 3, 3]
+
+
+def test_run_json_is_read_in_one_place() -> None:
+    out = {"tokens_per_sec": 10.0, "epoch_tokens_per_sec": [5.0, 10.0], "epoch_seconds": [2.0, 1.0],
+           "rss_mb": [100.0, None], "peak_rss_mb": 120.0, "final_perplexity": 3.0}
+    run = read_run_json("gru", "concise", "torch", out, round_no=2, process_seconds=4.0)
+    assert (run.round, run.epochs, run.sec_per_epoch, run.peak_rss_mb) == (2, 2, 1.0, 120.0)
+    assert math.isnan(run.rss_growth_pct) and run.to_dict()["rss_growth_pct"] is None
+    with pytest.raises(BenchError, match="the java run of gru/concise printed JSON without 'rss_mb'"):
+        read_run_json("gru", "concise", "java", {k: v for k, v in out.items() if k != "rss_mb"})
 
 
 def _status_field_mb(field: str) -> float:
@@ -124,32 +241,50 @@ def test_main_json_contract(corpus: Path) -> None:
     assert set(out["predictions"]) == {"time traveller", "traveller"}
 
 
-def test_tiny_bench_both_launchers(corpus: Path) -> None:
-    proc = run_cli(["bench", "--json", "--models", "gru", "--impls", "scratch", *TINY,
-                    "--data", str(corpus)])
+def test_tiny_bench_both_launchers(corpus: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "bench.json"
+    proc = run_cli(["bench", "--json", "--models", "gru", "--impls", "scratch", "--rounds", "1",
+                    "--epochs", "2", "--hidden", "16", "--batch-size", "8", "--num-steps", "10",
+                    "--max-tokens", "1000", "--data", str(corpus), "--save", str(saved)])
     assert proc.returncode == 0, proc.stderr
-    rows = json.loads(proc.stdout)["rows"]
+    out = json.loads(proc.stdout)
+    assert json.loads(saved.read_text()) == out  # --save: the same document, kept after each run
+    assert [p.name for p in tmp_path.iterdir()] == ["bench.json"]  # no temporary file left
+    rows = out["rows"]
     assert [(r["model"], r["impl"], r["launcher"]) for r in rows] == [
         ("gru", "scratch", "bridge"), ("gru", "scratch", "java")]
     bridge, java = rows
     for r in rows:
         assert ROW_KEYS <= set(r), r
+        assert r["rounds"] == 1 and r["epochs"] == 2 and r["rss_growth_from_epoch"] == 2
         assert r["tokens_per_sec"] > 0 and r["sec_per_epoch"] > 0, r
-        assert r["peak_rss_mb"] > 10 and r["rss_growth_pct"] == 0.0, r  # 3 epochs: from epoch 3
-        assert r["epochs"] == 3 and r["rss_growth_from_epoch"] == 3
+        assert r["tokens_per_sec_min"] == r["tokens_per_sec"] == r["tokens_per_sec_max"]
+        assert r["peak_rss_mb"] > 10 and r["rss_growth_pct"] == 0.0, r  # 2 epochs: from epoch 2
+        assert r["cpu_seconds"] > 0.5, r  # a JVM start alone takes more
     assert bridge["ratio"] == pytest.approx(bridge["tokens_per_sec"] / java["tokens_per_sec"])
-    assert java["ratio"] == bridge["ratio"]
+    assert bridge["ratio_rounds"] == [bridge["ratio"]] and java["ratio"] is None
     # Same seed, same code behind both launchers: the same training.
     assert bridge["final_perplexity"] == pytest.approx(java["final_perplexity"], rel=1e-5)
-    assert proc.stderr.count("bench: [") == 2
+    assert [len(r["epoch_tokens_per_sec"]) for r in out["runs"]] == [2, 2]
+    assert [w["windows"] for w in out["warmup"]] == [[[1, 1], [2, 2]]] * 2
+    assert proc.stderr.count("bench: [") == 2 and "round 1/1" in proc.stderr
     table = format_table([BenchRow.from_dict(r) for r in rows])
-    assert "bridge / java tokens/s, gru: scratch" in table and table.count("\ngru ") == 2
+    assert table.count("\ngru ") == 2 and "/java" in table
 
 
 def test_bench_errors_are_one_line(corpus: Path, tmp_path: Path) -> None:
     proc = run_cli(["bench", "--models", "gru,foo", "--data", str(corpus)])
     assert proc.returncode == 1
     assert proc.stderr.strip() == "djl-bridge: error: --models: unknown 'foo', use a comma list of gru,lstm,rnn"
+    proc = run_cli(["bench", "--rounds", "0", "--data", str(corpus)])
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert proc.stderr.strip() == "djl-bridge: error: --rounds must be a whole number > 0, got 0"
+    proc = run_cli(["bench", "--save", str(tmp_path / "no" / "b.json"), "--data", str(corpus)])
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"djl-bridge: error: --save {tmp_path}/no/b.json: the directory {tmp_path}/no does not exist"
+    proc = run_cli(["bench", "--launchers", "java,torch", "--data", str(corpus)])
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+    assert "needs --torch PYTHON" in proc.stderr
     proc = run_cli(["bench", "--launchers", "java", *TINY, "--data", str(corpus)],
                    env={"DJL_BRIDGE_CLASSPATH": str(tmp_path / "classpath.txt")})
     assert proc.returncode == 1
@@ -163,3 +298,35 @@ def test_a_failed_run_is_reported_with_its_cause(corpus: Path) -> None:
     other = Path(__file__).resolve()  # any readable text that is not the corpus
     with pytest.raises(BenchError, match=r"^the bridge run of gru/scratch failed \(exit 1\): (?!djl-bridge)"):
         run_one("bridge", replace(cfg, data=other, max_tokens=100000, batch_size=2, num_steps=3))
+
+
+def test_torch_missing_is_one_line(corpus: Path) -> None:
+    # This interpreter has no torch (the tests never need it): the check before any run and the
+    # reference script itself both say so in one line.
+    if subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0:
+        pytest.skip("this interpreter has torch")
+    with pytest.raises(BenchError, match=r"cannot import torch and numpy \(ModuleNotFoundError"):
+        check_torch(Path(sys.executable))
+    proc = subprocess.run([sys.executable, str(TORCH_SCRIPT), "--epochs", "1", "--data", str(corpus)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.startswith("djl-bridge: error: PyTorch is not installed for ")
+    assert len(proc.stderr.strip().splitlines()) == 1
+    proc = subprocess.run([sys.executable, str(TORCH_SCRIPT), "--hidden", "0", "--data", str(corpus)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().startswith("djl-bridge: error: --hidden must be a whole number > 0, got 0")
+
+
+@pytest.mark.skipif(not TORCH_PYTHON, reason="set DJL_BRIDGE_TORCH_PYTHON to a python with torch")
+def test_torch_reference_trains_like_java(corpus: Path) -> None:
+    # Optional: the same batches and the same initialization scale give the Java perplexities
+    # to within the float noise of two libraries (no speed asserted).
+    assert TORCH_PYTHON is not None
+    for impl in ("scratch", "concise"):
+        cfg = prepare(TrainConfig(model="gru", impl=impl, epochs=2, hidden=16, batch_size=8,
+                                  num_steps=10, max_tokens=1000, data=corpus, device="cpu"))
+        torch_run = run_one("torch", cfg, torch_python=Path(TORCH_PYTHON))
+        java_run = run_one("java", cfg)
+        assert torch_run.epochs == 2 and torch_run.tokens_per_sec > 0 and torch_run.peak_rss_mb > 10
+        assert torch_run.final_perplexity == pytest.approx(java_run.final_perplexity, rel=0.02)
