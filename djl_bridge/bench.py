@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from . import jvm
+from . import gpu, jvm
 from .config import IMPLS, MODELS, TrainConfig
 from .errors import BridgeError, ConfigError
 
@@ -271,7 +271,11 @@ def read_run_json(model: str, impl: str, launcher: str, out: dict[str, Any], rou
 def java_executable() -> Path:
     """The ``java`` of the JDK that JPype would load (``JAVA_HOME`` first, then the PATH), so both
     launchers run the same JVM."""
-    libjvm = jvm.find_jvm()
+    runtime = jvm.find_java()
+    exe = runtime.java_executable()
+    if exe is not None:
+        return exe
+    libjvm = runtime.libjvm
     for home in libjvm.parents:
         candidate = home / "bin" / "java"
         if candidate.is_file():
@@ -305,8 +309,10 @@ def command(launcher: str, cfg: TrainConfig, torch_python: Optional[Path] = None
         return args
     if launcher == "java":
         classpath = os.pathsep.join(str(p) for p in jvm.find_classpath())
-        args = [str(java_executable()), *jvm.JVM_OPTIONS, "-cp", classpath, "djlbridge.Main",
-                *train_args(cfg), "--json"]
+        # The options a bridge run's JVM gets (DJL_BRIDGE_JVM_OPTIONS, Java 22+), and the CUDA
+        # natives of the cuda11 extra when they apply.
+        args = [str(java_executable()), *jvm.effective_jvm_options(), *gpu.java_child_options(),
+                "-cp", classpath, "djlbridge.Main", *train_args(cfg), "--json"]
         if cfg.random_iter:
             args.append("--random-iter")
         return args
@@ -353,8 +359,10 @@ def run_one(launcher: str, cfg: TrainConfig, timeout: Optional[float] = None, ro
     cpu_before = _children_cpu_seconds()
     start = time.perf_counter()
     try:
-        proc = subprocess.run(argv, capture_output=True, text=True, env=_child_env(threads),
-                              timeout=timeout)
+        env = _child_env(threads)
+        if launcher == "java":
+            env = gpu.java_child_env(env)
+        proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise BenchError(f"{what} took longer than --timeout {timeout:g} s") from None
     seconds = time.perf_counter() - start
