@@ -177,9 +177,10 @@ public final class ScratchCells {
     }
 
     /**
-     * The input products of all time steps at once, {@code X W_x + b} with the gates' W_x and b
-     * side by side: one-hot X times a matrix picks rows, so this is exactly the text's per-step
-     * {@code X.dot(W_x) + b}, in one operation. Split into one (batch, width) array per step.
+     * The input products of all time steps at once, {@code X W_x + b} (the weights of several
+     * gates side by side when more than one is given; the cells give one): one-hot X times a
+     * matrix picks rows, so this is exactly the text's per-step {@code X.dot(W_x) + b}, in one
+     * operation. Split into one (batch, width) array per step.
      */
     private static NDList inputProducts(NDArray inputs, NDArray[] wX, NDArray[] b) {
         Shape s = inputs.getShape();
@@ -209,8 +210,10 @@ public final class ScratchCells {
      * </pre>
      *
      * Same equations and parameters as the text; evaluated with fewer, larger operations: the
-     * input and output products of all steps at once, Z and R from one product, Z * H + (1 - Z) *
-     * H~ as Z * (H - H~) + H~.
+     * input products and the output layer of all steps at once (oneDNN FullyConnected), one
+     * hidden product per gate and step, Z * H + (1 - Z) * H~ as Z * (H - H~) + H~. (Fusing the
+     * gates' hidden products into one and splitting it was measured slower: a split costs several
+     * plain operations.)
      *
      * @param inputs one-hot inputs (steps, batch, vocab)
      * @param state (H)
@@ -245,7 +248,8 @@ public final class ScratchCells {
      * C = F * C + I * C~,  H = O * tanh(C),  Y = H W_hq + b_q
      * </pre>
      *
-     * The four gates' products are taken together, as in {@link #gru}.
+     * Evaluated as {@link #gru}: the input products and the output layer of all steps at once,
+     * one hidden product per gate and step.
      *
      * @param inputs one-hot inputs (steps, batch, vocab)
      * @param state (H, C)
