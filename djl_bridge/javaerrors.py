@@ -11,9 +11,10 @@ that matches wins; the message is one line, the Java stack stays in ``JavaError.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, TypeVar
 
 import jpype
 
@@ -163,3 +164,17 @@ def java_errors() -> Iterator[None]:
         yield
     except jpype.JException as exc:
         raise translate(exc) from None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def translated(fn: F) -> F:
+    """Decorates a function that calls into Java so that it raises only Python exceptions."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with java_errors():
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

@@ -7,6 +7,8 @@ from typing import Any, Sequence
 import jpype
 import numpy as np
 
+from .javaerrors import translated
+
 
 def to_numpy(ndarray: Any) -> np.ndarray:
     """A Java float32 ``NDArray`` as a float64 numpy array of the same shape."""
@@ -20,6 +22,7 @@ def float_buffer(values: np.ndarray) -> Any:
     return jpype.JClass("java.nio.FloatBuffer").wrap(jpype.JArray(jpype.JFloat)(flat))
 
 
+@translated
 def to_java(values: np.ndarray, manager: Any) -> Any:
     """A new float32 ``NDArray`` on ``manager`` holding ``values``."""
     shape = jpype.JClass("ai.djl.ndarray.types.Shape")(*[int(d) for d in np.shape(values)])
@@ -27,16 +30,19 @@ def to_java(values: np.ndarray, manager: Any) -> Any:
     return manager.create(jpype.JArray(jpype.JFloat)(flat), shape)
 
 
+@translated
 def get_weights(model: Any) -> list[np.ndarray]:
     """The parameters of a Java ``LanguageModel``, in ``getParams()`` order."""
     return [to_numpy(p) for p in model.getParams()]
 
 
+@translated
 def get_gradients(model: Any) -> list[np.ndarray]:
     """The gradients attached to the parameters, in ``getParams()`` order."""
     return [to_numpy(p.getGradient()) for p in model.getParams()]
 
 
+@translated
 def set_weights(model: Any, weights: Sequence[np.ndarray]) -> None:
     """Writes numpy arrays into the parameters of a Java ``LanguageModel``, in place; the shapes
     must match ``getParams()`` exactly."""

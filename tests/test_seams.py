@@ -384,3 +384,21 @@ def test_data_that_is_not_a_file_is_one_line(tmp_path: Path) -> None:
     assert f"the corpus {tmp_path} (from --data) is a directory" in line
     line = _one_error(run_cli(["train", *TINY, "--epochs", "1", "--data", "/dev/zero"]))
     assert "is not a regular file" in line  # not a SHA-1 over an endless device
+
+
+
+class _BrokenModel:
+    """Not a model: its getParams() fails on the Java side (an IndexOutOfBoundsException)."""
+
+    def getParams(self) -> object:  # noqa: N802 - the Java name
+        import jpype
+
+        return jpype.JClass("java.util.ArrayList")().get(0)
+
+
+def test_weights_helpers_raise_python_errors(jvm: None) -> None:
+    from djl_bridge import weights
+    from djl_bridge.errors import JavaError
+
+    with pytest.raises(JavaError, match="Index 0 out of bounds for length 0"):
+        weights.get_weights(_BrokenModel())
