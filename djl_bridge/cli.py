@@ -124,7 +124,7 @@ def _resume_config(args: argparse.Namespace, ckpt: Checkpoint) -> tuple[TrainCon
         if name in given and given[name] != getattr(saved, name):
             changes[name] = given[name]
             notes.append(f"{_flag(name)} {getattr(saved, name)} -> {given[name]}")
-    if args.data is not None and args.data != saved.data:
+    if args.data is not None and args.data.expanduser().resolve() != saved.data:
         changes["data"] = args.data  # the vocabulary is checked against the checkpoint's
         notes.append(f"--data {saved.data} -> {args.data}")
     if args.no_verify_data:
@@ -141,7 +141,7 @@ def _resume_config(args: argparse.Namespace, ckpt: Checkpoint) -> tuple[TrainCon
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from . import progress
-    from .checkpoint import read_checkpoint
+    from .checkpoint import checkpoint_root, read_checkpoint
     from .session import RunOptions, run
 
     ckpt: Optional[Checkpoint] = None
@@ -151,15 +151,16 @@ def _cmd_train(args: argparse.Namespace) -> int:
         config, notes = _resume_config(args, ckpt)
     else:
         config = _fresh_config(args)
-    if args.save_every is not None:
-        notes.append(f"--save-every {args.save_every}") if ckpt is not None else None
+    if args.save_every is not None and ckpt is not None:
+        notes.append(f"--save-every {args.save_every}")  # not recorded in checkpoints
     root = args.checkpoint_dir
     if root is None and ckpt is not None:
-        root = ckpt.path.parent
+        root = checkpoint_root(ckpt.path)
+    _check_plot(args.plot)  # before RunOptions.validate creates the checkpoint directory
     options = RunOptions(checkpoint_dir=root,
-                         save_every=args.save_every if args.save_every is not None else 10,
+                         save_every=RunOptions.save_every if args.save_every is None
+                         else args.save_every,
                          overwrite=args.overwrite, hard_exit=True).validate()
-    _check_plot(args.plot)
     if ckpt is not None and ckpt.warning:
         print(f"djl-bridge: warning: {ckpt.warning}", file=sys.stderr)
     if ckpt is not None:

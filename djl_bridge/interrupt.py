@@ -36,6 +36,12 @@ class StopRequest:
     signal_name: Optional[str] = None
 
     @property
+    def what(self) -> str:
+        """How the call was stopped, for messages: "interrupted by Ctrl-C" or "stopped by
+        SIGTERM"."""
+        return "stopped by SIGTERM" if self.signal_name == "SIGTERM" else "interrupted by Ctrl-C"
+
+    @property
     def exit_status(self) -> int:
         """130 after Ctrl-C, 143 after SIGTERM."""
         return EXIT_STATUS.get(self.signal_name or "Ctrl-C", 130)

@@ -224,8 +224,7 @@ def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallb
             where = (f"the checkpoint of epoch {done} is in {path}; go on with "
                      f"`djl-bridge train --resume {options.checkpoint_dir}`" if path is not None
                      else "nothing was saved (pass --checkpoint-dir DIR to keep progress)")
-            how = "interrupted by Ctrl-C" if request.signal_name != "SIGTERM" else "stopped by SIGTERM"
-            raise Interrupted(f"{how} during epoch {done + 1}: {where}", done, path,
+            raise Interrupted(f"{request.what} during epoch {done + 1}: {where}", done, path,
                               request.exit_status) from None
         except TrainingDivergedError as exc:
             path = saver.save()
@@ -251,10 +250,10 @@ def predict(checkpoint: Path, prefix: str, num_preds: int, device: str = "cpu",
     Ctrl-C/SIGTERM stop it between two characters (:class:`Interrupted`)."""
     if not prefix:
         raise ConfigError("--prefix must not be empty")
+    most = JAVA_INT_MAX - len(prefix)  # predictCh8 counts characters in a Java int
     if isinstance(num_preds, bool) or not isinstance(num_preds, int) \
-            or not 0 <= num_preds <= 2**31 - 1 - len(prefix):
-        raise ConfigError(f"--num-preds must be a whole number in 0..{2**31 - 1 - len(prefix)}, "
-                          f"got {num_preds!r}")
+            or not 0 <= num_preds <= most:
+        raise ConfigError(f"--num-preds must be a whole number in 0..{most}, got {num_preds!r}")
     ckpt = read_checkpoint(checkpoint)
     unknown = sorted({c for c in prefix if c not in ckpt.vocab})
     if unknown:
@@ -280,8 +279,7 @@ def predict(checkpoint: Path, prefix: str, num_preds: int, device: str = "cpu",
         return call_interruptible(generate, control.requestStop, request, hard_exit,
                                   unit="character")
     except TrainingInterruptedError:
-        how = "interrupted by Ctrl-C" if request.signal_name != "SIGTERM" else "stopped by SIGTERM"
-        raise Interrupted(f"predict {how}: nothing to save", 0, None,
+        raise Interrupted(f"predict {request.what}: nothing to save", 0, None,
                           request.exit_status) from None
     finally:
         with java_errors():

@@ -365,6 +365,13 @@ def test_python_and_java_defaults_are_the_same(jvm: None) -> None:
     for name, value in java.items():
         if name != "data":
             assert python[name] == value, name
+    # The parameter file names a checkpoint holds, and the text's prediction length.
+    files = jpype.JClass("djlbridge.ParameterFiles")
+    assert checkpoint.PARAMS == {impl: str(files.fileName(impl)) for impl in ("scratch", "concise")}
+    from djl_bridge.cli import build_parser
+
+    predict_args = build_parser().parse_args(["predict", "--checkpoint", "x"])
+    assert predict_args.num_preds == int(jpype.JClass("djlbridge.TimeMachine").PREDICT_LENGTH)
 
 
 def test_only_the_training_session_loops_over_epochs() -> None:

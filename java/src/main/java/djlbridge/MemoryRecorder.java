@@ -25,15 +25,4 @@ public final class MemoryRecorder implements TrainingListener {
     public double[] getRssMb() {
         return rssMb.stream().mapToDouble(Double::doubleValue).toArray();
     }
-
-    /**
-     * Keeps only the first {@code n} values (the session takes back an epoch a listener refused).
-     *
-     * @param n the number of values to keep
-     */
-    void trimTo(int n) {
-        while (rssMb.size() > n) {
-            rssMb.remove(rssMb.size() - 1);
-        }
-    }
 }

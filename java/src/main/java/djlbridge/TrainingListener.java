@@ -6,8 +6,9 @@ package djlbridge;
  * are listeners, and so is Python's progress/checkpoint callback (through {@link EpochListener}).
  *
  * <p>A listener runs after the epoch is added to the session's history, in the order the
- * listeners were added. If one throws, the epoch is taken back out of the history (it never
- * counted) and the exception ends {@link TrainingSession#train}.
+ * listeners were added; an exception ends {@link TrainingSession#train}. Only the divergence
+ * check, which runs first, takes the epoch back out of the history (a non-finite epoch never
+ * counts); any later listener sees an epoch that counted.
  */
 public interface TrainingListener {
 

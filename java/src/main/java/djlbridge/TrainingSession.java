@@ -23,10 +23,10 @@ import java.util.Map;
  *
  * <p>Each epoch is {@link TimeMachine#trainEpochCh8}; what happens around it are {@link
  * TrainingListener}s, called in order after the epoch is added to the history: first {@link
- * DivergenceCheckListener} (a non-finite perplexity ends the run, the epoch taken back), then
- * {@link LastGoodParameters} (the parameters of the last accepted epoch, kept in memory so a
- * stopped or diverged run can still save them), then {@link MemoryRecorder}, then the listeners
- * the caller added (Python's progress bar and checkpoints). A {@link TrainingControl} is checked
+ * DivergenceCheckListener} (a non-finite perplexity ends the run and the epoch is taken back out
+ * of the history: it never counted), then {@link LastGoodParameters} (the parameters of the last
+ * finite epoch, kept in memory so a stopped or diverged run can still save them), then {@link
+ * MemoryRecorder}, then the listeners the caller added (Python's progress bar and checkpoints). A {@link TrainingControl} is checked
  * before every batch: a stop request ends the run within one batch with a {@link
  * TrainingInterruptedException}, the epoch in progress dropped.
  *
@@ -49,6 +49,7 @@ public final class TrainingSession implements AutoCloseable {
     private final Loss loss = new SoftmaxCrossEntropyLoss();
     private final List<EpochRecord> history = new ArrayList<>();
     private final List<TrainingListener> listeners = new ArrayList<>();
+    private final DivergenceCheckListener divergence = new DivergenceCheckListener();
     private final LastGoodParameters lastGood = new LastGoodParameters();
     private final MemoryRecorder memory = new MemoryRecorder();
     private int resumedFrom;
@@ -77,7 +78,6 @@ public final class TrainingSession implements AutoCloseable {
         this.clipTheta = clipTheta;
         this.randomIter = randomIter;
         this.control = control == null ? new TrainingControl() : control;
-        listeners.add(new DivergenceCheckListener());
         listeners.add(lastGood);
         listeners.add(memory);
     }
@@ -303,13 +303,13 @@ public final class TrainingSession implements AutoCloseable {
     private void accept(EpochRecord record) {
         history.add(record);
         try {
-            for (TrainingListener l : listeners) {
-                l.onEpoch(this, record);
-            }
+            divergence.onEpoch(this, record);
         } catch (RuntimeException e) {
-            history.remove(history.size() - 1);
-            memory.trimTo(history.size() - resumedFrom);
+            history.remove(history.size() - 1); // a diverged epoch never counts
             throw e;
+        }
+        for (TrainingListener l : listeners) {
+            l.onEpoch(this, record);
         }
     }
 
