@@ -417,52 +417,89 @@ public final class TimeMachine {
         try (NDManager epochManager = manager.newSubManager(device)) {
             NDArray lossSum = epochManager.zeros(new Shape(), DataType.FLOAT32);
             NDList carried = null;
-            for (Batch batch : dataset.getData(epochManager)) {
-                try (Batch b = batch) {
-                    if (control != null) {
-                        control.check();
-                    }
-                    NDManager bm = b.getManager();
-                    NDArray x = b.getData().head().toDevice(device, false);
-                    NDArray y = b.getLabels().head().toDevice(device, false);
-                    x.attach(bm);
-                    y.attach(bm);
-                    int batchSize = (int) x.getShape().get(0);
-                    NDList state;
-                    if (carried == null || useRandomIter) {
-                        if (carried != null) {
-                            carried.close();
+            // The batch before this one, closed only after this batch's work is queued: closing
+            // a DJL array waits for the operators that use it, so closing each batch at its end
+            // would idle MXNet's engine while Java prepares the next batch.
+            Batch previous = null;
+            try {
+                for (Batch b : dataset.getData(epochManager)) {
+                    try {
+                        if (control != null) {
+                            control.check();
                         }
-                        state = net.beginState(batchSize, device);
-                    } else {
-                        state = carried;
+                        carried = trainBatch(net, b, carried, loss, lr, clipTheta, device,
+                                useRandomIter, lossSum, epochManager);
+                    } catch (Throwable e) {
+                        b.close();
+                        throw e;
                     }
-                    state.attach(bm);
-                    NDArray labels = y.transpose().reshape(-1);
-                    NDList newState;
-                    NDArray l;
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        Pair<NDArray, NDList> out = net.forward(x, state, true);
-                        l = loss.evaluate(new NDList(labels), new NDList(out.getKey())).mean();
-                        gc.backward(l);
-                        newState = out.getValue();
+                    tokens += b.getLabels().head().size();
+                    if (previous != null) {
+                        previous.close();
                     }
-                    lossSum.addi(l.mul(labels.size()));
-                    tokens += labels.size();
-                    carried = new NDList();
-                    for (NDArray s : newState) {
-                        NDArray d = s.stopGradient();
-                        d.attach(epochManager);
-                        carried.add(d);
-                    }
-                    gradClipping(net, clipTheta, bm);
-                    sgd(net.getParams(), lr, 1, bm);
+                    previous = b;
+                }
+            } finally {
+                if (previous != null) {
+                    previous.close();
                 }
             }
             double meanLoss = lossSum.getFloat() / tokens;
             double seconds = (System.nanoTime() - start) / 1e9;
             return new Pair<>(Math.exp(meanLoss), tokens / seconds);
         }
+    }
+
+    /**
+     * One batch of {@link #trainEpochCh8}: forward, loss, backward, clipping and SGD, all queued
+     * on the engine. Returns the detached state to carry (on the epoch's manager).
+     */
+    private static NDList trainBatch(
+            LanguageModel net,
+            Batch b,
+            NDList carried,
+            Loss loss,
+            float lr,
+            float clipTheta,
+            Device device,
+            boolean useRandomIter,
+            NDArray lossSum,
+            NDManager epochManager) {
+        NDManager bm = b.getManager();
+        NDArray x = b.getData().head().toDevice(device, false);
+        NDArray y = b.getLabels().head().toDevice(device, false);
+        x.attach(bm);
+        y.attach(bm);
+        int batchSize = (int) x.getShape().get(0);
+        NDList state;
+        if (carried == null || useRandomIter) {
+            if (carried != null) {
+                carried.close();
+            }
+            state = net.beginState(batchSize, device);
+        } else {
+            state = carried;
+        }
+        state.attach(bm);
+        NDArray labels = y.transpose().reshape(-1);
+        NDList newState;
+        NDArray l;
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            Pair<NDArray, NDList> out = net.forward(x, state, true);
+            l = loss.evaluate(new NDList(labels), new NDList(out.getKey())).mean();
+            gc.backward(l);
+            newState = out.getValue();
+        }
+        lossSum.addi(l.mul(labels.size()));
+        NDList next = new NDList();
+        for (NDArray s : newState) {
+            NDArray d = s.stopGradient();
+            d.attach(epochManager);
+            next.add(d);
+        }
+        // gradClipping then sgd, as one multi-tensor update (ClipSgd)
+        ClipSgd.step(net.getParams(), clipTheta, lr, bm);
+        return next;
     }
 
     /**
