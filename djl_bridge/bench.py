@@ -73,7 +73,8 @@ class BenchConfig:
     The defaults are the Java text's configuration with :data:`DEFAULT_EPOCHS` epochs.
     ``torch_python`` is the interpreter that runs the ``torch`` launcher; ``threads``, when set,
     is the OpenMP thread count of every run (``OMP_NUM_THREADS`` and ``MKL_NUM_THREADS``, which
-    MXNet and PyTorch both read), else each library picks its own."""
+    MXNet and PyTorch both read), else every launcher gets what ``train`` would use
+    (``jvm.openmp_env``: ``$OMP_NUM_THREADS``, else one per CPU)."""
 
     models: tuple[str, ...] = MODELS
     impls: tuple[str, ...] = IMPLS
@@ -328,12 +329,18 @@ def command(launcher: str, cfg: TrainConfig, torch_python: Optional[Path] = None
 
 def _child_env(threads: Optional[int] = None) -> dict[str, str]:
     """The environment of a run: this package first on PYTHONPATH, so a bridge run imports the
-    same djl_bridge as the bench; with ``threads``, the OpenMP thread count."""
+    same djl_bridge as the bench; for every launcher the OpenMP variables a bridge run would
+    have (``jvm.openmp_env``: ``threads``, else ``$OMP_NUM_THREADS``, else one per CPU), so that
+    plain java (which cannot set them for itself) and PyTorch run with the same threads; with
+    ``threads``, also ``MKL_NUM_THREADS``."""
+    from .jvm import openmp_env
+
     root = str(Path(__file__).resolve().parent.parent)
     old = os.environ.get("PYTHONPATH")
     env = {**os.environ, "PYTHONPATH": root + (os.pathsep + old if old else "")}
+    env.update(openmp_env(threads))
     if threads is not None:
-        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+        env.update(MKL_NUM_THREADS=str(threads))
     return env
 
 

@@ -62,10 +62,17 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hybridize", action=argparse.BooleanOptionalAction, default=None,
                    help="scratch model: one cached MXNet graph per sequence (default, ~2x "
                         "faster) or, with --no-hybridize, the text's op-by-op cells")
+    _add_threads_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--debug", action="store_true", help="show Java stack traces")
     _add_robust_train_options(p)
     p.set_defaults(func=_cmd_train)
+
+
+def _add_threads_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="MXNet's OpenMP threads (default: $OMP_NUM_THREADS, else one per CPU; "
+                        "MXNet alone would take half the CPUs)")
 
 
 def _add_robust_train_options(p: argparse.ArgumentParser) -> None:
@@ -144,6 +151,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .checkpoint import checkpoint_root, read_checkpoint
     from .session import RunOptions, run
 
+    if args.threads is not None:
+        from . import jvm
+        jvm.set_threads(args.threads)
     ckpt: Optional[Checkpoint] = None
     notes: list[str] = []
     if args.resume is not None:
@@ -264,8 +274,9 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
                    help="also run the PyTorch reference with this interpreter (one with torch "
                         "installed, e.g. a venv's bin/python)")
     p.add_argument("--threads", type=int, default=None,
-                   help="OpenMP threads of every run (OMP_NUM_THREADS, MKL_NUM_THREADS; default: each "
-                        "library's own). 1 keeps runs comparable on a machine shared with other work")
+                   help="OpenMP threads of every run (OMP_NUM_THREADS, MKL_NUM_THREADS; default: "
+                        "$OMP_NUM_THREADS, else one per CPU, for every launcher, as train). 1 keeps "
+                        "runs comparable on a machine shared with other work")
     _add_run_options(p)
     p.add_argument("--timeout", type=float, default=None, help="seconds allowed per run (default: no limit)")
     p.add_argument("--save", type=Path, default=None, metavar="FILE.json",
@@ -321,6 +332,7 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--prefix", default="time traveller")
     p.add_argument("--num-preds", type=int, default=50)
     p.add_argument("--device", choices=DEVICES, default="cpu")
+    _add_threads_option(p)
     p.add_argument("--debug", action="store_true", help="show Java stack traces")
     p.set_defaults(func=_cmd_predict)
 
@@ -328,6 +340,9 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
 def _cmd_predict(args: argparse.Namespace) -> int:
     from .session import predict
 
+    if args.threads is not None:
+        from . import jvm
+        jvm.set_threads(args.threads)
     print(predict(args.checkpoint, args.prefix, args.num_preds, args.device, hard_exit=True))
     return 0
 

@@ -19,7 +19,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import jpype
 
@@ -441,6 +441,85 @@ def check_mxnet_library_path() -> Optional[Path]:
     return None
 
 
+# --------------------------------------------------------------------------- OpenMP threads
+
+#: The OpenMP thread count of MXNet's operators (oneDNN's matrix products and RNN kernels).
+#: Read once, when libmxnet loads: after that it cannot change in this process.
+OMP_THREADS_ENV = "OMP_NUM_THREADS"
+
+#: How long an idle OpenMP thread of libgomp (MXNet's OpenMP) spins before it sleeps, in spins.
+#: libgomp's default (300,000, milliseconds) made a 2-thread run collapse from ~60,000 to
+#: ~300-3,000 tokens/s whenever other processes kept the CPUs busy: a spinning thread holds the
+#: core its partner needs. 10,000 spins (a fraction of a millisecond) bridge the gap between two
+#: operators and yield under load. Set only with more than one thread and when neither this nor
+#: OMP_WAIT_POLICY is set.
+GOMP_SPIN_ENV = "GOMP_SPINCOUNT"
+GOMP_SPIN_DEFAULT = "10000"
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask; ``os.cpu_count()`` elsewhere)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def check_threads(threads: object, source: str = "--threads") -> int:
+    """``threads`` as a whole number >= 1, or :class:`ConfigError` naming ``source``."""
+    if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= 4096:
+        raise ConfigError(f"{source} must be a whole number in 1..4096, got {threads!r}")
+    return threads
+
+
+def openmp_env(threads: Optional[int] = None,
+               environ: Optional[Mapping[str, str]] = None) -> dict[str, str]:
+    """The OpenMP variables a run should have, given ``environ`` (default ``os.environ``):
+    ``OMP_NUM_THREADS`` = ``threads`` when given, else the one already set, else one per usable
+    CPU; with more than one thread, ``GOMP_SPINCOUNT`` = :data:`GOMP_SPIN_DEFAULT` unless it or
+    ``OMP_WAIT_POLICY`` is set. Raises :class:`ConfigError` for a bad count. The bench gives
+    every launcher (plain java, PyTorch) these same variables."""
+    env = os.environ if environ is None else environ
+    if threads is not None:
+        count = check_threads(threads)
+    else:
+        current = env.get(OMP_THREADS_ENV, "").strip()
+        if current and (not current.isdigit() or int(current) < 1):
+            raise ConfigError(f"{OMP_THREADS_ENV}={current!r} is not a thread count: set it to a "
+                              "whole number >= 1, or unset it to use one thread per CPU")
+        count = int(current) if current else usable_cpus()
+    out = {OMP_THREADS_ENV: str(count)}
+    if count > 1 and GOMP_SPIN_ENV not in env and "OMP_WAIT_POLICY" not in env:
+        out[GOMP_SPIN_ENV] = GOMP_SPIN_DEFAULT
+    return out
+
+
+def set_threads(threads: Optional[int] = None) -> int:
+    """Chooses the OpenMP threads MXNet will use, before the JVM (and libmxnet) starts: ``threads``
+    when given, else ``$OMP_NUM_THREADS`` when set, else one per usable CPU (:func:`openmp_env`,
+    written into this process's environment). Returns the count.
+
+    Why a default at all: without ``OMP_NUM_THREADS`` MXNet 1.9 sizes its OpenMP pool to *half*
+    the CPUs (it assumes two hyper-threads per core), so on a 2-vCPU machine its matrix products
+    and RNN kernels ran on one thread (measured: the concise GRU 58k -> 95k tokens/s with two).
+    One per CPU is also what libgomp itself would pick. Once the JVM runs, a different count is a
+    :class:`ConfigError`: OpenMP reads it once."""
+    if is_started():
+        current = os.environ.get(OMP_THREADS_ENV, "").strip()
+        if threads is not None:
+            check_threads(threads)
+            if current != str(threads):
+                raise ConfigError(
+                    f"--threads {threads}: MXNet in this process already runs with "
+                    f"{OMP_THREADS_ENV}={current or '(unset)'}, and OpenMP reads it only once: "
+                    "set the threads before the first training in the process, or use a fresh "
+                    "process")
+        return int(current) if current.isdigit() and int(current) > 0 else usable_cpus()
+    chosen = openmp_env(threads)
+    os.environ.update(chosen)
+    return int(chosen[OMP_THREADS_ENV])
+
+
 # ------------------------------------------------------------------------------------- start
 
 def is_started() -> bool:
@@ -449,12 +528,15 @@ def is_started() -> bool:
 
 
 def start(classpath: Optional[Sequence[Path]] = None,
-          jvm_options: Optional[Sequence[str]] = None) -> None:
+          jvm_options: Optional[Sequence[str]] = None, threads: Optional[int] = None) -> None:
     """Starts the JVM once for this process with DJL's classpath; a no-op when already started by
     us. ``jvm_options`` replace the tuned memory/GC defaults (``-Xmx1g``, ParallelGC, ``-Xmn48m``;
     also settable as ``DJL_BRIDGE_JVM_OPTIONS``); ``-Dai.djl.offline=true`` always stays.
-    Raises a :class:`~djl_bridge.errors.BridgeError` subclass with the fix when it cannot."""
+    ``threads``: MXNet's OpenMP threads (:func:`set_threads`; default ``$OMP_NUM_THREADS``, else
+    one per CPU). Raises a :class:`~djl_bridge.errors.BridgeError` subclass with the fix when it
+    cannot."""
     entries = list(classpath) if classpath is not None else find_classpath()
+    set_threads(threads)
     if jpype.isJVMStarted():
         running = str(jpype.JClass("java.lang.System").getProperty("java.class.path") or "")
         ours = [str(p) for p in entries if p.name.startswith(JAR_NAME_PREFIX)]

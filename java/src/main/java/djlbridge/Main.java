@@ -15,6 +15,12 @@ import com.google.gson.JsonObject;
  * <p>Progress goes to stderr; stdout gets the text's summary, or with {@code --json} one JSON
  * object: {@link TrainingResult#toJsonObject} plus {@code config} and {@code launcher: "java"}. A
  * bad flag or a failed run prints one line {@code djl-bridge: error: ...} and exits 1.
+ *
+ * <p>Threads: MXNet reads {@code OMP_NUM_THREADS} once, when it loads, and without it uses half
+ * the CPUs. The Python launcher sets it to one per CPU when unset ({@code --threads} there); a
+ * JVM cannot set its own environment, so from plain {@code java} run e.g. {@code
+ * OMP_NUM_THREADS=$(nproc) java ...} for the same speed. The JSON's {@code omp_threads} says what
+ * the run had.
  */
 public final class Main {
 

@@ -137,6 +137,25 @@ public final class TrainingResult {
     }
 
     /**
+     * Returns the OpenMP thread count MXNet was started with: {@code OMP_NUM_THREADS} of this
+     * process, or null when unset or not a number (MXNet then takes half the CPUs).
+     *
+     * @return the thread count, or null
+     */
+    public static Integer ompThreads() {
+        String value = System.getenv("OMP_NUM_THREADS");
+        if (value == null) {
+            return null;
+        }
+        try {
+            int n = Integer.parseInt(value.trim());
+            return n > 0 ? n : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
      * Returns the result as a JSON object: the field names of the {@code --json} contract of both
      * launchers. Non-finite numbers are written as {@code NaN} / {@code Infinity}.
      *
@@ -158,6 +177,7 @@ public final class TrainingResult {
         o.add("epoch_seconds", array(epochSeconds));
         o.add("rss_mb", array(rssMb));
         o.addProperty("peak_rss_mb", peakRssMb);
+        o.addProperty("omp_threads", ompThreads());
         return o;
     }
 
