@@ -1,27 +1,68 @@
 package djlbridge;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Keeps, in memory, the parameter file of the last epoch every earlier listener accepted, so that a
- * run stopped mid-epoch (Ctrl-C, SIGTERM) or diverging can still save the parameters of its last
- * finished epoch. Added after {@link DivergenceCheckListener}: a diverged epoch is never kept.
+ * Keeps the parameters of the last epoch every earlier listener accepted, so that a run stopped
+ * mid-epoch (Ctrl-C, SIGTERM) or diverging can still save the parameters of its last finished
+ * epoch. Added after {@link DivergenceCheckListener}: a diverged epoch is never kept.
+ *
+ * <p>After each epoch only copies of the parameter arrays are taken, on the device, on a manager
+ * of this object's own (the previous epoch's copies are freed then); the parameter file is
+ * encoded from them only when {@link #write} asks for it. Close it to free the copies.
  */
-public final class LastGoodParameters implements TrainingListener {
+public final class LastGoodParameters implements TrainingListener, AutoCloseable {
 
-    private byte[] bytes;
+    private final NDManager manager;
+    private NDManager kept;
+    private NDList values;
+    private LanguageModel net;
     private int epoch = -1;
+    private boolean closed;
 
     /**
-     * Takes the model's parameters now as the last good ones.
+     * Creates an empty keeper whose copies live on a sub-manager of {@code parent}.
+     *
+     * @param parent the manager the copies' manager is created under (the session's)
+     */
+    public LastGoodParameters(NDManager parent) {
+        manager = parent.newSubManager();
+    }
+
+    /**
+     * Takes the model's parameters now as the last good ones: copies of its arrays, which later
+     * training does not change.
      *
      * @param net the model
      * @param epochsDone the epochs those parameters finished
      */
-    public void keep(LanguageModel net, int epochsDone) {
-        bytes = ParameterFiles.encode(net);
+    public synchronized void keep(LanguageModel net, int epochsDone) {
+        if (closed) {
+            throw new IllegalStateException("closed");
+        }
+        NDManager next = manager.newSubManager();
+        NDList copies = new NDList();
+        try {
+            for (NDArray p : net.getParams()) {
+                NDArray copy = p.duplicate();
+                copy.attach(next);
+                copies.add(copy);
+            }
+        } catch (RuntimeException e) {
+            next.close();
+            throw e;
+        }
+        if (kept != null) {
+            kept.close();
+        }
+        kept = next;
+        values = copies;
+        this.net = net;
         epoch = epochsDone;
     }
 
@@ -32,17 +73,19 @@ public final class LastGoodParameters implements TrainingListener {
     }
 
     /**
-     * Writes the kept parameter file.
+     * Writes the kept parameters as the model's parameter file ({@link ParameterFiles}): the bytes
+     * {@link ParameterFiles#encode(LanguageModel)} gave when they were kept (an NPZ file's entries
+     * are dated now, not then). Call it while the model is not training on another thread.
      *
      * @param file the file to create or replace
      * @return the epoch those parameters belong to (0: untrained)
      * @throws IOException if the file cannot be written
      */
-    public int write(Path file) throws IOException {
-        if (bytes == null) {
-            throw new IllegalStateException("no parameters kept yet");
+    public synchronized int write(Path file) throws IOException {
+        if (values == null) {
+            throw new IllegalStateException(closed ? "closed" : "no parameters kept yet");
         }
-        Files.write(file, bytes);
+        Files.write(file, ParameterFiles.encode(net, values));
         return epoch;
     }
 
@@ -51,7 +94,22 @@ public final class LastGoodParameters implements TrainingListener {
      *
      * @return the epoch, 0 before training, -1 before anything was kept
      */
-    public int getEpoch() {
+    public synchronized int getEpoch() {
         return epoch;
+    }
+
+    /** The manager the copies live on (for tests that count its arrays). */
+    NDManager getManager() {
+        return manager;
+    }
+
+    /** Frees the kept copies; nothing can be written afterwards. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        manager.close();
+        kept = null;
+        values = null;
+        net = null;
     }
 }

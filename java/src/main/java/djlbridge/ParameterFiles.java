@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The parameter files of a model: the concise model ({@link RNNModel}) in DJL's own block format
@@ -63,6 +64,68 @@ public final class ParameterFiles {
             throw new IllegalStateException("could not encode the parameters: " + e.getMessage(), e);
         }
         return bos.toByteArray();
+    }
+
+    /**
+     * Encodes other values for the model's parameters (copies of them, taken earlier) as the
+     * bytes of the model's parameter file: the same bytes {@link #encode(LanguageModel)} gives
+     * while the model's parameters hold these values. The model's own values are left as they
+     * are; for the concise model they are swapped out while DJL writes its block format and then
+     * copied back, so call this while the model is not training on another thread.
+     *
+     * @param net the model whose file format, names and order the values follow
+     * @param values one array per parameter, in the order of {@link LanguageModel#getParams()},
+     *     with the same shapes, data types and (for NPZ entry names) array names
+     * @return the file's bytes
+     */
+    public static byte[] encode(LanguageModel net, NDList values) {
+        NDList params = net.getParams();
+        if (values.size() != params.size()) {
+            throw new IllegalArgumentException(
+                    values.size() + " arrays given for a model with " + params.size() + " parameters");
+        }
+        for (int i = 0; i < params.size(); i++) {
+            NDArray v = values.get(i);
+            NDArray p = params.get(i);
+            if (!v.getShape().equals(p.getShape()) || v.getDataType() != p.getDataType()
+                    || !Objects.equals(v.getName(), p.getName())) {
+                throw new IllegalArgumentException("array " + i + " is " + v.getName() + " "
+                        + v.getDataType() + " " + v.getShape() + ", the parameter is "
+                        + p.getName() + " " + p.getDataType() + " " + p.getShape());
+            }
+        }
+        if (!(net instanceof RNNModel)) {
+            // NPZ holds nothing but the arrays: their names, shapes and values.
+            ByteArrayOutputStream bos = new ByteArrayOutputStream();
+            try {
+                values.encode(bos, NDList.Encoding.NPZ);
+            } catch (IOException e) {
+                throw new IllegalStateException("could not encode the parameters: " + e.getMessage(), e);
+            }
+            return bos.toByteArray();
+        }
+        // DJL's block format also holds each block's version and metadata, which only the block
+        // itself writes: the model writes the file while its arrays hold the values.
+        try (NDManager tmp = params.head().getManager().newSubManager()) {
+            NDList own = new NDList(params.size());
+            for (NDArray p : params) {
+                NDArray copy = p.duplicate();
+                copy.attach(tmp);
+                own.add(copy);
+            }
+            try {
+                copyAll(values, params);
+                return encode(net);
+            } finally {
+                copyAll(own, params);
+            }
+        }
+    }
+
+    private static void copyAll(NDList from, NDList to) {
+        for (int i = 0; i < from.size(); i++) {
+            from.get(i).copyTo(to.get(i));
+        }
     }
 
     /**

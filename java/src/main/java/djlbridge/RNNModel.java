@@ -1,6 +1,7 @@
 package djlbridge;
 
 import ai.djl.Device;
+import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -17,6 +18,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
+import java.io.DataInputStream;
+import java.io.IOException;
 
 /**
  * The concise model of the Java text: one of DJL's recurrent layers ({@link GRU}, {@link LSTM},
@@ -159,6 +162,25 @@ public final class RNNModel extends AbstractBlock implements LanguageModel {
             }
         }
         return paramsCache;
+    }
+
+    /**
+     * Loads parameters in DJL's block format. Loading replaces the parameter arrays, so the list
+     * {@link #getParams()} returns is built again from the new ones.
+     *
+     * @param m the manager the new arrays are created on
+     * @param is the stream to read
+     * @throws IOException if the stream cannot be read
+     * @throws MalformedModelException if the stream does not hold this model's parameters
+     */
+    @Override
+    public void loadParameters(NDManager m, DataInputStream is)
+            throws IOException, MalformedModelException {
+        try {
+            super.loadParameters(m, is);
+        } finally {
+            paramsCache = null;
+        }
     }
 
     /**

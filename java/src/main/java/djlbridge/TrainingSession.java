@@ -24,14 +24,15 @@ import java.util.Map;
  * <p>Each epoch is {@link TimeMachine#trainEpochCh8}; what happens around it are {@link
  * TrainingListener}s, called in order after the epoch is added to the history: first {@link
  * DivergenceCheckListener} (a non-finite perplexity ends the run and the epoch is taken back out
- * of the history: it never counted), then {@link LastGoodParameters} (the parameters of the last
- * finite epoch, kept in memory so a stopped or diverged run can still save them), then {@link
- * MemoryRecorder}, then the listeners the caller added (Python's progress bar and checkpoints). A {@link TrainingControl} is checked
- * before every batch: a stop request ends the run within one batch with a {@link
- * TrainingInterruptedException}, the epoch in progress dropped.
+ * of the history: it never counted), then {@link LastGoodParameters} (copies of the parameters of
+ * the last finite epoch, kept on the device so a stopped or diverged run can still save them),
+ * then {@link MemoryRecorder}, then the listeners the caller added (Python's progress bar and
+ * checkpoints). A {@link TrainingControl} is checked before every batch: a stop request ends the
+ * run within one batch with a {@link TrainingInterruptedException}, the epoch in progress dropped.
  *
  * <p>A session made by {@link #open} owns its manager, dataset and model and frees them on {@link
- * #close}; one made by {@link #wrap} trains the caller's and frees nothing of theirs.
+ * #close}; one made by {@link #wrap} trains the caller's and frees nothing of theirs. Either frees
+ * its copies of the last good parameters on {@link #close}.
  */
 public final class TrainingSession implements AutoCloseable {
 
@@ -50,7 +51,7 @@ public final class TrainingSession implements AutoCloseable {
     private final List<EpochRecord> history = new ArrayList<>();
     private final List<TrainingListener> listeners = new ArrayList<>();
     private final DivergenceCheckListener divergence = new DivergenceCheckListener();
-    private final LastGoodParameters lastGood = new LastGoodParameters();
+    private final LastGoodParameters lastGood;
     private final MemoryRecorder memory = new MemoryRecorder();
     private int resumedFrom;
     private double wallSeconds;
@@ -78,6 +79,7 @@ public final class TrainingSession implements AutoCloseable {
         this.clipTheta = clipTheta;
         this.randomIter = randomIter;
         this.control = control == null ? new TrainingControl() : control;
+        this.lastGood = new LastGoodParameters(manager);
         listeners.add(lastGood);
         listeners.add(memory);
     }
@@ -467,9 +469,13 @@ public final class TrainingSession implements AutoCloseable {
                 + " hidden units and " + vocab.length() + " tokens";
     }
 
-    /** Frees the model and every array of a session made by {@link #open}/{@link #forPrediction}. */
+    /**
+     * Frees the kept last good parameters, and the model and every array of a session made by
+     * {@link #open}/{@link #forPrediction}.
+     */
     @Override
     public void close() {
+        lastGood.close();
         if (owner) {
             net.close();
             manager.close();
