@@ -151,9 +151,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .checkpoint import checkpoint_root, read_checkpoint
     from .session import RunOptions, run
 
-    if args.threads is not None:
-        from . import jvm
-        jvm.set_threads(args.threads)
+    from . import jvm
+
+    chosen = args.threads is not None or jvm.OMP_THREADS_ENV in os.environ
+    threads = jvm.set_threads(args.threads)
+    if not chosen and not jvm.is_started():
+        note = jvm.busy_machine_note(threads, jvm.busy_cpus())
+        if note:
+            print(f"djl-bridge: note: {note}", file=sys.stderr, flush=True)
     ckpt: Optional[Checkpoint] = None
     notes: list[str] = []
     if args.resume is not None:

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional, Sequence
@@ -492,6 +493,41 @@ def openmp_env(threads: Optional[int] = None,
     if count > 1 and GOMP_SPIN_ENV not in env and "OMP_WAIT_POLICY" not in env:
         out[GOMP_SPIN_ENV] = GOMP_SPIN_DEFAULT
     return out
+
+
+def busy_cpus(seconds: float = 0.2) -> Optional[float]:
+    """How many CPUs other work keeps busy right now: the machine's non-idle CPU time over
+    ``seconds`` (from ``/proc/stat``) divided by ``seconds``; None where there is no /proc."""
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat", encoding="ascii") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+        return sum(fields[:8]), idle
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    ticks = total1 - total0
+    if ticks <= 0:
+        return None
+    return (ticks - (idle1 - idle0)) / ticks * (os.cpu_count() or 1)
+
+
+def busy_machine_note(threads: int, busy: Optional[float]) -> Optional[str]:
+    """A note when ``threads`` OpenMP threads would share their CPUs with other work: OpenMP's
+    threads wait for each other at the end of every operator, so when one is off its CPU the
+    others idle (measured here with 2 threads on 2 vCPUs and a load of 3-4: 60,000 -> 300-4,000
+    tokens/s, one run in two). None when the CPUs are free enough or with one thread."""
+    if threads <= 1 or busy is None:
+        return None
+    free = usable_cpus() - busy
+    if free >= threads - 0.5:
+        return None
+    return (f"other processes keep about {busy:.1f} of {usable_cpus()} CPUs busy; MXNet's "
+            f"{threads} OpenMP threads can then run many times slower than one: pass --threads 1 "
+            f"(or set {OMP_THREADS_ENV}) on a shared machine")
 
 
 def set_threads(threads: Optional[int] = None) -> int:

@@ -130,3 +130,40 @@ def test_threads_cannot_change_once_mxnet_runs() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "already runs with OMP_NUM_THREADS=1" in proc.stdout
     assert "fresh process" in proc.stdout
+
+
+# --------------------------------------------------------------- a machine shared with others
+
+@pytest.mark.parametrize("threads, busy, noted", [
+    (2, 0.1, False), (2, 0.9, True), (2, None, False), (1, 2.0, False),
+])
+def test_busy_machine_note(monkeypatch: pytest.MonkeyPatch, threads: int,
+                           busy: Optional[float], noted: bool) -> None:
+    monkeypatch.setattr(jvm, "usable_cpus", lambda: 2)
+    note = jvm.busy_machine_note(threads, busy)
+    assert (note is not None) == noted
+    if note:
+        assert "--threads 1" in note and "of 2 CPUs busy" in note
+
+
+def test_busy_cpus_measures_the_machine() -> None:
+    busy = jvm.busy_cpus(0.1)
+    assert busy is not None and 0 <= busy <= os.cpu_count()  # type: ignore[operator]
+
+
+def test_train_notes_a_busy_machine_and_a_chosen_count_silences_it(corpus) -> None:  # type: ignore[no-untyped-def]
+    if jvm.usable_cpus() < 2:
+        pytest.skip("one CPU: one OpenMP thread, nothing to note")
+    burn = "import time\nend = time.time() + 60\nwhile time.time() < end: pass\n"
+    burners = [subprocess.Popen([sys.executable, "-c", burn]) for _ in range(jvm.usable_cpus())]
+    try:
+        proc = _cli(["train", *TINY, "--data", str(corpus)])
+        assert proc.returncode == 0, proc.stderr
+        assert "djl-bridge: note: other processes keep about" in proc.stderr
+        proc = _cli(["train", *TINY, "--data", str(corpus), "--threads", "2"])
+        assert proc.returncode == 0, proc.stderr
+        assert "note:" not in proc.stderr
+    finally:
+        for b in burners:
+            b.kill()
+            b.wait()
