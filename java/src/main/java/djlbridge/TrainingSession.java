@@ -96,6 +96,7 @@ public final class TrainingSession implements AutoCloseable {
      */
     public static TrainingSession open(TrainSettings s, TrainingControl control)
             throws IOException, TranslateException {
+        NativeHeap.configure();
         Device device = TimeMachine.pickDevice(s.getDevice());
         Engine.getInstance().setRandomSeed((int) s.getSeed());
         NDManager manager = NDManager.newBaseManager(device);

@@ -7,7 +7,11 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import org.junit.Test;
 
@@ -40,6 +44,51 @@ public class ModelsTest {
                     int gates = "gru".equals(kind) ? 3 : "lstm".equals(kind) ? 4 : 1;
                     assertEquals(3 * gates + 2, s.getParams().size());
                     assertEquals(6, c.getParams().size());
+                }
+            }
+        }
+    }
+
+    /**
+     * RNNModel runs its recurrent layer as one {@code _npx_rnn} call on parameters it joins
+     * itself: the output, the states and the parameter gradients equal those of DJL's layer.
+     */
+    @Test
+    public void conciseRnnMatchesDjlLayer() {
+        for (String kind : KINDS) {
+            int states = "lstm".equals(kind) ? 2 : 1;
+            try (NDManager m = NDManager.newBaseManager();
+                    RNNModel c = RNNModel.of(kind, 28, 16).initialize(m, Device.cpu())) {
+                NDList in = new NDList(m.randomInteger(0, 28, new Shape(5, 3), DataType.INT32)
+                        .oneHot(28));
+                for (int i = 0; i < states; i++) {
+                    in.add(m.randomNormal(new Shape(1, 3, 16)));
+                }
+                NDList[] results = new NDList[2];
+                for (int run = 0; run < 2; run++) {
+                    ParameterStore ps = new ParameterStore(m, false);
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDList out = run == 0
+                                ? c.getRnnLayer().forward(ps, in, true)
+                                : c.fusedRnn(ps, in, true);
+                        assertEquals(1 + states, out.size());
+                        NDArray loss = out.get(0).square().sum();
+                        for (int i = 1; i < out.size(); i++) {
+                            loss = loss.add(out.get(i).mul(i + 1).sum());
+                        }
+                        gc.backward(loss);
+                        results[run] = new NDList();
+                        for (NDArray o : out) {
+                            results[run].add(o.duplicate());
+                        }
+                        for (int i = 0; i < 4; i++) {
+                            results[run].add(c.getParams().get(i).getGradient().duplicate());
+                        }
+                    }
+                }
+                for (int i = 0; i < results[0].size(); i++) {
+                    assertTrue(kind + " array " + i,
+                            results[0].get(i).allClose(results[1].get(i), 1e-5, 1e-7, false));
                 }
             }
         }
