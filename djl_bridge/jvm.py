@@ -448,14 +448,6 @@ def check_mxnet_library_path() -> Optional[Path]:
 #: Read once, when libmxnet loads: after that it cannot change in this process.
 OMP_THREADS_ENV = "OMP_NUM_THREADS"
 
-#: How long an idle OpenMP thread of libgomp (MXNet's OpenMP) spins before it sleeps, in spins.
-#: libgomp's default (300,000, milliseconds) made a 2-thread run collapse from ~60,000 to
-#: ~300-3,000 tokens/s whenever other processes kept the CPUs busy: a spinning thread holds the
-#: core its partner needs. 10,000 spins (a fraction of a millisecond) bridge the gap between two
-#: operators and yield under load. Set only with more than one thread and when neither this nor
-#: OMP_WAIT_POLICY is set.
-GOMP_SPIN_ENV = "GOMP_SPINCOUNT"
-GOMP_SPIN_DEFAULT = "10000"
 
 
 def usable_cpus() -> int:
@@ -477,9 +469,9 @@ def openmp_env(threads: Optional[int] = None,
                environ: Optional[Mapping[str, str]] = None) -> dict[str, str]:
     """The OpenMP variables a run should have, given ``environ`` (default ``os.environ``):
     ``OMP_NUM_THREADS`` = ``threads`` when given, else the one already set, else one per usable
-    CPU; with more than one thread, ``GOMP_SPINCOUNT`` = :data:`GOMP_SPIN_DEFAULT` unless it or
-    ``OMP_WAIT_POLICY`` is set. Raises :class:`ConfigError` for a bad count. The bench gives
-    every launcher (plain java, PyTorch) these same variables."""
+    CPU. Raises :class:`ConfigError` for a bad count. The bench gives every launcher (plain java,
+    PyTorch) these same variables. (libgomp's spin-wait is left alone: ``GOMP_SPINCOUNT=10000``
+    cost 15-25% on an idle machine and did not reliably prevent the collapse under load.)"""
     env = os.environ if environ is None else environ
     if threads is not None:
         count = check_threads(threads)
@@ -489,10 +481,7 @@ def openmp_env(threads: Optional[int] = None,
             raise ConfigError(f"{OMP_THREADS_ENV}={current!r} is not a thread count: set it to a "
                               "whole number >= 1, or unset it to use one thread per CPU")
         count = int(current) if current else usable_cpus()
-    out = {OMP_THREADS_ENV: str(count)}
-    if count > 1 and GOMP_SPIN_ENV not in env and "OMP_WAIT_POLICY" not in env:
-        out[GOMP_SPIN_ENV] = GOMP_SPIN_DEFAULT
-    return out
+    return {OMP_THREADS_ENV: str(count)}
 
 
 def busy_cpus(seconds: float = 0.2) -> Optional[float]:

@@ -1,6 +1,6 @@
 """MXNet's OpenMP threads: one per CPU unless the user says otherwise (MXNet alone takes half the
-CPUs), a spin limit that keeps two threads from collapsing under load, the same variables for
-every bench launcher, and one clear line for a bad count or a change after MXNet has loaded."""
+CPUs), a note when other work keeps the CPUs busy, the same variables for every bench launcher,
+and one clear line for a bad count or a change after MXNet has loaded."""
 from __future__ import annotations
 
 import json
@@ -18,7 +18,7 @@ from .conftest import ROOT
 
 TINY = ["--epochs", "1", "--hidden", "16", "--batch-size", "4", "--num-steps", "5",
         "--max-tokens", "800"]
-OMP_VARS = ("OMP_NUM_THREADS", "GOMP_SPINCOUNT", "OMP_WAIT_POLICY")
+OMP_VARS = ("OMP_NUM_THREADS",)
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
@@ -45,19 +45,15 @@ def _one_error(proc: subprocess.CompletedProcess[str]) -> str:
 def test_unset_means_one_thread_per_usable_cpu() -> None:
     cpus = jvm.usable_cpus()
     assert cpus == len(os.sched_getaffinity(0))
-    env = jvm.openmp_env(None, {})
-    assert env["OMP_NUM_THREADS"] == str(cpus)
-    assert ("GOMP_SPINCOUNT" in env) == (cpus > 1)
+    assert jvm.openmp_env(None, {}) == {"OMP_NUM_THREADS": str(cpus)}
 
 
 @pytest.mark.parametrize("threads, environ, expected", [
-    (3, {}, {"OMP_NUM_THREADS": "3", "GOMP_SPINCOUNT": jvm.GOMP_SPIN_DEFAULT}),
-    (1, {}, {"OMP_NUM_THREADS": "1"}),  # one thread never spins for a partner
-    (None, {"OMP_NUM_THREADS": "4"}, {"OMP_NUM_THREADS": "4", "GOMP_SPINCOUNT": "10000"}),
-    (2, {"OMP_NUM_THREADS": "4"}, {"OMP_NUM_THREADS": "2", "GOMP_SPINCOUNT": "10000"}),
-    # the user's own spin settings are theirs
-    (2, {"GOMP_SPINCOUNT": "5"}, {"OMP_NUM_THREADS": "2"}),
-    (2, {"OMP_WAIT_POLICY": "PASSIVE"}, {"OMP_NUM_THREADS": "2"}),
+    (3, {}, {"OMP_NUM_THREADS": "3"}),
+    (1, {}, {"OMP_NUM_THREADS": "1"}),
+    (None, {"OMP_NUM_THREADS": "4"}, {"OMP_NUM_THREADS": "4"}),
+    (None, {"OMP_NUM_THREADS": " 4 "}, {"OMP_NUM_THREADS": "4"}),
+    (2, {"OMP_NUM_THREADS": "4"}, {"OMP_NUM_THREADS": "2"}),  # the flag wins
 ])
 def test_openmp_env(threads: Optional[int], environ: dict[str, str],
                     expected: dict[str, str]) -> None:
@@ -85,7 +81,6 @@ def test_bench_gives_every_launcher_the_same_openmp_variables(
     assert "MKL_NUM_THREADS" not in env or env["MKL_NUM_THREADS"] == os.environ.get("MKL_NUM_THREADS")
     env = bench._child_env(1)
     assert (env["OMP_NUM_THREADS"], env["MKL_NUM_THREADS"]) == ("1", "1")
-    assert "GOMP_SPINCOUNT" not in env
 
 
 # --------------------------------------------------------------- what a run really gets
@@ -157,10 +152,13 @@ def test_train_notes_a_busy_machine_and_a_chosen_count_silences_it(corpus) -> No
     burn = "import time\nend = time.time() + 60\nwhile time.time() < end: pass\n"
     burners = [subprocess.Popen([sys.executable, "-c", burn]) for _ in range(jvm.usable_cpus())]
     try:
-        proc = _cli(["train", *TINY, "--data", str(corpus)])
-        assert proc.returncode == 0, proc.stderr
-        assert "djl-bridge: note: other processes keep about" in proc.stderr
-        proc = _cli(["train", *TINY, "--data", str(corpus), "--threads", "2"])
+        # --epochs 0 is refused after the note: no training with two threads under this load
+        proc = _cli(["train", *TINY[2:], "--epochs", "0", "--data", str(corpus)])
+        assert proc.returncode == 1, proc.stderr
+        note, error = proc.stderr.splitlines()
+        assert note.startswith("djl-bridge: note: other processes keep about"), proc.stderr
+        assert error.startswith("djl-bridge: error: --epochs"), proc.stderr
+        proc = _cli(["train", *TINY, "--data", str(corpus)], OMP_NUM_THREADS="1")
         assert proc.returncode == 0, proc.stderr
         assert "note:" not in proc.stderr
     finally:
