@@ -231,6 +231,9 @@ class RunResult:
     process_seconds: float
     cpu_seconds: float = math.nan
     epoch_tokens_per_sec: list[float] = field(default_factory=list)
+    #: the run's own report of its thread count: ``omp_threads`` (bridge, java), ``threads``
+    #: (PyTorch); None when it did not say
+    threads: Optional[int] = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; an unknown number (NaN) becomes None (``null``)."""
@@ -261,12 +264,18 @@ def read_run_json(model: str, impl: str, launcher: str, out: dict[str, Any], rou
             rss_growth_from_epoch=growth_start_epoch(len(rss)),
             process_seconds=process_seconds,
             epoch_tokens_per_sec=speeds,
+            threads=_threads_of(out),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise BenchError(
             f"the {launcher} run of {model}/{impl} printed JSON without {exc}: the Java or Python "
             "side is older than the bench (rebuild with `gradle assemble`)"
         ) from None
+
+
+def _threads_of(out: dict[str, Any]) -> Optional[int]:
+    value = out.get("omp_threads", out.get("threads"))
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def java_executable() -> Path:

@@ -181,6 +181,10 @@ def test_run_json_is_read_in_one_place() -> None:
     run = read_run_json("gru", "concise", "torch", out, round_no=2, process_seconds=4.0)
     assert (run.round, run.epochs, run.sec_per_epoch, run.peak_rss_mb) == (2, 2, 1.0, 120.0)
     assert math.isnan(run.rss_growth_pct) and run.to_dict()["rss_growth_pct"] is None
+    assert run.threads is None  # the run did not say
+    assert read_run_json("gru", "concise", "java", {**out, "omp_threads": 2}).threads == 2
+    assert read_run_json("gru", "concise", "torch", {**out, "threads": 3}).threads == 3
+    assert read_run_json("gru", "concise", "java", {**out, "omp_threads": None}).threads is None
     with pytest.raises(BenchError, match="the java run of gru/concise printed JSON without 'rss_mb'"):
         read_run_json("gru", "concise", "java", {k: v for k, v in out.items() if k != "rss_mb"})
 
@@ -226,7 +230,8 @@ def test_main_json_contract(corpus: Path) -> None:
     argv = command("java", cfg)
     cp = argv.index("-cp")
     assert argv[cp - len(jvm.JVM_OPTIONS):cp] == list(jvm.JVM_OPTIONS)
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     assert len(lines) == 1, proc.stdout  # one JSON object and nothing else on stdout
@@ -238,6 +243,7 @@ def test_main_json_contract(corpus: Path) -> None:
     assert out["final_perplexity"] == out["perplexity"][-1] and 1 < out["final_perplexity"] < 30
     assert all(r > 10 for r in out["rss_mb"]) and out["peak_rss_mb"] >= max(out["rss_mb"])
     assert out["config"]["impl"] == "concise" and out["config"]["hidden"] == 12
+    assert out["omp_threads"] == 1  # what the process was given, reported back
     assert set(out["predictions"]) == {"time traveller", "traveller"}
 
 
