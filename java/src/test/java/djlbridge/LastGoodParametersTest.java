@@ -28,18 +28,7 @@ public final class LastGoodParametersTest {
     private static final String[] IMPLS = {"scratch", "concise"};
 
     private static TrainSettings settings(String impl) {
-        return TrainSettings.builder()
-                .setImpl(impl)
-                .setModel("gru")
-                .setNumHiddens(16)
-                .setBatchSize(4)
-                .setNumSteps(5)
-                .setMaxTokens(600)
-                .setRandomIter(true)
-                .setSeed(3)
-                .setDevice("cpu")
-                .setDataPath(System.getProperty("djlbridge.corpus"))
-                .build();
+        return TrainingSessionTest.tiny(impl).build();
     }
 
     private static TimeMachineDataset dataset(TrainSettings s, NDManager m) throws Exception {

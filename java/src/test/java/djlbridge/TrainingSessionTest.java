@@ -13,7 +13,8 @@ import org.junit.Test;
 /** Stop flag, save/load, resume and divergence of {@link TrainingSession}, on the real engine. */
 public final class TrainingSessionTest {
 
-    private static TrainSettings.Builder tiny(String impl) {
+    /** A tiny GRU configuration on the test corpus (also used by other tests of the package). */
+    static TrainSettings.Builder tiny(String impl) {
         return TrainSettings.builder()
                 .setImpl(impl)
                 .setModel("gru")
