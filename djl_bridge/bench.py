@@ -98,9 +98,8 @@ class BenchConfig:
                 raise ConfigError(f"{flag} names a value twice: {','.join(values)}")
         if isinstance(self.rounds, bool) or not isinstance(self.rounds, int) or self.rounds <= 0:
             raise ConfigError(f"--rounds must be a whole number > 0, got {self.rounds!r}")
-        if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int)
-                                         or self.threads <= 0):
-            raise ConfigError(f"--threads must be a whole number > 0, got {self.threads!r}")
+        if self.threads is not None:
+            jvm.check_threads(self.threads)  # the rule of train's --threads
         if self.timeout is not None and not (math.isfinite(self.timeout) and self.timeout > 0):
             raise ConfigError(f"--timeout must be a number of seconds > 0, got {self.timeout!r}")
         if "torch" in self.launchers:

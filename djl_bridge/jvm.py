@@ -449,7 +449,6 @@ def check_mxnet_library_path() -> Optional[Path]:
 OMP_THREADS_ENV = "OMP_NUM_THREADS"
 
 
-
 def usable_cpus() -> int:
     """The CPUs this process may run on (its affinity mask; ``os.cpu_count()`` elsewhere)."""
     try:
@@ -485,13 +484,25 @@ def openmp_env(threads: Optional[int] = None,
 
 
 def busy_cpus(seconds: float = 0.2) -> Optional[float]:
-    """How many CPUs other work keeps busy right now: the machine's non-idle CPU time over
-    ``seconds`` (from ``/proc/stat``) divided by ``seconds``; None where there is no /proc."""
+    """How many of the CPUs this process may run on (:func:`usable_cpus`) other work keeps busy
+    right now: their non-idle time over ``seconds``, from the per-CPU lines of ``/proc/stat``;
+    None where there is no /proc."""
+    try:
+        mine = {f"cpu{n}" for n in os.sched_getaffinity(0)}
+    except (AttributeError, OSError):
+        mine = None
+
     def sample() -> tuple[int, int]:
+        total = idle = 0
         with open("/proc/stat", encoding="ascii") as f:
-            fields = [int(x) for x in f.readline().split()[1:]]
-        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-        return sum(fields[:8]), idle
+            for line in f:
+                name, *rest = line.split()
+                if not name.startswith("cpu") or name == "cpu" or (mine and name not in mine):
+                    continue
+                fields = [int(x) for x in rest[:8]]
+                total += sum(fields)
+                idle += fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+        return total, idle
     try:
         total0, idle0 = sample()
         time.sleep(seconds)
@@ -501,7 +512,7 @@ def busy_cpus(seconds: float = 0.2) -> Optional[float]:
     ticks = total1 - total0
     if ticks <= 0:
         return None
-    return (ticks - (idle1 - idle0)) / ticks * (os.cpu_count() or 1)
+    return (ticks - (idle1 - idle0)) / ticks * usable_cpus()
 
 
 def busy_machine_note(threads: int, busy: Optional[float]) -> Optional[str]:

@@ -47,12 +47,12 @@ public final class ClipSgd {
      * @param manager the manager the temporary arrays go to (e.g. the batch's)
      */
     public static void step(NDList params, float theta, float lr, NDManager manager) {
+        if (!(theta > 0)) {
+            throw new IllegalArgumentException("the clipping threshold must be positive: " + theta);
+        }
         int n = params.size();
         if (n == 0) {
             return;
-        }
-        if (!(theta > 0)) {
-            throw new IllegalArgumentException("the clipping threshold must be positive: " + theta);
         }
         MxNDManager mx = (MxNDManager) manager;
         NDArray[] grads = new NDArray[n];
