@@ -11,6 +11,7 @@ Checkpoints, resume and Ctrl-C (see docs/training.md)::
     opts = djl_bridge.RunOptions(checkpoint_dir=Path("runs/gru"), save_every=10)
     result = djl_bridge.run(djl_bridge.TrainConfig(epochs=50), opts)
     print(djl_bridge.predict(Path("runs/gru"), "time traveller", 50))
+    djl_bridge.resume(Path("runs/gru"), epochs=100, lr=0.5)   # the resume rule of --resume
 
 Or start the JVM and read like the Java text::
 
@@ -35,7 +36,7 @@ from .errors import (
     TrainingInterruptedError,
 )
 from .jvm import start
-from .session import Interrupted, RunOptions, predict, run
+from .session import Interrupted, RunOptions, predict, resume, run
 from .result import TrainingResult
 from .train import train
 
@@ -46,6 +47,7 @@ __all__ = [
     "RunOptions",
     "predict",
     "read_checkpoint",
+    "resume",
     "run",
     "ConfigError",
     "DataError",

@@ -3,7 +3,6 @@ and sets ``func``; ``build_parser`` lists them."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import signal
 import sys
@@ -12,8 +11,9 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from .checkpoint import Checkpoint
-from .config import DEVICES, IMPLS, MODELS, TrainConfig
-from .errors import BridgeError, ConfigError, TrainingInterruptedError
+from .config import CLI_NAMES, DEVICES, IMPLS, MODELS, TrainConfig
+from .errors import BridgeError, TrainingInterruptedError
+from .resume import RESUME_FIELDS, ResumePlan, plan_resume
 
 #: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
 EXIT_INTERRUPTED = 130
@@ -91,17 +91,8 @@ def _add_robust_train_options(p: argparse.ArgumentParser) -> None:
                    help="draw the perplexity curve into FILE.png (needs the 'plot' extra)")
 
 
-#: Flags that define the model or the data: with --resume they must match the checkpoint.
-_FIXED_ON_RESUME = ("model", "impl", "hidden", "batch_size", "num_steps", "max_tokens",
-                    "random_iter", "seed")
-#: Flags that only change the schedule: with --resume, given ones are applied and reported.
-_CHANGEABLE_ON_RESUME = ("lr", "clip", "device", "hybridize")
 #: Every TrainConfig field a flag of `train` sets (data and verify_data are handled apart).
-_CONFIG_FLAGS = _FIXED_ON_RESUME + _CHANGEABLE_ON_RESUME + ("epochs",)
-
-
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
+_CONFIG_FLAGS = RESUME_FIELDS
 
 
 def _given(args: argparse.Namespace, names: Sequence[str] = _CONFIG_FLAGS) -> dict[str, Any]:
@@ -111,39 +102,17 @@ def _given(args: argparse.Namespace, names: Sequence[str] = _CONFIG_FLAGS) -> di
 
 def _fresh_config(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig(**_given(args), data=args.data,
-                       verify_data=not args.no_verify_data).validate()
+                       verify_data=not args.no_verify_data).validate(CLI_NAMES)
 
 
-def _resume_config(args: argparse.Namespace, ckpt: Checkpoint) -> tuple[TrainConfig, list[str]]:
-    """The config to go on with, and what changed ("--lr 0.5 -> 0.1"). Model and data flags that
-    contradict the checkpoint are refused, naming both values."""
-    saved = ckpt.config
+def _resume_plan(args: argparse.Namespace, ckpt: Checkpoint) -> ResumePlan:
+    """The library's resume rule, given the flags of the command line."""
     given = _given(args)
-    for name in _FIXED_ON_RESUME:
-        if name in given and given[name] != getattr(saved, name):
-            raise ConfigError(
-                f"{_flag(name)} {given[name]} contradicts the checkpoint "
-                f"({_flag(name)} {getattr(saved, name)}): drop it to go on with {ckpt.path}, or "
-                "start a new run with another --checkpoint-dir")
-    changes: dict[str, Any] = {}
-    notes: list[str] = []
-    for name in _CHANGEABLE_ON_RESUME + ("epochs",):
-        if name in given and given[name] != getattr(saved, name):
-            changes[name] = given[name]
-            notes.append(f"{_flag(name)} {getattr(saved, name)} -> {given[name]}")
-    if args.data is not None and args.data.expanduser().resolve() != saved.data:
-        changes["data"] = args.data  # the vocabulary is checked against the checkpoint's
-        notes.append(f"--data {saved.data} -> {args.data}")
+    if args.data is not None:
+        given["data"] = args.data
     if args.no_verify_data:
-        changes["verify_data"] = False
-    config = dataclasses.replace(saved, **changes).validate()
-    if config.epochs <= ckpt.epochs_done:
-        told = "--epochs " + str(config.epochs) if "epochs" in given else \
-            f"its --epochs {config.epochs} (give a larger one)"
-        raise ConfigError(
-            f"the checkpoint {ckpt.path} already has {ckpt.epochs_done} epochs, so {told} "
-            f"trains nothing: pass --epochs N with N > {ckpt.epochs_done}")
-    return config, notes
+        given["verify_data"] = False
+    return plan_resume(ckpt, given, CLI_NAMES)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -160,14 +129,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
         if note:
             print(f"djl-bridge: note: {note}", file=sys.stderr, flush=True)
     ckpt: Optional[Checkpoint] = None
-    notes: list[str] = []
+    plan: Optional[ResumePlan] = None
     if args.resume is not None:
         ckpt = read_checkpoint(args.resume)
-        config, notes = _resume_config(args, ckpt)
+        plan = _resume_plan(args, ckpt)
+        config = plan.config
     else:
         config = _fresh_config(args)
-    if args.save_every is not None and ckpt is not None:
-        notes.append(f"--save-every {args.save_every}")  # not recorded in checkpoints
     root = args.checkpoint_dir
     if root is None and ckpt is not None:
         root = checkpoint_root(ckpt.path)
@@ -175,12 +143,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     options = RunOptions(checkpoint_dir=root,
                          save_every=RunOptions.save_every if args.save_every is None
                          else args.save_every,
-                         overwrite=args.overwrite, hard_exit=True).validate()
+                         overwrite=args.overwrite, hard_exit=True, names=CLI_NAMES).validate()
     if ckpt is not None and ckpt.warning:
         print(f"djl-bridge: warning: {ckpt.warning}", file=sys.stderr)
-    if ckpt is not None:
-        print(f"djl-bridge: resuming {ckpt.path} at epoch {ckpt.epochs_done} of {config.epochs}"
-              + (": " + ", ".join(notes) if notes else ""), file=sys.stderr, flush=True)
+    if plan is not None:  # --save-every is not recorded in checkpoints: say it when given
+        shown = (f"--save-every {args.save_every}",) if args.save_every is not None else ()
+        print(f"djl-bridge: {plan.describe(shown)}", file=sys.stderr, flush=True)
 
     bar = progress.ProgressBar(config.epochs, ckpt.epochs_done if ckpt else 0) \
         if progress.wanted(args.json) else None
@@ -348,7 +316,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if args.threads is not None:
         from . import jvm
         jvm.set_threads(args.threads)
-    print(predict(args.checkpoint, args.prefix, args.num_preds, args.device, hard_exit=True))
+    print(predict(args.checkpoint, args.prefix, args.num_preds, args.device, hard_exit=True,
+                  names=CLI_NAMES))
     return 0
 
 

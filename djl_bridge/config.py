@@ -14,6 +14,28 @@ DEVICES = ("auto", "cpu", "gpu")
 #: The largest Java ``int``: every integer setting is an ``int`` on the Java side.
 JAVA_INT_MAX = 2**31 - 1
 
+#: Flags whose spelling is not ``--`` plus the field name with dashes.
+_FLAGS = {"verify_data": "--no-verify-data"}
+
+
+@dataclass(frozen=True)
+class Names:
+    """How a message names a setting. The Python API names the field (``TrainConfig.hidden``),
+    the CLI names the flag (``--hidden``); the rule that raises is the same for both."""
+
+    cli: bool = False
+
+    def __call__(self, field: str, owner: str = "TrainConfig") -> str:
+        if self.cli:
+            return _FLAGS.get(field, "--" + field.replace("_", "-"))
+        return f"{owner}.{field}" if owner else field
+
+
+#: The Python API's names (``TrainConfig.hidden``).
+API_NAMES = Names()
+#: The command line's names (``--hidden``).
+CLI_NAMES = Names(cli=True)
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -38,29 +60,30 @@ class TrainConfig:
     #: the text's op-by-op cells. The concise model ignores it.
     hybridize: bool = True
 
-    def validate(self) -> "TrainConfig":
-        """Raises :class:`ConfigError` naming the first bad value and its valid range."""
-        if self.model not in MODELS:
-            raise ConfigError(f"unknown model {self.model!r}: use one of {', '.join(MODELS)}")
-        if self.impl not in IMPLS:
-            raise ConfigError(f"unknown impl {self.impl!r}: use one of {', '.join(IMPLS)}")
-        if self.device not in DEVICES:
-            raise ConfigError(f"unknown device {self.device!r}: use one of {', '.join(DEVICES)}")
+    def validate(self, names: Names = API_NAMES) -> "TrainConfig":
+        """Raises :class:`ConfigError` naming the first bad value (as ``names`` spells it) and
+        its valid range."""
+        for name, allowed in (("model", MODELS), ("impl", IMPLS), ("device", DEVICES)):
+            value = getattr(self, name)
+            if value not in allowed:
+                raise ConfigError(f"unknown {name} {value!r} ({names(name)}): use one of "
+                                  f"{', '.join(allowed)}")
         for name in ("epochs", "hidden", "batch_size", "num_steps", "max_tokens"):
             value = getattr(self, name)
-            flag = "--" + name.replace("_", "-")
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ConfigError(f"{flag} must be a whole number > 0, got {value!r}")
+                raise ConfigError(f"{names(name)} must be a whole number > 0, got {value!r}")
             if value > JAVA_INT_MAX:  # the Java side takes an int: larger values cannot cross
-                raise ConfigError(f"{flag} must be a whole number in 1..{JAVA_INT_MAX}, got {value!r}")
+                raise ConfigError(f"{names(name)} must be a whole number in 1..{JAVA_INT_MAX}, "
+                                  f"got {value!r}")
         for name in ("lr", "clip"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-                raise ConfigError(f"--{name} must be a finite number > 0, got {value!r}")
+                raise ConfigError(f"{names(name)} must be a finite number > 0, got {value!r}")
         if not isinstance(self.hybridize, bool):
-            raise ConfigError(f"hybridize must be True or False, got {self.hybridize!r}")
+            raise ConfigError(f"{names('hybridize')} must be True or False, got {self.hybridize!r}")
         if not isinstance(self.seed, int) or not -(2**31) <= self.seed < 2**31:
-            raise ConfigError(f"--seed must be an integer in [-2^31, 2^31), got {self.seed!r}")
+            raise ConfigError(f"{names('seed')} must be an integer in [-2^31, 2^31), got "
+                              f"{self.seed!r}")
         return self
 
     def to_dict(self) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import jpype
 
 from . import jvm
 from .checkpoint import Checkpoint, CheckpointWriter, checkpoint_root, read_checkpoint
-from .config import JAVA_INT_MAX, TrainConfig
+from .config import API_NAMES, JAVA_INT_MAX, Names, TrainConfig
 from .data import count_tokens, locate_corpus
 from .errors import (
     CheckpointError,
@@ -30,27 +30,31 @@ from .interrupt import StopRequest, call_interruptible
 from .javaerrors import java_errors
 from .outputs import check_checkpoint_dir
 from .result import EpochCallback, TrainingResult
+from .resume import given_by, plan_resume
 
 
 @dataclass(frozen=True)
 class RunOptions:
-    """Where and how often to checkpoint, and whether a second signal may end the process at once
-    (the CLI) or raises KeyboardInterrupt (a library, a REPL)."""
+    """Where and how often to checkpoint, whether a second signal may end the process at once
+    (the CLI) or raises KeyboardInterrupt (a library, a REPL), and how messages name settings
+    (``TrainConfig.hidden`` for the API, ``--hidden`` for the CLI)."""
 
     checkpoint_dir: Optional[Path] = None
     save_every: int = 10
     overwrite: bool = False
     hard_exit: bool = False
+    names: Names = API_NAMES
 
     def validate(self) -> "RunOptions":
         """Raises :class:`ConfigError` for a bad value, and proves the checkpoint directory
         writable (creating it), all before any training."""
+        flag = self.names("save_every", "RunOptions")
         if isinstance(self.save_every, bool) or not isinstance(self.save_every, int) \
                 or self.save_every <= 0:
-            raise ConfigError(f"--save-every must be a whole number > 0, got {self.save_every!r}")
+            raise ConfigError(f"{flag} must be a whole number > 0, got {self.save_every!r}")
         if self.save_every > JAVA_INT_MAX:
             raise ConfigError(
-                f"--save-every must be a whole number in 1..{JAVA_INT_MAX}, got {self.save_every!r}")
+                f"{flag} must be a whole number in 1..{JAVA_INT_MAX}, got {self.save_every!r}")
         if self.checkpoint_dir is not None:
             check_checkpoint_dir(self.checkpoint_dir)
         return self
@@ -68,9 +72,9 @@ class Interrupted(TrainingInterruptedError):
         self.exit_status = exit_status
 
 
-def prepare(config: TrainConfig) -> TrainConfig:
+def prepare(config: TrainConfig, names: Names = API_NAMES) -> TrainConfig:
     """Validates the config and resolves the corpus, all before the JVM starts."""
-    config.validate()
+    config.validate(names)
     data = locate_corpus(config.data, verify_sha1=config.verify_data)
     tokens = count_tokens(data, limit=config.max_tokens)
     per_batch = config.batch_size * config.num_steps
@@ -79,8 +83,8 @@ def prepare(config: TrainConfig) -> TrainConfig:
     if tokens - 1 - (config.num_steps - 1) < per_batch:
         raise ConfigError(
             f"the corpus ({tokens} tokens used) is too small for one batch of "
-            f"{config.batch_size} x {config.num_steps} steps: lower --batch-size or --num-steps, "
-            "or raise --max-tokens")
+            f"{config.batch_size} x {config.num_steps} steps: lower {names('batch_size')} or "
+            f"{names('num_steps')}, or raise {names('max_tokens')}")
     from .gpu import resolve_device  # refuses an impossible --device gpu in one line
 
     decision = resolve_device(config.device)
@@ -153,9 +157,16 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
         resume_from: Optional[Checkpoint] = None) -> TrainingResult:
     """Trains ``config`` (continuing ``resume_from`` when given), checkpointing into
     ``options.checkpoint_dir``. Raises :class:`Interrupted` on Ctrl-C/SIGTERM and
-    :class:`TrainingDivergedError` on a non-finite loss, both after saving the last good epoch."""
+    :class:`TrainingDivergedError` on a non-finite loss, both after saving the last good epoch.
+
+    With ``resume_from``, ``config`` obeys the resume rule (:mod:`djl_bridge.resume`): its model
+    and data settings must equal the checkpoint's (start from ``resume_from.config`` and
+    ``dataclasses.replace`` what may change, or use :func:`resume`), its schedule settings are
+    applied, and ``epochs`` is the new total."""
+    if resume_from is not None:
+        config = plan_resume(resume_from, given_by(config), options.names).config
     options.validate()
-    config = prepare(config)
+    config = prepare(config, options.names)
     writer: Optional[CheckpointWriter] = None
     if options.checkpoint_dir is not None:
         # Locked for the whole run; a new run into another run's checkpoints is refused (unless
@@ -169,6 +180,20 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
     finally:
         if writer is not None:
             writer.close()
+
+
+def resume(checkpoint: Path, options: RunOptions = RunOptions(),
+           on_epoch: Optional[EpochCallback] = None, **changes: Any) -> TrainingResult:
+    """Continues the run of a checkpoint directory (or one ``epoch-N`` directory of it), as
+    ``djl-bridge train --resume DIR``: ``changes`` are the :class:`TrainConfig` fields to give
+    (e.g. ``epochs=800, lr=0.1``); the resume rule (:mod:`djl_bridge.resume`) refuses model and
+    data settings that contradict the checkpoint. Checkpoints go on into the same directory
+    unless ``options.checkpoint_dir`` names another."""
+    ckpt = read_checkpoint(checkpoint)
+    plan = plan_resume(ckpt, changes, options.names)
+    if options.checkpoint_dir is None:
+        options = dataclasses.replace(options, checkpoint_dir=checkpoint_root(ckpt.path))
+    return run(plan.config, options, on_epoch=on_epoch, resume_from=ckpt)
 
 
 def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallback],
@@ -245,22 +270,23 @@ def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallb
 
 
 def predict(checkpoint: Path, prefix: str, num_preds: int, device: str = "cpu",
-            hard_exit: bool = False) -> str:
+            hard_exit: bool = False, names: Names = API_NAMES) -> str:
     """Generates ``num_preds`` characters after ``prefix`` with the model of a checkpoint;
     Ctrl-C/SIGTERM stop it between two characters (:class:`Interrupted`)."""
     if not prefix:
-        raise ConfigError("--prefix must not be empty")
+        raise ConfigError(f"{names('prefix', '')} must not be empty")
     most = JAVA_INT_MAX - len(prefix)  # predictCh8 counts characters in a Java int
     if isinstance(num_preds, bool) or not isinstance(num_preds, int) \
             or not 0 <= num_preds <= most:
-        raise ConfigError(f"--num-preds must be a whole number in 0..{most}, got {num_preds!r}")
+        raise ConfigError(f"{names('num_preds', '')} must be a whole number in 0..{most}, got "
+                          f"{num_preds!r}")
     ckpt = read_checkpoint(checkpoint)
     unknown = sorted({c for c in prefix if c not in ckpt.vocab})
     if unknown:
         raise ConfigError(
-            f"--prefix has characters the model never saw ({''.join(unknown)!r}): use lower-case "
-            "letters and spaces")
-    config = dataclasses.replace(ckpt.config, device=device, data=ckpt.path).validate()
+            f"{names('prefix', '')} has characters the model never saw ({''.join(unknown)!r}): "
+            "use lower-case letters and spaces")
+    config = dataclasses.replace(ckpt.config, device=device, data=ckpt.path).validate(names)
     jvm.start()
     with java_errors():
         control = jpype.JClass("djlbridge.TrainingControl")()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from djl_bridge import TrainConfig
+from djl_bridge.config import CLI_NAMES
 from djl_bridge.errors import ConfigError
 
 from .conftest import run_cli
@@ -25,8 +26,12 @@ NO_JVM = {"DJL_BRIDGE_CLASSPATH": "/nonexistent/classpath.txt"}
     ("device", "tpu", "unknown device"),
 ])
 def test_config_rejects(field: str, value: object, flag: str) -> None:
-    with pytest.raises(ConfigError, match=flag):
+    # The API names the field; the same rule spelled for the CLI names the flag.
+    with pytest.raises(ConfigError, match=rf"TrainConfig\.{field}\b") as api:
         TrainConfig(**{field: value}).validate()
+    assert "--" not in str(api.value)
+    with pytest.raises(ConfigError, match=flag):
+        TrainConfig(**{field: value}).validate(CLI_NAMES)
 
 
 @pytest.mark.parametrize("args, message", [
