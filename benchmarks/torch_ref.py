@@ -5,7 +5,7 @@
 
 Run it with an interpreter that has ``torch`` (never a dependency of djl_bridge)::
 
-    /work/venv-torch/bin/python benchmarks/torch_ref.py --model gru --impl scratch --epochs 30 \\
+    venv-torch/bin/python benchmarks/torch_ref.py --model gru --impl scratch --epochs 30 \\
         --data timemachine.txt
 
 It prints one JSON object on stdout with the keys the bench reads from ``djl-bridge train

@@ -24,6 +24,7 @@ from .checkpoint import Checkpoint, read_checkpoint
 from .config import TrainConfig
 from .errors import (
     BridgeError,
+    CheckpointError,
     ConfigError,
     DataError,
     JavaError,
@@ -43,6 +44,7 @@ from .train import train
 __all__ = [
     "BridgeError",
     "Checkpoint",
+    "CheckpointError",
     "Interrupted",
     "RunOptions",
     "predict",

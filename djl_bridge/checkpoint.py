@@ -38,7 +38,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from .config import TrainConfig
+from .config import TrainConfig, check_path
 from .errors import BridgeError, CheckpointError
 
 FORMAT = "djl-bridge-checkpoint"
@@ -646,12 +646,13 @@ def _verify_file(ckpt: Path, name: str, files: dict[str, Any]) -> None:
                               f"got {got}{sizes}): use another checkpoint or train again")
 
 
-def read_checkpoint(path: Path) -> Checkpoint:
+def read_checkpoint(path: "Path | str") -> Checkpoint:
     """Reads a checkpoint: ``path`` is a checkpoint root (``LATEST`` is followed) or one
     ``epoch-N`` directory. Every file is checked against the SHA-256 recorded when it was
     written (version 2 on). Raises :class:`CheckpointError`, one line with the fix, when it
     cannot: missing, damaged ``LATEST``/``checkpoint.json``, a file whose bytes changed, a
     version newer than this djl-bridge reads."""
+    path = check_path(path, "the checkpoint")
     if not path.is_dir():
         raise CheckpointError(
             f"checkpoint directory not found: {path}. Pass the DIR given to "

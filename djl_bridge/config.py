@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+import numbers
+import os
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Optional
+
+import numpy as np
 
 from .errors import ConfigError
 
@@ -29,6 +33,48 @@ class Names:
         if self.cli:
             return _FLAGS.get(field, "--" + field.replace("_", "-"))
         return f"{owner}.{field}" if owner else field
+
+
+def as_int(value: Any) -> Any:
+    """A whole number of any integer type (``numpy.int64`` too) as ``int``; a bool or anything
+    else unchanged, for the check to refuse."""
+    if isinstance(value, numbers.Integral) and not _is_bool(value):
+        return int(value)
+    return value
+
+
+def as_float(value: Any) -> Any:
+    """A real number of any type (``numpy.float32``, an int) as ``float``; a bool or anything
+    else unchanged, for the check to refuse."""
+    if isinstance(value, numbers.Real) and not _is_bool(value):
+        return float(value)
+    return value
+
+
+def as_bool(value: Any) -> Any:
+    """``True``/``False`` (``numpy.bool_`` too) as ``bool``; anything else (1, "no") unchanged,
+    for the check to refuse."""
+    return bool(value) if _is_bool(value) else value
+
+
+def as_path(value: Any) -> Any:
+    """A ``str`` or ``os.PathLike`` as a :class:`~pathlib.Path`; None or anything else
+    unchanged, for the check to refuse."""
+    if isinstance(value, (str, os.PathLike)) and not isinstance(value, Path):
+        return Path(value)
+    return value
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, (bool, np.bool_))
+
+
+def check_path(value: Any, name: str) -> Path:
+    """``value`` as a Path (see :func:`as_path`), or :class:`ConfigError` naming ``name``."""
+    value = as_path(value)
+    if not isinstance(value, Path) or not str(value):
+        raise ConfigError(f"{name} must be a path (a str or pathlib.Path), got {value!r}")
+    return value
 
 
 #: The Python API's names (``TrainConfig.hidden``).
@@ -60,9 +106,22 @@ class TrainConfig:
     #: the text's op-by-op cells. The concise model ignores it.
     hybridize: bool = True
 
+    def __post_init__(self) -> None:
+        # A library takes what numpy and pathlib hand it: numpy scalars become Python numbers,
+        # a str path a Path. Wrong types stay as they are, for validate() to name.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            convert = _CONVERT.get(f.type if isinstance(f.type, str) else "", None)
+            if convert is not None:
+                object.__setattr__(self, f.name, convert(value))
+
     def validate(self, names: Names = API_NAMES) -> "TrainConfig":
         """Raises :class:`ConfigError` naming the first bad value (as ``names`` spells it) and
         its valid range."""
+        for name in ("model", "impl", "device"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                raise ConfigError(f"{names(name)} must be a str, got {value!r}")
         for name, allowed in (("model", MODELS), ("impl", IMPLS), ("device", DEVICES)):
             value = getattr(self, name)
             if value not in allowed:
@@ -77,11 +136,17 @@ class TrainConfig:
                                   f"got {value!r}")
         for name in ("lr", "clip"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            if not isinstance(value, float) or not math.isfinite(value) or value <= 0:
                 raise ConfigError(f"{names(name)} must be a finite number > 0, got {value!r}")
-        if not isinstance(self.hybridize, bool):
-            raise ConfigError(f"{names('hybridize')} must be True or False, got {self.hybridize!r}")
-        if not isinstance(self.seed, int) or not -(2**31) <= self.seed < 2**31:
+        for name in ("random_iter", "verify_data", "hybridize"):
+            value = getattr(self, name)
+            if not isinstance(value, bool):
+                raise ConfigError(f"{names(name)} must be True or False, got {value!r}")
+        if self.data is not None and not isinstance(self.data, Path):
+            raise ConfigError(f"{names('data')} must be a path (a str or pathlib.Path) or None, "
+                              f"got {self.data!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) \
+                or not -(2**31) <= self.seed < 2**31:
             raise ConfigError(f"{names('seed')} must be an integer in [-2^31, 2^31), got "
                               f"{self.seed!r}")
         return self
@@ -91,3 +156,7 @@ class TrainConfig:
         d = asdict(self)
         d["data"] = str(self.data) if self.data is not None else None
         return d
+
+
+#: How :meth:`TrainConfig.__post_init__` converts each annotated type.
+_CONVERT = {"int": as_int, "float": as_float, "bool": as_bool, "Optional[Path]": as_path}

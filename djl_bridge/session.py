@@ -18,7 +18,7 @@ import jpype
 
 from . import jvm
 from .checkpoint import Checkpoint, CheckpointWriter, checkpoint_root, read_checkpoint
-from .config import API_NAMES, JAVA_INT_MAX, Names, TrainConfig
+from .config import API_NAMES, JAVA_INT_MAX, Names, TrainConfig, as_int, as_path, check_path
 from .data import count_tokens, locate_corpus
 from .errors import (
     CheckpointError,
@@ -45,6 +45,10 @@ class RunOptions:
     hard_exit: bool = False
     names: Names = API_NAMES
 
+    def __post_init__(self) -> None:  # a str path and numpy integers, as TrainConfig takes them
+        object.__setattr__(self, "checkpoint_dir", as_path(self.checkpoint_dir))
+        object.__setattr__(self, "save_every", as_int(self.save_every))
+
     def validate(self) -> "RunOptions":
         """Raises :class:`ConfigError` for a bad value, and proves the checkpoint directory
         writable (creating it), all before any training."""
@@ -55,8 +59,13 @@ class RunOptions:
         if self.save_every > JAVA_INT_MAX:
             raise ConfigError(
                 f"{flag} must be a whole number in 1..{JAVA_INT_MAX}, got {self.save_every!r}")
+        for name in ("overwrite", "hard_exit"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{self.names(name, 'RunOptions')} must be True or False, got "
+                                  f"{getattr(self, name)!r}")
         if self.checkpoint_dir is not None:
-            check_checkpoint_dir(self.checkpoint_dir)
+            check_checkpoint_dir(check_path(self.checkpoint_dir,
+                                            self.names("checkpoint_dir", "RunOptions")))
         return self
 
 
@@ -154,7 +163,7 @@ class _Saver:
 
 def run(config: TrainConfig, options: RunOptions = RunOptions(),
         on_epoch: Optional[EpochCallback] = None,
-        resume_from: Optional[Checkpoint] = None) -> TrainingResult:
+        resume_from: "Checkpoint | Path | str | None" = None) -> TrainingResult:
     """Trains ``config`` (continuing ``resume_from`` when given), checkpointing into
     ``options.checkpoint_dir``. Raises :class:`Interrupted` on Ctrl-C/SIGTERM and
     :class:`TrainingDivergedError` on a non-finite loss, both after saving the last good epoch.
@@ -163,7 +172,16 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
     and data settings must equal the checkpoint's (start from ``resume_from.config`` and
     ``dataclasses.replace`` what may change, or use :func:`resume`), its schedule settings are
     applied, and ``epochs`` is the new total."""
+    if not isinstance(config, TrainConfig):
+        raise ConfigError(f"config must be a djl_bridge.TrainConfig, got {config!r}")
+    if not isinstance(options, RunOptions):
+        raise ConfigError(f"options must be a djl_bridge.RunOptions, got {options!r}")
+    if on_epoch is not None and not callable(on_epoch):
+        raise ConfigError(f"on_epoch must be a function (epoch, perplexity, tokens_per_sec), "
+                          f"got {on_epoch!r}")
     if resume_from is not None:
+        if not isinstance(resume_from, Checkpoint):  # a checkpoint directory, as a path
+            resume_from = read_checkpoint(check_path(resume_from, options.names("resume", "")))
         config = plan_resume(resume_from, given_by(config), options.names).config
     options.validate()
     config = prepare(config, options.names)
@@ -182,14 +200,14 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
             writer.close()
 
 
-def resume(checkpoint: Path, options: RunOptions = RunOptions(),
+def resume(checkpoint: "Path | str", options: RunOptions = RunOptions(),
            on_epoch: Optional[EpochCallback] = None, **changes: Any) -> TrainingResult:
     """Continues the run of a checkpoint directory (or one ``epoch-N`` directory of it), as
     ``djl-bridge train --resume DIR``: ``changes`` are the :class:`TrainConfig` fields to give
     (e.g. ``epochs=800, lr=0.1``); the resume rule (:mod:`djl_bridge.resume`) refuses model and
     data settings that contradict the checkpoint. Checkpoints go on into the same directory
     unless ``options.checkpoint_dir`` names another."""
-    ckpt = read_checkpoint(checkpoint)
+    ckpt = read_checkpoint(check_path(checkpoint, options.names("checkpoint", "")))
     plan = plan_resume(ckpt, changes, options.names)
     if options.checkpoint_dir is None:
         options = dataclasses.replace(options, checkpoint_dir=checkpoint_root(ckpt.path))
@@ -269,18 +287,19 @@ def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallb
             session.close()
 
 
-def predict(checkpoint: Path, prefix: str, num_preds: int, device: str = "cpu",
+def predict(checkpoint: "Path | str", prefix: str, num_preds: int, device: str = "cpu",
             hard_exit: bool = False, names: Names = API_NAMES) -> str:
     """Generates ``num_preds`` characters after ``prefix`` with the model of a checkpoint;
     Ctrl-C/SIGTERM stop it between two characters (:class:`Interrupted`)."""
-    if not prefix:
-        raise ConfigError(f"{names('prefix', '')} must not be empty")
+    num_preds = as_int(num_preds)
+    if not isinstance(prefix, str) or not prefix:
+        raise ConfigError(f"{names('prefix', '')} must be a non-empty str, got {prefix!r}")
     most = JAVA_INT_MAX - len(prefix)  # predictCh8 counts characters in a Java int
     if isinstance(num_preds, bool) or not isinstance(num_preds, int) \
             or not 0 <= num_preds <= most:
         raise ConfigError(f"{names('num_preds', '')} must be a whole number in 0..{most}, got "
                           f"{num_preds!r}")
-    ckpt = read_checkpoint(checkpoint)
+    ckpt = read_checkpoint(check_path(checkpoint, names("checkpoint", "")))
     unknown = sorted({c for c in prefix if c not in ckpt.vocab})
     if unknown:
         raise ConfigError(

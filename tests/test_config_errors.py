@@ -97,3 +97,56 @@ def test_resume_from_nowhere(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     proc = run_cli(["train", "--resume", str(tmp_path / "empty")], env=NO_JVM)
     assert proc.returncode == 1 and "no checkpoint in" in proc.stderr
+
+
+# ------------------------------------------------- the Python API as a library (numpy, str paths)
+
+def test_api_takes_numpy_scalars_and_str_paths(tmp_path: Path) -> None:
+    import numpy as np
+
+    from djl_bridge import RunOptions
+
+    cfg = TrainConfig(hidden=np.int64(16), lr=np.float32(0.5), clip=np.float64(1),
+                      epochs=np.int32(3), random_iter=np.bool_(True), data=str(tmp_path / "t.txt"),
+                      seed=np.int64(-5)).validate()
+    assert cfg == TrainConfig(hidden=16, lr=0.5, clip=1.0, epochs=3, random_iter=True,
+                              data=tmp_path / "t.txt", seed=-5)
+    assert type(cfg.hidden) is int and type(cfg.lr) is float and type(cfg.random_iter) is bool
+    opts = RunOptions(checkpoint_dir=str(tmp_path / "ck"), save_every=np.int64(2)).validate()
+    assert opts.checkpoint_dir == tmp_path / "ck" and opts.save_every == 2
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("lr", True, "TrainConfig.lr must be a finite number > 0, got True"),
+    ("hidden", True, "TrainConfig.hidden must be a whole number > 0, got True"),
+    ("random_iter", 1, "TrainConfig.random_iter must be True or False, got 1"),
+    ("verify_data", "no", "TrainConfig.verify_data must be True or False, got 'no'"),
+    ("hybridize", None, "TrainConfig.hybridize must be True or False, got None"),
+    ("data", 123, "TrainConfig.data must be a path (a str or pathlib.Path) or None, got 123"),
+    ("model", 3, "TrainConfig.model must be a str, got 3"),
+    ("seed", 1.5, "TrainConfig.seed must be an integer"),
+])
+def test_api_refuses_wrong_types_naming_the_field(field: str, value: object, words: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        TrainConfig(**{field: value}).validate()
+    assert str(info.value).startswith(words)
+
+
+def test_api_calls_with_wrong_arguments_are_config_errors(tmp_path: Path) -> None:
+    import djl_bridge
+    from djl_bridge import CheckpointError, RunOptions
+
+    with pytest.raises(ConfigError, match="config must be a djl_bridge.TrainConfig"):
+        djl_bridge.run({"epochs": 3})  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="options must be a djl_bridge.RunOptions"):
+        djl_bridge.run(TrainConfig(), {"save_every": 1})  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"RunOptions\.save_every must be a whole number > 0"):
+        RunOptions(save_every=True).validate()
+    with pytest.raises(ConfigError, match=r"RunOptions\.checkpoint_dir must be a path"):
+        RunOptions(checkpoint_dir=5).validate()  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"^checkpoint must be a path"):
+        djl_bridge.predict(None, "time", 5)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"^num_preds must be a whole number"):
+        djl_bridge.predict(str(tmp_path), "time", 2.5)  # type: ignore[arg-type]
+    with pytest.raises(CheckpointError, match="checkpoint directory not found"):
+        djl_bridge.read_checkpoint(str(tmp_path / "nothing"))

@@ -74,3 +74,14 @@ def test_a_whole_default_config_does_not_silently_resume_another_model(trained: 
     with pytest.raises(ConfigError, match=r"TrainConfig\.hidden 256 contradicts the checkpoint "
                                           r"\(TrainConfig\.hidden 16\)"):
         djl_bridge.run(TrainConfig(epochs=3), RunOptions(checkpoint_dir=trained), resume_from=ckpt)
+
+
+def test_predict_and_resume_take_str_paths_and_numpy_numbers(trained: Path) -> None:
+    import numpy as np
+
+    text = djl_bridge.predict(str(trained), "time traveller", np.int64(5))
+    assert text.startswith("time traveller") and len(text) == len("time traveller") + 5
+    with pytest.raises(ConfigError, match=r"TrainConfig\.hidden 32 contradicts"):
+        djl_bridge.resume(str(trained), epochs=np.int64(3), hidden=np.int64(32))
+    with pytest.raises(ConfigError, match=r"TrainConfig\.hidden 256 contradicts"):
+        djl_bridge.run(TrainConfig(epochs=3), resume_from=str(trained))
