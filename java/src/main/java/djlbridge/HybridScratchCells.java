@@ -12,7 +12,6 @@ import ai.djl.util.Pair;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntFunction;
 
 /**
  * The scratch cells hybridized: each forward pass is one MXNet CachedOp running the graph of
@@ -28,9 +27,10 @@ import java.util.function.IntFunction;
 public final class HybridScratchCells {
 
     private final String kind;
+    private final int vocabSize;
+    private final int numHiddens;
     private final NDList params;
     private final NDManager manager;
-    private final IntFunction<String> graphs;
     private final ParameterStore parameterStore;
     private final Map<Integer, MxSymbolBlock> blocks = new HashMap<>();
 
@@ -46,27 +46,6 @@ public final class HybridScratchCells {
      */
     public HybridScratchCells(
             String kind, int vocabSize, int numHiddens, NDList params, NDManager manager) {
-        this(kind, vocabSize, numHiddens, params, manager, false);
-    }
-
-    /** As the public constructor; {@code fuseGates} builds the fused graph (for benchmarks). */
-    HybridScratchCells(
-            String kind,
-            int vocabSize,
-            int numHiddens,
-            NDList params,
-            NDManager manager,
-            boolean fuseGates) {
-        this(kind, params, manager,
-                steps -> ScratchGraph.json(kind, vocabSize, numHiddens, steps, fuseGates));
-    }
-
-    /**
-     * Binds a scratch model's parameters to graphs given as symbol JSON (for experiments with
-     * other graphs of the same function): {@code graphs} maps a number of steps to the JSON of a
-     * graph with the inputs, parameters and outputs of {@link ScratchGraph}.
-     */
-    HybridScratchCells(String kind, NDList params, NDManager manager, IntFunction<String> graphs) {
         List<String> names = ScratchGraph.paramNames(kind);
         if (names.size() != params.size()) {
             throw new IllegalArgumentException(
@@ -77,9 +56,10 @@ public final class HybridScratchCells {
                     "hybrid scratch cells need the MXNet engine, got " + manager.getEngine().getEngineName());
         }
         this.kind = kind;
+        this.vocabSize = vocabSize;
+        this.numHiddens = numHiddens;
         this.params = params;
         this.manager = manager;
-        this.graphs = graphs;
         this.parameterStore = new ParameterStore(manager, false);
     }
 
@@ -128,7 +108,8 @@ public final class HybridScratchCells {
     }
 
     private MxSymbolBlock build(int numSteps) {
-        Symbol symbol = Symbol.loadJson((MxNDManager) manager, graphs.apply(numSteps));
+        Symbol symbol = Symbol.loadJson(
+                (MxNDManager) manager, ScratchGraph.json(kind, vocabSize, numHiddens, numSteps));
         MxSymbolBlock block = new MxSymbolBlock(manager, symbol);
         block.setInputNames(ScratchGraph.inputNames(kind));
         List<String> names = ScratchGraph.paramNames(kind);

@@ -149,23 +149,11 @@ public final class RNNModelScratch implements LanguageModel {
             Device device,
             NDManager parent,
             boolean hybridize) {
-        return of(kind, vocabSize, numHiddens, device, parent, hybridize, false);
-    }
-
-    /** As the public factory; {@code fuseGates} gives the fused hybrid graph (benchmarks). */
-    static RNNModelScratch of(
-            String kind,
-            int vocabSize,
-            int numHiddens,
-            Device device,
-            NDManager parent,
-            boolean hybridize,
-            boolean fuseGates) {
         RNNModelScratch model = of(kind, vocabSize, numHiddens, device, parent);
         if (hybridize) {
             try {
                 model.hybrid = new HybridScratchCells(
-                        kind, vocabSize, numHiddens, model.params, model.manager, fuseGates);
+                        kind, vocabSize, numHiddens, model.params, model.manager);
             } catch (RuntimeException e) {
                 model.close();
                 throw e;

@@ -153,7 +153,7 @@ public final class ScratchCells {
     }
 
     /**
-     * {@code x W} as one fused fully-connected operation, {@code wT} being W transposed (MXNet's
+     * {@code x W} as one fully-connected operation, {@code wT} being W transposed (MXNet's
      * FullyConnected runs on oneDNN and is about three times faster than {@code dot} here).
      */
     private static NDArray fc(NDArray x, NDArray wT) {
@@ -170,23 +170,20 @@ public final class ScratchCells {
         return derived;
     }
 
-    /** The gates' weights side by side and transposed: (sum of widths, rows), on x's manager. */
-    private static NDArray stackT(NDArray x, NDArray... ws) {
-        NDArray side = ws.length > 1 ? onBatch(NDArrays.concat(new NDList(ws), 1), x) : ws[0];
-        return onBatch(side.transpose(), x);
+    /** A weight transposed, on x's manager. */
+    private static NDArray transposed(NDArray x, NDArray w) {
+        return onBatch(w.transpose(), x);
     }
 
     /**
-     * The input products of all time steps at once, {@code X W_x + b} (the weights of several
-     * gates side by side when more than one is given; the cells give one): one-hot X times a
-     * matrix picks rows, so this is exactly the text's per-step {@code X.dot(W_x) + b}, in one
+     * The input products of all time steps at once, {@code X W_x + b}: one-hot X times a matrix
+     * picks rows, so this is exactly the text's per-step {@code X.dot(W_x) + b}, in one
      * operation. Split into one (batch, width) array per step.
      */
-    private static NDList inputProducts(NDArray inputs, NDArray[] wX, NDArray[] b) {
+    private static NDList inputProducts(NDArray inputs, NDArray wX, NDArray b) {
         Shape s = inputs.getShape();
-        NDArray bias = b.length > 1 ? onBatch(NDArrays.concat(new NDList(b)), inputs) : b[0];
         NDArray all = Linear.linear(
-                inputs.reshape(s.get(0) * s.get(1), s.get(2)), stackT(inputs, wX), bias).head();
+                inputs.reshape(s.get(0) * s.get(1), s.get(2)), transposed(inputs, wX), b).head();
         // split, not per-step slicing: split's backward is one concat, whereas each slice's
         // backward writes a zero-filled gradient of the whole array.
         return s.get(0) > 1 ? all.split(s.get(0)) : new NDList(all);
@@ -221,12 +218,12 @@ public final class ScratchCells {
      * @return logits (steps * batch, vocab) and (H)
      */
     public static Pair<NDArray, NDList> gru(NDArray inputs, NDList state, NDList params) {
-        NDList xz = inputProducts(inputs, new NDArray[] {params.get(0)}, new NDArray[] {params.get(2)});
-        NDList xr = inputProducts(inputs, new NDArray[] {params.get(3)}, new NDArray[] {params.get(5)});
-        NDList xh = inputProducts(inputs, new NDArray[] {params.get(6)}, new NDArray[] {params.get(8)});
-        NDArray wHzT = stackT(inputs, params.get(1));
-        NDArray wHrT = stackT(inputs, params.get(4));
-        NDArray wHhT = stackT(inputs, params.get(7));
+        NDList xz = inputProducts(inputs, params.get(0), params.get(2));
+        NDList xr = inputProducts(inputs, params.get(3), params.get(5));
+        NDList xh = inputProducts(inputs, params.get(6), params.get(8));
+        NDArray wHzT = transposed(inputs, params.get(1));
+        NDArray wHrT = transposed(inputs, params.get(4));
+        NDArray wHhT = transposed(inputs, params.get(7));
         NDArray h = state.get(0);
         NDList hs = new NDList();
         for (int t = 0; t < xz.size(); t++) {
@@ -257,14 +254,14 @@ public final class ScratchCells {
      * @return logits (steps * batch, vocab) and (H, C)
      */
     public static Pair<NDArray, NDList> lstm(NDArray inputs, NDList state, NDList params) {
-        NDList xi = inputProducts(inputs, new NDArray[] {params.get(0)}, new NDArray[] {params.get(2)});
-        NDList xf = inputProducts(inputs, new NDArray[] {params.get(3)}, new NDArray[] {params.get(5)});
-        NDList xo = inputProducts(inputs, new NDArray[] {params.get(6)}, new NDArray[] {params.get(8)});
-        NDList xc = inputProducts(inputs, new NDArray[] {params.get(9)}, new NDArray[] {params.get(11)});
-        NDArray wHiT = stackT(inputs, params.get(1));
-        NDArray wHfT = stackT(inputs, params.get(4));
-        NDArray wHoT = stackT(inputs, params.get(7));
-        NDArray wHcT = stackT(inputs, params.get(10));
+        NDList xi = inputProducts(inputs, params.get(0), params.get(2));
+        NDList xf = inputProducts(inputs, params.get(3), params.get(5));
+        NDList xo = inputProducts(inputs, params.get(6), params.get(8));
+        NDList xc = inputProducts(inputs, params.get(9), params.get(11));
+        NDArray wHiT = transposed(inputs, params.get(1));
+        NDArray wHfT = transposed(inputs, params.get(4));
+        NDArray wHoT = transposed(inputs, params.get(7));
+        NDArray wHcT = transposed(inputs, params.get(10));
         NDArray h = state.get(0);
         NDArray c = state.get(1);
         NDList hs = new NDList();
@@ -290,8 +287,8 @@ public final class ScratchCells {
      * @return logits (steps * batch, vocab) and (H)
      */
     public static Pair<NDArray, NDList> rnn(NDArray inputs, NDList state, NDList params) {
-        NDList xh = inputProducts(inputs, new NDArray[] {params.get(0)}, new NDArray[] {params.get(2)});
-        NDArray wHhT = stackT(inputs, params.get(1));
+        NDList xh = inputProducts(inputs, params.get(0), params.get(2));
+        NDArray wHhT = transposed(inputs, params.get(1));
         NDArray h = state.get(0);
         NDList hs = new NDList();
         for (NDArray xt : xh) {

@@ -80,17 +80,10 @@ public class HybridScratchTest {
     }
 
     private static void checkTraining(String kind) {
-        checkTraining(kind, false);
-        // the fused graph (gates sharing H in one product), which the benchmark compares against
-        checkTraining(kind, true);
-    }
-
-    private static void checkTraining(String kind, boolean fuseGates) {
         Engine.getInstance().setRandomSeed(21);
         try (NDManager m = NDManager.newBaseManager();
                 RNNModelScratch ref = RNNModelScratch.of(kind, V, H, Device.cpu(), m);
-                RNNModelScratch hyb =
-                        RNNModelScratch.of(kind, V, H, Device.cpu(), m, true, fuseGates)) {
+                RNNModelScratch hyb = RNNModelScratch.of(kind, V, H, Device.cpu(), m, true)) {
             assertTrue(hyb.isHybrid());
             assertFalse(ref.isHybrid());
             for (NDArray p : ref.getParams()) {
@@ -127,7 +120,7 @@ public class HybridScratchTest {
                     NDList hybGrads = new NDList();
                     Pair<NDArray, NDList> r = step(ref, x, labels, refState, bm, refGrads);
                     Pair<NDArray, NDList> h = step(hyb, x, labels, hybState, bm, hybGrads);
-                    String at = kind + (fuseGates ? " fused" : "") + " batch " + b;
+                    String at = kind + " batch " + b;
                     assertClose(r.getKey().get(0), h.getKey().get(0), at + " loss");
                     assertClose(r.getKey(), h.getKey(), at + " loss and logits");
                     for (int i = 0; i < refGrads.size(); i++) {
