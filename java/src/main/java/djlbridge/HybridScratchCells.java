@@ -26,7 +26,7 @@ import java.util.Map;
  */
 public final class HybridScratchCells {
 
-    private final String kind;
+    private final ModelKind kind;
     private final int vocabSize;
     private final int numHiddens;
     private final NDList params;
@@ -37,19 +37,19 @@ public final class HybridScratchCells {
     /**
      * Binds the hybrid cells to a scratch model's parameters.
      *
-     * @param kind "gru", "lstm" or "rnn"
+     * @param kind the kind of model
      * @param vocabSize the vocabulary size
      * @param numHiddens the hidden size
-     * @param params the parameters, in the order of {@link ScratchGraph#paramNames}, each with
+     * @param params the parameters, in the order of {@link ModelKind#getParamNames}, each with
      *     its gradient attached
      * @param manager the model's manager: it owns the graphs and cached operators
      */
     public HybridScratchCells(
-            String kind, int vocabSize, int numHiddens, NDList params, NDManager manager) {
-        List<String> names = ScratchGraph.paramNames(kind);
+            ModelKind kind, int vocabSize, int numHiddens, NDList params, NDManager manager) {
+        List<String> names = kind.getParamNames();
         if (names.size() != params.size()) {
             throw new IllegalArgumentException(
-                    kind + " needs " + names.size() + " parameters, got " + params.size());
+                    kind.getName() + " needs " + names.size() + " parameters, got " + params.size());
         }
         if (!(manager instanceof MxNDManager)) {
             throw new IllegalArgumentException(
@@ -98,21 +98,12 @@ public final class HybridScratchCells {
         return new Pair<>(out.get(0), newState);
     }
 
-    /**
-     * Returns the number of unrolled graphs built so far (one per sequence length seen).
-     *
-     * @return the number of graphs
-     */
-    public int getNumGraphs() {
-        return blocks.size();
-    }
-
     private MxSymbolBlock build(int numSteps) {
         Symbol symbol = Symbol.loadJson(
                 (MxNDManager) manager, ScratchGraph.json(kind, vocabSize, numHiddens, numSteps));
         MxSymbolBlock block = new MxSymbolBlock(manager, symbol);
         block.setInputNames(ScratchGraph.inputNames(kind));
-        List<String> names = ScratchGraph.paramNames(kind);
+        List<String> names = kind.getParamNames();
         Map<String, NDArray> byName = new HashMap<>();
         for (int i = 0; i < names.size(); i++) {
             byName.put(names.get(i), params.get(i));
@@ -128,7 +119,7 @@ public final class HybridScratchCells {
         }
         if (bound != names.size()) {
             throw new IllegalStateException(
-                    "the " + kind + " graph binds " + bound + " of " + names.size() + " parameters");
+                    "the " + kind.getName() + " graph binds " + bound + " of " + names.size() + " parameters");
         }
         return block;
     }

@@ -98,7 +98,23 @@ public final class RNNModelScratch implements LanguageModel {
     }
 
     /**
-     * Creates a scratch GRU, LSTM or plain RNN model.
+     * Creates a scratch GRU, LSTM or plain RNN model with the text's cells ({@link ScratchCells}).
+     *
+     * @param kind the kind of model
+     * @param vocabSize the vocabulary size
+     * @param numHiddens the hidden size
+     * @param device the device
+     * @param parent the parent manager
+     * @return the model
+     */
+    public static RNNModelScratch of(
+            ModelKind kind, int vocabSize, int numHiddens, Device device, NDManager parent) {
+        return new RNNModelScratch(vocabSize, numHiddens, device, kind.getScratchParams(),
+                kind.getScratchState(), kind.getScratchCell(), parent);
+    }
+
+    /**
+     * Creates a scratch model by name: {@code of(ModelKind.of(kind), ...)}.
      *
      * @param kind "gru", "lstm" or "rnn"
      * @param vocabSize the vocabulary size
@@ -109,23 +125,7 @@ public final class RNNModelScratch implements LanguageModel {
      */
     public static RNNModelScratch of(
             String kind, int vocabSize, int numHiddens, Device device, NDManager parent) {
-        switch (kind) {
-            case "gru":
-                return new RNNModelScratch(
-                        vocabSize, numHiddens, device, ScratchCells::getGruParams,
-                        ScratchCells::initGruState, ScratchCells::gru, parent);
-            case "lstm":
-                return new RNNModelScratch(
-                        vocabSize, numHiddens, device, ScratchCells::getLstmParams,
-                        ScratchCells::initLstmState, ScratchCells::lstm, parent);
-            case "rnn":
-                return new RNNModelScratch(
-                        vocabSize, numHiddens, device, ScratchCells::getRnnParams,
-                        ScratchCells::initRnnState, ScratchCells::rnn, parent);
-            default:
-                throw new IllegalArgumentException(
-                        "unknown model '" + kind + "': use gru, lstm or rnn");
-        }
+        return of(ModelKind.of(kind), vocabSize, numHiddens, device, parent);
     }
 
     /**
@@ -134,7 +134,7 @@ public final class RNNModelScratch implements LanguageModel {
      * same function, but each forward pass runs as one MXNet cached operator over an unrolled
      * graph ({@link HybridScratchCells}) instead of the op-by-op cells of {@link ScratchCells}.
      *
-     * @param kind "gru", "lstm" or "rnn"
+     * @param kind the kind of model
      * @param vocabSize the vocabulary size
      * @param numHiddens the hidden size
      * @param device the device
@@ -143,7 +143,7 @@ public final class RNNModelScratch implements LanguageModel {
      * @return the model
      */
     public static RNNModelScratch of(
-            String kind,
+            ModelKind kind,
             int vocabSize,
             int numHiddens,
             Device device,
@@ -160,6 +160,27 @@ public final class RNNModelScratch implements LanguageModel {
             }
         }
         return model;
+    }
+
+    /**
+     * Creates a scratch model by name, hybridized or not: {@code of(ModelKind.of(kind), ...)}.
+     *
+     * @param kind "gru", "lstm" or "rnn"
+     * @param vocabSize the vocabulary size
+     * @param numHiddens the hidden size
+     * @param device the device
+     * @param parent the parent manager (of the MXNet engine when {@code hybridize})
+     * @param hybridize whether forward passes run as one cached operator
+     * @return the model
+     */
+    public static RNNModelScratch of(
+            String kind,
+            int vocabSize,
+            int numHiddens,
+            Device device,
+            NDManager parent,
+            boolean hybridize) {
+        return of(ModelKind.of(kind), vocabSize, numHiddens, device, parent, hybridize);
     }
 
     /**

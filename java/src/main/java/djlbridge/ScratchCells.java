@@ -48,10 +48,11 @@ public final class ScratchCells {
                 manager.zeros(new Shape(numHiddens), DataType.FLOAT32, device));
     }
 
+    /** One (W_x, W_h, b) per gate of {@code kind}, then the output layer (W_hq, b_q). */
     private static NDList gated(
-            int gates, int vocabSize, int numHiddens, Device device, NDManager manager) {
+            ModelKind kind, int vocabSize, int numHiddens, Device device, NDManager manager) {
         NDList params = new NDList();
-        for (int g = 0; g < gates; g++) {
+        for (int g = 0; g < kind.getGates(); g++) {
             params.addAll(three(vocabSize, numHiddens, device, manager));
         }
         params.add(normal(new Shape(numHiddens, vocabSize), device, manager));
@@ -70,7 +71,7 @@ public final class ScratchCells {
      */
     public static NDList getGruParams(
             int vocabSize, int numHiddens, Device device, NDManager manager) {
-        return gated(3, vocabSize, numHiddens, device, manager);
+        return gated(ModelKind.GRU, vocabSize, numHiddens, device, manager);
     }
 
     /**
@@ -85,7 +86,7 @@ public final class ScratchCells {
      */
     public static NDList getLstmParams(
             int vocabSize, int numHiddens, Device device, NDManager manager) {
-        return gated(4, vocabSize, numHiddens, device, manager);
+        return gated(ModelKind.LSTM, vocabSize, numHiddens, device, manager);
     }
 
     /**
@@ -99,12 +100,14 @@ public final class ScratchCells {
      */
     public static NDList getRnnParams(
             int vocabSize, int numHiddens, Device device, NDManager manager) {
-        return gated(1, vocabSize, numHiddens, device, manager);
+        return gated(ModelKind.RNN, vocabSize, numHiddens, device, manager);
     }
 
-    private static NDList zeros(int n, int batchSize, int numHiddens, Device device, NDManager m) {
+    /** The zero begin state of {@code kind}: one (batch, hidden) array per state. */
+    private static NDList zeros(
+            ModelKind kind, int batchSize, int numHiddens, Device device, NDManager m) {
         NDList state = new NDList();
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < kind.getStates(); i++) {
             state.add(m.zeros(new Shape(batchSize, numHiddens), DataType.FLOAT32, device));
         }
         return state;
@@ -121,7 +124,7 @@ public final class ScratchCells {
      */
     public static NDList initGruState(
             int batchSize, int numHiddens, Device device, NDManager manager) {
-        return zeros(1, batchSize, numHiddens, device, manager);
+        return zeros(ModelKind.GRU, batchSize, numHiddens, device, manager);
     }
 
     /**
@@ -135,7 +138,7 @@ public final class ScratchCells {
      */
     public static NDList initLstmState(
             int batchSize, int numHiddens, Device device, NDManager manager) {
-        return zeros(2, batchSize, numHiddens, device, manager);
+        return zeros(ModelKind.LSTM, batchSize, numHiddens, device, manager);
     }
 
     /**
@@ -149,7 +152,7 @@ public final class ScratchCells {
      */
     public static NDList initRnnState(
             int batchSize, int numHiddens, Device device, NDManager manager) {
-        return zeros(1, batchSize, numHiddens, device, manager);
+        return zeros(ModelKind.RNN, batchSize, numHiddens, device, manager);
     }
 
     /**

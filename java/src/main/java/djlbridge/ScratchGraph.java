@@ -44,74 +44,55 @@ public final class ScratchGraph {
         }
     }
 
-    /**
-     * Returns the names of the parameters of a model kind, in the order of {@link
-     * ScratchCells#getGruParams} and its siblings.
-     *
-     * @param kind "gru", "lstm" or "rnn"
-     * @return the parameter names
-     */
-    public static List<String> paramNames(String kind) {
-        switch (kind) {
-            case "gru":
-                return Collections.unmodifiableList(Arrays.asList(
-                        "W_xz", "W_hz", "b_z", "W_xr", "W_hr", "b_r", "W_xh", "W_hh", "b_h",
-                        "W_hq", "b_q"));
-            case "lstm":
-                return Collections.unmodifiableList(Arrays.asList(
-                        "W_xi", "W_hi", "b_i", "W_xf", "W_hf", "b_f", "W_xo", "W_ho", "b_o",
-                        "W_xc", "W_hc", "b_c", "W_hq", "b_q"));
-            case "rnn":
-                return Collections.unmodifiableList(Arrays.asList(
-                        "W_xh", "W_hh", "b_h", "W_hq", "b_q"));
-            default:
-                throw new IllegalArgumentException(
-                        "unknown model '" + kind + "': use gru, lstm or rnn");
-        }
-    }
+    /** The names of the state inputs, in the order of the model's state: H, then C. */
+    private static final String[] STATE_INPUTS = {"h0", "c0"};
 
     /**
-     * Returns the names of the graph's data inputs: {@code x} then the state.
+     * Returns the names of the graph's data inputs: {@code x} then one per state array.
      *
-     * @param kind "gru", "lstm" or "rnn"
+     * @param kind the kind of model
      * @return the input names
      */
-    public static List<String> inputNames(String kind) {
-        paramNames(kind);
-        return "lstm".equals(kind)
-                ? Collections.unmodifiableList(Arrays.asList("x", "h0", "c0"))
-                : Collections.unmodifiableList(Arrays.asList("x", "h0"));
+    public static List<String> inputNames(ModelKind kind) {
+        List<String> names = new ArrayList<>();
+        names.add("x");
+        names.addAll(Arrays.asList(STATE_INPUTS).subList(0, kind.getStates()));
+        return Collections.unmodifiableList(names);
     }
 
     /**
      * Builds the unrolled graph.
      *
-     * @param kind "gru", "lstm" or "rnn"
+     * @param kind the kind of model
      * @param vocabSize the vocabulary size
      * @param numHiddens the hidden size
      * @param numSteps the number of time steps the graph is unrolled over
      * @return the symbol JSON
      */
-    public static String json(String kind, int vocabSize, int numHiddens, int numSteps) {
+    public static String json(ModelKind kind, int vocabSize, int numHiddens, int numSteps) {
         if (vocabSize < 1 || numHiddens < 1 || numSteps < 1) {
             throw new IllegalArgumentException(
                     "vocabSize, numHiddens and numSteps must be positive: " + vocabSize + ", "
                             + numHiddens + ", " + numSteps);
         }
-        List<String> names = paramNames(kind);
         ScratchGraph g = new ScratchGraph();
+        List<String> inputNames = inputNames(kind);
+        Ref x = g.var(inputNames.get(0));
+        List<Ref> state = new ArrayList<>();
+        for (String name : inputNames.subList(1, inputNames.size())) {
+            state.add(g.var(name));
+        }
         Map<String, Ref> p = new LinkedHashMap<>();
-        Ref x = g.var("x");
-        Ref h = g.var("h0");
-        Ref c = "lstm".equals(kind) ? g.var("c0") : null;
-        for (String name : names) {
+        for (String name : kind.getParamNames()) {
             p.put(name, g.var(name));
         }
+        Ref h = state.get(0);
+        Ref c = null; // the LSTM's cell state
         // one-hot inputs, time-major: (steps, batch, vocab)
         Ref inputs = g.op("one_hot", attrs("depth", vocabSize), g.op("transpose", attrs(), x));
         List<Ref> hs = new ArrayList<>();
         switch (kind) {
-            case "gru": {
+            case GRU: {
                 Gates zr = g.new Gates(p, inputs, numSteps, numHiddens, "z", "r");
                 Gates hh = g.new Gates(p, inputs, numSteps, numHiddens, "h");
                 for (int t = 0; t < numSteps; t++) {
@@ -127,7 +108,8 @@ public final class ScratchGraph {
                 }
                 break;
             }
-            case "lstm": {
+            case LSTM: {
+                c = state.get(1);
                 Gates ifoc = g.new Gates(p, inputs, numSteps, numHiddens, "i", "f", "o", "c");
                 for (int t = 0; t < numSteps; t++) {
                     Ref[] pre = ifoc.step(h, t, null);
@@ -142,7 +124,7 @@ public final class ScratchGraph {
                 }
                 break;
             }
-            default: {
+            case RNN: {
                 Gates hh = g.new Gates(p, inputs, numSteps, numHiddens, "h");
                 for (int t = 0; t < numSteps; t++) {
                     h = hh.step(h, t, "tanh")[0];
@@ -150,6 +132,8 @@ public final class ScratchGraph {
                 }
                 break;
             }
+            default:
+                throw new IllegalArgumentException("no graph is written for " + kind);
         }
         // the output layer over all steps at once: (steps * batch, vocab)
         Ref all = g.op("Concat", attrs("dim", 0, "num_args", hs.size()), hs.toArray(new Ref[0]));

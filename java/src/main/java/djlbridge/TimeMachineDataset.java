@@ -291,15 +291,6 @@ public final class TimeMachineDataset extends RandomAccessDataset {
     }
 
     /**
-     * Returns whether the partition is random (else sequential).
-     *
-     * @return true for random sampling
-     */
-    public boolean isRandom() {
-        return random;
-    }
-
-    /**
      * Returns the manager given to the builder.
      *
      * @return the manager

@@ -3,6 +3,7 @@ package djlbridge;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Optional;
 
 /**
  * Everything one training run needs, with the Java text's defaults: GRU, scratch, 500 epochs,
@@ -10,7 +11,7 @@ import java.nio.file.Paths;
  */
 public final class TrainSettings {
 
-    private final String model;
+    private final ModelKind model;
     private final String impl;
     private final int numEpochs;
     private final float lr;
@@ -25,8 +26,8 @@ public final class TrainSettings {
     private final String device;
     private final boolean hybridize;
 
-    private TrainSettings(Builder b) {
-        model = b.model;
+    private TrainSettings(Builder b, ModelKind model) {
+        this.model = model;
         impl = b.impl;
         numEpochs = b.numEpochs;
         lr = b.lr;
@@ -53,6 +54,11 @@ public final class TrainSettings {
 
     /** @return "gru", "lstm" or "rnn" */
     public String getModel() {
+        return model.getName();
+    }
+
+    /** @return the kind of model */
+    public ModelKind getModelKind() {
         return model;
     }
 
@@ -128,7 +134,7 @@ public final class TrainSettings {
      */
     public JsonObject toJsonObject() {
         JsonObject o = new JsonObject();
-        o.addProperty("model", model);
+        o.addProperty("model", model.getName());
         o.addProperty("impl", impl);
         o.addProperty("epochs", numEpochs);
         o.addProperty("lr", lr);
@@ -147,7 +153,7 @@ public final class TrainSettings {
 
     /** The builder of {@link TrainSettings}. */
     public static final class Builder {
-        String model = "gru";
+        String model = ModelKind.GRU.getName();
         String impl = "scratch";
         int numEpochs = 500;
         float lr = 1f;
@@ -171,6 +177,14 @@ public final class TrainSettings {
         public Builder setModel(String model) {
             this.model = model;
             return this;
+        }
+
+        /**
+         * @param model the kind of model
+         * @return this builder
+         */
+        public Builder setModel(ModelKind model) {
+            return setModel(model.getName());
         }
 
         /**
@@ -297,7 +311,8 @@ public final class TrainSettings {
          * @return the settings
          */
         public TrainSettings build() {
-            check(model.matches("gru|lstm|rnn"), "model must be gru, lstm or rnn, got '" + model + "'");
+            Optional<ModelKind> kind = ModelKind.find(model);
+            check(kind.isPresent(), "model must be " + ModelKind.choices() + ", got '" + model + "'");
             check(impl.matches("scratch|concise"), "impl must be scratch or concise, got '" + impl + "'");
             check(numEpochs > 0, "epochs must be > 0, got " + numEpochs);
             check(Float.isFinite(lr) && lr > 0, "lr must be a finite number > 0, got " + lr);
@@ -308,7 +323,7 @@ public final class TrainSettings {
             check(maxTokens > 0, "max tokens must be > 0, got " + maxTokens);
             check(dataPath != null, "the corpus path is required (setDataPath)");
             check(device.matches("auto|cpu|gpu"), "device must be auto, cpu or gpu, got '" + device + "'");
-            return new TrainSettings(this);
+            return new TrainSettings(this, kind.get());
         }
 
         private static void check(boolean ok, String message) {

@@ -16,20 +16,6 @@ public final class TrainingControl {
     }
 
     /**
-     * Returns whether a stop was requested.
-     *
-     * @return true after {@link #requestStop()}
-     */
-    public boolean isStopRequested() {
-        return stopRequested;
-    }
-
-    /** Clears the flag, so that the same control can drive another run. */
-    public void reset() {
-        stopRequested = false;
-    }
-
-    /**
      * Throws if a stop was requested.
      *
      * @throws TrainingInterruptedException after {@link #requestStop()}

@@ -89,16 +89,6 @@ public final class TrainingResult {
         return rssMb.clone();
     }
 
-    /** @return the peak resident set size (MiB) of the process */
-    public double getPeakRssMb() {
-        return peakRssMb;
-    }
-
-    /** @return the epochs read back from a checkpoint (0 for a fresh run) */
-    public int getResumedFromEpoch() {
-        return resumedFromEpoch;
-    }
-
     /** @return the epochs done, counted over resumes */
     public int getEpochsDone() {
         return perplexity.length;
@@ -126,23 +116,16 @@ public final class TrainingResult {
         return device;
     }
 
-    /** @return the wall seconds of this run's training */
-    public double getWallSeconds() {
-        return wallSeconds;
-    }
-
     /** @return prefix to generated text, in the text's order */
     public Map<String, String> getPredictions() {
         return predictions;
     }
 
     /**
-     * Returns the OpenMP thread count MXNet was started with: {@code OMP_NUM_THREADS} of this
-     * process, or null when unset or not a number (MXNet then takes half the CPUs).
-     *
-     * @return the thread count, or null
+     * The OpenMP thread count MXNet was started with: {@code OMP_NUM_THREADS} of this process, or
+     * null when unset or not a number (MXNet then takes half the CPUs).
      */
-    public static Integer ompThreads() {
+    private static Integer ompThreads() {
         String value = System.getenv("OMP_NUM_THREADS");
         if (value == null) {
             return null;

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -214,10 +213,10 @@ public final class TrainingSession implements AutoCloseable {
      */
     public static LanguageModel newModel(TrainSettings s, int vocabSize, Device device, NDManager manager) {
         if ("concise".equals(s.getImpl())) {
-            return RNNModel.of(s.getModel(), vocabSize, s.getNumHiddens()).initialize(manager, device);
+            return RNNModel.of(s.getModelKind(), vocabSize, s.getNumHiddens()).initialize(manager, device);
         }
         return RNNModelScratch.of(
-                s.getModel(), vocabSize, s.getNumHiddens(), device, manager, s.isHybridize());
+                s.getModelKind(), vocabSize, s.getNumHiddens(), device, manager, s.isHybridize());
     }
 
     /**
@@ -382,15 +381,6 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     /**
-     * Returns every finished epoch, counted over resumes.
-     *
-     * @return the records, oldest first
-     */
-    public List<EpochRecord> getHistory() {
-        return Collections.unmodifiableList(new ArrayList<>(history));
-    }
-
-    /**
      * Returns the perplexity of every finished epoch, counted over resumes.
      *
      * @return one value per epoch
@@ -433,24 +423,6 @@ public final class TrainingSession implements AutoCloseable {
      */
     public LanguageModel getModel() {
         return net;
-    }
-
-    /**
-     * Returns the stop flag of this session (Python's Ctrl-C and SIGTERM handlers set it).
-     *
-     * @return the control
-     */
-    public TrainingControl getControl() {
-        return control;
-    }
-
-    /**
-     * Returns the settings of this session (null for a {@link #wrap}ped one).
-     *
-     * @return the settings
-     */
-    public TrainSettings getSettings() {
-        return settings;
     }
 
     /**

@@ -15,6 +15,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import ai.djl.util.Pair;
+import java.util.Arrays;
 import org.junit.Test;
 
 /**
@@ -209,11 +210,12 @@ public class HybridScratchTest {
 
     @Test
     public void graphNamesTheVersionAndRefusesBadSizes() {
-        String json = ScratchGraph.json("gru", V, H, T);
+        String json = ScratchGraph.json(ModelKind.GRU, V, H, T);
         assertTrue(json, json.contains("\"mxnet_version\":[\"int\",10900]"));
-        assertEquals(3, ScratchGraph.inputNames("lstm").size());
+        assertEquals(Arrays.asList("x", "h0", "c0"), ScratchGraph.inputNames(ModelKind.LSTM));
+        assertEquals(Arrays.asList("x", "h0"), ScratchGraph.inputNames(ModelKind.GRU));
         try {
-            ScratchGraph.json("gru", V, H, 0);
+            ScratchGraph.json(ModelKind.GRU, V, H, 0);
             throw new AssertionError("expected a bad step count to be refused");
         } catch (IllegalArgumentException expected) {
             assertTrue(expected.getMessage().contains("numSteps"));

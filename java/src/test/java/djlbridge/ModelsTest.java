@@ -17,7 +17,6 @@ import org.junit.Test;
 
 public class ModelsTest {
 
-    private static final String[] KINDS = {"gru", "lstm", "rnn"};
 
     private static void checkForward(LanguageModel net, int states, NDManager m) {
         int batch = 3;
@@ -35,14 +34,13 @@ public class ModelsTest {
     @Test
     public void scratchAndConciseShapes() {
         try (NDManager m = NDManager.newBaseManager()) {
-            for (String kind : KINDS) {
-                int states = "lstm".equals(kind) ? 2 : 1;
+            for (ModelKind kind : ModelKind.values()) {
+                int states = kind.getStates();
                 try (LanguageModel s = RNNModelScratch.of(kind, 28, 16, Device.cpu(), m);
                         LanguageModel c = RNNModel.of(kind, 28, 16).initialize(m, Device.cpu())) {
                     checkForward(s, states, m);
                     checkForward(c, states, m);
-                    int gates = "gru".equals(kind) ? 3 : "lstm".equals(kind) ? 4 : 1;
-                    assertEquals(3 * gates + 2, s.getParams().size());
+                    assertEquals(3 * kind.getGates() + 2, s.getParams().size());
                     assertEquals(6, c.getParams().size());
                 }
             }
@@ -51,12 +49,13 @@ public class ModelsTest {
 
     /**
      * RNNModel runs its recurrent layer as one {@code _npx_rnn} call on parameters it joins
-     * itself: the output, the states and the parameter gradients equal those of DJL's layer.
+     * itself ({@link RnnOperator}): the output, the states and the parameter gradients equal those
+     * of DJL's layer.
      */
     @Test
     public void conciseRnnMatchesDjlLayer() {
-        for (String kind : KINDS) {
-            int states = "lstm".equals(kind) ? 2 : 1;
+        for (ModelKind kind : ModelKind.values()) {
+            int states = kind.getStates();
             try (NDManager m = NDManager.newBaseManager();
                     RNNModel c = RNNModel.of(kind, 28, 16).initialize(m, Device.cpu())) {
                 NDList in = new NDList(m.randomInteger(0, 28, new Shape(5, 3), DataType.INT32)
@@ -70,7 +69,7 @@ public class ModelsTest {
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDList out = run == 0
                                 ? c.getRnnLayer().forward(ps, in, true)
-                                : c.fusedRnn(ps, in, true);
+                                : new RnnOperator(c.getRnnLayer(), 16).forward(ps, in, true);
                         assertEquals(1 + states, out.size());
                         NDArray loss = out.get(0).square().sum();
                         for (int i = 1; i < out.size(); i++) {
