@@ -15,6 +15,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
+import djlbridge.mxnet.RnnOperator;
 import java.io.DataInputStream;
 import java.io.IOException;
 

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.util.Pair;
+import djlbridge.mxnet.HybridScratchCells;
+import djlbridge.mxnet.ScratchGraph;
 
 /**
  * A recurrent language model built from scratch, as the Java text's {@code RNNModelScratch}: a

@@ -12,6 +12,12 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.Pair;
+import djlbridge.mxnet.ClipSgd;
+import djlbridge.training.EpochCallback;
+import djlbridge.training.RunReport;
+import djlbridge.training.StopRequestedException;
+import djlbridge.training.TrainingControl;
+import djlbridge.training.TrainingSession;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -32,8 +38,8 @@ import java.util.List;
  * trainer ({@link #trainCh8}, {@link #trainEpochCh8}, {@link #predictCh8}, {@link #gradClipping}).
  *
  * <p>Fixes over the text: one {@link LanguageModel} interface instead of {@code Object net}; a
- * float learning rate and clipping threshold; a {@link TrainingResult} instead of printing; an
- * {@link EpochListener}; every array of a batch is freed with the batch; the loss sum and the
+ * float learning rate and clipping threshold; a {@link RunReport} instead of printing; an
+ * {@link EpochCallback}; every array of a batch is freed with the batch; the loss sum and the
  * clipping norm stay on the device (one host read per epoch).
  */
 public final class TimeMachine {
@@ -306,7 +312,7 @@ public final class TimeMachine {
      * @throws IOException if the data cannot be read
      * @throws TranslateException if batching fails
      */
-    public static TrainingResult trainCh8(
+    public static RunReport trainCh8(
             LanguageModel net,
             TimeMachineDataset dataset,
             Vocab vocab,
@@ -337,7 +343,7 @@ public final class TimeMachine {
      * @throws IOException if the data cannot be read
      * @throws TranslateException if batching fails
      */
-    public static TrainingResult trainCh8(
+    public static RunReport trainCh8(
             LanguageModel net,
             TimeMachineDataset dataset,
             Vocab vocab,
@@ -347,7 +353,7 @@ public final class TimeMachine {
             Device device,
             boolean useRandomIter,
             NDManager manager,
-            EpochListener listener)
+            EpochCallback listener)
             throws IOException, TranslateException {
         try (TrainingSession session =
                 TrainingSession.wrap(net, dataset, vocab, lr, clipTheta, device, useRandomIter, manager)) {
@@ -399,7 +405,7 @@ public final class TimeMachine {
      * @return (perplexity, tokens per second)
      * @throws IOException if the data cannot be read
      * @throws TranslateException if batching fails
-     * @throws TrainingInterruptedException when a stop was requested (the epoch is dropped)
+     * @throws StopRequestedException when a stop was requested (the epoch is dropped)
      */
     public static Pair<Double, Double> trainEpochCh8(
             LanguageModel net,
@@ -575,7 +581,7 @@ public final class TimeMachine {
      * @param manager the parent manager; nothing is left on it
      * @param control the stop flag, or null
      * @return the prefix followed by the generated characters
-     * @throws TrainingInterruptedException when a stop was requested
+     * @throws StopRequestedException when a stop was requested
      */
     public static String predictCh8(
             String prefix,

@@ -19,7 +19,13 @@ import org.junit.Test;
 
 public class VocabTest {
 
-    static Path corpus() {
+    /**
+     * Returns the corpus the tests read: the {@code djlbridge.corpus} system property that the
+     * Gradle build sets, else the shared data folder beside the checkout.
+     *
+     * @return the path of timemachine.txt
+     */
+    public static Path corpus() {
         return Paths.get(System.getProperty("djlbridge.corpus", "../shared/data/timemachine.txt"));
     }
 

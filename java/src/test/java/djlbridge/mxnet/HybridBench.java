@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.mxnet;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -9,6 +9,10 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import ai.djl.util.Pair;
+import djlbridge.LanguageModel;
+import djlbridge.RNNModelScratch;
+import djlbridge.TimeMachine;
+import djlbridge.TimeMachineDataset;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,7 +26,7 @@ import java.util.List;
  *
  * <pre>
  * java -Dai.djl.offline=true -cp build/classes/java/test:$(paste -sd: build/classpath.txt) \
- *     djlbridge.HybridBench [kind=gru] [rounds=5] [epochs=10] [hidden=256] [batch=32] \
+ *     djlbridge.mxnet.HybridBench [kind=gru] [rounds=5] [epochs=10] [hidden=256] [batch=32] \
  *     [steps=35] [tokens=10000] [profile] [only=ops|hybrid]
  * </pre>
  *

@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.training;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -18,7 +18,7 @@ import java.util.Map;
  * <p>The run's tokens/s is the median over the epochs trained in this run, its first (warm-up)
  * epoch left out when there are more.
  */
-public final class TrainingResult {
+public final class RunReport {
 
     private static final Gson GSON =
             new GsonBuilder().serializeSpecialFloatingPointValues().disableHtmlEscaping().create();
@@ -44,7 +44,7 @@ public final class TrainingResult {
      * @param rssMb the resident set size after each epoch of this run
      * @param peakRssMb the peak resident set size of the process
      */
-    public TrainingResult(
+    public RunReport(
             List<EpochRecord> records,
             int resumedFromEpoch,
             String device,

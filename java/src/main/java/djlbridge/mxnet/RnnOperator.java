@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.mxnet;
 
 import ai.djl.mxnet.engine.MxNDManager;
 import ai.djl.mxnet.engine.MxOpParams;
@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.recurrent.RecurrentBlock;
 import ai.djl.training.ParameterStore;
+import djlbridge.ModelKind;
 
 /**
  * The forward pass of one of DJL's recurrent layers as DJL's MXNet engine runs it, one call of

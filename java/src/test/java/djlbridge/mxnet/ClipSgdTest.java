@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.mxnet;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
@@ -13,6 +13,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
+import djlbridge.LanguageModel;
+import djlbridge.RNNModel;
+import djlbridge.RNNModelScratch;
+import djlbridge.TimeMachine;
 import org.junit.Test;
 
 /**

@@ -1,5 +1,7 @@
-package djlbridge;
+package djlbridge.mxnet;
 
+import djlbridge.ModelKind;
+import djlbridge.ScratchCells;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;

@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.training;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -7,6 +7,13 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.Pair;
+import djlbridge.LanguageModel;
+import djlbridge.RNNModel;
+import djlbridge.RNNModelScratch;
+import djlbridge.TimeMachine;
+import djlbridge.TimeMachineDataset;
+import djlbridge.Vocab;
+import djlbridge.mxnet.NativeHeap;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,13 +28,13 @@ import java.util.Map;
  * the parity checks.
  *
  * <p>Each epoch is {@link TimeMachine#trainEpochCh8}; what happens around it are {@link
- * TrainingListener}s, called in order after the epoch is added to the history: first {@link
- * DivergenceCheckListener} (a non-finite perplexity ends the run and the epoch is taken back out
+ * SessionListener}s, called in order after the epoch is added to the history: first {@link
+ * DivergenceCheck} (a non-finite perplexity ends the run and the epoch is taken back out
  * of the history: it never counted), then {@link LastGoodParameters} (copies of the parameters of
  * the last finite epoch, kept on the device so a stopped or diverged run can still save them),
  * then {@link MemoryRecorder}, then the listeners the caller added (Python's progress bar and
  * checkpoints). A {@link TrainingControl} is checked before every batch: a stop request ends the
- * run within one batch with a {@link TrainingInterruptedException}, the epoch in progress dropped.
+ * run within one batch with a {@link StopRequestedException}, the epoch in progress dropped.
  *
  * <p>A session made by {@link #open} owns its manager, dataset and model and frees them on {@link
  * #close}; one made by {@link #wrap} trains the caller's and frees nothing of theirs. Either frees
@@ -48,8 +55,8 @@ public final class TrainingSession implements AutoCloseable {
     private final TrainingControl control;
     private final Loss loss = new SoftmaxCrossEntropyLoss();
     private final List<EpochRecord> history = new ArrayList<>();
-    private final List<TrainingListener> listeners = new ArrayList<>();
-    private final DivergenceCheckListener divergence = new DivergenceCheckListener();
+    private final List<SessionListener> listeners = new ArrayList<>();
+    private final DivergenceCheck divergence = new DivergenceCheck();
     private final LastGoodParameters lastGood;
     private final MemoryRecorder memory = new MemoryRecorder();
     private int resumedFrom;
@@ -225,7 +232,7 @@ public final class TrainingSession implements AutoCloseable {
      * @param listener the listener
      * @return this session
      */
-    public TrainingSession addListener(TrainingListener listener) {
+    public TrainingSession addListener(SessionListener listener) {
         listeners.add(listener);
         return this;
     }
@@ -264,8 +271,8 @@ public final class TrainingSession implements AutoCloseable {
 
     /**
      * Trains until {@code untilEpoch} epochs are done (counted over resumes). A non-finite loss
-     * throws {@link TrainingDivergedException}; a stop request throws {@link
-     * TrainingInterruptedException}; both leave the last good parameters for {@link
+     * throws {@link DivergedException}; a stop request throws {@link
+     * StopRequestedException}; both leave the last good parameters for {@link
      * #writeLastGood}.
      *
      * @param untilEpoch the total number of epochs
@@ -275,7 +282,7 @@ public final class TrainingSession implements AutoCloseable {
      * @throws IOException if the data cannot be read
      * @throws TranslateException if batching fails
      */
-    public int train(int untilEpoch, EpochListener listener) throws IOException, TranslateException {
+    public int train(int untilEpoch, EpochCallback listener) throws IOException, TranslateException {
         if (dataset == null) {
             throw new IllegalStateException("this session only predicts");
         }
@@ -310,7 +317,7 @@ public final class TrainingSession implements AutoCloseable {
             history.remove(history.size() - 1); // a diverged epoch never counts
             throw e;
         }
-        for (TrainingListener l : listeners) {
+        for (SessionListener l : listeners) {
             l.onEpoch(this, record);
         }
     }
@@ -321,12 +328,12 @@ public final class TrainingSession implements AutoCloseable {
      *
      * @return the result
      */
-    public TrainingResult result() {
+    public RunReport result() {
         Map<String, String> predictions = new LinkedHashMap<>();
         for (String prefix : TimeMachine.PREFIXES) {
             predictions.put(prefix, predict(prefix, TimeMachine.PREDICT_LENGTH));
         }
-        return new TrainingResult(history, resumedFrom, device.toString(), wallSeconds, predictions,
+        return new RunReport(history, resumedFrom, device.toString(), wallSeconds, predictions,
                 memory.getRssMb(), ProcessMemory.peakResidentMb());
     }
 

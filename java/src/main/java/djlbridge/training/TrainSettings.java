@@ -1,6 +1,7 @@
-package djlbridge;
+package djlbridge.training;
 
 import com.google.gson.JsonObject;
+import djlbridge.ModelKind;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Optional;

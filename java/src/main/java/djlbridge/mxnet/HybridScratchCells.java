@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.mxnet;
 
 import ai.djl.mxnet.engine.MxNDManager;
 import ai.djl.mxnet.engine.MxSymbolBlock;
@@ -9,6 +9,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import djlbridge.ModelKind;
+import djlbridge.ScratchCells;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.training;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
@@ -11,6 +11,9 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
+import djlbridge.LanguageModel;
+import djlbridge.TimeMachine;
+import djlbridge.TimeMachineDataset;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
