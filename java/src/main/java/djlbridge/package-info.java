@@ -16,6 +16,10 @@
  *       needs.
  * </ul>
  *
+ * <p>Two package-private helpers keep the text's classes short without changing their API: the
+ * streaming UTF-8 reader behind {@code TimeMachine}'s corpus functions, and the partition
+ * arithmetic (offsets, batches, shuffles) behind {@code TimeMachineDataset}.
+ *
  * <p>Where the text is wrong the classes deviate and say so in a comment: {@code setSteps}
  * instead of a hard-coded 35, a float learning rate instead of an int, {@link
  * djlbridge.LanguageModel} instead of {@code Object net}, a new random offset every epoch.

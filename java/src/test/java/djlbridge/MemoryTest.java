@@ -9,7 +9,6 @@ import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import djlbridge.training.TrainSettings;
-import djlbridge.training.TrainingSession;
 import org.junit.Test;
 
 /** Every array a batch creates is freed with it: nothing piles up on any manager over epochs. */
@@ -31,7 +30,7 @@ public class MemoryTest {
                     d.prepare();
                     TrainSettings s = TrainSettings.builder().setImpl(impl).setModel(kind)
                             .setNumHiddens(8).setDataPath("unused").build();
-                    try (LanguageModel net = TrainingSession.newModel(s, d.getVocab().length(), Device.cpu(), m)) {
+                    try (LanguageModel net = s.newModel(d.getVocab().length(), Device.cpu(), m)) {
                         NDManager own = net instanceof RNNModel
                                 ? ((RNNModel) net).getManager()
                                 : ((RNNModelScratch) net).getManager();

@@ -1,7 +1,6 @@
 package djlbridge;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;

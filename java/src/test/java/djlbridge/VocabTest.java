@@ -40,6 +40,22 @@ public class VocabTest {
     }
 
     @Test
+    public void rebuildsFromItsIndexToTokenList() throws IOException {
+        Vocab v = TimeMachine.loadCorpusTimeMachine(corpus(), 10000).getValue();
+        Vocab back = Vocab.ofIdxToToken(v.getIdxToToken());
+        assertEquals(v.getIdxToToken(), back.getIdxToToken());
+        for (String token : v.getIdxToToken()) {
+            assertEquals(token, v.getIdx(token), back.getIdx(token));
+        }
+        try {
+            Vocab.ofIdxToToken(Arrays.asList("a", "<unk>"));
+            fail("a list without <unk> first was accepted");
+        } catch (IllegalArgumentException e) {
+            assertEquals("the checkpoint vocabulary must start with <unk>", e.getMessage());
+        }
+    }
+
+    @Test
     public void minFreqAndReservedTokens() {
         String[][] tokens = {{"x", "x", "y"}};
         Vocab v = new Vocab(tokens, 2, new String[] {"<pad>"});

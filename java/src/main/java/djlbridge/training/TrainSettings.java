@@ -1,10 +1,15 @@
 package djlbridge.training;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
+import djlbridge.LanguageModel;
 import djlbridge.ModelKind;
+import djlbridge.RNNModel;
+import djlbridge.RNNModelScratch;
+import djlbridge.TimeMachineDataset;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.Optional;
 
 /**
  * Everything one training run needs, with the Java text's defaults: GRU, scratch, 500 epochs,
@@ -27,8 +32,8 @@ public final class TrainSettings {
     private final String device;
     private final boolean hybridize;
 
-    private TrainSettings(Builder b, ModelKind model) {
-        this.model = model;
+    private TrainSettings(Builder b) {
+        model = b.kind;
         impl = b.impl;
         numEpochs = b.numEpochs;
         lr = b.lr;
@@ -129,6 +134,50 @@ public final class TrainSettings {
     }
 
     /**
+     * Builds the dataset these settings describe; call {@code prepare()} on it before use.
+     *
+     * @param manager the manager of the dataset
+     * @return the dataset
+     */
+    public TimeMachineDataset newDataset(NDManager manager) {
+        return TimeMachineDataset.builder()
+                .setManager(manager)
+                .setMaxTokens(maxTokens)
+                .setSampling(batchSize, randomIter)
+                .setSteps(numSteps)
+                .setDataPath(dataPath)
+                .optSeed(seed)
+                .build();
+    }
+
+    /**
+     * Creates the model these settings name, initialized: the concise {@link RNNModel} or the
+     * scratch {@link RNNModelScratch}, hybridized or not.
+     *
+     * @param vocabSize the vocabulary size
+     * @param device the device
+     * @param manager the parent manager
+     * @return the model
+     */
+    public LanguageModel newModel(int vocabSize, Device device, NDManager manager) {
+        if ("concise".equals(impl)) {
+            return RNNModel.of(model, vocabSize, numHiddens).initialize(manager, device);
+        }
+        return RNNModelScratch.of(model, vocabSize, numHiddens, device, manager, hybridize);
+    }
+
+    /**
+     * Describes the model in words, for messages.
+     *
+     * @param vocabSize the vocabulary size
+     * @return e.g. "scratch gru with 256 hidden units and 28 tokens"
+     */
+    public String describeModel(int vocabSize) {
+        return impl + " " + model.getName() + " with " + numHiddens + " hidden units and "
+                + vocabSize + " tokens";
+    }
+
+    /**
      * Returns the settings as JSON, with the names of Python's {@code TrainConfig}.
      *
      * @return the JSON object
@@ -155,6 +204,7 @@ public final class TrainSettings {
     /** The builder of {@link TrainSettings}. */
     public static final class Builder {
         String model = ModelKind.GRU.getName();
+        ModelKind kind; // the model's kind, found by build()
         String impl = "scratch";
         int numEpochs = 500;
         float lr = 1f;
@@ -312,8 +362,8 @@ public final class TrainSettings {
          * @return the settings
          */
         public TrainSettings build() {
-            Optional<ModelKind> kind = ModelKind.find(model);
-            check(kind.isPresent(), "model must be " + ModelKind.choices() + ", got '" + model + "'");
+            kind = ModelKind.find(model).orElse(null);
+            check(kind != null, "model must be " + ModelKind.choices() + ", got '" + model + "'");
             check(impl.matches("scratch|concise"), "impl must be scratch or concise, got '" + impl + "'");
             check(numEpochs > 0, "epochs must be > 0, got " + numEpochs);
             check(Float.isFinite(lr) && lr > 0, "lr must be a finite number > 0, got " + lr);
@@ -324,7 +374,7 @@ public final class TrainSettings {
             check(maxTokens > 0, "max tokens must be > 0, got " + maxTokens);
             check(dataPath != null, "the corpus path is required (setDataPath)");
             check(device.matches("auto|cpu|gpu"), "device must be auto, cpu or gpu, got '" + device + "'");
-            return new TrainSettings(this, kind.get());
+            return new TrainSettings(this);
         }
 
         private static void check(boolean ok, String message) {

@@ -8,8 +8,6 @@ import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.Pair;
 import djlbridge.LanguageModel;
-import djlbridge.RNNModel;
-import djlbridge.RNNModelScratch;
 import djlbridge.TimeMachine;
 import djlbridge.TimeMachineDataset;
 import djlbridge.Vocab;
@@ -103,22 +101,14 @@ public final class TrainingSession implements AutoCloseable {
     public static TrainingSession open(TrainSettings s, TrainingControl control)
             throws IOException, TranslateException {
         NativeHeap.configure();
-        Device device = TimeMachine.pickDevice(s.getDevice());
+        Device device = DeviceChoice.pick(s.getDevice());
         Engine.getInstance().setRandomSeed((int) s.getSeed());
         NDManager manager = NDManager.newBaseManager(device);
         try {
-            TimeMachineDataset dataset =
-                    TimeMachineDataset.builder()
-                            .setManager(manager)
-                            .setMaxTokens(s.getMaxTokens())
-                            .setSampling(s.getBatchSize(), s.isRandomIter())
-                            .setSteps(s.getNumSteps())
-                            .setDataPath(s.getDataPath())
-                            .optSeed(s.getSeed())
-                            .build();
+            TimeMachineDataset dataset = s.newDataset(manager);
             dataset.prepare();
             Vocab vocab = dataset.getVocab();
-            LanguageModel net = newModel(s, vocab.length(), device, manager);
+            LanguageModel net = s.newModel(vocab.length(), device, manager);
             TrainingSession session =
                     new TrainingSession(s, device, manager, true, dataset, vocab, net, s.getLr(),
                             s.getClipTheta(), s.isRandomIter(), control);
@@ -174,56 +164,20 @@ public final class TrainingSession implements AutoCloseable {
     public static TrainingSession forPrediction(
             TrainSettings s, List<String> idxToToken, Path params, TrainingControl control)
             throws IOException {
-        if (idxToToken.isEmpty() || !"<unk>".equals(idxToToken.get(0))) {
-            throw new IllegalArgumentException("the checkpoint vocabulary must start with <unk>");
-        }
-        // Vocab sorts by count with a stable sort: equal counts keep this order.
-        String[][] tokens = {idxToToken.subList(1, idxToToken.size()).toArray(new String[0])};
-        Vocab vocab = new Vocab(tokens, 0, new String[0]);
-        Device device = TimeMachine.pickDevice(s.getDevice());
+        Vocab vocab = Vocab.ofIdxToToken(idxToToken);
+        Device device = DeviceChoice.pick(s.getDevice());
         NDManager manager = NDManager.newBaseManager(device);
         try {
-            LanguageModel net = newModel(s, vocab.length(), device, manager);
+            LanguageModel net = s.newModel(vocab.length(), device, manager);
             TrainingSession session =
                     new TrainingSession(s, device, manager, true, null, vocab, net, s.getLr(),
                             s.getClipTheta(), s.isRandomIter(), control);
-            ParameterFiles.load(net, params, session.describeModel(), manager);
+            ParameterFiles.load(net, params, s.describeModel(vocab.length()), manager);
             return session;
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
         }
-    }
-
-    /**
-     * Opens a prediction session without a stop flag.
-     *
-     * @param s the settings the checkpoint was trained with
-     * @param idxToToken the vocabulary, index to token, {@code <unk>} first
-     * @param params the parameter file
-     * @return the session (close it)
-     * @throws IOException if the parameters cannot be read or do not fit the model
-     */
-    public static TrainingSession forPrediction(TrainSettings s, List<String> idxToToken, Path params)
-            throws IOException {
-        return forPrediction(s, idxToToken, params, null);
-    }
-
-    /**
-     * Creates the model the settings name, initialized.
-     *
-     * @param s the settings
-     * @param vocabSize the vocabulary size
-     * @param device the device
-     * @param manager the parent manager
-     * @return the model
-     */
-    public static LanguageModel newModel(TrainSettings s, int vocabSize, Device device, NDManager manager) {
-        if ("concise".equals(s.getImpl())) {
-            return RNNModel.of(s.getModelKind(), vocabSize, s.getNumHiddens()).initialize(manager, device);
-        }
-        return RNNModelScratch.of(
-                s.getModelKind(), vocabSize, s.getNumHiddens(), device, manager, s.isHybridize());
     }
 
     /**
@@ -276,13 +230,13 @@ public final class TrainingSession implements AutoCloseable {
      * #writeLastGood}.
      *
      * @param untilEpoch the total number of epochs
-     * @param listener receives (epoch, perplexity, tokens/s) after the other listeners; false
-     *     stops after this epoch; may be null
+     * @param callback receives (epoch, perplexity, tokens/s) after the session's listeners;
+     *     false stops after this epoch; may be null
      * @return the epochs done
      * @throws IOException if the data cannot be read
      * @throws TranslateException if batching fails
      */
-    public int train(int untilEpoch, EpochCallback listener) throws IOException, TranslateException {
+    public int train(int untilEpoch, EpochCallback callback) throws IOException, TranslateException {
         if (dataset == null) {
             throw new IllegalStateException("this session only predicts");
         }
@@ -297,8 +251,8 @@ public final class TrainingSession implements AutoCloseable {
                         new EpochRecord(history.size() + 1, r.getKey(), r.getValue(),
                                 (System.nanoTime() - t0) / 1e9);
                 accept(record);
-                if (listener != null
-                        && !listener.onEpoch(record.getEpoch(), record.getPerplexity(),
+                if (callback != null
+                        && !callback.onEpoch(record.getEpoch(), record.getPerplexity(),
                                 record.getTokensPerSec())) {
                     break;
                 }
@@ -432,21 +386,10 @@ public final class TrainingSession implements AutoCloseable {
         return net;
     }
 
-    /**
-     * Returns the batches per epoch (0 for a prediction session).
-     *
-     * @return the number of batches
-     */
-    public int getNumBatches() {
-        return dataset == null ? 0 : dataset.getNumBatches();
-    }
-
     private String describeModel() {
-        if (settings == null) {
-            return net.getClass().getSimpleName() + " with " + net.getVocabSize() + " tokens";
-        }
-        return settings.getImpl() + " " + settings.getModel() + " with " + settings.getNumHiddens()
-                + " hidden units and " + vocab.length() + " tokens";
+        return settings == null
+                ? net.getClass().getSimpleName() + " with " + net.getVocabSize() + " tokens"
+                : settings.describeModel(vocab.length());
     }
 
     /**

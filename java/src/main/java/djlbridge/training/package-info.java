@@ -5,8 +5,9 @@
  *
  * <ul>
  *   <li>{@link djlbridge.training.TrainingSession}: the loop (open, resume, train, result, predict,
- *       close), run with {@link djlbridge.training.TrainSettings} (the text's defaults) and stopped
- *       through a {@link djlbridge.training.TrainingControl};
+ *       close), run with {@link djlbridge.training.TrainSettings} (the text's defaults; they build
+ *       the dataset and the model they name, and a package-private helper picks the device) and
+ *       stopped through a {@link djlbridge.training.TrainingControl};
  *   <li>after each epoch, in order: the {@link djlbridge.training.SessionListener}s ({@link
  *       djlbridge.training.DivergenceCheck}, {@link djlbridge.training.LastGoodParameters},
  *       {@link djlbridge.training.MemoryRecorder}, then any added), then the caller's {@link

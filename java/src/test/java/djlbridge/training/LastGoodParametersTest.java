@@ -35,9 +35,7 @@ public final class LastGoodParametersTest {
     }
 
     private static TimeMachineDataset dataset(TrainSettings s, NDManager m) throws Exception {
-        TimeMachineDataset d = TimeMachineDataset.builder().setManager(m)
-                .setMaxTokens(s.getMaxTokens()).setSampling(s.getBatchSize(), s.isRandomIter())
-                .setSteps(s.getNumSteps()).setDataPath(s.getDataPath()).optSeed(s.getSeed()).build();
+        TimeMachineDataset d = s.newDataset(m);
         d.prepare();
         return d;
     }
@@ -102,7 +100,7 @@ public final class LastGoodParametersTest {
             Path file = Files.createTempDirectory("lastgood").resolve(ParameterFiles.fileName(impl));
             try (NDManager m = NDManager.newBaseManager()) {
                 TimeMachineDataset d = dataset(s, m);
-                try (LanguageModel net = TrainingSession.newModel(s, d.getVocab().length(), Device.cpu(), m);
+                try (LanguageModel net = s.newModel(d.getVocab().length(), Device.cpu(), m);
                         TrainingSession t = wrap(s, net, d, m)) {
                     t.train(2, null);
                     byte[] atTwo = assertWriteIsEncode(t, file);
@@ -133,7 +131,7 @@ public final class LastGoodParametersTest {
             Engine.getInstance().setRandomSeed((int) s.getSeed());
             try (NDManager m = NDManager.newBaseManager()) {
                 TimeMachineDataset d = dataset(s, m);
-                try (LanguageModel net = TrainingSession.newModel(s, d.getVocab().length(), Device.cpu(), m)) {
+                try (LanguageModel net = s.newModel(d.getVocab().length(), Device.cpu(), m)) {
                     int params = net.getParams().size();
                     int base = count(m);
                     TrainingSession t = wrap(s, net, d, m);

@@ -91,7 +91,7 @@ public final class TrainingSessionTest {
                 expected = t.predict("time traveller", 20);
                 vocab = t.getIdxToToken();
             }
-            try (TrainingSession p = TrainingSession.forPrediction(s, vocab, params)) {
+            try (TrainingSession p = TrainingSession.forPrediction(s, vocab, params, null)) {
                 assertEquals(impl, expected, p.predict("time traveller", 20));
             }
         }
@@ -125,7 +125,7 @@ public final class TrainingSessionTest {
             vocab = t.getIdxToToken();
         }
         TrainSettings bigger = tiny("scratch").setNumHiddens(32).build();
-        try (TrainingSession p = TrainingSession.forPrediction(bigger, vocab, params)) {
+        try (TrainingSession p = TrainingSession.forPrediction(bigger, vocab, params, null)) {
             fail("expected an IOException, got " + p);
         } catch (java.io.IOException e) {
             assertTrue(e.getMessage(), e.getMessage().contains("does not hold the parameters"));
@@ -169,8 +169,7 @@ public final class TrainingSessionTest {
                     .setMaxTokens(s.getMaxTokens()).setSampling(s.getBatchSize(), s.isRandomIter())
                     .setSteps(s.getNumSteps()).setDataPath(s.getDataPath()).optSeed(s.getSeed()).build();
             dataset.prepare();
-            LanguageModel net = TrainingSession.newModel(
-                    s, dataset.getVocab().length(), ai.djl.Device.cpu(), manager);
+            LanguageModel net = s.newModel(dataset.getVocab().length(), ai.djl.Device.cpu(), manager);
             RunReport r = TimeMachine.trainCh8(net, dataset, dataset.getVocab(), s.getLr(),
                     s.getClipTheta(), 2, ai.djl.Device.cpu(), s.isRandomIter(), manager, null);
             assertArrayEquals(viaSession, r.getPerplexity(), 0.0);
