@@ -11,8 +11,9 @@ import java.util.function.IntFunction;
 /**
  * The recurrent models of D2L chapters 8 and 9, and every fact about one that more than one class
  * needs: the name the CLI and the settings use, the gates and states, the scratch parameters in
- * the text's order, the scratch cell and DJL's concise layer. A switch on the kind of model reads
- * it from here; nothing else spells "gru" or counts gates.
+ * the text's order, the scratch cell and DJL's concise layer. Every switch on the kind of model
+ * goes through this enum; nothing else maps a name to a model or counts gates (the MXNet graph and
+ * operator of {@code djlbridge.mxnet} switch on it for what only MXNet names).
  *
  * <p>The scratch parameters of a kind are, gate by gate in the text's order, {@code W_x<g>, W_h<g>,
  * b_<g>}, then the output layer {@code W_hq, b_q}: GRU gates {@code z, r, h} (update, reset,
