@@ -118,7 +118,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def process_memory_mb(field: str) -> float:
-    """``VmRSS`` or ``VmHWM`` of this process in MiB (as ``djlbridge.ProcessMemory``); NaN
+    """``VmRSS`` or ``VmHWM`` of this process in MiB (as ``djlbridge.training.ProcessMemory``); NaN
     where there is no ``/proc``."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():

@@ -2,7 +2,7 @@
 process, repeated in interleaved rounds.
 
 For every model x impl the trainer runs through the bridge (``python3 -m djl_bridge.cli train
---json``: Python hosts the JVM through JPype), from plain ``java`` (``djlbridge.Main --json``, same
+--json``: Python hosts the JVM through JPype), from plain ``java`` (``djlbridge.training.Main --json``, same
 JVM options, same classpath, no Python) and, when asked, as the PyTorch reference
 (``benchmarks/torch_ref.py`` run by another interpreter that has ``torch``). One round runs every
 model x impl once per launcher, the launchers of one model and impl back to back; the order of
@@ -131,7 +131,7 @@ def parse_list(text: str, allowed: Sequence[str], flag: str) -> tuple[str, ...]:
 
 def steady_median(values: Sequence[float]) -> float:
     """The median over epochs, the first (warm-up) epoch left out when there are more; NaN for
-    none. The same rule as the Java ``TrainingResult.getTokensPerSec``."""
+    none. The same rule as the Java ``RunReport.getTokensPerSec``."""
     if not values:
         return math.nan
     return float(statistics.median(values[1:] if len(values) > 1 else values))
@@ -296,7 +296,7 @@ def java_executable() -> Path:
 
 
 def train_args(cfg: TrainConfig) -> list[str]:
-    """The options every launcher shares (``djl-bridge train``, ``djlbridge.Main`` and
+    """The options every launcher shares (``djl-bridge train``, ``djlbridge.training.Main`` and
     ``torch_ref.py`` spell them alike)."""
     return [
         "--model", cfg.model, "--impl", cfg.impl, "--epochs", str(cfg.epochs),
@@ -321,7 +321,7 @@ def command(launcher: str, cfg: TrainConfig, torch_python: Optional[Path] = None
         # The options a bridge run's JVM gets (DJL_BRIDGE_JVM_OPTIONS, Java 22+), and the CUDA
         # natives of the cuda11 extra when they apply.
         args = [str(java_executable()), *jvm.effective_jvm_options(), *gpu.java_child_options(),
-                "-cp", classpath, "djlbridge.Main", *train_args(cfg), "--json"]
+                "-cp", classpath, "djlbridge.training.Main", *train_args(cfg), "--json"]
         if cfg.random_iter:
             args.append("--random-iter")
         return args

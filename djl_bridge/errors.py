@@ -47,7 +47,7 @@ class TrainingDivergedError(JavaError):
     """The loss stopped being finite (the learning rate is too large)."""
 
     def __init__(self, message: str, epoch: int, java_trace: str = "") -> None:
-        super().__init__(message, "djlbridge.TrainingDivergedException", java_trace)
+        super().__init__(message, "djlbridge.training.DivergedException", java_trace)
         self.epoch = epoch
 
 
@@ -55,7 +55,7 @@ class TrainingInterruptedError(JavaError):
     """The training was stopped on request (Ctrl-C) between two batches."""
 
     def __init__(self, message: str, java_trace: str = "") -> None:
-        super().__init__(message, "djlbridge.TrainingInterruptedException", java_trace)
+        super().__init__(message, "djlbridge.training.StopRequestedException", java_trace)
 
 
 class ResourceError(BridgeError):

@@ -612,7 +612,7 @@ def _child_plan(env: Mapping[str, str]) -> NativesPlan:
 
 
 def java_child_env(base: Optional[Mapping[str, str]] = None) -> dict[str, str]:
-    """The environment of a plain ``java`` child (``djlbridge.Main``) that should load the same
+    """The environment of a plain ``java`` child (``djlbridge.training.Main``) that should load the same
     natives as the bridge: ``MXNET_LIBRARY_PATH`` and ``LD_LIBRARY_PATH`` (the wheel folders
     first) when the CUDA natives apply, else ``base`` unchanged (default: ``os.environ``).
     Use it with :func:`java_child_options`."""

@@ -87,8 +87,8 @@ def _bad_argument(link: Any, message: str, trace: str) -> BridgeError:
 
 #: Checked in order; the first match wins.
 RULES: tuple[Rule, ...] = (
-    Rule("djlbridge.TrainingDivergedException", _diverged),
-    Rule("djlbridge.TrainingInterruptedException", _interrupted),
+    Rule("djlbridge.training.DivergedException", _diverged),
+    Rule("djlbridge.training.StopRequestedException", _interrupted),
     Rule("java.lang.OutOfMemoryError", _heap),
     Rule("ai.djl.engine.EngineException", _native_oom),
     Rule("java.nio.charset.CharacterCodingException", _not_utf8),

@@ -1,4 +1,4 @@
-"""The training progress bar (epoch, perplexity, tokens/s, ETA), fed by the Java EpochListener.
+"""The training progress bar (epoch, perplexity, tokens/s, ETA), fed by the Java EpochCallback.
 
 It draws only when both stdout and stderr are terminals and ``--json`` is off, so logs and pipes
 stay clean.

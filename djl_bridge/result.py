@@ -1,6 +1,6 @@
 """What a run hands back. Every number is computed once, on the Java side
-(``djlbridge.TrainingResult``: the per-epoch history, the run's tokens/s rule, wall time, memory,
-the text's predictions); Python reads its JSON and adds the config it ran with."""
+(``djlbridge.training.RunReport``: the per-epoch history, the run's tokens/s rule, wall time,
+memory, the text's predictions); Python reads its JSON and adds the config it ran with."""
 from __future__ import annotations
 
 import json
@@ -35,7 +35,7 @@ class TrainingResult:
 
     @classmethod
     def from_java_json(cls, text: str, config: TrainConfig, **extras: Any) -> "TrainingResult":
-        """Builds the result from ``djlbridge.TrainingResult.toJson()``."""
+        """Builds the result from ``djlbridge.training.RunReport.toJson()``."""
         d = json.loads(text)
         return cls(
             perplexity=np.asarray(d["perplexity"], dtype=np.float64),

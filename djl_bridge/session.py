@@ -1,7 +1,7 @@
 """Runs the Java ``TrainingSession`` (the one epoch loop) from Python: ``run(config, options)``
 trains with checkpoints, resume, Ctrl-C/SIGTERM and a clean report when the loss diverges;
 ``predict(checkpoint, prefix, n)`` generates text from a checkpoint. One call into Java trains all
-epochs; a JPype proxy of ``EpochListener`` is called once per epoch (progress, checkpoints); the
+epochs; a JPype proxy of ``EpochCallback`` is called once per epoch (progress, checkpoints); the
 result (numbers, predictions, memory) is computed in Java and read back as JSON.
 
 Every call into Java runs inside :func:`~djl_bridge.javaerrors.java_errors`.
@@ -107,7 +107,7 @@ def java_settings(config: TrainConfig) -> Any:
     """The Java ``TrainSettings`` of a prepared config."""
     with java_errors():
         return (
-            jpype.JClass("djlbridge.TrainSettings").builder()
+            jpype.JClass("djlbridge.training.TrainSettings").builder()
             .setModel(config.model)
             .setImpl(config.impl)
             .setNumEpochs(config.epochs)
@@ -218,8 +218,9 @@ def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallb
          resume_from: Optional[Checkpoint], writer: Optional[CheckpointWriter]) -> TrainingResult:
     jvm.start()
     with java_errors():
-        control = jpype.JClass("djlbridge.TrainingControl")()
-        session = jpype.JClass("djlbridge.TrainingSession").open(java_settings(config), control)
+        control = jpype.JClass("djlbridge.training.TrainingControl")()
+        session = jpype.JClass("djlbridge.training.TrainingSession").open(java_settings(config),
+                                                                          control)
     try:
         with java_errors():
             vocab = [str(t) for t in session.getIdxToToken()]
@@ -237,7 +238,7 @@ def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallb
         saver = _Saver(writer, config, session, vocab, start_epoch)
         failure: list[BaseException] = []
 
-        @jpype.JImplements("djlbridge.EpochListener")
+        @jpype.JImplements("djlbridge.training.EpochCallback")
         class _Listener:
             @jpype.JOverride
             def onEpoch(self, epoch: int, perplexity: float, speed: float) -> bool:  # noqa: N802
@@ -308,11 +309,11 @@ def predict(checkpoint: "Path | str", prefix: str, num_preds: int, device: str =
     config = dataclasses.replace(ckpt.config, device=device, data=ckpt.path).validate(names)
     jvm.start()
     with java_errors():
-        control = jpype.JClass("djlbridge.TrainingControl")()
+        control = jpype.JClass("djlbridge.training.TrainingControl")()
         tokens = jpype.JClass("java.util.ArrayList")()
         for t in ckpt.vocab:
             tokens.add(t)
-        session = jpype.JClass("djlbridge.TrainingSession").forPrediction(
+        session = jpype.JClass("djlbridge.training.TrainingSession").forPrediction(
             java_settings(config), tokens, _java_path(ckpt.params_file), control)
     request = StopRequest()
 

@@ -78,9 +78,9 @@ def run_on(config: TrainConfig, device: str, start: Path, write_start: bool) -> 
     import jpype
 
     paths = jpype.JClass("java.nio.file.Paths")
-    control = jpype.JClass("djlbridge.TrainingControl")()
+    control = jpype.JClass("djlbridge.training.TrainingControl")()
     with java_errors():
-        session = jpype.JClass("djlbridge.TrainingSession").open(
+        session = jpype.JClass("djlbridge.training.TrainingSession").open(
             settings(replace(config, device=device)), control)
         try:
             if write_start:
@@ -117,7 +117,7 @@ def params_file_name(impl: str) -> str:
     """The parameter file name the Java session writes and reads for ``impl``."""
     import jpype
 
-    return str(jpype.JClass("djlbridge.ParameterFiles").fileName(impl))
+    return str(jpype.JClass("djlbridge.training.ParameterFiles").fileName(impl))
 
 
 def main(argv: Optional[list[str]] = None) -> int:

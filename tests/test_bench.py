@@ -199,7 +199,7 @@ def _status_field_mb(field: str) -> float:
 def test_process_memory_parses_and_reads_the_host_process(jvm: None) -> None:
     import jpype
 
-    pm = jpype.JClass("djlbridge.ProcessMemory")
+    pm = jpype.JClass("djlbridge.training.ProcessMemory")
     status = "Name:\tpython3\nVmHWM:\t  307200 kB\nVmRSS:\t  153600 kB\n"
     assert float(pm.parseMb(status, "VmRSS")) == 150.0
     assert float(pm.parseMb(status, "VmHWM")) == 300.0

@@ -179,7 +179,7 @@ def test_api_run_and_java_errors_in_process(jvm: None, corpus: Path, tmp_path: P
         djl_bridge.predict(tmp_path / "ck", "traveller", 10)
     assert info.value.java_class == "ai.djl.MalformedModelException"  # the root cause
     assert "does not hold the parameters of a concise rnn" in str(info.value)
-    assert "djlbridge.TrainingSession" in info.value.java_trace  # kept for --debug
+    assert "djlbridge.training.TrainingSession" in info.value.java_trace  # kept for --debug
 
 
 def test_resume_refuses_contradicting_flags(corpus: Path, tmp_path: Path) -> None:

@@ -431,8 +431,8 @@ def test_a_java_ioexception_on_a_full_disk(jvm: None, corpus: Path,
     root = tmpfs("size=64k")
     config = prepare(TrainConfig(impl="concise", model="gru", hidden=64, batch_size=4,
                                  num_steps=5, max_tokens=800, epochs=1, data=corpus))
-    control = jpype.JClass("djlbridge.TrainingControl")()
-    session = jpype.JClass("djlbridge.TrainingSession").open(settings(config), control)
+    control = jpype.JClass("djlbridge.training.TrainingControl")()
+    session = jpype.JClass("djlbridge.training.TrainingSession").open(settings(config), control)
     try:
         session.train(1, None)
         vocab = [str(t) for t in session.getIdxToToken()]

@@ -294,7 +294,7 @@ def test_a_java_error_escaping_a_call_is_still_one_line(jvm: None) -> None:
 
     with pytest.raises(ConfigError, match="^model must be gru, lstm or rnn, got 'x'$"):
         with java_errors():  # IllegalArgumentException -> ConfigError, subclass-aware
-            jpype.JClass("djlbridge.TrainSettings").builder().setModel("x").setDataPath("d").build()
+            jpype.JClass("djlbridge.training.TrainSettings").builder().setModel("x").setDataPath("d").build()
     with pytest.raises(JavaError) as info:
         with java_errors():
             jpype.JClass("java.util.ArrayList")().get(3)
@@ -359,14 +359,14 @@ def test_the_package_has_no_import_cycles() -> None:
 def test_python_and_java_defaults_are_the_same(jvm: None) -> None:
     import jpype
 
-    settings = jpype.JClass("djlbridge.TrainSettings").builder().setDataPath("x").build()
+    settings = jpype.JClass("djlbridge.training.TrainSettings").builder().setDataPath("x").build()
     java = json.loads(str(settings.toJsonObject().toString()))
     python = TrainConfig().to_dict()
     for name, value in java.items():
         if name != "data":
             assert python[name] == value, name
     # The parameter file names a checkpoint holds, and the text's prediction length.
-    files = jpype.JClass("djlbridge.ParameterFiles")
+    files = jpype.JClass("djlbridge.training.ParameterFiles")
     assert checkpoint.PARAMS == {impl: str(files.fileName(impl)) for impl in ("scratch", "concise")}
     from djl_bridge.cli import build_parser
 
@@ -376,12 +376,12 @@ def test_python_and_java_defaults_are_the_same(jvm: None) -> None:
 
 def test_only_the_training_session_loops_over_epochs() -> None:
     java = ROOT / "java" / "src" / "main" / "java" / "djlbridge"
-    loops = [p.name for p in java.glob("*.java")
+    loops = [str(p.relative_to(java)) for p in java.rglob("*.java")
              if "trainEpochCh8(" in p.read_text() and p.name != "TimeMachine.java"]
-    assert loops == ["TrainingSession.java"]
+    assert loops == ["training/TrainingSession.java"]
     text = (java / "TimeMachine.java").read_text()
-    body = text[text.index("public static TrainingResult trainCh8("):]
-    body = body[body.index("public static TrainingResult trainCh8(", 10):]
+    body = text[text.index("public static RunReport trainCh8("):]
+    body = body[body.index("public static RunReport trainCh8(", 10):]
     body = body[:body.index("public static Pair<Double, Double> trainEpochCh8(")]
     assert "TrainingSession.wrap(" in body and "for (int epoch" not in body
 

@@ -141,7 +141,7 @@ def _training(ctx: Context, impl: str, kind: str) -> CheckResult:
         W.set_weights(net, w)
         perplexities: list[float] = []
 
-        @jpype.JImplements("djlbridge.EpochListener")
+        @jpype.JImplements("djlbridge.training.EpochCallback")
         class Collect:
             @jpype.JOverride
             def onEpoch(self, epoch: int, perplexity: float, speed: float) -> bool:  # noqa: N802

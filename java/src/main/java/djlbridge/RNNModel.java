@@ -2,8 +2,6 @@ package djlbridge;
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
-import ai.djl.mxnet.engine.MxNDManager;
-import ai.djl.mxnet.engine.MxOpParams;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -12,25 +10,24 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.recurrent.GRU;
-import ai.djl.nn.recurrent.LSTM;
-import ai.djl.nn.recurrent.RNN;
 import ai.djl.nn.recurrent.RecurrentBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
+import djlbridge.mxnet.RnnOperator;
 import java.io.DataInputStream;
 import java.io.IOException;
 
 /**
- * The concise model of the Java text: one of DJL's recurrent layers ({@link GRU}, {@link LSTM},
- * {@link RNN}, time-major, returning its state) followed by a dense output layer. Weights start
+ * The concise model of the Java text: one of DJL's recurrent layers ({@code GRU}, {@code LSTM},
+ * {@code RNN}, time-major, returning its state) followed by a dense output layer. Weights start
  * from N(0, 0.01) and biases from zero, as the text's trainer initializes them.
  */
 public final class RNNModel extends AbstractBlock implements LanguageModel {
 
     private final RecurrentBlock rnnLayer;
+    private final RnnOperator rnnOperator;
     private final Linear dense;
     private final int vocabSize;
     private final int numStates;
@@ -42,20 +39,34 @@ public final class RNNModel extends AbstractBlock implements LanguageModel {
      * Wraps a recurrent layer, as the Java text's constructor. Call {@link #initialize(NDManager,
      * Device)} before use.
      *
-     * @param rnnLayer a layer built with {@code optReturnState(true)} and {@code
+     * @param rnnLayer a GRU, LSTM or RNN layer built with {@code optReturnState(true)} and {@code
      *     optBatchFirst(false)}
      * @param vocabSize the vocabulary size
+     * @throws IllegalArgumentException for another kind of layer
      */
     public RNNModel(RecurrentBlock rnnLayer, int vocabSize) {
         this.rnnLayer = addChildBlock("rnn", rnnLayer);
         this.vocabSize = vocabSize;
-        this.numStates = rnnLayer instanceof LSTM ? 2 : 1;
+        this.numStates = ModelKind.of(rnnLayer).getStates();
         this.numHiddens = rnnLayer.getOutputShapes(new Shape[] {new Shape(1, 1, vocabSize)})[0].get(2);
+        this.rnnOperator = new RnnOperator(rnnLayer, numHiddens);
         this.dense = addChildBlock("linear", Linear.builder().setUnits(vocabSize).build());
     }
 
     /**
-     * Builds a one-layer concise GRU, LSTM or plain RNN (tanh) model.
+     * Builds a one-layer concise GRU, LSTM or plain RNN (tanh) model ({@link ModelKind#newLayer}).
+     *
+     * @param kind the kind of model
+     * @param vocabSize the vocabulary size
+     * @param numHiddens the hidden size
+     * @return the model, not yet initialized
+     */
+    public static RNNModel of(ModelKind kind, int vocabSize, int numHiddens) {
+        return new RNNModel(kind.newLayer(numHiddens), vocabSize);
+    }
+
+    /**
+     * Builds a concise model by name: {@code of(ModelKind.of(kind), vocabSize, numHiddens)}.
      *
      * @param kind "gru", "lstm" or "rnn"
      * @param vocabSize the vocabulary size
@@ -63,26 +74,7 @@ public final class RNNModel extends AbstractBlock implements LanguageModel {
      * @return the model, not yet initialized
      */
     public static RNNModel of(String kind, int vocabSize, int numHiddens) {
-        RecurrentBlock layer;
-        switch (kind) {
-            case "gru":
-                layer = GRU.builder().setNumLayers(1).setStateSize(numHiddens)
-                        .optReturnState(true).optBatchFirst(false).build();
-                break;
-            case "lstm":
-                layer = LSTM.builder().setNumLayers(1).setStateSize(numHiddens)
-                        .optReturnState(true).optBatchFirst(false).build();
-                break;
-            case "rnn":
-                layer = RNN.builder().setNumLayers(1).setStateSize(numHiddens)
-                        .setActivation(RNN.Activation.TANH)
-                        .optReturnState(true).optBatchFirst(false).build();
-                break;
-            default:
-                throw new IllegalArgumentException(
-                        "unknown model '" + kind + "': use gru, lstm or rnn");
-        }
-        return new RNNModel(layer, vocabSize);
+        return of(ModelKind.of(kind), vocabSize, numHiddens);
     }
 
     /**
@@ -119,8 +111,8 @@ public final class RNNModel extends AbstractBlock implements LanguageModel {
             rnnInputs.add(inputs.get(i));
         }
         NDList result =
-                rnnInputs.size() > 1 && rnnInputs.head().getManager() instanceof MxNDManager
-                        ? fusedRnn(parameterStore, rnnInputs, training)
+                RnnOperator.accepts(rnnInputs)
+                        ? rnnOperator.forward(parameterStore, rnnInputs, training)
                         : rnnLayer.forward(parameterStore, rnnInputs, training);
         NDArray y = result.get(0);
         NDArray out =
@@ -129,54 +121,6 @@ public final class RNNModel extends AbstractBlock implements LanguageModel {
         NDList output = new NDList(out);
         output.addAll(result.subNDList(1));
         return output;
-    }
-
-    /**
-     * The recurrent layer's forward as DJL's MXNet engine runs it (one {@code _npx_rnn} call on
-     * the layer's parameters joined into one flat array, the same operator parameters), but with
-     * the parameters joined as rows of {@code numHiddens} columns: MXNet's concatenation of the
-     * flattened (one-dimensional) parameters and its backward cost about as much as a third of
-     * the recurrent operator itself, the two-dimensional ones a fraction of that. Every
-     * parameter has a multiple of {@code numHiddens} elements (gates x hidden x inputs, gates x
-     * hidden), so the rows hold the same values in the same order.
-     */
-    NDList fusedRnn(ParameterStore parameterStore, NDList inputs, boolean training) {
-        NDArray x = inputs.head();
-        MxNDManager mx = (MxNDManager) x.getManager();
-        NDArray[] parts = new NDArray[rnnLayer.getDirectParameters().size()];
-        int i = 0;
-        for (Parameter p : rnnLayer.getDirectParameters().values()) {
-            NDArray rows = parameterStore.getValue(p, x.getDevice(), training).reshape(-1, numHiddens);
-            rows.attach(mx); // not the parameters' manager: freed with the batch
-            parts[i++] = rows;
-        }
-        MxOpParams concat = new MxOpParams();
-        concat.addParam("dim", 0);
-        concat.addParam("num_args", parts.length);
-        NDArray flat = mx.invoke("Concat", parts, concat).reshape(-1);
-        MxOpParams op = new MxOpParams();
-        op.addParam("mode", numStates == 2 ? "lstm" : rnnMode());
-        op.addParam("p", 0.0);
-        op.addParam("state_size", numHiddens);
-        op.addParam("state_outputs", true);
-        op.addParam("num_layers", 1);
-        op.addParam("bidirectional", false);
-        if (numStates == 2) {
-            op.addParam("lstm_state_clip_nan", true);
-        }
-        NDArray[] args = new NDArray[2 + numStates];
-        args[0] = x;
-        args[1] = flat;
-        for (int s = 0; s < numStates; s++) {
-            args[2 + s] = inputs.get(1 + s);
-        }
-        // the joined parameters stay on the batch's manager (closing a DJL array waits for
-        // the operators that read it)
-        return mx.invoke("_npx_rnn", new NDList(args), op);
-    }
-
-    private String rnnMode() {
-        return rnnLayer instanceof GRU ? "gru" : "rnn_tanh";
     }
 
     /** {@inheritDoc} */

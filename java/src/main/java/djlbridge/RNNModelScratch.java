@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.util.Pair;
+import djlbridge.mxnet.HybridScratchCells;
+import djlbridge.mxnet.ScratchGraph;
 
 /**
  * A recurrent language model built from scratch, as the Java text's {@code RNNModelScratch}: a
@@ -98,7 +100,23 @@ public final class RNNModelScratch implements LanguageModel {
     }
 
     /**
-     * Creates a scratch GRU, LSTM or plain RNN model.
+     * Creates a scratch GRU, LSTM or plain RNN model with the text's cells ({@link ScratchCells}).
+     *
+     * @param kind the kind of model
+     * @param vocabSize the vocabulary size
+     * @param numHiddens the hidden size
+     * @param device the device
+     * @param parent the parent manager
+     * @return the model
+     */
+    public static RNNModelScratch of(
+            ModelKind kind, int vocabSize, int numHiddens, Device device, NDManager parent) {
+        return new RNNModelScratch(vocabSize, numHiddens, device, kind.getScratchParams(),
+                kind.getScratchState(), kind.getScratchCell(), parent);
+    }
+
+    /**
+     * Creates a scratch model by name: {@code of(ModelKind.of(kind), ...)}.
      *
      * @param kind "gru", "lstm" or "rnn"
      * @param vocabSize the vocabulary size
@@ -109,23 +127,7 @@ public final class RNNModelScratch implements LanguageModel {
      */
     public static RNNModelScratch of(
             String kind, int vocabSize, int numHiddens, Device device, NDManager parent) {
-        switch (kind) {
-            case "gru":
-                return new RNNModelScratch(
-                        vocabSize, numHiddens, device, ScratchCells::getGruParams,
-                        ScratchCells::initGruState, ScratchCells::gru, parent);
-            case "lstm":
-                return new RNNModelScratch(
-                        vocabSize, numHiddens, device, ScratchCells::getLstmParams,
-                        ScratchCells::initLstmState, ScratchCells::lstm, parent);
-            case "rnn":
-                return new RNNModelScratch(
-                        vocabSize, numHiddens, device, ScratchCells::getRnnParams,
-                        ScratchCells::initRnnState, ScratchCells::rnn, parent);
-            default:
-                throw new IllegalArgumentException(
-                        "unknown model '" + kind + "': use gru, lstm or rnn");
-        }
+        return of(ModelKind.of(kind), vocabSize, numHiddens, device, parent);
     }
 
     /**
@@ -133,6 +135,37 @@ public final class RNNModelScratch implements LanguageModel {
      * has the same parameters (same initialization, same order, same arrays) and computes the
      * same function, but each forward pass runs as one MXNet cached operator over an unrolled
      * graph ({@link HybridScratchCells}) instead of the op-by-op cells of {@link ScratchCells}.
+     *
+     * @param kind the kind of model
+     * @param vocabSize the vocabulary size
+     * @param numHiddens the hidden size
+     * @param device the device
+     * @param parent the parent manager (of the MXNet engine when {@code hybridize})
+     * @param hybridize whether forward passes run as one cached operator
+     * @return the model
+     */
+    public static RNNModelScratch of(
+            ModelKind kind,
+            int vocabSize,
+            int numHiddens,
+            Device device,
+            NDManager parent,
+            boolean hybridize) {
+        RNNModelScratch model = of(kind, vocabSize, numHiddens, device, parent);
+        if (hybridize) {
+            try {
+                model.hybrid = new HybridScratchCells(
+                        kind, vocabSize, numHiddens, model.params, model.manager);
+            } catch (RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        }
+        return model;
+    }
+
+    /**
+     * Creates a scratch model by name, hybridized or not: {@code of(ModelKind.of(kind), ...)}.
      *
      * @param kind "gru", "lstm" or "rnn"
      * @param vocabSize the vocabulary size
@@ -149,29 +182,7 @@ public final class RNNModelScratch implements LanguageModel {
             Device device,
             NDManager parent,
             boolean hybridize) {
-        return of(kind, vocabSize, numHiddens, device, parent, hybridize, false);
-    }
-
-    /** As the public factory; {@code fuseGates} gives the fused hybrid graph (benchmarks). */
-    static RNNModelScratch of(
-            String kind,
-            int vocabSize,
-            int numHiddens,
-            Device device,
-            NDManager parent,
-            boolean hybridize,
-            boolean fuseGates) {
-        RNNModelScratch model = of(kind, vocabSize, numHiddens, device, parent);
-        if (hybridize) {
-            try {
-                model.hybrid = new HybridScratchCells(
-                        kind, vocabSize, numHiddens, model.params, model.manager, fuseGates);
-            } catch (RuntimeException e) {
-                model.close();
-                throw e;
-            }
-        }
-        return model;
+        return of(ModelKind.of(kind), vocabSize, numHiddens, device, parent, hybridize);
     }
 
     /**

@@ -48,10 +48,11 @@ public final class ScratchCells {
                 manager.zeros(new Shape(numHiddens), DataType.FLOAT32, device));
     }
 
+    /** One (W_x, W_h, b) per gate of {@code kind}, then the output layer (W_hq, b_q). */
     private static NDList gated(
-            int gates, int vocabSize, int numHiddens, Device device, NDManager manager) {
+            ModelKind kind, int vocabSize, int numHiddens, Device device, NDManager manager) {
         NDList params = new NDList();
-        for (int g = 0; g < gates; g++) {
+        for (int g = 0; g < kind.getGates(); g++) {
             params.addAll(three(vocabSize, numHiddens, device, manager));
         }
         params.add(normal(new Shape(numHiddens, vocabSize), device, manager));
@@ -70,7 +71,7 @@ public final class ScratchCells {
      */
     public static NDList getGruParams(
             int vocabSize, int numHiddens, Device device, NDManager manager) {
-        return gated(3, vocabSize, numHiddens, device, manager);
+        return gated(ModelKind.GRU, vocabSize, numHiddens, device, manager);
     }
 
     /**
@@ -85,7 +86,7 @@ public final class ScratchCells {
      */
     public static NDList getLstmParams(
             int vocabSize, int numHiddens, Device device, NDManager manager) {
-        return gated(4, vocabSize, numHiddens, device, manager);
+        return gated(ModelKind.LSTM, vocabSize, numHiddens, device, manager);
     }
 
     /**
@@ -99,12 +100,14 @@ public final class ScratchCells {
      */
     public static NDList getRnnParams(
             int vocabSize, int numHiddens, Device device, NDManager manager) {
-        return gated(1, vocabSize, numHiddens, device, manager);
+        return gated(ModelKind.RNN, vocabSize, numHiddens, device, manager);
     }
 
-    private static NDList zeros(int n, int batchSize, int numHiddens, Device device, NDManager m) {
+    /** The zero begin state of {@code kind}: one (batch, hidden) array per state. */
+    private static NDList zeros(
+            ModelKind kind, int batchSize, int numHiddens, Device device, NDManager m) {
         NDList state = new NDList();
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < kind.getStates(); i++) {
             state.add(m.zeros(new Shape(batchSize, numHiddens), DataType.FLOAT32, device));
         }
         return state;
@@ -121,7 +124,7 @@ public final class ScratchCells {
      */
     public static NDList initGruState(
             int batchSize, int numHiddens, Device device, NDManager manager) {
-        return zeros(1, batchSize, numHiddens, device, manager);
+        return zeros(ModelKind.GRU, batchSize, numHiddens, device, manager);
     }
 
     /**
@@ -135,7 +138,7 @@ public final class ScratchCells {
      */
     public static NDList initLstmState(
             int batchSize, int numHiddens, Device device, NDManager manager) {
-        return zeros(2, batchSize, numHiddens, device, manager);
+        return zeros(ModelKind.LSTM, batchSize, numHiddens, device, manager);
     }
 
     /**
@@ -149,11 +152,11 @@ public final class ScratchCells {
      */
     public static NDList initRnnState(
             int batchSize, int numHiddens, Device device, NDManager manager) {
-        return zeros(1, batchSize, numHiddens, device, manager);
+        return zeros(ModelKind.RNN, batchSize, numHiddens, device, manager);
     }
 
     /**
-     * {@code x W} as one fused fully-connected operation, {@code wT} being W transposed (MXNet's
+     * {@code x W} as one fully-connected operation, {@code wT} being W transposed (MXNet's
      * FullyConnected runs on oneDNN and is about three times faster than {@code dot} here).
      */
     private static NDArray fc(NDArray x, NDArray wT) {
@@ -170,23 +173,20 @@ public final class ScratchCells {
         return derived;
     }
 
-    /** The gates' weights side by side and transposed: (sum of widths, rows), on x's manager. */
-    private static NDArray stackT(NDArray x, NDArray... ws) {
-        NDArray side = ws.length > 1 ? onBatch(NDArrays.concat(new NDList(ws), 1), x) : ws[0];
-        return onBatch(side.transpose(), x);
+    /** A weight transposed, on x's manager. */
+    private static NDArray transposed(NDArray x, NDArray w) {
+        return onBatch(w.transpose(), x);
     }
 
     /**
-     * The input products of all time steps at once, {@code X W_x + b} (the weights of several
-     * gates side by side when more than one is given; the cells give one): one-hot X times a
-     * matrix picks rows, so this is exactly the text's per-step {@code X.dot(W_x) + b}, in one
+     * The input products of all time steps at once, {@code X W_x + b}: one-hot X times a matrix
+     * picks rows, so this is exactly the text's per-step {@code X.dot(W_x) + b}, in one
      * operation. Split into one (batch, width) array per step.
      */
-    private static NDList inputProducts(NDArray inputs, NDArray[] wX, NDArray[] b) {
+    private static NDList inputProducts(NDArray inputs, NDArray wX, NDArray b) {
         Shape s = inputs.getShape();
-        NDArray bias = b.length > 1 ? onBatch(NDArrays.concat(new NDList(b)), inputs) : b[0];
         NDArray all = Linear.linear(
-                inputs.reshape(s.get(0) * s.get(1), s.get(2)), stackT(inputs, wX), bias).head();
+                inputs.reshape(s.get(0) * s.get(1), s.get(2)), transposed(inputs, wX), b).head();
         // split, not per-step slicing: split's backward is one concat, whereas each slice's
         // backward writes a zero-filled gradient of the whole array.
         return s.get(0) > 1 ? all.split(s.get(0)) : new NDList(all);
@@ -221,12 +221,12 @@ public final class ScratchCells {
      * @return logits (steps * batch, vocab) and (H)
      */
     public static Pair<NDArray, NDList> gru(NDArray inputs, NDList state, NDList params) {
-        NDList xz = inputProducts(inputs, new NDArray[] {params.get(0)}, new NDArray[] {params.get(2)});
-        NDList xr = inputProducts(inputs, new NDArray[] {params.get(3)}, new NDArray[] {params.get(5)});
-        NDList xh = inputProducts(inputs, new NDArray[] {params.get(6)}, new NDArray[] {params.get(8)});
-        NDArray wHzT = stackT(inputs, params.get(1));
-        NDArray wHrT = stackT(inputs, params.get(4));
-        NDArray wHhT = stackT(inputs, params.get(7));
+        NDList xz = inputProducts(inputs, params.get(0), params.get(2));
+        NDList xr = inputProducts(inputs, params.get(3), params.get(5));
+        NDList xh = inputProducts(inputs, params.get(6), params.get(8));
+        NDArray wHzT = transposed(inputs, params.get(1));
+        NDArray wHrT = transposed(inputs, params.get(4));
+        NDArray wHhT = transposed(inputs, params.get(7));
         NDArray h = state.get(0);
         NDList hs = new NDList();
         for (int t = 0; t < xz.size(); t++) {
@@ -257,14 +257,14 @@ public final class ScratchCells {
      * @return logits (steps * batch, vocab) and (H, C)
      */
     public static Pair<NDArray, NDList> lstm(NDArray inputs, NDList state, NDList params) {
-        NDList xi = inputProducts(inputs, new NDArray[] {params.get(0)}, new NDArray[] {params.get(2)});
-        NDList xf = inputProducts(inputs, new NDArray[] {params.get(3)}, new NDArray[] {params.get(5)});
-        NDList xo = inputProducts(inputs, new NDArray[] {params.get(6)}, new NDArray[] {params.get(8)});
-        NDList xc = inputProducts(inputs, new NDArray[] {params.get(9)}, new NDArray[] {params.get(11)});
-        NDArray wHiT = stackT(inputs, params.get(1));
-        NDArray wHfT = stackT(inputs, params.get(4));
-        NDArray wHoT = stackT(inputs, params.get(7));
-        NDArray wHcT = stackT(inputs, params.get(10));
+        NDList xi = inputProducts(inputs, params.get(0), params.get(2));
+        NDList xf = inputProducts(inputs, params.get(3), params.get(5));
+        NDList xo = inputProducts(inputs, params.get(6), params.get(8));
+        NDList xc = inputProducts(inputs, params.get(9), params.get(11));
+        NDArray wHiT = transposed(inputs, params.get(1));
+        NDArray wHfT = transposed(inputs, params.get(4));
+        NDArray wHoT = transposed(inputs, params.get(7));
+        NDArray wHcT = transposed(inputs, params.get(10));
         NDArray h = state.get(0);
         NDArray c = state.get(1);
         NDList hs = new NDList();
@@ -290,8 +290,8 @@ public final class ScratchCells {
      * @return logits (steps * batch, vocab) and (H)
      */
     public static Pair<NDArray, NDList> rnn(NDArray inputs, NDList state, NDList params) {
-        NDList xh = inputProducts(inputs, new NDArray[] {params.get(0)}, new NDArray[] {params.get(2)});
-        NDArray wHhT = stackT(inputs, params.get(1));
+        NDList xh = inputProducts(inputs, params.get(0), params.get(2));
+        NDArray wHhT = transposed(inputs, params.get(1));
         NDArray h = state.get(0);
         NDList hs = new NDList();
         for (NDArray xt : xh) {

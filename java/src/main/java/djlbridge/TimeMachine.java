@@ -12,28 +12,26 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.Pair;
+import djlbridge.mxnet.ClipSgd;
+import djlbridge.training.EpochCallback;
+import djlbridge.training.RunReport;
+import djlbridge.training.StopRequestedException;
+import djlbridge.training.TrainingControl;
+import djlbridge.training.TrainingSession;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 
 /**
- * The Java text's {@code TimeMachine}: reading and tokenizing the corpus, and the chapter 8
- * trainer ({@link #trainCh8}, {@link #trainEpochCh8}, {@link #predictCh8}, {@link #gradClipping}).
+ * The Java text's {@code TimeMachine}: reading and tokenizing the corpus (the streaming reader
+ * behind these functions is a package-private helper), and the chapter 8 trainer ({@link
+ * #trainCh8}, {@link #trainEpochCh8}, {@link #predictCh8}, {@link #gradClipping}, {@link #sgd}).
  *
  * <p>Fixes over the text: one {@link LanguageModel} interface instead of {@code Object net}; a
- * float learning rate and clipping threshold; a {@link TrainingResult} instead of printing; an
- * {@link EpochListener}; every array of a batch is freed with the batch; the loss sum and the
+ * float learning rate and clipping threshold; a {@link RunReport} instead of printing; an
+ * {@link EpochCallback}; every array of a batch is freed with the batch; the loss sum and the
  * clipping norm stay on the device (one host read per epoch).
  */
 public final class TimeMachine {
@@ -55,59 +53,7 @@ public final class TimeMachine {
      * @throws IOException if the file cannot be read or is not UTF-8 text
      */
     public static List<String> readTimeMachine(Path path) throws IOException {
-        List<String> lines = new ArrayList<>();
-        StringBuilder line = new StringBuilder();
-        boolean[] afterCr = {false};
-        streamUtf8(path, chars -> {
-            while (chars.hasRemaining()) {
-                char c = chars.get();
-                if (c == '\n' && afterCr[0]) {
-                    afterCr[0] = false; // the \n of \r\n: the \r ended the line
-                    continue;
-                }
-                afterCr[0] = c == '\r';
-                if (c == '\n' || c == '\r') {
-                    lines.add(clean(line));
-                    line.setLength(0);
-                } else {
-                    line.append(c);
-                }
-            }
-        });
-        if (line.length() > 0) {
-            lines.add(clean(line));
-        }
-        return lines;
-    }
-
-    /**
-     * Reduces one line as the text's {@code replaceAll("[^A-Za-z]+", " ").strip().toLowerCase()}:
-     * every run of non-letters becomes one space, none at either end, letters in lower case.
-     */
-    private static String clean(CharSequence raw) {
-        StringBuilder out = new StringBuilder(raw.length());
-        boolean gap = false;
-        for (int i = 0; i < raw.length(); i++) {
-            char c = raw.charAt(i);
-            if (isAsciiLetter(c)) {
-                if (gap && out.length() > 0) {
-                    out.append(' ');
-                }
-                out.append(toLower(c));
-                gap = false;
-            } else {
-                gap = true;
-            }
-        }
-        return out.toString();
-    }
-
-    private static boolean isAsciiLetter(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    }
-
-    private static char toLower(char c) {
-        return c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+        return CorpusReader.readLines(path);
     }
 
     /**
@@ -118,21 +64,7 @@ public final class TimeMachine {
      * @return the tokens, one array per line
      */
     public static String[][] tokenize(List<String> lines, String token) {
-        String[][] out = new String[lines.size()][];
-        for (int i = 0; i < out.length; i++) {
-            String line = lines.get(i);
-            if ("char".equals(token)) {
-                out[i] = new String[line.length()];
-                for (int j = 0; j < line.length(); j++) {
-                    out[i][j] = String.valueOf(line.charAt(j));
-                }
-            } else if ("word".equals(token)) {
-                out[i] = line.isEmpty() ? new String[0] : line.split(" ");
-            } else {
-                throw new IllegalArgumentException("unknown token type '" + token + "': use char or word");
-            }
-        }
-        return out;
+        return CorpusReader.tokenize(lines, token);
     }
 
     /**
@@ -149,150 +81,11 @@ public final class TimeMachine {
      */
     public static Pair<List<Integer>, Vocab> loadCorpusTimeMachine(Path path, int maxTokens)
             throws IOException {
-        int[] counts = new int[Character.MAX_VALUE + 1];
-        StringBuilder firstSeen = new StringBuilder(); // the characters in order of first appearance
-        StringBuilder kept = new StringBuilder(maxTokens > 0 ? Math.min(maxTokens, 1 << 20) : 1 << 16);
-        // The state of the line being read: lines are joined without a separator, and a run of
-        // non-letters is one space, except at either end of a line.
-        boolean[] state = {false, false}; // {the line has a letter, a gap follows it}
-        streamUtf8(path, chars -> {
-            while (chars.hasRemaining()) {
-                char c = chars.get();
-                if (c == '\n' || c == '\r') {
-                    state[0] = false;
-                    state[1] = false;
-                } else if (isAsciiLetter(c)) {
-                    if (state[1]) {
-                        emit(' ', counts, firstSeen, kept, maxTokens);
-                    }
-                    emit(toLower(c), counts, firstSeen, kept, maxTokens);
-                    state[0] = true;
-                    state[1] = false;
-                } else if (state[0]) {
-                    state[1] = true;
-                }
-            }
-        });
-        LinkedHashMap<String, Integer> counter = new LinkedHashMap<>();
-        for (int i = 0; i < firstSeen.length(); i++) {
-            char c = firstSeen.charAt(i);
-            counter.put(String.valueOf(c), counts[c]);
-        }
-        Vocab vocab = Vocab.fromCounts(counter, 0, new String[0]);
-        List<Integer> corpus = new ArrayList<>(kept.length());
-        for (int i = 0; i < kept.length(); i++) {
-            corpus.add(vocab.getIdx(String.valueOf(kept.charAt(i))));
-        }
-        return new Pair<>(corpus, vocab);
-    }
-
-    private static void emit(char c, int[] counts, StringBuilder firstSeen, StringBuilder kept,
-            int maxTokens) {
-        if (counts[c] == Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(
-                    "the corpus has more than 2147483647 '" + c + "' characters: pass a smaller text");
-        }
-        if (counts[c]++ == 0) {
-            firstSeen.append(c);
-        }
-        if (maxTokens <= 0 || kept.length() < maxTokens) {
-            kept.append(c);
-        }
-    }
-
-    /** Receives the characters of a file, one decoded chunk at a time. */
-    private interface CharChunks {
-        void accept(CharBuffer chars);
+        return CorpusReader.load(path, maxTokens);
     }
 
     /**
-     * Decodes a file as strict UTF-8 in chunks of 64 KiB (memory O(1)), handing each chunk to
-     * {@code sink}. A byte that is not UTF-8 is an {@link IOException} naming the byte and its
-     * offset, the message djl-bridge shows (Python checks the same before the JVM starts).
-     */
-    private static void streamUtf8(Path path, CharChunks sink) throws IOException {
-        CharsetDecoder decoder =
-                StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.allocate(1 << 16);
-        CharBuffer out = CharBuffer.allocate(1 << 16);
-        long consumed = 0; // the file offset of in's index 0
-        InputStream stream;
-        try {
-            stream = Files.newInputStream(path);
-        } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(
-                    path.toString(), null, "corpus file not found: pass --data PATH or set DJL_BRIDGE_DATA");
-        }
-        try (InputStream is = stream) {
-            boolean eof = false;
-            while (true) {
-                int n = is.read(in.array(), in.position(), in.remaining());
-                if (n < 0) {
-                    eof = true;
-                } else {
-                    in.position(in.position() + n);
-                }
-                in.flip();
-                CoderResult r;
-                do {
-                    r = decoder.decode(in, out, eof);
-                    if (r.isError()) {
-                        throw notUtf8(path, in.get(in.position()), consumed + in.position());
-                    }
-                    out.flip();
-                    sink.accept(out);
-                    out.clear();
-                } while (r.isOverflow());
-                consumed += in.position();
-                in.compact();
-                if (eof) {
-                    decoder.flush(out); // UTF-8 keeps no state to flush; for form's sake
-                    out.flip();
-                    sink.accept(out);
-                    return;
-                }
-            }
-        }
-    }
-
-    private static IOException notUtf8(Path path, byte bad, long offset) {
-        return new IOException(
-                String.format(
-                        "%s is not UTF-8 text (invalid byte 0x%02x at offset %d): save it as UTF-8,"
-                                + " or pass the D2L timemachine.txt",
-                        path, bad & 0xff, offset));
-    }
-
-    /**
-     * Picks the device: "auto" (a GPU when DJL sees one, else the CPU), "cpu" or "gpu".
-     *
-     * @param name the device name
-     * @return the device
-     */
-    public static Device pickDevice(String name) {
-        int gpus = Engine.getInstance().getGpuCount();
-        switch (name) {
-            case "auto":
-                return gpus > 0 ? Device.gpu() : Device.cpu();
-            case "cpu":
-                return Device.cpu();
-            case "gpu":
-                if (gpus == 0) {
-                    throw new IllegalStateException(
-                            "--device gpu: DJL's MXNet engine sees no GPU: run `djl-bridge doctor`;"
-                                    + " pip install 'djl-bridge[cuda11]' on a GPU of compute capability"
-                                    + " 5.0-8.x, or use --device cpu");
-                }
-                return Device.gpu();
-            default:
-                throw new IllegalArgumentException("unknown device '" + name + "': use auto, cpu or gpu");
-        }
-    }
-
-    /**
-     * Trains a model, as the text's {@code trainCh8} (clipping at 1, no listener).
+     * Trains a model, as the text's {@code trainCh8} (clipping at 1, no callback).
      *
      * @param net the model
      * @param dataset the prepared dataset
@@ -306,7 +99,7 @@ public final class TimeMachine {
      * @throws IOException if the data cannot be read
      * @throws TranslateException if batching fails
      */
-    public static TrainingResult trainCh8(
+    public static RunReport trainCh8(
             LanguageModel net,
             TimeMachineDataset dataset,
             Vocab vocab,
@@ -332,12 +125,12 @@ public final class TimeMachine {
      * @param device the device
      * @param useRandomIter whether batches are random (a fresh state per batch)
      * @param manager the manager for the training arrays
-     * @param listener receives each epoch, or null
+     * @param callback receives each epoch, or null
      * @return the result
      * @throws IOException if the data cannot be read
      * @throws TranslateException if batching fails
      */
-    public static TrainingResult trainCh8(
+    public static RunReport trainCh8(
             LanguageModel net,
             TimeMachineDataset dataset,
             Vocab vocab,
@@ -347,11 +140,11 @@ public final class TimeMachine {
             Device device,
             boolean useRandomIter,
             NDManager manager,
-            EpochListener listener)
+            EpochCallback callback)
             throws IOException, TranslateException {
         try (TrainingSession session =
                 TrainingSession.wrap(net, dataset, vocab, lr, clipTheta, device, useRandomIter, manager)) {
-            session.train(numEpochs, listener);
+            session.train(numEpochs, callback);
             return session.result();
         }
     }
@@ -399,7 +192,7 @@ public final class TimeMachine {
      * @return (perplexity, tokens per second)
      * @throws IOException if the data cannot be read
      * @throws TranslateException if batching fails
-     * @throws TrainingInterruptedException when a stop was requested (the epoch is dropped)
+     * @throws StopRequestedException when a stop was requested (the epoch is dropped)
      */
     public static Pair<Double, Double> trainEpochCh8(
             LanguageModel net,
@@ -575,7 +368,7 @@ public final class TimeMachine {
      * @param manager the parent manager; nothing is left on it
      * @param control the stop flag, or null
      * @return the prefix followed by the generated characters
-     * @throws TrainingInterruptedException when a stop was requested
+     * @throws StopRequestedException when a stop was requested
      */
     public static String predictCh8(
             String prefix,

@@ -1,6 +1,5 @@
 package djlbridge;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -13,8 +12,6 @@ import ai.djl.util.Pair;
 import ai.djl.util.Progress;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
@@ -34,9 +31,10 @@ import java.util.Random;
  *
  * <p>All randomness comes from one {@link Random} seeded by {@link Builder#optSeed(long)}: per epoch,
  * the offset ({@code nextInt(numSteps)}) and then, in random mode, the shuffle ({@code
- * Collections.shuffle(indices, random)}). The first epoch's offset is drawn by {@link #prepare}; each
- * later epoch draws its own in {@link #nextEpochBatches}, so replaying that method once per finished
- * epoch (as a resumed run does) reproduces the batches of the later epochs.
+ * Collections.shuffle(indices, random)}); the partition's arithmetic is in a package-private
+ * helper. The first epoch's offset is drawn by {@link #prepare}; each later epoch draws its own in
+ * {@link #nextEpochBatches}, so replaying that method once per finished epoch (as a resumed run
+ * does) reproduces the batches of the later epochs.
  */
 public final class TimeMachineDataset extends RandomAccessDataset {
 
@@ -46,16 +44,11 @@ public final class TimeMachineDataset extends RandomAccessDataset {
     private final int batchSize;
     private final boolean random;
     private final Path dataPath;
-    private final Random rng;
     private final long seed;
 
     private Vocab vocab;
     private int[] corpus;
-    private int offset;
-    private int numBatches;
-    private int rowLength;
-    private boolean offsetUsed;
-    private boolean prepared;
+    private Partition partition;
 
     private TimeMachineDataset(Builder builder) {
         super(builder);
@@ -66,7 +59,6 @@ public final class TimeMachineDataset extends RandomAccessDataset {
         this.random = builder.random;
         this.dataPath = builder.dataPath;
         this.seed = builder.seed;
-        this.rng = new Random(builder.seed);
         ((PartitionSampler) sampler).dataset = this;
     }
 
@@ -82,7 +74,7 @@ public final class TimeMachineDataset extends RandomAccessDataset {
     /** {@inheritDoc} */
     @Override
     public void prepare(Progress progress) throws IOException {
-        if (prepared) {
+        if (partition != null) {
             return;
         }
         Pair<List<Integer>, Vocab> corpusVocab =
@@ -93,32 +85,7 @@ public final class TimeMachineDataset extends RandomAccessDataset {
         for (int i = 0; i < corpus.length; i++) {
             corpus[i] = c.get(i);
         }
-        // Every epoch draws an offset in [0, numSteps): the largest leaves the fewest tokens.
-        setOffset(numSteps - 1);
-        if (numBatches < 1) {
-            throw new IllegalArgumentException(
-                    String.format(
-                            "corpus of %d tokens is too small for one batch of %d x %d steps:"
-                                    + " lower --batch-size or --num-steps, or raise --max-tokens",
-                            corpus.length, batchSize, numSteps));
-        }
-        setOffset(rng.nextInt(numSteps)); // the first epoch's
-        offsetUsed = false;
-        prepared = true;
-    }
-
-    /** Lays the partition out from {@code newOffset}: the number of batches and the row length. */
-    private void setOffset(int newOffset) {
-        offset = newOffset;
-        if (random) {
-            int numSubseqs = (corpus.length - offset - 1) / numSteps;
-            numBatches = numSubseqs / batchSize;
-            rowLength = 0;
-        } else {
-            int numTokens = ((corpus.length - offset - 1) / batchSize) * batchSize;
-            rowLength = numTokens / batchSize;
-            numBatches = rowLength / numSteps;
-        }
+        partition = new Partition(corpus.length, batchSize, numSteps, random, seed);
     }
 
     /**
@@ -128,12 +95,7 @@ public final class TimeMachineDataset extends RandomAccessDataset {
      * @return the corpus position of X's first token
      */
     public int startOf(long index) {
-        if (random) {
-            return offset + (int) index * numSteps;
-        }
-        int b = (int) (index / batchSize);
-        int row = (int) (index % batchSize);
-        return offset + row * rowLength + b * numSteps;
+        return partition.startOf(index);
     }
 
     /** {@inheritDoc} */
@@ -190,10 +152,7 @@ public final class TimeMachineDataset extends RandomAccessDataset {
     /** {@inheritDoc} */
     @Override
     protected long availableSize() {
-        if (random) {
-            return (long) (corpus.length - offset - 1) / numSteps;
-        }
-        return (long) numBatches * batchSize;
+        return partition.size();
     }
 
     /**
@@ -204,25 +163,10 @@ public final class TimeMachineDataset extends RandomAccessDataset {
      * @return one list of {@code batchSize} record indices per batch
      */
     public List<List<Long>> nextEpochBatches() {
-        if (!prepared) {
+        if (partition == null) {
             throw new IllegalStateException("call prepare() before the first epoch");
         }
-        if (offsetUsed) {
-            setOffset(rng.nextInt(numSteps));
-        }
-        offsetUsed = true;
-        List<Long> order = new ArrayList<>();
-        for (long i = 0; i < availableSize(); i++) {
-            order.add(i);
-        }
-        if (random) {
-            Collections.shuffle(order, rng);
-        }
-        List<List<Long>> batches = new ArrayList<>();
-        for (int b = 0; b < numBatches; b++) {
-            batches.add(order.subList(b * batchSize, (b + 1) * batchSize));
-        }
-        return batches;
+        return partition.nextEpoch();
     }
 
     /**
@@ -250,7 +194,7 @@ public final class TimeMachineDataset extends RandomAccessDataset {
      * @return the offset, in [0, numSteps)
      */
     public int getOffset() {
-        return offset;
+        return partition == null ? 0 : partition.getOffset();
     }
 
     /**
@@ -269,7 +213,7 @@ public final class TimeMachineDataset extends RandomAccessDataset {
      * @return the number of batches
      */
     public int getNumBatches() {
-        return numBatches;
+        return partition == null ? 0 : partition.getNumBatches();
     }
 
     /**
@@ -288,15 +232,6 @@ public final class TimeMachineDataset extends RandomAccessDataset {
      */
     public int getBatchSize() {
         return batchSize;
-    }
-
-    /**
-     * Returns whether the partition is random (else sequential).
-     *
-     * @return true for random sampling
-     */
-    public boolean isRandom() {
-        return random;
     }
 
     /**

@@ -65,6 +65,23 @@ public final class Vocab {
         return new Vocab(new LinkedHashMap<>(counts), minFreq, reservedTokens);
     }
 
+    /**
+     * Rebuilds a vocabulary from its index-to-token list (as a checkpoint stores it): the result
+     * maps every token to the same index.
+     *
+     * @param idxToToken the tokens by index, {@code <unk>} first
+     * @return the vocabulary
+     * @throws IllegalArgumentException when the list does not start with {@code <unk>}
+     */
+    public static Vocab ofIdxToToken(List<String> idxToToken) {
+        if (idxToToken.isEmpty() || !"<unk>".equals(idxToToken.get(0))) {
+            throw new IllegalArgumentException("the checkpoint vocabulary must start with <unk>");
+        }
+        // The constructor sorts by count with a stable sort: equal counts keep this order.
+        String[][] tokens = {idxToToken.subList(1, idxToToken.size()).toArray(new String[0])};
+        return new Vocab(tokens, 0, new String[0]);
+    }
+
     private void add(String token) {
         if (!tokenToIdx.containsKey(token)) {
             idxToToken.add(token);

@@ -17,8 +17,9 @@ import ai.djl.util.Pair;
 import org.junit.Test;
 
 /**
- * The fused scratch cells against the texts' equations written step by step, as the Java text
- * and the MXNet notebooks print them: same outputs, same states, same gradients.
+ * The scratch cells (input and output products of all steps at once) against the texts' equations
+ * written step by step, as the Java text and the MXNet notebooks print them: same outputs, same
+ * states, same gradients.
  */
 public class ScratchCellsTest {
 

@@ -19,7 +19,13 @@ import org.junit.Test;
 
 public class VocabTest {
 
-    static Path corpus() {
+    /**
+     * Returns the corpus the tests read: the {@code djlbridge.corpus} system property that the
+     * Gradle build sets, else the shared data folder beside the checkout.
+     *
+     * @return the path of timemachine.txt
+     */
+    public static Path corpus() {
         return Paths.get(System.getProperty("djlbridge.corpus", "../shared/data/timemachine.txt"));
     }
 
@@ -31,6 +37,22 @@ public class VocabTest {
         assertEquals(Arrays.asList("<unk>", "a", "c", "b", "d"), v.getIdxToToken());
         assertEquals(0, v.getIdx("zzz"));
         assertArrayEquals(new int[] {1, 2, 0}, v.getIdxs(new String[] {"a", "c", "?"}));
+    }
+
+    @Test
+    public void rebuildsFromItsIndexToTokenList() throws IOException {
+        Vocab v = TimeMachine.loadCorpusTimeMachine(corpus(), 10000).getValue();
+        Vocab back = Vocab.ofIdxToToken(v.getIdxToToken());
+        assertEquals(v.getIdxToToken(), back.getIdxToToken());
+        for (String token : v.getIdxToToken()) {
+            assertEquals(token, v.getIdx(token), back.getIdx(token));
+        }
+        try {
+            Vocab.ofIdxToToken(Arrays.asList("a", "<unk>"));
+            fail("a list without <unk> first was accepted");
+        } catch (IllegalArgumentException e) {
+            assertEquals("the checkpoint vocabulary must start with <unk>", e.getMessage());
+        }
     }
 
     @Test

@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.mxnet;
 
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
@@ -14,7 +14,7 @@ import com.sun.jna.NativeLibrary;
  * slower. Fixing the mmap threshold at 32 MiB and the trim threshold at 256 MiB lets freed
  * buffers be reused in place. Set {@code -Ddjlbridge.mallopt=false} to leave malloc alone.
  */
-final class NativeHeap {
+public final class NativeHeap {
 
     private static final int M_TRIM_THRESHOLD = -1;
     private static final int M_MMAP_THRESHOLD = -3;
@@ -24,7 +24,7 @@ final class NativeHeap {
     private NativeHeap() {}
 
     /** Sets the thresholds once per process, where the C library has {@code mallopt} (glibc). */
-    static synchronized void configure() {
+    public static synchronized void configure() {
         if (done) {
             return;
         }

@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.mxnet;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -9,6 +9,10 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import ai.djl.util.Pair;
+import djlbridge.LanguageModel;
+import djlbridge.RNNModelScratch;
+import djlbridge.TimeMachine;
+import djlbridge.TimeMachineDataset;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,16 +26,14 @@ import java.util.List;
  *
  * <pre>
  * java -Dai.djl.offline=true -cp build/classes/java/test:$(paste -sd: build/classpath.txt) \
- *     djlbridge.HybridBench [kind=gru] [rounds=5] [epochs=10] [hidden=256] [batch=32] \
- *     [steps=35] [tokens=10000] [profile] [only=ops|hybrid] [fused]
+ *     djlbridge.mxnet.HybridBench [kind=gru] [rounds=5] [epochs=10] [hidden=256] [batch=32] \
+ *     [steps=35] [tokens=10000] [profile] [only=ops|hybrid]
  * </pre>
  *
  * <p>With {@code profile}, one more epoch of each is run with a synchronization after each phase
  * (forward with loss, backward, clipping with SGD) to show where a batch's time goes. With
  * {@code only=ops} or {@code only=hybrid}, one warm-up epoch and {@code epochs} epochs of that
- * implementation alone (for MXNet's profiler: {@code MXNET_PROFILER_AUTOSTART=1}). With {@code
- * fused}, the baseline ("op-by-op" in the output) is the hybrid graph with the products of the
- * gates that share H fused into one and split, to measure what that fusion is worth.
+ * implementation alone (for MXNet's profiler: {@code MXNET_PROFILER_AUTOSTART=1}).
  */
 public final class HybridBench {
 
@@ -129,7 +131,6 @@ public final class HybridBench {
         int tokens = 10000;
         boolean profile = false;
         String only = null;
-        boolean fused = false;
         for (String a : args) {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {
@@ -142,7 +143,6 @@ public final class HybridBench {
                 case "tokens": tokens = Integer.parseInt(kv[1]); break;
                 case "profile": profile = true; break;
                 case "only": only = kv[1]; break;
-                case "fused": fused = true; break;
                 default: throw new IllegalArgumentException("unknown setting " + a);
             }
         }
@@ -155,10 +155,7 @@ public final class HybridBench {
                     .setDataPath(Paths.get(corpus)).optSeed(1).build();
             d.prepare();
             int vocab = d.getVocab().length();
-            // fused: the hybrid graph with the gates' products fused in place of the op-by-op cells
-            try (RNNModelScratch ops = fused
-                            ? RNNModelScratch.of(kind, vocab, hidden, Device.cpu(), m, true, false)
-                            : RNNModelScratch.of(kind, vocab, hidden, Device.cpu(), m);
+            try (RNNModelScratch ops = RNNModelScratch.of(kind, vocab, hidden, Device.cpu(), m);
                     RNNModelScratch hyb = RNNModelScratch.hybrid(kind, vocab, hidden, Device.cpu(), m)) {
                 if (only != null) {
                     // one implementation alone, e.g. under MXNet's profiler
@@ -171,9 +168,8 @@ public final class HybridBench {
                 epochs(ops, d, 1, m);
                 epochs(hyb, d, 1, m);
                 List<Double> ratios = new ArrayList<>();
-                System.out.printf("%s%s hidden %d batch %d steps %d tokens %d, %d rounds x %d epochs%n",
-                        fused ? "(baseline: hybrid graph, gates fused) " : "", kind, hidden,
-                        batch, steps, tokens, rounds, epochs);
+                System.out.printf("%s hidden %d batch %d steps %d tokens %d, %d rounds x %d epochs%n",
+                        kind, hidden, batch, steps, tokens, rounds, epochs);
                 for (int r = 0; r < rounds; r++) {
                     double a;
                     double b;

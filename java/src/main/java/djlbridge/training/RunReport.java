@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.training;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -18,7 +18,7 @@ import java.util.Map;
  * <p>The run's tokens/s is the median over the epochs trained in this run, its first (warm-up)
  * epoch left out when there are more.
  */
-public final class TrainingResult {
+public final class RunReport {
 
     private static final Gson GSON =
             new GsonBuilder().serializeSpecialFloatingPointValues().disableHtmlEscaping().create();
@@ -44,7 +44,7 @@ public final class TrainingResult {
      * @param rssMb the resident set size after each epoch of this run
      * @param peakRssMb the peak resident set size of the process
      */
-    public TrainingResult(
+    public RunReport(
             List<EpochRecord> records,
             int resumedFromEpoch,
             String device,
@@ -89,16 +89,6 @@ public final class TrainingResult {
         return rssMb.clone();
     }
 
-    /** @return the peak resident set size (MiB) of the process */
-    public double getPeakRssMb() {
-        return peakRssMb;
-    }
-
-    /** @return the epochs read back from a checkpoint (0 for a fresh run) */
-    public int getResumedFromEpoch() {
-        return resumedFromEpoch;
-    }
-
     /** @return the epochs done, counted over resumes */
     public int getEpochsDone() {
         return perplexity.length;
@@ -126,23 +116,16 @@ public final class TrainingResult {
         return device;
     }
 
-    /** @return the wall seconds of this run's training */
-    public double getWallSeconds() {
-        return wallSeconds;
-    }
-
     /** @return prefix to generated text, in the text's order */
     public Map<String, String> getPredictions() {
         return predictions;
     }
 
     /**
-     * Returns the OpenMP thread count MXNet was started with: {@code OMP_NUM_THREADS} of this
-     * process, or null when unset or not a number (MXNet then takes half the CPUs).
-     *
-     * @return the thread count, or null
+     * The OpenMP thread count MXNet was started with: {@code OMP_NUM_THREADS} of this process, or
+     * null when unset or not a number (MXNet then takes half the CPUs).
      */
-    public static Integer ompThreads() {
+    private static Integer ompThreads() {
         String value = System.getenv("OMP_NUM_THREADS");
         if (value == null) {
             return null;

@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.training;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
@@ -11,6 +11,9 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
+import djlbridge.LanguageModel;
+import djlbridge.TimeMachine;
+import djlbridge.TimeMachineDataset;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -32,9 +35,7 @@ public final class LastGoodParametersTest {
     }
 
     private static TimeMachineDataset dataset(TrainSettings s, NDManager m) throws Exception {
-        TimeMachineDataset d = TimeMachineDataset.builder().setManager(m)
-                .setMaxTokens(s.getMaxTokens()).setSampling(s.getBatchSize(), s.isRandomIter())
-                .setSteps(s.getNumSteps()).setDataPath(s.getDataPath()).optSeed(s.getSeed()).build();
+        TimeMachineDataset d = s.newDataset(m);
         d.prepare();
         return d;
     }
@@ -99,7 +100,7 @@ public final class LastGoodParametersTest {
             Path file = Files.createTempDirectory("lastgood").resolve(ParameterFiles.fileName(impl));
             try (NDManager m = NDManager.newBaseManager()) {
                 TimeMachineDataset d = dataset(s, m);
-                try (LanguageModel net = TrainingSession.newModel(s, d.getVocab().length(), Device.cpu(), m);
+                try (LanguageModel net = s.newModel(d.getVocab().length(), Device.cpu(), m);
                         TrainingSession t = wrap(s, net, d, m)) {
                     t.train(2, null);
                     byte[] atTwo = assertWriteIsEncode(t, file);
@@ -130,7 +131,7 @@ public final class LastGoodParametersTest {
             Engine.getInstance().setRandomSeed((int) s.getSeed());
             try (NDManager m = NDManager.newBaseManager()) {
                 TimeMachineDataset d = dataset(s, m);
-                try (LanguageModel net = TrainingSession.newModel(s, d.getVocab().length(), Device.cpu(), m)) {
+                try (LanguageModel net = s.newModel(d.getVocab().length(), Device.cpu(), m)) {
                     int params = net.getParams().size();
                     int base = count(m);
                     TrainingSession t = wrap(s, net, d, m);

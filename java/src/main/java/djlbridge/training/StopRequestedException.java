@@ -1,11 +1,11 @@
-package djlbridge;
+package djlbridge.training;
 
 /**
  * Thrown between two batches when a {@link TrainingControl} asked the training to stop. The epoch
  * in progress is abandoned; the parameters of the last finished epoch stay available from {@link
  * TrainingSession#writeLastGood}.
  */
-public final class TrainingInterruptedException extends RuntimeException {
+public final class StopRequestedException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
@@ -14,7 +14,7 @@ public final class TrainingInterruptedException extends RuntimeException {
      *
      * @param message the message
      */
-    public TrainingInterruptedException(String message) {
+    public StopRequestedException(String message) {
         super(message);
     }
 }

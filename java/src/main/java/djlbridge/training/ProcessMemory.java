@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.training;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

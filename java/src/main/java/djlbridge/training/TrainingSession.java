@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.training;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -7,11 +7,15 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.Pair;
+import djlbridge.LanguageModel;
+import djlbridge.TimeMachine;
+import djlbridge.TimeMachineDataset;
+import djlbridge.Vocab;
+import djlbridge.mxnet.NativeHeap;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,13 +26,13 @@ import java.util.Map;
  * the parity checks.
  *
  * <p>Each epoch is {@link TimeMachine#trainEpochCh8}; what happens around it are {@link
- * TrainingListener}s, called in order after the epoch is added to the history: first {@link
- * DivergenceCheckListener} (a non-finite perplexity ends the run and the epoch is taken back out
+ * SessionListener}s, called in order after the epoch is added to the history: first {@link
+ * DivergenceCheck} (a non-finite perplexity ends the run and the epoch is taken back out
  * of the history: it never counted), then {@link LastGoodParameters} (copies of the parameters of
  * the last finite epoch, kept on the device so a stopped or diverged run can still save them),
  * then {@link MemoryRecorder}, then the listeners the caller added (Python's progress bar and
  * checkpoints). A {@link TrainingControl} is checked before every batch: a stop request ends the
- * run within one batch with a {@link TrainingInterruptedException}, the epoch in progress dropped.
+ * run within one batch with a {@link StopRequestedException}, the epoch in progress dropped.
  *
  * <p>A session made by {@link #open} owns its manager, dataset and model and frees them on {@link
  * #close}; one made by {@link #wrap} trains the caller's and frees nothing of theirs. Either frees
@@ -49,8 +53,8 @@ public final class TrainingSession implements AutoCloseable {
     private final TrainingControl control;
     private final Loss loss = new SoftmaxCrossEntropyLoss();
     private final List<EpochRecord> history = new ArrayList<>();
-    private final List<TrainingListener> listeners = new ArrayList<>();
-    private final DivergenceCheckListener divergence = new DivergenceCheckListener();
+    private final List<SessionListener> listeners = new ArrayList<>();
+    private final DivergenceCheck divergence = new DivergenceCheck();
     private final LastGoodParameters lastGood;
     private final MemoryRecorder memory = new MemoryRecorder();
     private int resumedFrom;
@@ -97,22 +101,14 @@ public final class TrainingSession implements AutoCloseable {
     public static TrainingSession open(TrainSettings s, TrainingControl control)
             throws IOException, TranslateException {
         NativeHeap.configure();
-        Device device = TimeMachine.pickDevice(s.getDevice());
+        Device device = DeviceChoice.pick(s.getDevice());
         Engine.getInstance().setRandomSeed((int) s.getSeed());
         NDManager manager = NDManager.newBaseManager(device);
         try {
-            TimeMachineDataset dataset =
-                    TimeMachineDataset.builder()
-                            .setManager(manager)
-                            .setMaxTokens(s.getMaxTokens())
-                            .setSampling(s.getBatchSize(), s.isRandomIter())
-                            .setSteps(s.getNumSteps())
-                            .setDataPath(s.getDataPath())
-                            .optSeed(s.getSeed())
-                            .build();
+            TimeMachineDataset dataset = s.newDataset(manager);
             dataset.prepare();
             Vocab vocab = dataset.getVocab();
-            LanguageModel net = newModel(s, vocab.length(), device, manager);
+            LanguageModel net = s.newModel(vocab.length(), device, manager);
             TrainingSession session =
                     new TrainingSession(s, device, manager, true, dataset, vocab, net, s.getLr(),
                             s.getClipTheta(), s.isRandomIter(), control);
@@ -168,20 +164,15 @@ public final class TrainingSession implements AutoCloseable {
     public static TrainingSession forPrediction(
             TrainSettings s, List<String> idxToToken, Path params, TrainingControl control)
             throws IOException {
-        if (idxToToken.isEmpty() || !"<unk>".equals(idxToToken.get(0))) {
-            throw new IllegalArgumentException("the checkpoint vocabulary must start with <unk>");
-        }
-        // Vocab sorts by count with a stable sort: equal counts keep this order.
-        String[][] tokens = {idxToToken.subList(1, idxToToken.size()).toArray(new String[0])};
-        Vocab vocab = new Vocab(tokens, 0, new String[0]);
-        Device device = TimeMachine.pickDevice(s.getDevice());
+        Vocab vocab = Vocab.ofIdxToToken(idxToToken);
+        Device device = DeviceChoice.pick(s.getDevice());
         NDManager manager = NDManager.newBaseManager(device);
         try {
-            LanguageModel net = newModel(s, vocab.length(), device, manager);
+            LanguageModel net = s.newModel(vocab.length(), device, manager);
             TrainingSession session =
                     new TrainingSession(s, device, manager, true, null, vocab, net, s.getLr(),
                             s.getClipTheta(), s.isRandomIter(), control);
-            ParameterFiles.load(net, params, session.describeModel(), manager);
+            ParameterFiles.load(net, params, s.describeModel(vocab.length()), manager);
             return session;
         } catch (IOException | RuntimeException e) {
             manager.close();
@@ -190,43 +181,12 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     /**
-     * Opens a prediction session without a stop flag.
-     *
-     * @param s the settings the checkpoint was trained with
-     * @param idxToToken the vocabulary, index to token, {@code <unk>} first
-     * @param params the parameter file
-     * @return the session (close it)
-     * @throws IOException if the parameters cannot be read or do not fit the model
-     */
-    public static TrainingSession forPrediction(TrainSettings s, List<String> idxToToken, Path params)
-            throws IOException {
-        return forPrediction(s, idxToToken, params, null);
-    }
-
-    /**
-     * Creates the model the settings name, initialized.
-     *
-     * @param s the settings
-     * @param vocabSize the vocabulary size
-     * @param device the device
-     * @param manager the parent manager
-     * @return the model
-     */
-    public static LanguageModel newModel(TrainSettings s, int vocabSize, Device device, NDManager manager) {
-        if ("concise".equals(s.getImpl())) {
-            return RNNModel.of(s.getModel(), vocabSize, s.getNumHiddens()).initialize(manager, device);
-        }
-        return RNNModelScratch.of(
-                s.getModel(), vocabSize, s.getNumHiddens(), device, manager, s.isHybridize());
-    }
-
-    /**
      * Adds a listener, called after the built-in ones for every epoch.
      *
      * @param listener the listener
      * @return this session
      */
-    public TrainingSession addListener(TrainingListener listener) {
+    public TrainingSession addListener(SessionListener listener) {
         listeners.add(listener);
         return this;
     }
@@ -265,18 +225,18 @@ public final class TrainingSession implements AutoCloseable {
 
     /**
      * Trains until {@code untilEpoch} epochs are done (counted over resumes). A non-finite loss
-     * throws {@link TrainingDivergedException}; a stop request throws {@link
-     * TrainingInterruptedException}; both leave the last good parameters for {@link
+     * throws {@link DivergedException}; a stop request throws {@link
+     * StopRequestedException}; both leave the last good parameters for {@link
      * #writeLastGood}.
      *
      * @param untilEpoch the total number of epochs
-     * @param listener receives (epoch, perplexity, tokens/s) after the other listeners; false
-     *     stops after this epoch; may be null
+     * @param callback receives (epoch, perplexity, tokens/s) after the session's listeners;
+     *     false stops after this epoch; may be null
      * @return the epochs done
      * @throws IOException if the data cannot be read
      * @throws TranslateException if batching fails
      */
-    public int train(int untilEpoch, EpochListener listener) throws IOException, TranslateException {
+    public int train(int untilEpoch, EpochCallback callback) throws IOException, TranslateException {
         if (dataset == null) {
             throw new IllegalStateException("this session only predicts");
         }
@@ -291,8 +251,8 @@ public final class TrainingSession implements AutoCloseable {
                         new EpochRecord(history.size() + 1, r.getKey(), r.getValue(),
                                 (System.nanoTime() - t0) / 1e9);
                 accept(record);
-                if (listener != null
-                        && !listener.onEpoch(record.getEpoch(), record.getPerplexity(),
+                if (callback != null
+                        && !callback.onEpoch(record.getEpoch(), record.getPerplexity(),
                                 record.getTokensPerSec())) {
                     break;
                 }
@@ -311,7 +271,7 @@ public final class TrainingSession implements AutoCloseable {
             history.remove(history.size() - 1); // a diverged epoch never counts
             throw e;
         }
-        for (TrainingListener l : listeners) {
+        for (SessionListener l : listeners) {
             l.onEpoch(this, record);
         }
     }
@@ -322,12 +282,12 @@ public final class TrainingSession implements AutoCloseable {
      *
      * @return the result
      */
-    public TrainingResult result() {
+    public RunReport result() {
         Map<String, String> predictions = new LinkedHashMap<>();
         for (String prefix : TimeMachine.PREFIXES) {
             predictions.put(prefix, predict(prefix, TimeMachine.PREDICT_LENGTH));
         }
-        return new TrainingResult(history, resumedFrom, device.toString(), wallSeconds, predictions,
+        return new RunReport(history, resumedFrom, device.toString(), wallSeconds, predictions,
                 memory.getRssMb(), ProcessMemory.peakResidentMb());
     }
 
@@ -382,15 +342,6 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     /**
-     * Returns every finished epoch, counted over resumes.
-     *
-     * @return the records, oldest first
-     */
-    public List<EpochRecord> getHistory() {
-        return Collections.unmodifiableList(new ArrayList<>(history));
-    }
-
-    /**
      * Returns the perplexity of every finished epoch, counted over resumes.
      *
      * @return one value per epoch
@@ -435,39 +386,10 @@ public final class TrainingSession implements AutoCloseable {
         return net;
     }
 
-    /**
-     * Returns the stop flag of this session (Python's Ctrl-C and SIGTERM handlers set it).
-     *
-     * @return the control
-     */
-    public TrainingControl getControl() {
-        return control;
-    }
-
-    /**
-     * Returns the settings of this session (null for a {@link #wrap}ped one).
-     *
-     * @return the settings
-     */
-    public TrainSettings getSettings() {
-        return settings;
-    }
-
-    /**
-     * Returns the batches per epoch (0 for a prediction session).
-     *
-     * @return the number of batches
-     */
-    public int getNumBatches() {
-        return dataset == null ? 0 : dataset.getNumBatches();
-    }
-
     private String describeModel() {
-        if (settings == null) {
-            return net.getClass().getSimpleName() + " with " + net.getVocabSize() + " tokens";
-        }
-        return settings.getImpl() + " " + settings.getModel() + " with " + settings.getNumHiddens()
-                + " hidden units and " + vocab.length() + " tokens";
+        return settings == null
+                ? net.getClass().getSimpleName() + " with " + net.getVocabSize() + " tokens"
+                : settings.describeModel(vocab.length());
     }
 
     /**

@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.mxnet;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
@@ -13,13 +13,18 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
+import djlbridge.LanguageModel;
+import djlbridge.RNNModel;
+import djlbridge.RNNModelScratch;
+import djlbridge.TimeMachine;
 import org.junit.Test;
 
 /**
  * {@link ClipSgd#step} against the text's {@link TimeMachine#gradClipping} then {@link
  * TimeMachine#sgd}: after the same backward pass, the same parameters, whether the clipping
  * scales the gradients (threshold below their norm) or not (above), for a scratch and a concise
- * model; and nothing left on the caller's manager but what it attached.
+ * model ({@code text} updated by the text's two functions, {@code multi} by {@link ClipSgd#step});
+ * and nothing left on the caller's manager but what it attached.
  */
 public class ClipSgdTest {
 
@@ -49,12 +54,12 @@ public class ClipSgdTest {
         return Math.sqrt(sq);
     }
 
-    private static void check(String what, LanguageModel text, LanguageModel fused, NDManager m) {
+    private static void check(String what, LanguageModel text, LanguageModel multi, NDManager m) {
         for (int i = 0; i < text.getParams().size(); i++) {
             NDArray p = text.getParams().get(i);
             // non-zero biases and larger weights, so that every gradient matters
             p.addi(m.randomNormal(0f, 0.3f, p.getShape(), DataType.FLOAT32));
-            fused.getParams().get(i).set(p.toByteBuffer());
+            multi.getParams().get(i).set(p.toByteBuffer());
         }
         float lr = 0.7f;
         // a threshold below the gradients' norm (they are scaled) and one above (they are not)
@@ -64,18 +69,18 @@ public class ClipSgdTest {
                 NDArray x = bm.randomInteger(0, V, new Shape(N, T), DataType.INT32);
                 NDArray labels = bm.randomInteger(0, V, new Shape(N * T), DataType.INT32);
                 double norm = backward(text, x, labels, bm);
-                assertEquals(norm, backward(fused, x, labels, bm), 1e-5 * norm);
+                assertEquals(norm, backward(multi, x, labels, bm), 1e-5 * norm);
                 theta = (float) (norm * factor);
                 TimeMachine.gradClipping(text, theta, bm);
                 TimeMachine.sgd(text.getParams(), lr, 1, bm);
                 long before = bm.getManagedArrays().size();
-                ClipSgd.step(fused.getParams(), theta, lr, bm);
+                ClipSgd.step(multi.getParams(), theta, lr, bm);
                 assertTrue(what + ": temporaries go to the given manager",
                         bm.getManagedArrays().size() > before);
             }
             for (int i = 0; i < text.getParams().size(); i++) {
                 float[] e = text.getParams().get(i).toFloatArray();
-                float[] a = fused.getParams().get(i).toFloatArray();
+                float[] a = multi.getParams().get(i).toFloatArray();
                 double maxRef = 0;
                 double maxDiff = 0;
                 for (int k = 0; k < e.length; k++) {
@@ -95,8 +100,8 @@ public class ClipSgdTest {
         Engine.getInstance().setRandomSeed(5);
         try (NDManager m = NDManager.newBaseManager();
                 RNNModelScratch text = RNNModelScratch.of("gru", V, H, Device.cpu(), m);
-                RNNModelScratch fused = RNNModelScratch.of("gru", V, H, Device.cpu(), m, true)) {
-            check("scratch gru", text, fused, m);
+                RNNModelScratch multi = RNNModelScratch.of("gru", V, H, Device.cpu(), m, true)) {
+            check("scratch gru", text, multi, m);
         }
     }
 
@@ -106,8 +111,8 @@ public class ClipSgdTest {
         Engine.getInstance().setRandomSeed(6);
         try (NDManager m = NDManager.newBaseManager();
                 LanguageModel text = RNNModel.of("lstm", V, H).initialize(m, Device.cpu());
-                LanguageModel fused = RNNModel.of("lstm", V, H).initialize(m, Device.cpu())) {
-            check("concise lstm", text, fused, m);
+                LanguageModel multi = RNNModel.of("lstm", V, H).initialize(m, Device.cpu())) {
+            check("concise lstm", text, multi, m);
         }
     }
 

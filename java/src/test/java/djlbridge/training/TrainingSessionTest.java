@@ -1,16 +1,23 @@
-package djlbridge;
+package djlbridge.training;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
+import djlbridge.LanguageModel;
+import djlbridge.TimeMachine;
+import djlbridge.TimeMachineDataset;
+import djlbridge.VocabTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.Test;
 
-/** Stop flag, save/load, resume and divergence of {@link TrainingSession}, on the real engine. */
+/**
+ * Training, stop flag, save/load, resume and divergence of {@link TrainingSession}, on the real
+ * engine.
+ */
 public final class TrainingSessionTest {
 
     /** A tiny GRU configuration on the test corpus (also used by other tests of the package). */
@@ -63,8 +70,8 @@ public final class TrainingSessionTest {
             control.requestStop();
             try {
                 s.train(5, null);
-                fail("expected a TrainingInterruptedException");
-            } catch (TrainingInterruptedException e) {
+                fail("expected a StopRequestedException");
+            } catch (StopRequestedException e) {
                 assertEquals(1, s.getEpochsDone());
                 assertEquals(1, s.getLastGoodEpoch());
             }
@@ -84,7 +91,7 @@ public final class TrainingSessionTest {
                 expected = t.predict("time traveller", 20);
                 vocab = t.getIdxToToken();
             }
-            try (TrainingSession p = TrainingSession.forPrediction(s, vocab, params)) {
+            try (TrainingSession p = TrainingSession.forPrediction(s, vocab, params, null)) {
                 assertEquals(impl, expected, p.predict("time traveller", 20));
             }
         }
@@ -99,8 +106,8 @@ public final class TrainingSessionTest {
         try (TrainingSession t = TrainingSession.open(s, null)) {
             try {
                 t.train(8, null);
-                fail("expected a TrainingDivergedException");
-            } catch (TrainingDivergedException e) {
+                fail("expected a DivergedException");
+            } catch (DivergedException e) {
                 assertEquals(2, e.getEpoch());
                 assertEquals(1, t.getLastGoodEpoch());
                 assertTrue(e.getMessage(), e.getMessage().contains("lower the learning rate"));
@@ -118,7 +125,7 @@ public final class TrainingSessionTest {
             vocab = t.getIdxToToken();
         }
         TrainSettings bigger = tiny("scratch").setNumHiddens(32).build();
-        try (TrainingSession p = TrainingSession.forPrediction(bigger, vocab, params)) {
+        try (TrainingSession p = TrainingSession.forPrediction(bigger, vocab, params, null)) {
             fail("expected an IOException, got " + p);
         } catch (java.io.IOException e) {
             assertTrue(e.getMessage(), e.getMessage().contains("does not hold the parameters"));
@@ -137,7 +144,7 @@ public final class TrainingSessionTest {
             });
             t.train(3, (epoch, ppl, speed) -> epoch < 2); // false after epoch 2 stops the run there
             assertEquals(java.util.Arrays.asList(1, 2), seen);
-            TrainingResult r = t.result();
+            RunReport r = t.result();
             assertEquals(2, r.getEpochsDone());
             assertEquals(2, r.getRssMb().length);
             assertEquals(2, r.getEpochSeconds().length);
@@ -162,9 +169,8 @@ public final class TrainingSessionTest {
                     .setMaxTokens(s.getMaxTokens()).setSampling(s.getBatchSize(), s.isRandomIter())
                     .setSteps(s.getNumSteps()).setDataPath(s.getDataPath()).optSeed(s.getSeed()).build();
             dataset.prepare();
-            LanguageModel net = TrainingSession.newModel(
-                    s, dataset.getVocab().length(), ai.djl.Device.cpu(), manager);
-            TrainingResult r = TimeMachine.trainCh8(net, dataset, dataset.getVocab(), s.getLr(),
+            LanguageModel net = s.newModel(dataset.getVocab().length(), ai.djl.Device.cpu(), manager);
+            RunReport r = TimeMachine.trainCh8(net, dataset, dataset.getVocab(), s.getLr(),
                     s.getClipTheta(), 2, ai.djl.Device.cpu(), s.isRandomIter(), manager, null);
             assertArrayEquals(viaSession, r.getPerplexity(), 0.0);
             assertTrue(r.getPredictions().get("traveller").startsWith("traveller"));
@@ -178,9 +184,51 @@ public final class TrainingSessionTest {
             control.requestStop();
             try {
                 t.predict("time traveller", 1_000_000);
-                fail("expected a TrainingInterruptedException");
-            } catch (TrainingInterruptedException e) {
+                fail("expected a StopRequestedException");
+            } catch (StopRequestedException e) {
                 assertTrue(e.getMessage().contains("stopped on request"));
+            }
+        }
+    }
+
+    @Test
+    public void bothImplsLearnAndPredict() throws Exception {
+        for (String impl : new String[] {"scratch", "concise"}) {
+            TrainSettings s = TrainSettings.builder()
+                    .setImpl(impl).setModel("gru").setNumEpochs(6).setNumHiddens(32)
+                    .setBatchSize(8).setNumSteps(10).setMaxTokens(2000).setSeed(5)
+                    .setDataPath(VocabTest.corpus().toString()).setDevice("cpu").build();
+            RunReport r;
+            try (TrainingSession session = TrainingSession.open(s, null)) {
+                session.train(s.getNumEpochs(), null);
+                r = session.result();
+            }
+            double[] ppl = r.getPerplexity();
+            assertEquals(6, ppl.length);
+            assertTrue(impl + " " + java.util.Arrays.toString(ppl), ppl[5] < ppl[0] * 0.9);
+            assertTrue(r.getPredictions().get("time traveller").startsWith("time traveller"));
+            assertEquals("cpu()", r.getDevice());
+        }
+    }
+
+    @Test
+    public void divergingLossStopsWithAClearError() throws Exception {
+        TrainSettings s = TrainSettings.builder()
+                .setNumEpochs(20).setNumHiddens(16).setBatchSize(8).setNumSteps(10)
+                .setMaxTokens(1000).setLr(1e30f).setClipTheta(1e30f).setSeed(1)
+                .setDataPath(VocabTest.corpus().toString()).setDevice("cpu").build();
+        try (TrainingSession session = TrainingSession.open(s, null)) {
+            try {
+                session.train(s.getNumEpochs(), null);
+                throw new AssertionError("expected divergence");
+            } catch (DivergedException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains("lower the learning rate"));
+                // The diverged epoch never counted: history and last good end at the epoch before.
+                assertEquals(e.getEpoch() - 1, session.getEpochsDone());
+                assertEquals(e.getEpoch() - 1, session.getLastGoodEpoch());
+                for (double p : session.getPerplexity()) {
+                    assertTrue(Double.isFinite(p));
+                }
             }
         }
     }

@@ -1,5 +1,7 @@
-package djlbridge;
+package djlbridge.mxnet;
 
+import djlbridge.ModelKind;
+import djlbridge.ScratchCells;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -18,9 +20,9 @@ import java.util.Map;
  * followed by the final state. The input products {@code X W_x + b} of all steps are taken at
  * once, and so is the output layer; per step, each gate has its own product with W_h, as in
  * {@link ScratchCells}. Sigmoid and tanh are MXNet's {@code Activation} operator (oneDNN on the
- * CPU), the same functions as the cells' to rounding. (Fusing the gates that share H into one wider product and splitting the
- * result was measured slower here: the split and its backward cost more than the products they
- * save; see docs/bench.md.)
+ * CPU), the same functions as the cells' to rounding. (Joining the products of the gates that
+ * share H into one wider product and splitting the result was measured slower here: the split
+ * and its backward cost more than the products they save; see docs/bench.md.)
  */
 public final class ScratchGraph {
 
@@ -44,93 +46,57 @@ public final class ScratchGraph {
         }
     }
 
-    /**
-     * Returns the names of the parameters of a model kind, in the order of {@link
-     * ScratchCells#getGruParams} and its siblings.
-     *
-     * @param kind "gru", "lstm" or "rnn"
-     * @return the parameter names
-     */
-    public static List<String> paramNames(String kind) {
-        switch (kind) {
-            case "gru":
-                return Collections.unmodifiableList(Arrays.asList(
-                        "W_xz", "W_hz", "b_z", "W_xr", "W_hr", "b_r", "W_xh", "W_hh", "b_h",
-                        "W_hq", "b_q"));
-            case "lstm":
-                return Collections.unmodifiableList(Arrays.asList(
-                        "W_xi", "W_hi", "b_i", "W_xf", "W_hf", "b_f", "W_xo", "W_ho", "b_o",
-                        "W_xc", "W_hc", "b_c", "W_hq", "b_q"));
-            case "rnn":
-                return Collections.unmodifiableList(Arrays.asList(
-                        "W_xh", "W_hh", "b_h", "W_hq", "b_q"));
-            default:
-                throw new IllegalArgumentException(
-                        "unknown model '" + kind + "': use gru, lstm or rnn");
-        }
-    }
+    /** The names of the state inputs, in the order of the model's state: H, then C. */
+    private static final String[] STATE_INPUTS = {"h0", "c0"};
 
     /**
-     * Returns the names of the graph's data inputs: {@code x} then the state.
+     * Returns the names of the graph's data inputs: {@code x} then one per state array.
      *
-     * @param kind "gru", "lstm" or "rnn"
+     * @param kind the kind of model
      * @return the input names
      */
-    public static List<String> inputNames(String kind) {
-        paramNames(kind);
-        return "lstm".equals(kind)
-                ? Collections.unmodifiableList(Arrays.asList("x", "h0", "c0"))
-                : Collections.unmodifiableList(Arrays.asList("x", "h0"));
+    public static List<String> inputNames(ModelKind kind) {
+        List<String> names = new ArrayList<>();
+        names.add("x");
+        names.addAll(Arrays.asList(STATE_INPUTS).subList(0, kind.getStates()));
+        return Collections.unmodifiableList(names);
     }
 
     /**
      * Builds the unrolled graph.
      *
-     * @param kind "gru", "lstm" or "rnn"
+     * @param kind the kind of model
      * @param vocabSize the vocabulary size
      * @param numHiddens the hidden size
      * @param numSteps the number of time steps the graph is unrolled over
      * @return the symbol JSON
      */
-    public static String json(String kind, int vocabSize, int numHiddens, int numSteps) {
-        return json(kind, vocabSize, numHiddens, numSteps, false);
-    }
-
-    /**
-     * Builds the unrolled graph with one product per gate, as the text writes them, or with the
-     * gates that share an operand in one FullyConnected split afterwards ({@code fuseGates}, for
-     * measuring what the fusion is worth).
-     *
-     * @param kind "gru", "lstm" or "rnn"
-     * @param vocabSize the vocabulary size
-     * @param numHiddens the hidden size
-     * @param numSteps the number of time steps the graph is unrolled over
-     * @param fuseGates whether products with the same operand are one FullyConnected
-     * @return the symbol JSON
-     */
-    static String json(
-            String kind, int vocabSize, int numHiddens, int numSteps, boolean fuseGates) {
+    public static String json(ModelKind kind, int vocabSize, int numHiddens, int numSteps) {
         if (vocabSize < 1 || numHiddens < 1 || numSteps < 1) {
             throw new IllegalArgumentException(
                     "vocabSize, numHiddens and numSteps must be positive: " + vocabSize + ", "
                             + numHiddens + ", " + numSteps);
         }
-        List<String> names = paramNames(kind);
         ScratchGraph g = new ScratchGraph();
+        List<String> inputNames = inputNames(kind);
+        Ref x = g.var(inputNames.get(0));
+        List<Ref> state = new ArrayList<>();
+        for (String name : inputNames.subList(1, inputNames.size())) {
+            state.add(g.var(name));
+        }
         Map<String, Ref> p = new LinkedHashMap<>();
-        Ref x = g.var("x");
-        Ref h = g.var("h0");
-        Ref c = "lstm".equals(kind) ? g.var("c0") : null;
-        for (String name : names) {
+        for (String name : kind.getParamNames()) {
             p.put(name, g.var(name));
         }
+        Ref h = state.get(0);
+        Ref c = null; // the LSTM's cell state
         // one-hot inputs, time-major: (steps, batch, vocab)
         Ref inputs = g.op("one_hot", attrs("depth", vocabSize), g.op("transpose", attrs(), x));
         List<Ref> hs = new ArrayList<>();
         switch (kind) {
-            case "gru": {
-                Gates zr = g.new Gates(p, inputs, numSteps, numHiddens, fuseGates, "z", "r");
-                Gates hh = g.new Gates(p, inputs, numSteps, numHiddens, fuseGates, "h");
+            case GRU: {
+                Gates zr = g.new Gates(p, inputs, numSteps, numHiddens, "z", "r");
+                Gates hh = g.new Gates(p, inputs, numSteps, numHiddens, "h");
                 for (int t = 0; t < numSteps; t++) {
                     Ref[] gates = zr.step(h, t, "sigmoid");
                     Ref z = gates[0];
@@ -144,9 +110,9 @@ public final class ScratchGraph {
                 }
                 break;
             }
-            case "lstm": {
-                Gates ifoc = g.new Gates(p, inputs, numSteps, numHiddens, fuseGates,
-                        "i", "f", "o", "c");
+            case LSTM: {
+                c = state.get(1);
+                Gates ifoc = g.new Gates(p, inputs, numSteps, numHiddens, "i", "f", "o", "c");
                 for (int t = 0; t < numSteps; t++) {
                     Ref[] pre = ifoc.step(h, t, null);
                     Ref gi = g.act("sigmoid", pre[0]);
@@ -160,18 +126,20 @@ public final class ScratchGraph {
                 }
                 break;
             }
-            default: {
-                Gates hh = g.new Gates(p, inputs, numSteps, numHiddens, fuseGates, "h");
+            case RNN: {
+                Gates hh = g.new Gates(p, inputs, numSteps, numHiddens, "h");
                 for (int t = 0; t < numSteps; t++) {
                     h = hh.step(h, t, "tanh")[0];
                     hs.add(h);
                 }
                 break;
             }
+            default:
+                throw new IllegalArgumentException("no graph is written for " + kind);
         }
         // the output layer over all steps at once: (steps * batch, vocab)
         Ref all = g.op("Concat", attrs("dim", 0, "num_args", hs.size()), hs.toArray(new Ref[0]));
-        Ref wHqT = g.stackT(p.get("W_hq"));
+        Ref wHqT = g.transposed(p.get("W_hq"));
         Ref logits = g.fc(all, wHqT, p.get("b_q"), vocabSize);
         return c == null ? g.toJson(logits, h) : g.toJson(logits, h, c);
     }
@@ -179,78 +147,37 @@ public final class ScratchGraph {
     /**
      * The pre-activations {@code X W_x + H' W_h + b} of gates whose hidden operand H' is the same
      * (GRU: Z and R on H, H~ on R * H; LSTM: all four on H). The input products of all steps are
-     * taken at once; per step, fused, H' meets the gates' W_h side by side in one
-     * FullyConnected and the result is split, else each gate has its own product.
+     * taken at once; per step, each gate has its own product with its W_h.
      */
     private final class Gates {
-        private final int count;
         private final int numHiddens;
-        private final boolean fused;
         private final List<List<Ref>> inputs = new ArrayList<>();
         private final List<Ref> weightsT = new ArrayList<>();
 
-        Gates(Map<String, Ref> p, Ref oneHot, int numSteps, int numHiddens, boolean fused,
-                String... gates) {
-            this.count = gates.length;
+        Gates(Map<String, Ref> p, Ref oneHot, int numSteps, int numHiddens, String... gates) {
             this.numHiddens = numHiddens;
-            this.fused = fused && gates.length > 1;
-            Ref[] wx = new Ref[gates.length];
-            Ref[] wh = new Ref[gates.length];
-            Ref[] b = new Ref[gates.length];
-            for (int k = 0; k < gates.length; k++) {
-                wx[k] = p.get("W_x" + gates[k]);
-                wh[k] = p.get("W_h" + gates[k]);
-                b[k] = p.get("b_" + gates[k]);
-            }
-            if (this.fused) {
-                inputs.add(inputProducts(oneHot, numSteps, wx, b, count * numHiddens));
-                weightsT.add(stackT(wh));
-            } else {
-                for (int k = 0; k < count; k++) {
-                    inputs.add(inputProducts(oneHot, numSteps, new Ref[] {wx[k]},
-                            new Ref[] {b[k]}, numHiddens));
-                    weightsT.add(stackT(wh[k]));
-                }
+            for (String gate : gates) {
+                inputs.add(inputProducts(oneHot, numSteps, p.get("W_x" + gate), p.get("b_" + gate),
+                        numHiddens));
+                weightsT.add(transposed(p.get("W_h" + gate)));
             }
         }
 
-        /**
-         * The gates at step {@code t}, activated by {@code act} (null for none): fused, the
-         * activation runs once on all gates before the split.
-         */
+        /** The gates at step {@code t}, each activated by {@code act} (null for none). */
         Ref[] step(Ref hidden, int t, String act) {
-            Ref[] out = new Ref[count];
-            if (fused) {
-                Ref all = op("elemwise_add", attrs(), inputs.get(0).get(t),
-                        fc(hidden, weightsT.get(0), null, count * numHiddens));
-                if (act != null) {
-                    all = act(act, all);
-                }
-                int split = node("SliceChannel",
-                        attrs("num_outputs", count, "axis", 1, "squeeze_axis", 0), count, all);
-                for (int k = 0; k < count; k++) {
-                    out[k] = new Ref(split, k);
-                }
-            } else {
-                for (int k = 0; k < count; k++) {
-                    Ref pre = op("elemwise_add", attrs(), inputs.get(k).get(t),
-                            fc(hidden, weightsT.get(k), null, numHiddens));
-                    out[k] = act == null ? pre : act(act, pre);
-                }
+            Ref[] out = new Ref[inputs.size()];
+            for (int k = 0; k < out.length; k++) {
+                Ref pre = op("elemwise_add", attrs(), inputs.get(k).get(t),
+                        fc(hidden, weightsT.get(k), null, numHiddens));
+                out[k] = act == null ? pre : act(act, pre);
             }
             return out;
         }
     }
 
-    /**
-     * {@code X W + b} for all steps at once, with the gates' W_x and b side by side, split into
-     * one (batch, width) output per step.
-     */
-    private List<Ref> inputProducts(Ref inputs, int numSteps, Ref[] ws, Ref[] bs, int width) {
-        Ref bias = bs.length > 1
-                ? op("Concat", attrs("dim", 0, "num_args", bs.length), bs)
-                : bs[0];
-        Ref all = fc(inputs, stackT(ws), bias, width);
+    /** {@code X W + b} for all steps at once, split into one (batch, width) output per step. */
+    private List<Ref> inputProducts(Ref inputs, int numSteps, Ref w, Ref b, int width) {
+        Ref all = fc(inputs, transposed(w), b, width);
         int split = node("SliceChannel",
                 attrs("num_outputs", numSteps, "axis", 0, "squeeze_axis", 1), numSteps, all);
         List<Ref> steps = new ArrayList<>(numSteps);
@@ -260,10 +187,9 @@ public final class ScratchGraph {
         return steps;
     }
 
-    /** The weights side by side (along their output axis) and transposed for FullyConnected. */
-    private Ref stackT(Ref... ws) {
-        Ref side = ws.length > 1 ? op("Concat", attrs("dim", 1, "num_args", ws.length), ws) : ws[0];
-        return op("transpose", attrs(), side);
+    /** A weight transposed for FullyConnected, which multiplies by its argument transposed. */
+    private Ref transposed(Ref w) {
+        return op("transpose", attrs(), w);
     }
 
     /**

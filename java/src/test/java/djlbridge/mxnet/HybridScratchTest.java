@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.mxnet;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
@@ -15,6 +15,13 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import ai.djl.util.Pair;
+import djlbridge.LanguageModel;
+import djlbridge.ModelKind;
+import djlbridge.RNNModelScratch;
+import djlbridge.TimeMachine;
+import djlbridge.TimeMachineDataset;
+import djlbridge.VocabTest;
+import java.util.Arrays;
 import org.junit.Test;
 
 /**
@@ -80,17 +87,10 @@ public class HybridScratchTest {
     }
 
     private static void checkTraining(String kind) {
-        checkTraining(kind, false);
-        // the fused graph (gates sharing H in one product), which the benchmark compares against
-        checkTraining(kind, true);
-    }
-
-    private static void checkTraining(String kind, boolean fuseGates) {
         Engine.getInstance().setRandomSeed(21);
         try (NDManager m = NDManager.newBaseManager();
                 RNNModelScratch ref = RNNModelScratch.of(kind, V, H, Device.cpu(), m);
-                RNNModelScratch hyb =
-                        RNNModelScratch.of(kind, V, H, Device.cpu(), m, true, fuseGates)) {
+                RNNModelScratch hyb = RNNModelScratch.of(kind, V, H, Device.cpu(), m, true)) {
             assertTrue(hyb.isHybrid());
             assertFalse(ref.isHybrid());
             for (NDArray p : ref.getParams()) {
@@ -127,7 +127,7 @@ public class HybridScratchTest {
                     NDList hybGrads = new NDList();
                     Pair<NDArray, NDList> r = step(ref, x, labels, refState, bm, refGrads);
                     Pair<NDArray, NDList> h = step(hyb, x, labels, hybState, bm, hybGrads);
-                    String at = kind + (fuseGates ? " fused" : "") + " batch " + b;
+                    String at = kind + " batch " + b;
                     assertClose(r.getKey().get(0), h.getKey().get(0), at + " loss");
                     assertClose(r.getKey(), h.getKey(), at + " loss and logits");
                     for (int i = 0; i < refGrads.size(); i++) {
@@ -197,13 +197,15 @@ public class HybridScratchTest {
                     String hybText = TimeMachine.predictCh8("time ", 30, hyb, d.getVocab(), Device.cpu(), m);
                     assertEquals(kind + " prediction", refText, hybText);
                     // both graphs exist now (6 steps and 1 step): from here on, nothing may pile up
-                    int modelArrays = count(hyb.getManager());
+                    // the model's manager: the one its parameters were created on
+                    NDManager own = hyb.getParams().head().getManager();
+                    int modelArrays = count(own);
                     int parentArrays = count(m);
                     for (int e = 0; e < 3; e++) {
                         TimeMachine.trainEpochCh8(hyb, d, loss, 1f, 1f, Device.cpu(), e == 1, m);
                         TimeMachine.predictCh8("time", 5, hyb, d.getVocab(), Device.cpu(), m);
                     }
-                    assertEquals(kind + " model manager", modelArrays, count(hyb.getManager()));
+                    assertEquals(kind + " model manager", modelArrays, count(own));
                     assertEquals(kind + " parent manager", parentArrays, count(m));
                 }
             }
@@ -216,11 +218,12 @@ public class HybridScratchTest {
 
     @Test
     public void graphNamesTheVersionAndRefusesBadSizes() {
-        String json = ScratchGraph.json("gru", V, H, T);
+        String json = ScratchGraph.json(ModelKind.GRU, V, H, T);
         assertTrue(json, json.contains("\"mxnet_version\":[\"int\",10900]"));
-        assertEquals(3, ScratchGraph.inputNames("lstm").size());
+        assertEquals(Arrays.asList("x", "h0", "c0"), ScratchGraph.inputNames(ModelKind.LSTM));
+        assertEquals(Arrays.asList("x", "h0"), ScratchGraph.inputNames(ModelKind.GRU));
         try {
-            ScratchGraph.json("gru", V, H, 0);
+            ScratchGraph.json(ModelKind.GRU, V, H, 0);
             throw new AssertionError("expected a bad step count to be refused");
         } catch (IllegalArgumentException expected) {
             assertTrue(expected.getMessage().contains("numSteps"));

@@ -1,10 +1,12 @@
-package djlbridge;
+package djlbridge.training;
+
+import djlbridge.TimeMachine;
 
 /**
  * A stop flag shared between the thread that trains and the one that asks it to stop (Python's
  * Ctrl-C and SIGTERM handlers). {@link TimeMachine#trainEpochCh8} checks it before every batch and
  * {@link TimeMachine#predictCh8} before every character, so a request ends the
- * run within one batch with a {@link TrainingInterruptedException}.
+ * run within one batch with a {@link StopRequestedException}.
  */
 public final class TrainingControl {
 
@@ -16,27 +18,13 @@ public final class TrainingControl {
     }
 
     /**
-     * Returns whether a stop was requested.
-     *
-     * @return true after {@link #requestStop()}
-     */
-    public boolean isStopRequested() {
-        return stopRequested;
-    }
-
-    /** Clears the flag, so that the same control can drive another run. */
-    public void reset() {
-        stopRequested = false;
-    }
-
-    /**
      * Throws if a stop was requested.
      *
-     * @throws TrainingInterruptedException after {@link #requestStop()}
+     * @throws StopRequestedException after {@link #requestStop()}
      */
     public void check() {
         if (stopRequested) {
-            throw new TrainingInterruptedException("training stopped on request");
+            throw new StopRequestedException("training stopped on request");
         }
     }
 }

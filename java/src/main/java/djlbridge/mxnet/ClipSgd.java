@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.mxnet;
 
 import ai.djl.mxnet.engine.MxNDManager;
 import ai.djl.mxnet.engine.MxOpParams;
@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import djlbridge.TimeMachine;
 
 /**
  * The trainer's update after each backward pass: {@link TimeMachine#gradClipping} followed by

@@ -1,11 +1,14 @@
-package djlbridge;
+package djlbridge.training;
+
+import djlbridge.TimeMachine;
 
 /**
- * Receives progress from {@link TimeMachine#trainCh8} once per epoch (Python implements it with a
- * JPype proxy to draw a progress bar, plot, checkpoint or stop).
+ * Receives the numbers of each epoch from {@link TrainingSession#train} and {@link
+ * TimeMachine#trainCh8}, after every {@link SessionListener}. Python implements it with a JPype
+ * proxy to draw a progress bar, plot, checkpoint or stop, which is why it gets plain numbers.
  */
 @FunctionalInterface
-public interface EpochListener {
+public interface EpochCallback {
 
     /**
      * Called after each epoch.

@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.training;
 
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import djlbridge.LanguageModel;
+import djlbridge.RNNModel;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

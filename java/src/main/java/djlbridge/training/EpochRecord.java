@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.training;
 
 /** The numbers of one finished epoch: perplexity, speed and the epoch's own wall time. */
 public final class EpochRecord {

@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.training;
 
 import com.google.gson.JsonObject;
 
@@ -7,13 +7,13 @@ import com.google.gson.JsonObject;
  * bridge, with the flag names of {@code djl-bridge train}:
  *
  * <pre>
- * java -cp ... djlbridge.Main --data timemachine.txt [--model gru] [--impl scratch] [--epochs 500]
- *     [--lr 1] [--clip 1] [--hidden 256] [--batch-size 32] [--num-steps 35] [--max-tokens 10000]
- *     [--seed 42] [--device auto] [--random-iter] [--no-hybridize] [--json]
+ * java -cp ... djlbridge.training.Main --data timemachine.txt [--model gru] [--impl scratch]
+ *     [--epochs 500] [--lr 1] [--clip 1] [--hidden 256] [--batch-size 32] [--num-steps 35]
+ *     [--max-tokens 10000] [--seed 42] [--device auto] [--random-iter] [--no-hybridize] [--json]
  * </pre>
  *
  * <p>Progress goes to stderr; stdout gets the text's summary, or with {@code --json} one JSON
- * object: {@link TrainingResult#toJsonObject} plus {@code config} and {@code launcher: "java"}. A
+ * object: {@link RunReport#toJsonObject} plus {@code config} and {@code launcher: "java"}. A
  * bad flag or a failed run prints one line {@code djl-bridge: error: ...} and exits 1.
  *
  * <p>Threads: MXNet reads {@code OMP_NUM_THREADS} once, when it loads, and without it uses half
@@ -75,12 +75,13 @@ public final class Main {
                 case "--max-tokens": b.setMaxTokens(parseInt(a, v)); break;
                 case "--seed": b.setSeed(parseInt(a, v)); break;
                 case "--device": b.setDevice(v); break;
-                default: throw new IllegalArgumentException("unknown option " + a + ": see the javadoc of djlbridge.Main");
+                default: throw new IllegalArgumentException(
+                        "unknown option " + a + ": see the javadoc of djlbridge.training.Main");
             }
         }
         TrainSettings settings = b.build();
         int every = Math.max(1, settings.getNumEpochs() / 10);
-        TrainingResult r;
+        RunReport r;
         try (TrainingSession session = TrainingSession.open(settings, null)) {
             session.train(
                     settings.getNumEpochs(),
@@ -98,7 +99,7 @@ public final class Main {
             JsonObject o = r.toJsonObject();
             o.add("config", settings.toJsonObject());
             o.addProperty("launcher", "java");
-            System.out.println(TrainingResult.write(o));
+            System.out.println(RunReport.write(o));
         } else {
             System.out.println(r);
             r.getPredictions().values().forEach(System.out::println);

@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.mxnet;
 
 import ai.djl.mxnet.engine.MxNDManager;
 import ai.djl.mxnet.engine.MxSymbolBlock;
@@ -9,10 +9,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import djlbridge.ModelKind;
+import djlbridge.ScratchCells;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntFunction;
 
 /**
  * The scratch cells hybridized: each forward pass is one MXNet CachedOp running the graph of
@@ -27,59 +28,40 @@ import java.util.function.IntFunction;
  */
 public final class HybridScratchCells {
 
-    private final String kind;
+    private final ModelKind kind;
+    private final int vocabSize;
+    private final int numHiddens;
     private final NDList params;
     private final NDManager manager;
-    private final IntFunction<String> graphs;
     private final ParameterStore parameterStore;
     private final Map<Integer, MxSymbolBlock> blocks = new HashMap<>();
 
     /**
      * Binds the hybrid cells to a scratch model's parameters.
      *
-     * @param kind "gru", "lstm" or "rnn"
+     * @param kind the kind of model
      * @param vocabSize the vocabulary size
      * @param numHiddens the hidden size
-     * @param params the parameters, in the order of {@link ScratchGraph#paramNames}, each with
+     * @param params the parameters, in the order of {@link ModelKind#getParamNames}, each with
      *     its gradient attached
      * @param manager the model's manager: it owns the graphs and cached operators
      */
     public HybridScratchCells(
-            String kind, int vocabSize, int numHiddens, NDList params, NDManager manager) {
-        this(kind, vocabSize, numHiddens, params, manager, false);
-    }
-
-    /** As the public constructor; {@code fuseGates} builds the fused graph (for benchmarks). */
-    HybridScratchCells(
-            String kind,
-            int vocabSize,
-            int numHiddens,
-            NDList params,
-            NDManager manager,
-            boolean fuseGates) {
-        this(kind, params, manager,
-                steps -> ScratchGraph.json(kind, vocabSize, numHiddens, steps, fuseGates));
-    }
-
-    /**
-     * Binds a scratch model's parameters to graphs given as symbol JSON (for experiments with
-     * other graphs of the same function): {@code graphs} maps a number of steps to the JSON of a
-     * graph with the inputs, parameters and outputs of {@link ScratchGraph}.
-     */
-    HybridScratchCells(String kind, NDList params, NDManager manager, IntFunction<String> graphs) {
-        List<String> names = ScratchGraph.paramNames(kind);
+            ModelKind kind, int vocabSize, int numHiddens, NDList params, NDManager manager) {
+        List<String> names = kind.getParamNames();
         if (names.size() != params.size()) {
             throw new IllegalArgumentException(
-                    kind + " needs " + names.size() + " parameters, got " + params.size());
+                    kind.getName() + " needs " + names.size() + " parameters, got " + params.size());
         }
         if (!(manager instanceof MxNDManager)) {
             throw new IllegalArgumentException(
                     "hybrid scratch cells need the MXNet engine, got " + manager.getEngine().getEngineName());
         }
         this.kind = kind;
+        this.vocabSize = vocabSize;
+        this.numHiddens = numHiddens;
         this.params = params;
         this.manager = manager;
-        this.graphs = graphs;
         this.parameterStore = new ParameterStore(manager, false);
     }
 
@@ -118,20 +100,12 @@ public final class HybridScratchCells {
         return new Pair<>(out.get(0), newState);
     }
 
-    /**
-     * Returns the number of unrolled graphs built so far (one per sequence length seen).
-     *
-     * @return the number of graphs
-     */
-    public int getNumGraphs() {
-        return blocks.size();
-    }
-
     private MxSymbolBlock build(int numSteps) {
-        Symbol symbol = Symbol.loadJson((MxNDManager) manager, graphs.apply(numSteps));
+        Symbol symbol = Symbol.loadJson(
+                (MxNDManager) manager, ScratchGraph.json(kind, vocabSize, numHiddens, numSteps));
         MxSymbolBlock block = new MxSymbolBlock(manager, symbol);
         block.setInputNames(ScratchGraph.inputNames(kind));
-        List<String> names = ScratchGraph.paramNames(kind);
+        List<String> names = kind.getParamNames();
         Map<String, NDArray> byName = new HashMap<>();
         for (int i = 0; i < names.size(); i++) {
             byName.put(names.get(i), params.get(i));
@@ -147,7 +121,7 @@ public final class HybridScratchCells {
         }
         if (bound != names.size()) {
             throw new IllegalStateException(
-                    "the " + kind + " graph binds " + bound + " of " + names.size() + " parameters");
+                    "the " + kind.getName() + " graph binds " + bound + " of " + names.size() + " parameters");
         }
         return block;
     }

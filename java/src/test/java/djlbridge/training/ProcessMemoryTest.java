@@ -1,4 +1,4 @@
-package djlbridge;
+package djlbridge.training;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;

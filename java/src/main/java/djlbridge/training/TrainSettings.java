@@ -1,6 +1,13 @@
-package djlbridge;
+package djlbridge.training;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
+import djlbridge.LanguageModel;
+import djlbridge.ModelKind;
+import djlbridge.RNNModel;
+import djlbridge.RNNModelScratch;
+import djlbridge.TimeMachineDataset;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
@@ -10,7 +17,7 @@ import java.nio.file.Paths;
  */
 public final class TrainSettings {
 
-    private final String model;
+    private final ModelKind model;
     private final String impl;
     private final int numEpochs;
     private final float lr;
@@ -26,7 +33,7 @@ public final class TrainSettings {
     private final boolean hybridize;
 
     private TrainSettings(Builder b) {
-        model = b.model;
+        model = b.kind;
         impl = b.impl;
         numEpochs = b.numEpochs;
         lr = b.lr;
@@ -53,6 +60,11 @@ public final class TrainSettings {
 
     /** @return "gru", "lstm" or "rnn" */
     public String getModel() {
+        return model.getName();
+    }
+
+    /** @return the kind of model */
+    public ModelKind getModelKind() {
         return model;
     }
 
@@ -122,13 +134,57 @@ public final class TrainSettings {
     }
 
     /**
+     * Builds the dataset these settings describe; call {@code prepare()} on it before use.
+     *
+     * @param manager the manager of the dataset
+     * @return the dataset
+     */
+    public TimeMachineDataset newDataset(NDManager manager) {
+        return TimeMachineDataset.builder()
+                .setManager(manager)
+                .setMaxTokens(maxTokens)
+                .setSampling(batchSize, randomIter)
+                .setSteps(numSteps)
+                .setDataPath(dataPath)
+                .optSeed(seed)
+                .build();
+    }
+
+    /**
+     * Creates the model these settings name, initialized: the concise {@link RNNModel} or the
+     * scratch {@link RNNModelScratch}, hybridized or not.
+     *
+     * @param vocabSize the vocabulary size
+     * @param device the device
+     * @param manager the parent manager
+     * @return the model
+     */
+    public LanguageModel newModel(int vocabSize, Device device, NDManager manager) {
+        if ("concise".equals(impl)) {
+            return RNNModel.of(model, vocabSize, numHiddens).initialize(manager, device);
+        }
+        return RNNModelScratch.of(model, vocabSize, numHiddens, device, manager, hybridize);
+    }
+
+    /**
+     * Describes the model in words, for messages.
+     *
+     * @param vocabSize the vocabulary size
+     * @return e.g. "scratch gru with 256 hidden units and 28 tokens"
+     */
+    public String describeModel(int vocabSize) {
+        return impl + " " + model.getName() + " with " + numHiddens + " hidden units and "
+                + vocabSize + " tokens";
+    }
+
+    /**
      * Returns the settings as JSON, with the names of Python's {@code TrainConfig}.
      *
      * @return the JSON object
      */
     public JsonObject toJsonObject() {
         JsonObject o = new JsonObject();
-        o.addProperty("model", model);
+        o.addProperty("model", model.getName());
         o.addProperty("impl", impl);
         o.addProperty("epochs", numEpochs);
         o.addProperty("lr", lr);
@@ -147,7 +203,8 @@ public final class TrainSettings {
 
     /** The builder of {@link TrainSettings}. */
     public static final class Builder {
-        String model = "gru";
+        String model = ModelKind.GRU.getName();
+        ModelKind kind; // the model's kind, found by build()
         String impl = "scratch";
         int numEpochs = 500;
         float lr = 1f;
@@ -171,6 +228,14 @@ public final class TrainSettings {
         public Builder setModel(String model) {
             this.model = model;
             return this;
+        }
+
+        /**
+         * @param model the kind of model
+         * @return this builder
+         */
+        public Builder setModel(ModelKind model) {
+            return setModel(model.getName());
         }
 
         /**
@@ -297,7 +362,8 @@ public final class TrainSettings {
          * @return the settings
          */
         public TrainSettings build() {
-            check(model.matches("gru|lstm|rnn"), "model must be gru, lstm or rnn, got '" + model + "'");
+            kind = ModelKind.find(model).orElse(null);
+            check(kind != null, "model must be " + ModelKind.choices() + ", got '" + model + "'");
             check(impl.matches("scratch|concise"), "impl must be scratch or concise, got '" + impl + "'");
             check(numEpochs > 0, "epochs must be > 0, got " + numEpochs);
             check(Float.isFinite(lr) && lr > 0, "lr must be a finite number > 0, got " + lr);

@@ -1,8 +1,9 @@
-package djlbridge;
+package djlbridge.training;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import djlbridge.LanguageModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,13 +11,13 @@ import java.nio.file.Path;
 /**
  * Keeps the parameters of the last epoch every earlier listener accepted, so that a run stopped
  * mid-epoch (Ctrl-C, SIGTERM) or diverging can still save the parameters of its last finished
- * epoch. Added after {@link DivergenceCheckListener}: a diverged epoch is never kept.
+ * epoch. Added after {@link DivergenceCheck}: a diverged epoch is never kept.
  *
  * <p>After each epoch only copies of the parameter arrays are taken, on the device, on a manager
  * of this object's own (the previous epoch's copies are freed then); the parameter file is
  * encoded from them only when {@link #write} asks for it. Close it to free the copies.
  */
-public final class LastGoodParameters implements TrainingListener, AutoCloseable {
+public final class LastGoodParameters implements SessionListener, AutoCloseable {
 
     private final NDManager manager;
     private NDManager kept;

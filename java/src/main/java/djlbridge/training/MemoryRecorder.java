@@ -1,13 +1,13 @@
-package djlbridge;
+package djlbridge.training;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Records the resident set size of the process after every epoch (see {@link ProcessMemory}); the
- * numbers go into {@link TrainingResult#getRssMb()}.
+ * numbers go into {@link RunReport#getRssMb()}.
  */
-public final class MemoryRecorder implements TrainingListener {
+public final class MemoryRecorder implements SessionListener {
 
     private final List<Double> rssMb = new ArrayList<>();
 

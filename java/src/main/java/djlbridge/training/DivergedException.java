@@ -1,7 +1,12 @@
-package djlbridge;
+package djlbridge.training;
 
-/** Thrown when the training loss stops being finite (most often: the learning rate is too large). */
-public final class TrainingDivergedException extends RuntimeException {
+import ai.djl.TrainingDivergedException;
+
+/**
+ * Thrown when the training loss stops being finite (most often: the learning rate is too large):
+ * DJL's {@link TrainingDivergedException}, with the epoch it happened in.
+ */
+public final class DivergedException extends TrainingDivergedException {
 
     private static final long serialVersionUID = 1L;
 
@@ -13,7 +18,7 @@ public final class TrainingDivergedException extends RuntimeException {
      * @param epoch the epoch whose loss was not finite, counted from 1
      * @param message the message
      */
-    public TrainingDivergedException(int epoch, String message) {
+    public DivergedException(int epoch, String message) {
         super(message);
         this.epoch = epoch;
     }

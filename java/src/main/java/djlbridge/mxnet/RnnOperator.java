@@ -1,0 +1,112 @@
+package djlbridge.mxnet;
+
+import ai.djl.mxnet.engine.MxNDManager;
+import ai.djl.mxnet.engine.MxOpParams;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.recurrent.RecurrentBlock;
+import ai.djl.training.ParameterStore;
+import djlbridge.ModelKind;
+
+/**
+ * The forward pass of one of DJL's recurrent layers as DJL's MXNet engine runs it, one call of
+ * MXNet's RNN operator ({@code _npx_rnn}) on the layer's parameters joined into one flat array,
+ * with the same operator parameters, but with the parameters joined as rows of {@code numHiddens}
+ * columns: MXNet's concatenation of the flattened (one-dimensional) parameters and its backward
+ * cost about as much as a third of the recurrent operator itself, the two-dimensional ones a
+ * fraction of that. Every parameter has a multiple of {@code numHiddens} elements (gates x hidden x
+ * inputs, gates x hidden), so the rows hold the same values in the same order.
+ *
+ * <p>The layer is taken as the concise model builds it ({@link ModelKind#newLayer}): one layer,
+ * one direction, a plain RNN with tanh.
+ */
+public final class RnnOperator {
+
+    private final RecurrentBlock layer;
+    private final ModelKind kind;
+    private final long numHiddens;
+
+    /**
+     * Binds the operator to a layer.
+     *
+     * @param layer a GRU, LSTM or RNN block, initialized before {@link #forward} is called
+     * @param numHiddens the layer's hidden size
+     */
+    public RnnOperator(RecurrentBlock layer, long numHiddens) {
+        this.layer = layer;
+        this.kind = ModelKind.of(layer);
+        this.numHiddens = numHiddens;
+    }
+
+    /**
+     * Returns whether {@link #forward} can run these inputs: the begin state is given (without
+     * it DJL's layer makes one) and the arrays belong to the MXNet engine.
+     *
+     * @param inputs the layer's inputs
+     * @return true when the operator applies
+     */
+    public static boolean accepts(NDList inputs) {
+        return inputs.size() > 1 && inputs.head().getManager() instanceof MxNDManager;
+    }
+
+    /**
+     * Runs the layer: the same outputs and gradients as {@code layer.forward(parameterStore,
+     * inputs, training)}.
+     *
+     * @param parameterStore the store the layer's parameter values come from
+     * @param inputs the one-hot inputs (steps, batch, vocab) followed by the state, each (1,
+     *     batch, hidden)
+     * @param training whether the call is recorded for a backward pass
+     * @return the outputs (steps, batch, hidden) followed by the new state
+     */
+    public NDList forward(ParameterStore parameterStore, NDList inputs, boolean training) {
+        NDArray x = inputs.head();
+        MxNDManager mx = (MxNDManager) x.getManager();
+        NDArray[] parts = new NDArray[layer.getDirectParameters().size()];
+        int i = 0;
+        for (Parameter p : layer.getDirectParameters().values()) {
+            NDArray rows = parameterStore.getValue(p, x.getDevice(), training).reshape(-1, numHiddens);
+            rows.attach(mx); // not the parameters' manager: freed with the batch
+            parts[i++] = rows;
+        }
+        MxOpParams concat = new MxOpParams();
+        concat.addParam("dim", 0);
+        concat.addParam("num_args", parts.length);
+        NDArray flat = mx.invoke("Concat", parts, concat).reshape(-1);
+        MxOpParams op = new MxOpParams();
+        op.addParam("mode", mode(kind));
+        op.addParam("p", 0.0);
+        op.addParam("state_size", numHiddens);
+        op.addParam("state_outputs", true);
+        op.addParam("num_layers", 1);
+        op.addParam("bidirectional", false);
+        if (kind == ModelKind.LSTM) {
+            op.addParam("lstm_state_clip_nan", true);
+        }
+        int numStates = kind.getStates();
+        NDArray[] args = new NDArray[2 + numStates];
+        args[0] = x;
+        args[1] = flat;
+        for (int s = 0; s < numStates; s++) {
+            args[2 + s] = inputs.get(1 + s);
+        }
+        // the joined parameters stay on the batch's manager (closing a DJL array waits for
+        // the operators that read it)
+        return mx.invoke("_npx_rnn", new NDList(args), op);
+    }
+
+    /** MXNet's name of the recurrent cell. */
+    private static String mode(ModelKind kind) {
+        switch (kind) {
+            case GRU:
+                return "gru";
+            case LSTM:
+                return "lstm";
+            case RNN:
+                return "rnn_tanh";
+            default:
+                throw new IllegalArgumentException("MXNet's RNN operator has no " + kind.getName());
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/**
+ * What exists only because the engine is MXNet (DJL's MXNet engine on MXNet 1.9.1): speed, never
+ * meaning. Each class computes what an engine-neutral piece of {@link djlbridge} computes, and a
+ * test holds the two equal.
+ *
+ * <ul>
+ *   <li>{@link djlbridge.mxnet.ScratchGraph} writes the scratch cells as one MXNet symbol graph
+ *       unrolled over the sequence, and {@link djlbridge.mxnet.HybridScratchCells} runs it as a
+ *       cached operator on the model's own parameters: a hybridized {@code RNNModelScratch}
+ *       (held equal to the op-by-op cells of {@code ScratchCells} by {@code HybridScratchTest});
+ *   <li>{@link djlbridge.mxnet.RnnOperator}: MXNet's RNN operator, called by {@code RNNModel} on
+ *       its layer's parameters joined as rows (held equal to DJL's layer by {@code
+ *       RnnOperatorTest});
+ *   <li>{@link djlbridge.mxnet.ClipSgd}: the text's {@code gradClipping} and {@code sgd} as MXNet's
+ *       multi-tensor operators (held equal to them by {@code ClipSgdTest});
+ *   <li>{@link djlbridge.mxnet.NativeHeap}: glibc's malloc thresholds, so that the engine's
+ *       per-batch buffers are reused instead of faulted in again.
+ * </ul>
+ *
+ * <p>What depends on what: the code here uses only {@code ModelKind} of {@link djlbridge} (the
+ * javadoc links to the text's classes it mirrors); {@link djlbridge} calls it at three points and
+ * {@link djlbridge.training} calls {@code NativeHeap} once.
+ *
+ * <p>Why this cut: another engine would replace this package and those four calls, not edit the
+ * text's classes or the training machinery.
+ */
+package djlbridge.mxnet;

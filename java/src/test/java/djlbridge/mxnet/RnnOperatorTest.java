@@ -1,0 +1,67 @@
+package djlbridge.mxnet;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import djlbridge.ModelKind;
+import djlbridge.RNNModel;
+import org.junit.Test;
+
+/** {@link RnnOperator} against the DJL layer it stands in for. */
+public class RnnOperatorTest {
+
+    /**
+     * RNNModel runs its recurrent layer as one {@code _npx_rnn} call on parameters it joins
+     * itself ({@link RnnOperator}): the output, the states and the parameter gradients equal those
+     * of DJL's layer.
+     */
+    @Test
+    public void matchesTheDjlLayer() {
+        for (ModelKind kind : ModelKind.values()) {
+            int states = kind.getStates();
+            try (NDManager m = NDManager.newBaseManager();
+                    RNNModel c = RNNModel.of(kind, 28, 16).initialize(m, Device.cpu())) {
+                NDList in = new NDList(m.randomInteger(0, 28, new Shape(5, 3), DataType.INT32)
+                        .oneHot(28));
+                for (int i = 0; i < states; i++) {
+                    in.add(m.randomNormal(new Shape(1, 3, 16)));
+                }
+                NDList[] results = new NDList[2];
+                for (int run = 0; run < 2; run++) {
+                    ParameterStore ps = new ParameterStore(m, false);
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDList out = run == 0
+                                ? c.getRnnLayer().forward(ps, in, true)
+                                : new RnnOperator(c.getRnnLayer(), 16).forward(ps, in, true);
+                        assertEquals(1 + states, out.size());
+                        NDArray loss = out.get(0).square().sum();
+                        for (int i = 1; i < out.size(); i++) {
+                            loss = loss.add(out.get(i).mul(i + 1).sum());
+                        }
+                        gc.backward(loss);
+                        results[run] = new NDList();
+                        for (NDArray o : out) {
+                            results[run].add(o.duplicate());
+                        }
+                        for (int i = 0; i < 4; i++) {
+                            results[run].add(c.getParams().get(i).getGradient().duplicate());
+                        }
+                    }
+                }
+                for (int i = 0; i < results[0].size(); i++) {
+                    assertTrue(kind + " array " + i,
+                            results[0].get(i).allClose(results[1].get(i), 1e-5, 1e-7, false));
+                }
+            }
+        }
+    }
+}
