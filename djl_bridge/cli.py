@@ -375,12 +375,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
               file=sys.stderr)
         return EXIT_TERMINATED
     except Exception as exc:  # noqa: BLE001 - the last net: one line, never a traceback
-        import jpype
+        from . import facade
 
-        if isinstance(exc, jpype.JException):
-            from .javaerrors import translate
-
-            err = translate(exc)
+        if facade.is_java_exception(exc):
+            err = facade.translate(exc)
             if debug:
                 print(err.java_trace, file=sys.stderr)
             print(f"djl-bridge: error: {err}", file=sys.stderr)

@@ -11,8 +11,8 @@ from typing import Any, Optional
 import numpy as np
 
 from .errors import ConfigError
+from .kinds import NAMES as MODELS  # the model kinds are defined once, in kinds.py
 
-MODELS = ("gru", "lstm", "rnn")
 IMPLS = ("scratch", "concise")
 DEVICES = ("auto", "cpu", "gpu")
 #: The largest Java ``int``: every integer setting is an ``int`` on the Java side.

@@ -95,9 +95,9 @@ def native_library_paths() -> list[str]:
 
 def check_python(ctx: Context) -> str:
     """The interpreter and JPype."""
-    import jpype
+    from importlib.metadata import version
 
-    return f"{platform.python_version()} ({sys.executable}), JPype {jpype.__version__}"
+    return f"{platform.python_version()} ({sys.executable}), JPype {version('JPype1')}"
 
 
 def check_java(ctx: Context) -> str:
@@ -131,25 +131,23 @@ def check_natives(ctx: Context) -> str:
 
 def check_engine(ctx: Context) -> str:
     """Starts the JVM and loads DJL's MXNet engine."""
-    import jpype
+    from . import facade
 
     jvm.start()
-    system = jpype.JClass("java.lang.System")
-    eng = jpype.JClass("ai.djl.engine.Engine")
-    inst = eng.getInstance()
+    f = facade.engine_facts()
     libs = native_library_paths()
     loaded = f"; loaded {', '.join(libs)}" if libs else ""
-    return (f"Java {system.getProperty('java.version')} at {system.getProperty('java.home')}; "
-            f"DJL {eng.getDjlVersion()}; engine {inst.getEngineName()} {inst.getVersion()}{loaded}")
+    return (f"Java {f.java_version} at {f.java_home}; DJL {f.djl_version}; engine {f.engine} "
+            f"{f.engine_version}{loaded}")
 
 
 def check_gpu(ctx: Context) -> str:
     """The GPUs DJL sees."""
-    import jpype
+    from . import facade
 
-    count = int(jpype.JClass("ai.djl.engine.Engine").getInstance().getGpuCount())
-    cuda = jpype.JClass("ai.djl.util.cuda.CudaUtils")
-    cuda_text = f"CUDA {cuda.getCudaVersionString()}" if cuda.hasCuda() else "no CUDA runtime found"
+    f = facade.engine_facts()
+    count = f.gpu_count
+    cuda_text = f"CUDA {f.cuda}" if f.cuda is not None else "no CUDA runtime found"
     return f"{count} GPU(s) visible to DJL, {cuda_text}" + (
         "; training runs on the CPU (--device gpu will be refused)" if count == 0 else "")
 

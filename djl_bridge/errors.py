@@ -46,16 +46,17 @@ class JavaError(BridgeError):
 class TrainingDivergedError(JavaError):
     """The loss stopped being finite (the learning rate is too large)."""
 
-    def __init__(self, message: str, epoch: int, java_trace: str = "") -> None:
-        super().__init__(message, "djlbridge.training.DivergedException", java_trace)
+    def __init__(self, message: str, epoch: int, java_trace: str = "",
+                 java_class: str = "") -> None:
+        super().__init__(message, java_class, java_trace)
         self.epoch = epoch
 
 
 class TrainingInterruptedError(JavaError):
     """The training was stopped on request (Ctrl-C) between two batches."""
 
-    def __init__(self, message: str, java_trace: str = "") -> None:
-        super().__init__(message, "djlbridge.training.StopRequestedException", java_trace)
+    def __init__(self, message: str, java_trace: str = "", java_class: str = "") -> None:
+        super().__init__(message, java_class, java_trace)
 
 
 class ResourceError(BridgeError):

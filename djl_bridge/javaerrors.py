@@ -28,6 +28,10 @@ from .errors import (
     TrainingInterruptedError,
 )
 
+#: The Java side's own exceptions (the other classes of the rules are the JDK's and DJL's).
+DIVERGED = "djlbridge.training.DivergedException"
+STOP_REQUESTED = "djlbridge.training.StopRequestedException"
+
 #: MXNet's ways of saying that a native allocation failed.
 _NATIVE_OOM = re.compile(r"bad_alloc|out of memory|failed to allocate|cannot allocate", re.I)
 #: MXNet 1.9.1 is built with 32-bit tensor sizes.
@@ -45,11 +49,11 @@ class Rule:
 
 
 def _diverged(link: Any, message: str, trace: str) -> BridgeError:
-    return TrainingDivergedError(message, int(link.getEpoch()), trace)
+    return TrainingDivergedError(message, int(link.getEpoch()), trace, DIVERGED)
 
 
 def _interrupted(link: Any, message: str, trace: str) -> BridgeError:
-    return TrainingInterruptedError(message, trace)
+    return TrainingInterruptedError(message, trace, STOP_REQUESTED)
 
 
 def _heap(link: Any, message: str, trace: str) -> BridgeError:
@@ -87,8 +91,8 @@ def _bad_argument(link: Any, message: str, trace: str) -> BridgeError:
 
 #: Checked in order; the first match wins.
 RULES: tuple[Rule, ...] = (
-    Rule("djlbridge.training.DivergedException", _diverged),
-    Rule("djlbridge.training.StopRequestedException", _interrupted),
+    Rule(DIVERGED, _diverged),
+    Rule(STOP_REQUESTED, _interrupted),
     Rule("java.lang.OutOfMemoryError", _heap),
     Rule("ai.djl.engine.EngineException", _native_oom),
     Rule("java.nio.charset.CharacterCodingException", _not_utf8),

@@ -35,8 +35,12 @@ class TrainingResult:
 
     @classmethod
     def from_java_json(cls, text: str, config: TrainConfig, **extras: Any) -> "TrainingResult":
-        """Builds the result from ``djlbridge.training.RunReport.toJson()``."""
-        d = json.loads(text)
+        """Builds the result from the text of ``djlbridge.training.RunReport.toJson()``."""
+        return cls.from_report(json.loads(text), config, **extras)
+
+    @classmethod
+    def from_report(cls, d: dict[str, Any], config: TrainConfig, **extras: Any) -> "TrainingResult":
+        """Builds the result from the parsed ``RunReport`` JSON."""
         return cls(
             perplexity=np.asarray(d["perplexity"], dtype=np.float64),
             epoch_tokens_per_sec=np.asarray(d["epoch_tokens_per_sec"], dtype=np.float64),

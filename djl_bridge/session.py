@@ -4,7 +4,7 @@ trains with checkpoints, resume, Ctrl-C/SIGTERM and a clean report when the loss
 epochs; a JPype proxy of ``EpochCallback`` is called once per epoch (progress, checkpoints); the
 result (numbers, predictions, memory) is computed in Java and read back as JSON.
 
-Every call into Java runs inside :func:`~djl_bridge.javaerrors.java_errors`.
+Every call into Java goes through :mod:`djl_bridge.facade`, which translates Java exceptions.
 """
 from __future__ import annotations
 
@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-import jpype
-
-from . import jvm
+from . import facade, jvm
 from .checkpoint import Checkpoint, CheckpointWriter, checkpoint_root, read_checkpoint
 from .config import API_NAMES, JAVA_INT_MAX, Names, TrainConfig, as_int, as_path, check_path
 from .data import count_tokens, locate_corpus
@@ -27,7 +25,6 @@ from .errors import (
     TrainingInterruptedError,
 )
 from .interrupt import StopRequest, call_interruptible
-from .javaerrors import java_errors
 from .outputs import check_checkpoint_dir
 from .result import EpochCallback, TrainingResult
 from .resume import given_by, plan_resume
@@ -103,38 +100,11 @@ def prepare(config: TrainConfig, names: Names = API_NAMES) -> TrainConfig:
     return dataclasses.replace(config, data=data, device=device)
 
 
-def java_settings(config: TrainConfig) -> Any:
-    """The Java ``TrainSettings`` of a prepared config."""
-    with java_errors():
-        return (
-            jpype.JClass("djlbridge.training.TrainSettings").builder()
-            .setModel(config.model)
-            .setImpl(config.impl)
-            .setNumEpochs(config.epochs)
-            .setLr(float(config.lr))
-            .setClipTheta(float(config.clip))
-            .setNumHiddens(config.hidden)
-            .setBatchSize(config.batch_size)
-            .setNumSteps(config.num_steps)
-            .setMaxTokens(config.max_tokens)
-            .setRandomIter(config.random_iter)
-            .setDataPath(str(config.data))
-            .setSeed(config.seed)
-            .setDevice(config.device)
-            .setHybridize(config.hybridize)
-            .build()
-        )
-
-
-def _java_path(path: Path) -> Any:
-    return jpype.JClass("java.nio.file.Paths").get(str(path))
-
-
 class _Saver:
     """Writes the session's last good parameters as a checkpoint, at most once per epoch."""
 
-    def __init__(self, writer: Optional[CheckpointWriter], config: TrainConfig, session: Any,
-                 vocab: list[str], start_epoch: int) -> None:
+    def __init__(self, writer: Optional[CheckpointWriter], config: TrainConfig,
+                 session: facade.Session, vocab: list[str], start_epoch: int) -> None:
         self.writer = writer
         self.config = config
         self.session = session
@@ -145,18 +115,12 @@ class _Saver:
     def save(self) -> Optional[Path]:
         if self.writer is None:
             return None
-        with java_errors():
-            epoch = int(self.session.getLastGoodEpoch())
-            if epoch == self.epoch and self.path is not None:
-                return self.path
-            ppl = [float(p) for p in self.session.getPerplexity()][:epoch]
-            speed = [float(s) for s in self.session.getEpochTokensPerSec()][:epoch]
-
-        def write_params(file: Path) -> None:
-            with java_errors():
-                self.session.writeLastGood(_java_path(file))
-
-        self.path = self.writer.write(self.config, epoch, ppl, speed, self.vocab, write_params)
+        epoch = self.session.last_good_epoch()
+        if epoch == self.epoch and self.path is not None:
+            return self.path
+        ppl, speed = self.session.history()
+        self.path = self.writer.write(self.config, epoch, ppl[:epoch], speed[:epoch], self.vocab,
+                                      self.session.write_last_good)
         self.epoch = epoch
         return self.path
 
@@ -217,53 +181,37 @@ def resume(checkpoint: "Path | str", options: RunOptions = RunOptions(),
 def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallback],
          resume_from: Optional[Checkpoint], writer: Optional[CheckpointWriter]) -> TrainingResult:
     jvm.start()
-    with java_errors():
-        control = jpype.JClass("djlbridge.training.TrainingControl")()
-        session = jpype.JClass("djlbridge.training.TrainingSession").open(java_settings(config),
-                                                                          control)
+    session = facade.Session.open(config)
     try:
-        with java_errors():
-            vocab = [str(t) for t in session.getIdxToToken()]
+        vocab = session.vocab()
         start_epoch = 0
         if resume_from is not None:
             if vocab != resume_from.vocab:
                 raise CheckpointError(
                     f"the corpus {config.data} gives another vocabulary than the checkpoint "
                     f"{resume_from.path}: pass --data with the text it was trained on")
-            with java_errors():
-                session.resume(_java_path(resume_from.params_file), resume_from.epochs_done,
-                               jpype.JArray(jpype.JDouble)(resume_from.perplexity),
-                               jpype.JArray(jpype.JDouble)(resume_from.epoch_tokens_per_sec))
+            session.resume(resume_from.params_file, resume_from.epochs_done,
+                           resume_from.perplexity, resume_from.epoch_tokens_per_sec)
             start_epoch = resume_from.epochs_done
         saver = _Saver(writer, config, session, vocab, start_epoch)
         failure: list[BaseException] = []
 
-        @jpype.JImplements("djlbridge.training.EpochCallback")
-        class _Listener:
-            @jpype.JOverride
-            def onEpoch(self, epoch: int, perplexity: float, speed: float) -> bool:  # noqa: N802
-                try:
-                    go_on = on_epoch is None or \
-                        on_epoch(int(epoch), float(perplexity), float(speed)) is not False
-                    if int(epoch) % options.save_every == 0:
-                        saver.save()
-                    return go_on
-                except BaseException as exc:  # noqa: BLE001 - re-raised after the Java call
-                    failure.append(exc)
-                    return False
+        def after_epoch(epoch: int, perplexity: float, speed: float) -> bool:
+            try:
+                go_on = on_epoch is None or on_epoch(epoch, perplexity, speed) is not False
+                if epoch % options.save_every == 0:
+                    saver.save()
+                return go_on
+            except BaseException as exc:  # noqa: BLE001 - re-raised after the Java call
+                failure.append(exc)
+                return False
 
-        listener = _Listener()
         request = StopRequest()
-
-        def train_all() -> int:
-            with java_errors():
-                return int(session.train(config.epochs, listener))
-
         try:
-            call_interruptible(train_all, control.requestStop, request, options.hard_exit)
+            call_interruptible(lambda: session.train(config.epochs, after_epoch),
+                               session.request_stop, request, options.hard_exit)
         except TrainingInterruptedError:
-            with java_errors():
-                done = int(session.getEpochsDone())
+            done = session.epochs_done()
             path = saver.save()
             where = (f"the checkpoint of epoch {done} is in {path}; go on with "
                      f"`djl-bridge train --resume {options.checkpoint_dir}`" if path is not None
@@ -279,13 +227,10 @@ def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallb
         if failure:
             raise failure[0]
         saver.save()
-        with java_errors():
-            text = str(session.result().toJson())
-        return TrainingResult.from_java_json(
-            text, config, checkpoint=str(saver.path) if saver.path is not None else None)
+        return TrainingResult.from_report(
+            session.report(), config, checkpoint=str(saver.path) if saver.path is not None else None)
     finally:
-        with java_errors():
-            session.close()
+        session.close()
 
 
 def predict(checkpoint: "Path | str", prefix: str, num_preds: int, device: str = "cpu",
@@ -308,25 +253,13 @@ def predict(checkpoint: "Path | str", prefix: str, num_preds: int, device: str =
             "use lower-case letters and spaces")
     config = dataclasses.replace(ckpt.config, device=device, data=ckpt.path).validate(names)
     jvm.start()
-    with java_errors():
-        control = jpype.JClass("djlbridge.training.TrainingControl")()
-        tokens = jpype.JClass("java.util.ArrayList")()
-        for t in ckpt.vocab:
-            tokens.add(t)
-        session = jpype.JClass("djlbridge.training.TrainingSession").forPrediction(
-            java_settings(config), tokens, _java_path(ckpt.params_file), control)
+    session = facade.Session.for_prediction(config, ckpt.vocab, ckpt.params_file)
     request = StopRequest()
-
-    def generate() -> str:
-        with java_errors():
-            return str(session.predict(prefix, num_preds))
-
     try:
-        return call_interruptible(generate, control.requestStop, request, hard_exit,
-                                  unit="character")
+        return call_interruptible(lambda: session.predict(prefix, num_preds), session.request_stop,
+                                  request, hard_exit, unit="character")
     except TrainingInterruptedError:
         raise Interrupted(f"predict {request.what}: nothing to save", 0, None,
                           request.exit_status) from None
     finally:
-        with java_errors():
-            session.close()
+        session.close()

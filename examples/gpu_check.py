@@ -25,8 +25,8 @@ import djl_bridge
 from djl_bridge import gpu
 from djl_bridge.config import IMPLS, MODELS, TrainConfig
 from djl_bridge.errors import BridgeError
-from djl_bridge.javaerrors import java_errors
-from djl_bridge.session import java_settings as settings, prepare
+from djl_bridge import facade
+from djl_bridge.session import prepare
 
 
 @dataclass
@@ -75,30 +75,23 @@ def same_parameters(a: Path, b: Path) -> bool:
 def run_on(config: TrainConfig, device: str, start: Path, write_start: bool) -> DeviceRun:
     """Trains ``config`` on ``device``; the first run writes its initial parameters to ``start``,
     the second loads them (TrainingSession.resume from epoch 0), so both begin alike."""
-    import jpype
-
-    paths = jpype.JClass("java.nio.file.Paths")
-    control = jpype.JClass("djlbridge.training.TrainingControl")()
-    with java_errors():
-        session = jpype.JClass("djlbridge.training.TrainingSession").open(
-            settings(replace(config, device=device)), control)
-        try:
-            if write_start:
-                session.writeLastGood(paths.get(str(start)))
-            else:
-                empty = jpype.JArray(jpype.JDouble)([])
-                session.resume(paths.get(str(start)), 0, empty, empty)
-                again = start.with_name("loaded-" + start.name)
-                session.writeLastGood(paths.get(str(again)))
-                if not same_parameters(start, again):
-                    raise BridgeError(f"the {device} session did not start from the parameters "
-                                      "of the CPU session: the check is void")
-            session.train(config.epochs, None)
-            name = str(session.getDeviceName())
-            perplexity = [float(p) for p in session.getPerplexity()]
-            speed = float(session.result().getTokensPerSec())  # the rule of every launcher
-        finally:
-            session.close()
+    session = facade.Session.open(replace(config, device=device))
+    try:
+        if write_start:
+            session.write_last_good(start)
+        else:
+            session.resume(start, 0, [], [])
+            again = start.with_name("loaded-" + start.name)
+            session.write_last_good(again)
+            if not same_parameters(start, again):
+                raise BridgeError(f"the {device} session did not start from the parameters "
+                                  "of the CPU session: the check is void")
+        session.train(config.epochs)
+        report = session.report()  # the tokens/s rule of every launcher
+        name, perplexity = str(report["device"]), [float(p) for p in report["perplexity"]]
+        speed = float(report["tokens_per_sec"])
+    finally:
+        session.close()
     return DeviceRun(name, perplexity, speed)
 
 
@@ -114,10 +107,8 @@ def compare(config: TrainConfig, against: str, tolerance: float) -> Comparison:
 
 
 def params_file_name(impl: str) -> str:
-    """The parameter file name the Java session writes and reads for ``impl``."""
-    import jpype
-
-    return str(jpype.JClass("djlbridge.training.ParameterFiles").fileName(impl))
+    """The parameter file name of ``impl``, as the Java side writes it."""
+    return facade.params_file_name(impl)
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -424,23 +424,18 @@ def test_a_bug_in_write_params_is_not_disguised(tmp_path: Path) -> None:
 def test_a_java_ioexception_on_a_full_disk(jvm: None, corpus: Path,
                                            tmpfs: Callable[[str], Path]) -> None:
     """The real path: the Java side writes the parameters into a full file system."""
-    import jpype
-
-    from djl_bridge.session import java_settings as settings, prepare
+    from djl_bridge import facade
+    from djl_bridge.session import prepare
 
     root = tmpfs("size=64k")
     config = prepare(TrainConfig(impl="concise", model="gru", hidden=64, batch_size=4,
                                  num_steps=5, max_tokens=800, epochs=1, data=corpus))
-    control = jpype.JClass("djlbridge.training.TrainingControl")()
-    session = jpype.JClass("djlbridge.training.TrainingSession").open(settings(config), control)
+    session = facade.Session.open(config)
     try:
-        session.train(1, None)
-        vocab = [str(t) for t in session.getIdxToToken()]
-        paths = jpype.JClass("java.nio.file.Paths")
+        session.train(1)
+        vocab = session.vocab()
         (root / "filler").write_bytes(b"\0" * (60 * 1024))  # leave a few KiB
-
-        def java_writes(f: Path) -> None:
-            session.writeLastGood(paths.get(str(f)))
+        java_writes = session.write_last_good
 
         with pytest.raises(CheckpointError) as info:
             checkpoint.write_checkpoint(root, config, 1, [9.0], [1.0], vocab, java_writes)

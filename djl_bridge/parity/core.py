@@ -7,10 +7,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-import jpype
 import numpy as np
 
-from .. import jvm
+from .. import facade, jvm
 from .. import weights as W
 from ..reference import load_corpus
 
@@ -117,7 +116,7 @@ class Context:
     def __init__(self, setup: ParitySetup) -> None:
         jvm.start()
         self.setup = setup
-        self.j = _Java()
+        self.j = facade.classes()
         self.device = self.j.Device.cpu()
         self.base = self.j.NDManager.newBaseManager(self.device)
         self.manager = self.base
@@ -131,7 +130,7 @@ class Context:
         """A prepared Java ``TimeMachineDataset``."""
         ds = (self.j.TimeMachineDataset.builder().setManager(self.manager)
               .setMaxTokens(max_tokens).setSampling(batch_size, random).setSteps(num_steps)
-              .setDataPath(jpype.JClass("java.nio.file.Paths").get(str(self.setup.data)))
+              .setDataPath(facade.java_path(self.setup.data))
               .optSeed(self.setup.seed if seed is None else seed).build())
         ds.prepare()
         return ds
@@ -154,34 +153,11 @@ class Context:
 
     def ints(self, values: np.ndarray) -> Any:
         """An int32 NDArray of ``values``."""
-        shape = self.j.Shape(*[int(d) for d in values.shape])
-        return self.manager.create(jpype.JArray(jpype.JInt)(np.ascontiguousarray(values, np.int32).ravel()),
-                                   shape)
+        return facade.to_java_ints(values, self.manager)
 
     def close(self) -> None:
         """Frees every array of the checks."""
         self.base.close()
-
-
-class _Java:
-    """The Java classes the checks use."""
-
-    def __init__(self) -> None:
-        c = jpype.JClass
-        self.Device = c("ai.djl.Device")
-        self.Engine = c("ai.djl.engine.Engine")
-        self.NDList = c("ai.djl.ndarray.NDList")
-        self.NDManager = c("ai.djl.ndarray.NDManager")
-        self.Shape = c("ai.djl.ndarray.types.Shape")
-        self.SoftmaxCrossEntropyLoss = c("ai.djl.training.loss.SoftmaxCrossEntropyLoss")
-        self.TimeMachine = c("djlbridge.TimeMachine")
-        self.TimeMachineDataset = c("djlbridge.TimeMachineDataset")
-        self.RNNModel = c("djlbridge.RNNModel")
-        self.RNNModelScratch = c("djlbridge.RNNModelScratch")
-        self.Vocab = c("djlbridge.Vocab")
-        self.Random = c("java.util.Random")
-        self.ArrayList = c("java.util.ArrayList")
-        self.Collections = c("java.util.Collections")
 
 
 def format_table(results: Sequence[CheckResult]) -> str:

@@ -7,9 +7,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
-import jpype
 import numpy as np
 
+from .. import facade
 from .. import weights as W
 from ..reference import TwinDataset, TwinModel
 from ..reference import model as ref_model
@@ -69,7 +69,7 @@ def _forward(ctx: Context, impl: str, kind: str) -> CheckResult:
         if impl == "concise":
             # The DJL layer alone too: its outputs (steps, batch, hidden) for one-hot inputs.
             onehot = np.eye(len(ctx.vocab))[x.T]
-            store = jpype.JClass("ai.djl.training.ParameterStore")(ctx.manager, False)
+            store = ctx.j.ParameterStore(ctx.manager, False)
             layer_in = ctx.j.NDList(W.to_java(onehot, ctx.manager))
             layer_in.addAll(_java_state(ctx, state))
             java.append(W.to_numpy(net.getRnnLayer().forward(store, layer_in, False).get(0)))
@@ -107,7 +107,7 @@ def _clipping(ctx: Context, above: bool) -> CheckResult:
         theta = norm / 2 if above else norm * 2
         clipped, _ = ref_model.clip_gradients(grads, theta)
         _java_backward(ctx, c.net, c.x, c.y, c.state)
-        ctx.j.TimeMachine.gradClipping(c.net, jpype.JFloat(theta), ctx.manager)
+        ctx.j.TimeMachine.gradClipping(c.net, facade.jfloat(theta), ctx.manager)
         java = W.get_gradients(c.net)
         name = "clipping norm > theta" if above else "clipping norm < theta"
         return _numeric(name, java, clipped, TOL_GRAD, f"norm {norm:.4g}, theta {theta:.4g}")
@@ -141,16 +141,13 @@ def _training(ctx: Context, impl: str, kind: str) -> CheckResult:
         W.set_weights(net, w)
         perplexities: list[float] = []
 
-        @jpype.JImplements("djlbridge.training.EpochCallback")
-        class Collect:
-            @jpype.JOverride
-            def onEpoch(self, epoch: int, perplexity: float, speed: float) -> bool:  # noqa: N802
-                perplexities.append(float(perplexity))
-                return True
+        def collect(epoch: int, perplexity: float, speed: float) -> bool:
+            perplexities.append(perplexity)
+            return True
 
-        ctx.j.TimeMachine.trainCh8(net, java_ds, ctx.java_full.getVocab(), jpype.JFloat(s.lr),
-                                   jpype.JFloat(s.clip), s.train_steps, ctx.device, random_iter,
-                                   ctx.manager, Collect())
+        ctx.j.TimeMachine.trainCh8(net, java_ds, ctx.java_full.getVocab(), facade.jfloat(s.lr),
+                                   facade.jfloat(s.clip), s.train_steps, ctx.device, random_iter,
+                                   ctx.manager, facade.epoch_callback(collect))
         twin = TwinModel(twin_impl(impl), kind, w)
         epochs = [list(twin_ds.next_epoch()) for _ in range(s.train_steps)]
         clipped = _count_clipped(TwinModel(twin_impl(impl), kind, w), epochs, s)
@@ -177,7 +174,7 @@ def _carried_state(ctx: Context, impl: str) -> CheckResult:
         w = ctx.random_weights(net, scale=0.1)
         W.set_weights(net, w)
         result = ctx.j.TimeMachine.trainCh8(net, java_ds, ctx.java_full.getVocab(),
-                                            jpype.JFloat(s.lr), jpype.JFloat(s.clip), epochs,
+                                            facade.jfloat(s.lr), facade.jfloat(s.clip), epochs,
                                             ctx.device, False, ctx.manager, None)
         java = [np.log(np.array(list(result.getPerplexity()))), *W.get_weights(net)]
         twin = TwinModel(twin_impl(impl), "lstm", w)

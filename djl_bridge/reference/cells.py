@@ -27,7 +27,10 @@ from typing import Optional
 
 import numpy as np
 
-GATES = {"gru": ("r", "z", "n"), "lstm": ("i", "f", "g", "o"), "rnn": ("h",)}
+from ..kinds import KINDS
+
+#: Each kind's canonical gates (djl_bridge.kinds), in MXNet's stacking order.
+GATES = {k.name: k.mxnet_gates for k in KINDS}
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:

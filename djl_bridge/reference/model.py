@@ -18,16 +18,16 @@ from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
+from .. import kinds
+from ..kinds import KINDS
 from .cells import GATES, CellParams, StepCache, backward_layer, run_layer
 from .text import Vocab
 
 #: The stacking of gate blocks in MXNet's fused RNN weights (the cuDNN convention), as found by
 #: the parity suite: GRU reset, update, candidate; LSTM input, forget, cell candidate, output.
-MXNET_GATE_ORDER: dict[str, tuple[str, ...]] = {"gru": ("r", "z", "n"), "lstm": ("i", "f", "g", "o"),
-                                                "rnn": ("h",)}
+MXNET_GATE_ORDER: dict[str, tuple[str, ...]] = {k.name: k.mxnet_gates for k in KINDS}
 #: The order of the scratch gate triples, mapped to the canonical gate names.
-SCRATCH_GATE_ORDER: dict[str, tuple[str, ...]] = {"gru": ("z", "r", "n"), "lstm": ("i", "f", "o", "g"),
-                                                  "rnn": ("h",)}
+SCRATCH_GATE_ORDER: dict[str, tuple[str, ...]] = {k.name: k.scratch_gates for k in KINDS}
 #: Whether MXNet's GRU applies the reset gate after the hidden matmul: r * (W_hn h + b_hn).
 MXNET_RESET_AFTER = True
 #: Whether the scratch GRU of the text does: it does not, it multiplies first: (r * h) @ W_hh.
@@ -118,7 +118,7 @@ class TwinModel:
         """Zero states: (H) or (H, C), of shape (batch, hidden) -- (1, batch, hidden) concise."""
         shape = (batch_size, self.num_hiddens) if self.impl == "scratch" else (1, batch_size,
                                                                               self.num_hiddens)
-        return [np.zeros(shape) for _ in range(2 if self.kind == "lstm" else 1)]
+        return [np.zeros(shape) for _ in range(kinds.kind(self.kind).states)]
 
     def forward(self, x: np.ndarray, state: Sequence[np.ndarray]
                 ) -> tuple[np.ndarray, list[np.ndarray], Cache]:
@@ -128,7 +128,8 @@ class TwinModel:
         b = x.shape[0]
         onehot = np.eye(self.vocab_size)[np.asarray(x).T]  # (steps, batch, vocab)
         h0 = np.asarray(state[0], dtype=np.float64).reshape(b, -1)
-        c0 = np.asarray(state[1], dtype=np.float64).reshape(b, -1) if self.kind == "lstm" else None
+        c0 = np.asarray(state[1], dtype=np.float64).reshape(b, -1) \
+            if kinds.kind(self.kind).states == 2 else None
         hs, h, c, steps = run_layer(self.cell(), onehot, h0, c0)
         wq, bq = self.head()
         logits = hs.reshape(-1, self.num_hiddens) @ wq + bq

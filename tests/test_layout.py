@@ -1,0 +1,49 @@
+"""The layout holds: one module talks to Java, each model kind is defined once per language, and
+the two definitions agree."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from djl_bridge import facade, kinds
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "djl_bridge"
+#: The modules that may import JPype: the facade, its translation rules, and starting the JVM.
+JPYPE_MODULES = {"facade.py", "javaerrors.py", "jvm/startup.py"}
+
+
+def _imports_jpype(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "jpype" for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "jpype":
+            return True
+    return False
+
+
+def test_only_the_facade_the_error_rules_and_the_jvm_start_import_jpype() -> None:
+    found = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") if _imports_jpype(p)}
+    assert found <= JPYPE_MODULES, f"these modules talk to Java outside the facade: " \
+                                   f"{sorted(found - JPYPE_MODULES)}"
+    assert "facade.py" in found
+
+
+def test_java_class_names_are_written_once() -> None:
+    # A "djlbridge.X" class name in a string literal of the package appears in one module only.
+    seen: dict[str, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and node.value.startswith("djlbridge.") and " " not in node.value:
+                seen.setdefault(node.value, set()).add(str(path.relative_to(PACKAGE)))
+    twice = {name: files for name, files in seen.items() if len(files) > 1}
+    assert not twice, f"Java class names written in more than one module: {twice}"
+    assert seen, "no Java class name found: the check looks at nothing"
+
+
+def test_python_model_kinds_equal_java_model_kind(jvm: None) -> None:
+    java = facade.model_kinds()
+    python = [{"name": k.name, "gates": k.gates, "states": k.states, "params": list(k.param_names)}
+              for k in kinds.KINDS]
+    assert java == python
