@@ -134,7 +134,7 @@ def test_threads_cannot_change_once_mxnet_runs() -> None:
 ])
 def test_busy_machine_note(monkeypatch: pytest.MonkeyPatch, threads: int,
                            busy: Optional[float], noted: bool) -> None:
-    monkeypatch.setattr(jvm, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(jvm.threads, "usable_cpus", lambda: 2)
     note = jvm.busy_machine_note(threads, busy)
     assert (note is not None) == noted
     if note:

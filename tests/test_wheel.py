@@ -42,13 +42,13 @@ def test_classpath_order(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
     checkout = Path(jvm.PROJECT_ROOT)
     assert jvm.is_checkout()
     # 3. a checkout without installed jars: its Gradle build
-    clean_env.setattr(jvm, "PACKAGE_JAVA_DIR", tmp_path / "none" / "_java")
+    clean_env.setattr(jvm.classpath, "PACKAGE_JAVA_DIR", tmp_path / "none" / "_java")
     src = jvm.classpath_source()
     assert (src.origin, src.file) == ("checkout", checkout / "build" / "classpath.txt")
     assert src.fix == f"run `./go setup` (or `gradle assemble`) in {checkout}"
     # 2. the jars inside the installed package come before the checkout
     java_dir = _packaged(tmp_path)
-    clean_env.setattr(jvm, "PACKAGE_JAVA_DIR", java_dir)
+    clean_env.setattr(jvm.classpath, "PACKAGE_JAVA_DIR", java_dir)
     assert jvm.classpath_source().origin == "package"
     assert jvm.find_classpath() == [java_dir / "lib" / "djl-bridge-0.1.0.jar",
                                     java_dir / "lib" / "api-0.36.0.jar"]
@@ -63,8 +63,8 @@ def test_classpath_order(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def test_installed_package_errors_name_a_reinstall(clean_env: pytest.MonkeyPatch,
                                                    tmp_path: Path) -> None:
     site = tmp_path / "site-packages"
-    clean_env.setattr(jvm, "PROJECT_ROOT", site)  # no build.gradle there: not a checkout
-    clean_env.setattr(jvm, "PACKAGE_JAVA_DIR", site / "djl_bridge" / "_java")
+    clean_env.setattr(jvm.classpath, "PROJECT_ROOT", site)  # no build.gradle there: not a checkout
+    clean_env.setattr(jvm.classpath, "PACKAGE_JAVA_DIR", site / "djl_bridge" / "_java")
     with pytest.raises(NotBuiltError) as err:
         jvm.find_classpath()
     message = str(err.value)

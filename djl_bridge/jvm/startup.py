@@ -1,0 +1,113 @@
+"""Starting the one JVM of this process (the only module of the start-up that imports JPype):
+the threads fixed before libmxnet loads, the options tried, the natives prepared and checked,
+then ``jpype.startJVM`` and DJL's MXNet engine loaded once, its failure worded in one line.
+
+JPype can start a JVM once per process, so :func:`start` is idempotent: a second call with the
+same classpath does nothing, and a JVM started elsewhere without our jar is reported, not ignored.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional, Sequence
+
+import jpype
+
+from ..errors import JavaNotFoundError, JvmConflictError, NativeLibraryError
+from .classpath import JAR_NAME_PREFIX, find_classpath
+from .natives import check_mxnet_library_path, native_error_message
+from .options import (
+    JVM_OPTIONS,
+    JVM_OPTIONS_ENV,
+    effective_jvm_options,
+    probe_options,
+    resolve_jvm_options,
+)
+from .runtime import find_java
+from .threads import OMP_THREADS_ENV, openmp_env, threads_in_use
+
+
+def is_started() -> bool:
+    """Whether the JVM of this process is running."""
+    return bool(jpype.isJVMStarted())
+
+
+def set_threads(threads: Optional[int] = None) -> int:
+    """Chooses the OpenMP threads MXNet will use, before the JVM (and libmxnet) starts: ``threads``
+    when given, else ``$OMP_NUM_THREADS`` when set, else one per usable CPU (:func:`openmp_env`,
+    written into this process's environment). Returns the count.
+
+    Why a default at all: without ``OMP_NUM_THREADS`` MXNet 1.9 sizes its OpenMP pool to *half*
+    the CPUs (it assumes two hyper-threads per core), so on a 2-vCPU machine its matrix products
+    and RNN kernels ran on one thread (measured: the concise GRU 58k -> 95k tokens/s with two).
+    One per CPU is also what libgomp itself would pick. Once the JVM runs, a different count is a
+    :class:`ConfigError` (:func:`threads_in_use`): OpenMP reads it once."""
+    if is_started():
+        return threads_in_use(threads)
+    chosen = openmp_env(threads)
+    os.environ.update(chosen)
+    return int(chosen[OMP_THREADS_ENV])
+
+
+def start(classpath: Optional[Sequence[Path]] = None,
+          jvm_options: Optional[Sequence[str]] = None, threads: Optional[int] = None) -> None:
+    """Starts the JVM once for this process with DJL's classpath; a no-op when already started by
+    us. ``jvm_options`` replace the tuned memory/GC defaults (``-Xmx1g``, ParallelGC, ``-Xmn48m``;
+    also settable as ``DJL_BRIDGE_JVM_OPTIONS``); ``-Dai.djl.offline=true`` always stays.
+    ``threads``: MXNet's OpenMP threads (:func:`set_threads`; default ``$OMP_NUM_THREADS``, else
+    one per CPU). Raises a :class:`~djl_bridge.errors.BridgeError` subclass with the fix when it
+    cannot."""
+    entries = list(classpath) if classpath is not None else find_classpath()
+    set_threads(threads)
+    if jpype.isJVMStarted():
+        running = str(jpype.JClass("java.lang.System").getProperty("java.class.path") or "")
+        ours = [str(p) for p in entries if p.name.startswith(JAR_NAME_PREFIX)]
+        if not all(jar in running for jar in ours):
+            raise JvmConflictError(
+                "the JVM of this process was already started with another classpath "
+                f"({running[:200]}...) and JPype cannot restart it: call djl_bridge.start() "
+                "before anything else starts the JVM, or run djl_bridge in a fresh process"
+            )
+        return
+    chosen = resolve_jvm_options(jvm_options)  # a bad option fails before Java is looked for
+    java = find_java()
+    options = effective_jvm_options(jvm_options, java)
+    from .. import gpu  # the cuda11 extra's libmxnet.so and CUDA libraries, when a GPU runs them
+    natives = gpu.prepare_natives()
+    check_mxnet_library_path()
+    if chosen != JVM_OPTIONS:  # not our tested defaults: try them in a child JVM first
+        probe_options(java, options,
+                      "jvm_options" if jvm_options is not None else JVM_OPTIONS_ENV)
+    try:
+        jpype.startJVM(
+            str(java.libjvm),
+            *options,
+            *natives.jvm_options,
+            classpath=[str(p) for p in entries],
+            convertStrings=False,
+            # Ctrl-C goes to Python (which asks the trainer to stop), never straight to the JVM.
+            interrupt=False,
+        )
+    except (OSError, RuntimeError) as exc:
+        reason = (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc))
+        raise JavaNotFoundError(f"the JVM {java.libjvm} ({java.origin}) did not start "
+                                f"({reason}): {java.fix}") from None
+    check_engine()
+
+
+def check_engine() -> str:
+    """Loads DJL's MXNet engine (natives included); returns "MXNet <version>"."""
+    try:
+        engine = jpype.JClass("ai.djl.engine.Engine").getInstance()
+        return f"{engine.getEngineName()} {engine.getVersion()}"
+    except jpype.JException as exc:
+        raise NativeLibraryError(native_error_message(_root_message(exc))) from None
+
+
+def _root_message(exc: BaseException) -> str:
+    cause = exc
+    message = str(exc)
+    while getattr(cause, "getCause", None) is not None and cause.getCause() is not None:
+        cause = cause.getCause()
+        message = str(cause.getMessage()) if cause.getMessage() is not None else str(cause)
+    return message
