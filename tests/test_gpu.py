@@ -1,9 +1,10 @@
-"""GPU facts and the device decision (djl_bridge/gpu.py), as plain functions of capability and
+"""GPU facts and the device decision (djl_bridge/gpu/), as plain functions of capability and
 native facts; the library readers on small ELF files built here (and on the cuda11 wheel's
 libmxnet.so when it is installed); the hooks in session.prepare() and the CLI on this machine."""
 from __future__ import annotations
 
 import os
+import platform
 import struct
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from djl_bridge import gpu
+from djl_bridge import gpu, jvm
 from djl_bridge.config import TrainConfig
 from djl_bridge.errors import ConfigError
 from djl_bridge.gpu import CPU_NATIVES, Gpu, Inventory, Natives, choose_device
@@ -210,6 +211,32 @@ def test_a_cpu_build_has_no_gpu_code(tmp_path: Path) -> None:
         gpu.needed_libraries(not_elf)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux") or platform.machine() != "x86_64",
+                    reason="the ELF files built here are x86-64 libraries")
+def test_one_elf_reader_for_the_jvm_and_the_natives(tmp_path: Path) -> None:
+    """The header that says whether libjvm or MXNET_LIBRARY_PATH's file loads is the header the
+    section table of the GPU code is read after."""
+    good = elf({".text": b"\x90" * 8}, ["libc.so.6"])
+    lib = tmp_path / "libmxnet.so"
+    lib.write_bytes(good)
+    assert jvm.shared_library_problem(lib) == "" and gpu.needed_libraries(lib) == ["libc.so.6"]
+    variants = {  # byte offset in the header -> the bytes put there, and what the reader says
+        "exe": (16, struct.pack("<H", 2), "an ELF file but not a shared library"),
+        "arm": (18, struct.pack("<H", 183), "built for another CPU (ELF machine 183), not x86_64"),
+        "32": (4, b"\x01", "a 32-bit library, this Python is not 32-bit"),
+    }
+    for name, (at, patch, problem) in variants.items():
+        other = tmp_path / f"{name}.so"
+        other.write_bytes(good[:at] + patch + good[at + len(patch):])
+        assert jvm.shared_library_problem(other) == problem
+    for name in ("exe", "arm"):  # still a 64-bit little-endian file: its sections read
+        assert gpu.needed_libraries(tmp_path / f"{name}.so") == ["libc.so.6"]
+    with pytest.raises(ValueError, match="not a 64-bit little-endian ELF library"):
+        gpu.needed_libraries(tmp_path / "32.so")
+    (tmp_path / "short.so").write_bytes(good[:12])
+    assert jvm.shared_library_problem(tmp_path / "short.so") == "a truncated ELF file"
+
+
 def test_user_library_wins_and_is_described(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lib = tmp_path / "libmxnet.so"
     lib.write_bytes(elf({".nv_fatbin": fatbin([(2, 75)])}, ["libcudart.so.11.0"]))
@@ -260,7 +287,7 @@ def test_plan_uses_the_wheel_only_for_a_gpu_it_runs_on(tmp_path: Path) -> None:
 
 
 def test_without_the_extra_nothing_changes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(gpu, "wheel_library", lambda: None)
+    monkeypatch.setattr(gpu.libmxnet, "wheel_library", lambda: None)
     monkeypatch.delenv("MXNET_LIBRARY_PATH", raising=False)
     plan = gpu.prepare_natives()
     assert plan.library is None and plan.jvm_options == ()
@@ -278,9 +305,9 @@ def test_a_broken_cuda_library_is_one_line(tmp_path: Path, monkeypatch: pytest.M
     lib = tmp_path / "libmxnet.so"
     natives = Natives(name=CU112.name, library=lib, cuda="11.2", sass=gpu.CU112_ARCHS, lib_dirs=dirs)
     monkeypatch.delenv("MXNET_LIBRARY_PATH", raising=False)
-    monkeypatch.setattr(gpu, "wheel_library", lambda: lib)
-    monkeypatch.setattr(gpu, "inventory", lambda: machine(A100))
-    monkeypatch.setattr(gpu, "find_natives", lambda: natives)
+    monkeypatch.setattr(gpu.libmxnet, "wheel_library", lambda: lib)
+    monkeypatch.setattr(gpu.driver, "inventory", lambda: machine(A100))
+    monkeypatch.setattr(gpu.libmxnet, "find_natives", lambda: natives)
     with pytest.raises(NativeLibraryError) as info:
         gpu.prepare_natives()
     message = str(info.value)
@@ -296,13 +323,13 @@ def test_prepare_resolves_the_device_before_the_jvm(corpus: Path, monkeypatch: p
     from djl_bridge.session import prepare
 
     small = TrainConfig(epochs=1, hidden=8, batch_size=2, num_steps=3, max_tokens=200, data=corpus)
-    monkeypatch.setattr(gpu, "inventory", lambda: machine(H200))
+    monkeypatch.setattr(gpu.driver, "inventory", lambda: machine(H200))
     assert prepare(small).device == "cpu"
     note = capsys.readouterr().err
     assert note.count("\n") == 1 and "compute capability 9.0" in note and "training on the CPU" in note
     with pytest.raises(ConfigError, match="compute capability 9.0.*use --device cpu"):
         prepare(TrainConfig(**{**small.__dict__, "device": "gpu"}))
-    monkeypatch.setattr(gpu, "inventory", lambda: NO_DRIVER)
+    monkeypatch.setattr(gpu.driver, "inventory", lambda: NO_DRIVER)
     assert prepare(small).device == "auto" and capsys.readouterr().err == ""
     with pytest.raises(ConfigError, match="--device gpu: no NVIDIA driver"):
         prepare(TrainConfig(**{**small.__dict__, "device": "gpu"}))
@@ -316,8 +343,9 @@ def test_doctor_lines_are_one_line_each() -> None:
 
 
 def test_doctor_lines_for_each_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(gpu, "inventory", lambda: machine(H200, Gpu(1, "NVIDIA A100", (8, 0))))
-    monkeypatch.setattr(gpu, "find_natives", lambda: CPU_NATIVES)
+    monkeypatch.setattr(gpu.driver, "inventory",
+                        lambda: machine(H200, Gpu(1, "NVIDIA A100", (8, 0))))
+    monkeypatch.setattr(gpu.libmxnet, "find_natives", lambda: CPU_NATIVES)
     rows = {name: (ok, detail) for name, ok, detail in gpu.doctor_lines()}
     assert rows["nvidia"] == (True, "driver 550.54.15, CUDA 12.4 driver API (NVML), 2 GPU(s)")
     assert rows["gpu 0"][1].startswith("NVIDIA H200, compute capability 9.0: no MXNet 1.9.1 kernels")
