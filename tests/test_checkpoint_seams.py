@@ -258,7 +258,7 @@ def test_prune_survives_entries_that_vanish_or_cannot_be_removed(tmp_path: Path)
     (root / ".epoch-000007.abc.tmp").mkdir()  # a temporary of a writer killed mid-write
     (root / ".epoch-000008.abc.tmp").write_text("a file, not a directory")
     (root / "epoch-000005").mkdir()  # incomplete: not counted, not removed
-    checkpoint._prune(root / "gone", keep_name="epoch-000001")  # a missing root: no error
+    checkpoint.layout.prune(root / "gone", keep_name="epoch-000001")  # a missing root: no error
     _write(root, 2)
     assert _names(root) == ["LATEST", "epoch-000001", "epoch-000002", "epoch-000005"]
 
@@ -392,7 +392,7 @@ def test_a_failed_latest_update_keeps_latest_and_drops_the_new_epoch(
     def no_space(path: Path, text: str) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(checkpoint, "atomic_write_text", no_space)
+    monkeypatch.setattr(checkpoint.files, "atomic_write_text", no_space)
     with pytest.raises(CheckpointError, match="the checkpoint of epoch 1 is intact$"):
         _write(root, 2)
     _intact(root, 1, before)

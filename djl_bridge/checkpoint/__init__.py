@@ -1,0 +1,59 @@
+"""Checkpoints: what a run needs to go on later or to generate text, written so that a crash at any
+moment leaves either the old checkpoint or the new one, never half of one, and read back only
+when every file still has the bytes that were written.
+
+Layout of a checkpoint directory ``DIR``::
+
+    DIR/.lock                  flock(2)-ed by the run writing into DIR (pid, start, command);
+                               removed when that run ends
+    DIR/LATEST                 name of the newest complete checkpoint ("epoch-000012")
+    DIR/epoch-000012/
+        checkpoint.json        format, version, config, epochs done, perplexity and speed per
+                               epoch, and the size and SHA-256 of every other file below
+        vocab.json             the vocabulary, index to token ("<unk>" first)
+        model.params           concise model: DJL's Block.saveParameters format
+        params.npz             scratch model: DJL's NPZ encoding of the cell's parameter list, in
+                               the cell's order (numpy.load(..., allow_pickle=False) reads it)
+
+Each ``epoch-N`` directory is written under a temporary name (``.epoch-N.*.tmp``) and renamed into
+place when complete; ``LATEST`` is replaced by write-then-rename. The two newest checkpoints are
+kept. One run at a time writes into a directory (:class:`CheckpointLock`); a new run does not
+write into a directory that holds another run's checkpoints unless told to replace them
+(:func:`check_new_run`, :class:`CheckpointWriter`).
+
+One topic a module; this package re-exports what the rest of djl_bridge calls:
+
+* :mod:`.files` -- write-sync-rename, synced writes, hashing, removal that never raises.
+* :mod:`.layout` -- the names and format above, ``LATEST`` followed and checked, pruning.
+* :mod:`.lock` -- :class:`CheckpointLock`, one writer per directory.
+* :mod:`.write` -- :func:`write_checkpoint`, one checkpoint, atomically.
+* :mod:`.read` -- :class:`Checkpoint` and :func:`read_checkpoint`, every file verified.
+* :mod:`.run` -- :class:`CheckpointWriter` and :func:`check_new_run`: one run's checkpoints.
+"""
+from __future__ import annotations
+
+from .files import atomic_write_text
+from .layout import (
+    FORMAT,
+    KEEP,
+    LATEST,
+    LOCK,
+    META,
+    PARAMS,
+    VERSION,
+    VOCAB,
+    checkpoint_root,
+    epoch_dir_name,
+    find_latest,
+)
+from .lock import CheckpointLock, holds_lock
+from .read import Checkpoint, read_checkpoint
+from .run import CheckpointWriter, check_new_run, describe
+from .write import CheckpointWriteError, write_checkpoint
+
+__all__ = [
+    "FORMAT", "KEEP", "LATEST", "LOCK", "META", "PARAMS", "VERSION", "VOCAB", "Checkpoint",
+    "CheckpointLock", "CheckpointWriteError", "CheckpointWriter", "atomic_write_text",
+    "check_new_run", "checkpoint_root", "describe", "epoch_dir_name", "find_latest",
+    "holds_lock", "read_checkpoint", "write_checkpoint",
+]

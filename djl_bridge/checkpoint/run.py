@@ -1,0 +1,94 @@
+"""The checkpoints of one training run: :class:`CheckpointWriter` holds the directory's lock from
+the run's start to its end, and :func:`check_new_run` keeps a new run from writing over another
+run's checkpoints unless told to replace them (and then only once its own first one is written).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Optional
+
+from ..config import TrainConfig
+from ..errors import CheckpointError
+from .layout import checkpoint_entries
+from .lock import CheckpointLock
+from .read import read_checkpoint
+from .write import write_checkpoint
+
+
+def describe(root: Path) -> str:
+    """A few words on the checkpoints of ``root`` for messages: "epoch 12, gru scratch, 256
+    hidden" (its newest checkpoint), or what is there when that cannot be read."""
+    try:
+        ckpt = read_checkpoint(root)
+    except CheckpointError:
+        names = [p.name for p in checkpoint_entries(root)]
+        return f"{', '.join(names[:3])}{', ...' if len(names) > 3 else ''}; unreadable"
+    c = ckpt.config
+    return f"epoch {ckpt.epochs_done}, {c.model} {c.impl}, {c.hidden} hidden"
+
+
+def check_new_run(root: Path, overwrite: bool = False) -> bool:
+    """May a new run (not ``--resume`` of this very directory) write its checkpoints into
+    ``root``? A missing or empty directory, or one without ``LATEST`` and ``epoch-*`` entries, may
+    be used: returns False. One that holds another run's checkpoints raises
+    :class:`CheckpointError` unless ``overwrite``; then it returns True and nothing is removed yet:
+    pass ``replace_existing=True`` to the run's first :func:`write_checkpoint` (as
+    :class:`CheckpointWriter` does), which removes them once the new checkpoint is complete. Call
+    it with the lock held, so no other run changes ``root`` meanwhile."""
+    if not checkpoint_entries(root):
+        return False
+    if overwrite:
+        return True
+    raise CheckpointError(
+        f"{root} already holds the checkpoints of another run ({describe(root)}): pass --resume "
+        f"{root} to continue it, --overwrite to replace it, or pick another --checkpoint-dir")
+
+
+class CheckpointWriter:
+    """The checkpoints of one training run in one directory: holds :class:`CheckpointLock` from
+    :meth:`open` to :meth:`close` and writes through :func:`write_checkpoint`.
+
+    ``resuming``: ``root`` holds this run's own earlier checkpoints (``--resume DIR`` into the same
+    DIR); otherwise :func:`check_new_run` decides, and with ``overwrite`` the other run's
+    checkpoints are replaced at this run's first checkpoint, not before: a run that fails or is
+    stopped before it has anything to save leaves them as they were.
+    """
+
+    def __init__(self, root: Path, *, resuming: bool = False, overwrite: bool = False,
+                 command: Optional[str] = None) -> None:
+        self.root = root
+        self.resuming = resuming
+        self.overwrite = overwrite
+        self._lock = CheckpointLock(root, command)
+        self._replace = False
+
+    def open(self) -> "CheckpointWriter":
+        """Takes the lock and checks the directory; raises :class:`CheckpointError`."""
+        self._lock.acquire()
+        try:
+            self._replace = False if self.resuming else check_new_run(self.root, self.overwrite)
+        except BaseException:
+            self._lock.release()
+            raise
+        return self
+
+    def write(self, config: TrainConfig, epochs_done: int, perplexity: list[float],
+              epoch_tokens_per_sec: list[float], vocab: list[str],
+              write_params: Callable[[Path], None]) -> Path:
+        """Writes one checkpoint (see :func:`write_checkpoint`) and returns its directory."""
+        if not self._lock.held:
+            raise RuntimeError("CheckpointWriter.write outside open()/close()")
+        path = write_checkpoint(self.root, config, epochs_done, perplexity, epoch_tokens_per_sec,
+                                vocab, write_params, replace_existing=self._replace)
+        self._replace = False
+        return path
+
+    def close(self) -> None:
+        """Releases the lock."""
+        self._lock.release()
+
+    def __enter__(self) -> "CheckpointWriter":
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
