@@ -25,8 +25,8 @@ from djl_bridge.bench import (
     BenchRow,
     RunResult,
     Spread,
-    _child_env,
     check_torch,
+    child_env,
     command,
     format_table,
     growth_start_epoch,
@@ -89,8 +89,8 @@ def test_lists_and_config_are_checked() -> None:
             BenchConfig(rounds=bad).validate()  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"--threads must be a whole number in 1\.\.4096, got 0"):
         BenchConfig(threads=0).validate()
-    assert _child_env(2)["OMP_NUM_THREADS"] == "2" == _child_env(2)["MKL_NUM_THREADS"]
-    assert _child_env()["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT)
+    assert child_env(2)["OMP_NUM_THREADS"] == "2" == child_env(2)["MKL_NUM_THREADS"]
+    assert child_env()["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT)
     with pytest.raises(ConfigError, match="the torch launcher needs --torch PYTHON"):
         BenchConfig(launchers=("bridge", "torch")).validate()
     with pytest.raises(ConfigError, match="--torch /no/such/python: no such file"):

@@ -76,10 +76,10 @@ def test_bench_gives_every_launcher_the_same_openmp_variables(
         monkeypatch: pytest.MonkeyPatch) -> None:
     for var in OMP_VARS:
         monkeypatch.delenv(var, raising=False)
-    env = bench._child_env(None)
+    env = bench.child_env(None)
     assert env["OMP_NUM_THREADS"] == str(jvm.usable_cpus())
     assert "MKL_NUM_THREADS" not in env or env["MKL_NUM_THREADS"] == os.environ.get("MKL_NUM_THREADS")
-    env = bench._child_env(1)
+    env = bench.child_env(1)
     assert (env["OMP_NUM_THREADS"], env["MKL_NUM_THREADS"]) == ("1", "1")
 
 
