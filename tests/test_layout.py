@@ -1,9 +1,13 @@
 """The layout holds: one module talks to Java, each model kind is defined once per language, and
-the two definitions agree."""
+the two definitions agree; the rooms of the package stay rooms (inside each sub-package no module
+imports one that imports it back, and one module reads ELF files)."""
 from __future__ import annotations
 
 import ast
+import graphlib
 from pathlib import Path
+
+import pytest
 
 from djl_bridge import facade, kinds
 
@@ -11,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "djl_bridge"
 #: The modules that may import JPype: the facade, its translation rules, and starting the JVM.
 JPYPE_MODULES = {"facade.py", "javaerrors.py", "jvm/startup.py"}
+SUBPACKAGES = sorted(p.parent for p in PACKAGE.glob("*/__init__.py"))
 
 
 def _imports_jpype(path: Path) -> bool:
@@ -47,3 +52,39 @@ def test_python_model_kinds_equal_java_model_kind(jvm: None) -> None:
     python = [{"name": k.name, "gates": k.gates, "states": k.states, "params": list(k.param_names)}
               for k in kinds.KINDS]
     assert java == python
+
+
+def _sibling_imports(module: Path) -> set[str]:
+    """The modules of its own sub-package ``module`` imports, lazy imports included; importing a
+    name the package's ``__init__`` defines counts as importing ``__init__``."""
+    siblings = {p.stem for p in module.parent.glob("*.py")}
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                found.add(node.module.split(".")[0])
+            else:
+                found.update(a.name if a.name in siblings else "__init__" for a in node.names)
+    return found
+
+
+@pytest.mark.parametrize("package", SUBPACKAGES, ids=lambda p: p.name)
+def test_no_import_cycle_inside_a_subpackage(package: Path) -> None:
+    # test_seams checks the package as a whole, each sub-package as one node.
+    graph = {p.stem: _sibling_imports(p) for p in package.glob("*.py")}
+    try:
+        list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as exc:
+        # graphlib lists each module before one that imports it: reversed, "a -> b" is "a imports b"
+        pytest.fail(f"{package.name}: import cycle {' -> '.join(reversed(exc.args[1]))}")
+
+
+def test_the_split_packages_are_there() -> None:
+    assert {p.name for p in SUBPACKAGES} >= {"jvm", "gpu", "checkpoint", "bench"}
+
+
+def test_one_elf_reader() -> None:
+    readers = [p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")
+               if "\\x7fELF" in p.read_text(encoding="utf-8")
+               or "mmap.mmap(" in p.read_text(encoding="utf-8")]
+    assert readers == ["elf.py"]
