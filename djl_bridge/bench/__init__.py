@@ -63,13 +63,3 @@ from .stats import (
     window_median,
 )
 from .summary import BenchRow, WarmupRow, summarize, warmup
-
-__all__ = [
-    "BASELINE", "DEFAULT_EPOCHS", "DEFAULT_LAUNCHERS", "DEFAULT_ROUNDS", "GROWTH_FROM_EPOCH",
-    "LAUNCHERS", "MAIN_CLASS", "TORCH_SCRIPT", "WARMUP_EPOCHS", "WARMUP_WINDOWS", "BenchConfig",
-    "BenchError", "BenchRow", "RunResult", "Spread", "WarmupRow", "check_torch", "child_env",
-    "command", "error_line", "format_table", "growth_start_epoch", "java_executable",
-    "paired_ratios", "parse_list", "read_run_json", "rss_growth_pct", "run_bench", "run_one",
-    "schedule", "steady_median", "summarize", "to_json", "warmup", "window_median",
-    "write_atomically",
-]

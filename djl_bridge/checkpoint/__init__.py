@@ -50,10 +50,3 @@ from .lock import CheckpointLock, holds_lock
 from .read import Checkpoint, read_checkpoint
 from .run import CheckpointWriter, check_new_run, describe
 from .write import CheckpointWriteError, write_checkpoint
-
-__all__ = [
-    "FORMAT", "KEEP", "LATEST", "LOCK", "META", "PARAMS", "VERSION", "VOCAB", "Checkpoint",
-    "CheckpointLock", "CheckpointWriteError", "CheckpointWriter", "atomic_write_text",
-    "check_new_run", "checkpoint_root", "describe", "epoch_dir_name", "find_latest",
-    "holds_lock", "read_checkpoint", "write_checkpoint",
-]

@@ -52,13 +52,3 @@ from .libmxnet import (
     user_library,
     wheel_library,
 )
-
-__all__ = [
-    "CPU_NATIVES", "CU112_ARCHS", "CU112_NATIVES_PROBE", "CUDA_SONAMES", "CUDA_WHEEL",
-    "EXTRA_INSTALL", "FATBIN_MAGIC", "MIN_DRIVER_CUDA11", "MXNET_VERSION", "Capability",
-    "Decision", "Gpu", "Inventory", "Natives", "NativesPlan", "choose_device", "chosen_library",
-    "cuda_library_dirs", "describe_library", "doctor_lines", "fatbin_archs", "find_cuda_libraries",
-    "find_natives", "inventory", "java_child_env", "java_child_options", "needed_libraries",
-    "plan_natives", "prepare_natives", "resolve_device", "user_library", "visible",
-    "wheel_library",
-]

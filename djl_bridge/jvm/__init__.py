@@ -53,13 +53,3 @@ from .threads import (
     openmp_env,
     usable_cpus,
 )
-
-__all__ = [
-    "BASE_JVM_OPTIONS", "CLASSPATH_ENV", "GUEST_OPTIONS", "JAR_NAME_PREFIX", "JVM_OPTIONS",
-    "JVM_OPTIONS_ENV", "MIN_JAVA", "MXNET_LIBRARY_ENV", "NATIVE_ACCESS_OPTION", "OFFLINE_OPTION",
-    "OMP_THREADS_ENV", "PACKAGE_JAVA_DIR", "PROJECT_ROOT", "TUNED_JVM_OPTIONS", "ClasspathSource",
-    "JavaRuntime", "busy_cpus", "busy_machine_note", "check_engine", "check_mxnet_library_path",
-    "check_threads", "classpath_source", "effective_jvm_options", "find_classpath", "find_java",
-    "find_jvm", "is_checkout", "is_started", "native_error_message", "openmp_env",
-    "resolve_jvm_options", "set_threads", "shared_library_problem", "start", "usable_cpus",
-]
