@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .. import jvm
-from ..config import IMPLS, MODELS, TrainConfig
+from ..config import CLI_NAMES, IMPLS, MODELS, TrainConfig
 from ..errors import BridgeError, ConfigError
 
 LAUNCHERS = ("bridge", "java", "torch")
@@ -52,7 +52,8 @@ class BenchConfig:
     threads: Optional[int] = None
 
     def validate(self) -> "BenchConfig":
-        """Raises :class:`ConfigError` naming the first bad value."""
+        """Raises :class:`ConfigError` naming the first bad value by its ``djl-bridge bench``
+        flag."""
         for flag, values, allowed in (("--models", self.models, MODELS), ("--impls", self.impls, IMPLS),
                                       ("--launchers", self.launchers, LAUNCHERS)):
             if not values:
@@ -78,7 +79,7 @@ class BenchConfig:
         elif self.torch_python is not None:
             raise ConfigError("--torch is given but --launchers leaves torch out: add torch to "
                               "--launchers or drop --launchers")
-        self.train.validate()
+        self.train.validate(CLI_NAMES)  # in flags (--epochs), as the checks above
         return self
 
 
