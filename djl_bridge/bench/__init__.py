@@ -18,8 +18,8 @@ min-max. The warm-up section compares the per-epoch speeds of the first
 One topic a module; this package re-exports what the CLI and the tests call:
 
 * :mod:`.config` -- :class:`BenchConfig`, the launchers, the defaults, :class:`BenchError`.
-* :mod:`.launch` -- the command line and environment of each launcher (:data:`MAIN_CLASS`,
-  :data:`TORCH_SCRIPT`).
+* :mod:`.launch` -- the command line and environment of each launcher (the Java side's main
+  class is :data:`djl_bridge.facade.MAIN`; :data:`TORCH_SCRIPT`).
 * :mod:`.stats` -- medians, spreads, ratios, RSS growth, on plain numbers.
 * :mod:`.results` -- :class:`RunResult` and :func:`read_run_json`.
 * :mod:`.summary` -- :class:`BenchRow`, :class:`WarmupRow`, :func:`summarize`, :func:`warmup`.
@@ -39,7 +39,6 @@ from .config import (
     parse_list,
 )
 from .launch import (
-    MAIN_CLASS,
     TORCH_SCRIPT,
     check_torch,
     child_env,

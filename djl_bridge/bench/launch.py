@@ -12,14 +12,10 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from .. import gpu, jvm
+from .. import facade, gpu, jvm
 from ..config import TrainConfig
 from ..errors import ConfigError
 from .config import LAUNCHERS, BenchError
-
-#: The Java class the ``java`` launcher runs: the Java side's command line (``--json`` prints the
-#: result the bench reads).
-MAIN_CLASS = "djlbridge.training.Main"
 
 #: The PyTorch reference script, run by the ``--torch`` interpreter.
 TORCH_SCRIPT = jvm.PROJECT_ROOT / "benchmarks" / "torch_ref.py"
@@ -44,8 +40,8 @@ def java_executable() -> Path:
 
 
 def train_args(cfg: TrainConfig) -> list[str]:
-    """The options every launcher shares (``djl-bridge train``, :data:`MAIN_CLASS` and
-    ``torch_ref.py`` spell them alike)."""
+    """The options every launcher shares (``djl-bridge train``, the Java side's
+    :data:`djl_bridge.facade.MAIN` and ``torch_ref.py`` spell them alike)."""
     return [
         "--model", cfg.model, "--impl", cfg.impl, "--epochs", str(cfg.epochs),
         "--lr", repr(float(cfg.lr)), "--clip", repr(float(cfg.clip)), "--hidden", str(cfg.hidden),
@@ -69,7 +65,7 @@ def command(launcher: str, cfg: TrainConfig, torch_python: Optional[Path] = None
         # The options a bridge run's JVM gets (DJL_BRIDGE_JVM_OPTIONS, Java 22+), and the CUDA
         # natives of the cuda11 extra when they apply.
         args = [str(java_executable()), *jvm.effective_jvm_options(), *gpu.java_child_options(),
-                "-cp", classpath, MAIN_CLASS, *train_args(cfg), "--json"]
+                "-cp", classpath, facade.MAIN, *train_args(cfg), "--json"]
         if cfg.random_iter:
             args.append("--random-iter")
         return args
