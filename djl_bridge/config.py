@@ -11,7 +11,7 @@ from typing import Any, Optional
 import numpy as np
 
 from .errors import ConfigError
-from .kinds import NAMES as MODELS  # the model kinds are defined once, in kinds.py
+from .reference.kinds import NAMES as MODELS  # the model kinds are defined once: reference/kinds.py
 
 IMPLS = ("scratch", "concise")
 DEVICES = ("auto", "cpu", "gpu")

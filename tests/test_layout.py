@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from djl_bridge import facade, kinds
+from djl_bridge import facade
+from djl_bridge.reference import kinds
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "djl_bridge"

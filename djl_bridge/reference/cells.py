@@ -27,7 +27,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..kinds import KINDS
+from .kinds import KINDS
 
 #: Each kind's canonical gates (djl_bridge.kinds), in MXNet's stacking order.
 GATES = {k.name: k.mxnet_gates for k in KINDS}

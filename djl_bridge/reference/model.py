@@ -18,8 +18,8 @@ from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
-from .. import kinds
-from ..kinds import KINDS
+from . import kinds
+from .kinds import KINDS
 from .cells import GATES, CellParams, StepCache, backward_layer, run_layer
 from .text import Vocab
 

@@ -1,7 +1,8 @@
 """The model kinds, once for Python: the twin of the Java enum ``djlbridge.ModelKind`` (a test
 holds the two equal through JPype). Everything Python knows about a GRU, an LSTM or a plain RNN
 that is not arithmetic comes from here: the name, the gates in the text's order and in MXNet's,
-the number of state arrays, the scratch parameter names."""
+the number of state arrays, the scratch parameter names. It lives in the twin so that the twin
+still loads on its own, as benchmarks/torch_ref.py loads it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
