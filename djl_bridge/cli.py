@@ -238,7 +238,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help="epochs per run")
     p.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS,
                    help="times every launcher runs every model x impl (default %(default)s)")
-    p.add_argument("--models", default=",".join(MODELS), help="comma list of gru,lstm,rnn")
+    p.add_argument("--models", default=",".join(MODELS), help=f"comma list of {','.join(MODELS)}")
     p.add_argument("--impls", default=",".join(IMPLS), help="comma list of scratch,concise")
     p.add_argument("--launchers", default=None,
                    help=f"comma list of {','.join(LAUNCHERS)} (default {','.join(DEFAULT_LAUNCHERS)}, "

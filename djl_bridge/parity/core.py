@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import facade, jvm
 from .. import weights as W
-from ..reference import load_corpus
+from ..reference import kinds, load_corpus
 
 #: The floor of the denominator of the relative error (so an all-zero reference does not divide
 #: by zero).
@@ -20,7 +20,7 @@ REL_FLOOR = 1e-6
 TOL_FORWARD = 1e-5
 TOL_GRAD = 1e-4
 TOL_TRAIN = 1e-4
-KINDS = ("gru", "lstm", "rnn")
+KINDS = kinds.NAMES  # every model kind (reference/kinds.py)
 #: "hybrid" is the scratch model run as one cached MXNet graph (RNNModelScratch.of(..., true)):
 #: the same twin as "scratch".
 IMPLS = ("scratch", "hybrid", "concise")
