@@ -360,15 +360,6 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     /**
-     * Returns the device, as DJL names it.
-     *
-     * @return e.g. "cpu()"
-     */
-    public String getDeviceName() {
-        return device.toString();
-    }
-
-    /**
      * Returns the learning rate.
      *
      * @return the learning rate
