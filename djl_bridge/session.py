@@ -62,13 +62,15 @@ class RunOptions:
                                   f"{getattr(self, name)!r}")
         if self.checkpoint_dir is not None:
             check_checkpoint_dir(check_path(self.checkpoint_dir,
-                                            self.names("checkpoint_dir", "RunOptions")))
+                                            self.names("checkpoint_dir", "RunOptions")),
+                                 self.names)
         return self
 
 
 class Interrupted(TrainingInterruptedError):
-    """Ctrl-C or SIGTERM stopped the run; ``checkpoint`` is where its last finished epoch was
-    saved (None: nowhere), ``exit_status`` is 130 (Ctrl-C) or 143 (SIGTERM)."""
+    """Ctrl-C, SIGTERM or SIGHUP stopped the run; ``checkpoint`` is where its last finished
+    epoch was saved (None: nowhere), ``exit_status`` is 130 (Ctrl-C), 143 (SIGTERM) or 129
+    (SIGHUP)."""
 
     def __init__(self, message: str, epochs_done: int, checkpoint: Optional[Path],
                  exit_status: int = 130) -> None:
@@ -81,7 +83,7 @@ class Interrupted(TrainingInterruptedError):
 def prepare(config: TrainConfig, names: Names = API_NAMES) -> TrainConfig:
     """Validates the config and resolves the corpus, all before the JVM starts."""
     config.validate(names)
-    data = locate_corpus(config.data, verify_sha1=config.verify_data)
+    data = locate_corpus(config.data, verify_sha1=config.verify_data, names=names)
     tokens = count_tokens(data, limit=config.max_tokens)
     per_batch = config.batch_size * config.num_steps
     # The sequential partition draws an offset in [0, num_steps) every epoch: one batch must fit
@@ -93,7 +95,10 @@ def prepare(config: TrainConfig, names: Names = API_NAMES) -> TrainConfig:
             f"{names('num_steps')}, or raise {names('max_tokens')}")
     from .gpu import resolve_device  # refuses an impossible --device gpu in one line
 
-    decision = resolve_device(config.device)
+    try:
+        decision = resolve_device(config.device)
+    except ConfigError as exc:  # worded in flags, as doctor shows it too
+        raise ConfigError(names.respell(str(exc))) from None
     if decision.note:  # auto passed over a GPU: say why, and keep DJL off it
         print(f"djl-bridge: {decision.note}", file=sys.stderr, flush=True)
     device = "cpu" if decision.note else config.device
@@ -145,7 +150,7 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
                           f"got {on_epoch!r}")
     if resume_from is not None:
         if not isinstance(resume_from, Checkpoint):  # a checkpoint directory, as a path
-            resume_from = read_checkpoint(check_path(resume_from, options.names("resume", "")))
+            resume_from = read_checkpoint(check_path(resume_from, options.names("resume_from", "")))
         config = plan_resume(resume_from, given_by(config), options.names).config
     options.validate()
     config = prepare(config, options.names)

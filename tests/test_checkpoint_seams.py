@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 import pytest
 
 from djl_bridge import checkpoint
-from djl_bridge.config import TrainConfig
+from djl_bridge.config import CLI_NAMES, TrainConfig
 from djl_bridge.errors import CheckpointError, ConfigError
 
 from .conftest import ROOT, run_cli
@@ -290,7 +290,7 @@ def test_checkpoint_dir_that_cannot_be_written(tmp_path: Path, case: str, expect
     p = {"file": f, "under-file": f / "sub" / "ck", "proc": Path("/proc/djl-bridge-test/ck"),
          "proc-dir": Path("/proc/self")}[case]
     with pytest.raises(ConfigError) as info:
-        check_checkpoint_dir(p)
+        check_checkpoint_dir(p, CLI_NAMES)
     assert _one_line(info.value).startswith(expected.format(p=p, f=f))
 
 
@@ -299,9 +299,14 @@ def test_checkpoint_dir_on_a_read_only_file_system(tmpfs: Callable[[str], Path])
 
     ro = tmpfs("ro")
     with pytest.raises(ConfigError) as info:
-        check_checkpoint_dir(ro)
+        check_checkpoint_dir(ro, CLI_NAMES)
     assert _one_line(info.value) == (f"--checkpoint-dir {ro} is not writable (Read-only file "
                                      "system): pick another --checkpoint-dir, or make it writable")
+    with pytest.raises(ConfigError) as info:  # the API's words: the field, not the flag
+        check_checkpoint_dir(ro)
+    assert _one_line(info.value) == (f"RunOptions.checkpoint_dir {ro} is not writable (Read-only "
+                                     "file system): pick another RunOptions.checkpoint_dir, or "
+                                     "make it writable")
     with pytest.raises(ConfigError,
                        match=r"the directory cannot be created \(Read-only file system"):
         check_checkpoint_dir(ro / "ck")

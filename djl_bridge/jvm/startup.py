@@ -32,7 +32,7 @@ def is_started() -> bool:
     return bool(jpype.isJVMStarted())
 
 
-def set_threads(threads: Optional[int] = None) -> int:
+def set_threads(threads: Optional[int] = None, source: str = "threads") -> int:
     """Chooses the OpenMP threads MXNet will use, before the JVM (and libmxnet) starts: ``threads``
     when given, else ``$OMP_NUM_THREADS`` when set, else one per usable CPU (:func:`openmp_env`,
     written into this process's environment). Returns the count.
@@ -41,10 +41,11 @@ def set_threads(threads: Optional[int] = None) -> int:
     the CPUs (it assumes two hyper-threads per core), so on a 2-vCPU machine its matrix products
     and RNN kernels ran on one thread (measured: the concise GRU 58k -> 95k tokens/s with two).
     One per CPU is also what libgomp itself would pick. Once the JVM runs, a different count is a
-    :class:`ConfigError` (:func:`threads_in_use`): OpenMP reads it once."""
+    :class:`ConfigError` (:func:`threads_in_use`): OpenMP reads it once. Messages name the count
+    as ``source`` does (``threads``, the argument of :func:`start`, or the CLI's ``--threads``)."""
     if is_started():
-        return threads_in_use(threads)
-    chosen = openmp_env(threads)
+        return threads_in_use(threads, source)
+    chosen = openmp_env(threads, source=source)
     os.environ.update(chosen)
     return int(chosen[OMP_THREADS_ENV])
 
