@@ -15,7 +15,8 @@ import jpype
 
 from ..errors import JavaNotFoundError, JvmConflictError, NativeLibraryError
 from .classpath import JAR_NAME_PREFIX, find_classpath
-from .natives import check_mxnet_library_path, native_error_message
+from .limits import check_address_space
+from .natives import check_engine_cache, check_mxnet_library_path, native_error_message
 from .options import (
     JVM_OPTIONS,
     JVM_OPTIONS_ENV,
@@ -76,9 +77,11 @@ def start(classpath: Optional[Sequence[Path]] = None,
     from .. import gpu  # the cuda11 extra's libmxnet.so and CUDA libraries, when a GPU runs them
     natives = gpu.prepare_natives()
     check_mxnet_library_path()
+    source = "jvm_options" if jvm_options is not None else JVM_OPTIONS_ENV
+    check_engine_cache((*options, *natives.jvm_options))
+    check_address_space((*options, *natives.jvm_options), source)
     if chosen != JVM_OPTIONS:  # not our tested defaults: try them in a child JVM first
-        probe_options(java, options,
-                      "jvm_options" if jvm_options is not None else JVM_OPTIONS_ENV)
+        probe_options(java, options, source)
     try:
         jpype.startJVM(
             str(java.libjvm),
