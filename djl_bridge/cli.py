@@ -351,31 +351,31 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ``argv`` from Python it returns the status and gives back what it took."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    return Console(process=argv is None).run(lambda: _command(args))
+    return Console(process=argv is None).run(lambda console: _command(args, console))
 
 
-def _command(args: argparse.Namespace) -> int:
-    """Runs the subcommand; every fault becomes one line on stderr and an exit status."""
+def _command(args: argparse.Namespace, console: Console) -> int:
+    """Runs the subcommand; every fault becomes one line on stderr and an exit status, settled
+    with ``console`` as the line is printed."""
     debug = bool(getattr(args, "debug", False))
     try:
-        return int(args.func(args))
+        return console.settle(int(args.func(args)))
     except BridgeError as exc:
         if debug and exc.java_trace:
             say(exc.java_trace)
         if isinstance(exc, TrainingInterruptedError):
-            say(f"djl-bridge: {exc}")
-            return int(getattr(exc, "exit_status", EXIT_INTERRUPTED))
-        say(f"djl-bridge: error: {exc}")
-        return EXIT_ERROR
+            return console.settle(int(getattr(exc, "exit_status", EXIT_INTERRUPTED)),
+                                  f"djl-bridge: {exc}")
+        return console.settle(EXIT_ERROR, f"djl-bridge: error: {exc}")
     except KeyboardInterrupt:  # raised by code of a library the command calls, not by a signal
-        say("djl-bridge: interrupted (Ctrl-C) outside the training loop; nothing more was saved")
-        return EXIT_INTERRUPTED
+        return console.settle(EXIT_INTERRUPTED, "djl-bridge: interrupted (Ctrl-C) outside the "
+                              "training loop; nothing more was saved")
     except BrokenPipeError:
         # The reader of stdout went away (`djl-bridge train --json | head`): end quietly, as
         # command-line tools do on SIGPIPE, without a second error while Python flushes stdout.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_BROKEN_PIPE
+        return console.settle(EXIT_BROKEN_PIPE)
     except Exception as exc:  # noqa: BLE001 - the last net: one line, never a traceback
         from . import facade
 
@@ -383,13 +383,12 @@ def _command(args: argparse.Namespace) -> int:
             err = facade.translate(exc, CLI_NAMES)
             if debug:
                 say(err.java_trace)
-            say(f"djl-bridge: error: {err}")
-            return EXIT_ERROR
+            return console.settle(EXIT_ERROR, f"djl-bridge: error: {err}")
         if debug:
             traceback.print_exc()
-        say(f"djl-bridge: error: internal error ({type(exc).__name__}: {exc}): rerun with "
-            "--debug for the traceback and report it")
-        return EXIT_ERROR
+        return console.settle(EXIT_ERROR, f"djl-bridge: error: internal error "
+                              f"({type(exc).__name__}: {exc}): rerun with --debug for the "
+                              "traceback and report it")
 
 
 if __name__ == "__main__":

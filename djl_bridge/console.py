@@ -12,10 +12,11 @@ ends. The command line's business only: a library call changes none of this.
   signal; a second one ends the process at once. During a run the run's own handlers take over
   (:class:`~djl_bridge.interrupt.StopGuard`: stop within a batch, save, then exit). SIGUSR1 never
   ends the process.
-* **The end.** Once the exit status is known, any further signal ends the process at once with
-  that status (output flushed first), and the process ends with ``os._exit`` after flushing: the
-  JVM is not shut down (nothing of djl-bridge needs it, and a signal during its shutdown under
-  JPype used to print a traceback or crash the JVM).
+* **The end.** Once the command has its exit status (:meth:`Console.settle`, which also prints
+  its last line), any further signal ends the process at once with that status (output flushed
+  first), and the process ends with ``os._exit`` after flushing: the JVM is not shut down
+  (nothing of djl-bridge needs it, and a signal during its shutdown under JPype printed a
+  traceback, ended the process by SIGINT or crashed the JVM).
 """
 from __future__ import annotations
 
@@ -98,15 +99,18 @@ class Console:
         #: The exit status, once known.
         self.status: Optional[int] = None
         self._stopping = False
+        self._settling = False  # the last line is being printed: a signal waits for it
+        self._deferred = False
         self._handlers: dict[int, Any] = {}
         self._stdout: Optional[TextIO] = None  # the caller's sys.stdout, while the result's is in
         self._result_fd: Optional[int] = None
 
     # ------------------------------------------------------------------------------ the run
 
-    def run(self, work: Callable[[], int]) -> int:
-        """Runs ``work`` (it reports its own errors and returns the exit status) with stdout
-        claimed and the signals taken; ends the process (``process``) or returns the status."""
+    def run(self, work: Callable[["Console"], int]) -> int:
+        """Runs ``work(self)`` (it reports its own errors and returns the exit status through
+        :meth:`settle`) with stdout claimed and the signals taken; ends the process
+        (``process``) or returns the status."""
         status = EXIT_ERROR
         try:
             try:
@@ -114,23 +118,39 @@ class Console:
                 if self.process:
                     _keep_standard_fds_taken()
                 if sys.stdout is None:
-                    say(f"djl-bridge: error: {closed_stdout_message()}")
-                    status = EXIT_ERROR
+                    status = self.settle(EXIT_ERROR,
+                                         f"djl-bridge: error: {closed_stdout_message()}")
                 else:
                     self._claim_stdout()
-                    status = work()
+                    status = work(self)
             except Stopped as stop:
-                status = stop.status
-                say(stop.line)
+                status = self.settle(stop.status, stop.line)
         except Stopped as stop:  # the one Stopped, raised while a fault above was handled
-            status = stop.status
-            say(stop.line)
-        self.status = status
+            status = self.settle(stop.status, stop.line)
+        status = self.settle(status)
         status = self._flush(status)
         if self.process:
             os._exit(status)
         self._release()
         return status
+
+    def settle(self, status: int, line: Optional[str] = None) -> int:
+        """Fixes the exit status (the first one settled stays) and prints the command's last
+        line; from here on a signal ends the process with that status."""
+        if self.status is not None:
+            return self.status
+        self._settling = True
+        self.status = status
+        if line is not None:
+            say(line)
+        self._settling = False
+        if self._deferred and self.process:
+            self._end()
+        return status
+
+    def _end(self) -> None:
+        assert self.status is not None
+        os._exit(self._flush(self.status))
 
     # --------------------------------------------------------------------------------- stdout
 
@@ -197,10 +217,12 @@ class Console:
         if signum == SAVE_SIGNAL:
             say("djl-bridge: SIGUSR1: no epoch is being trained, so there is nothing to save")
             return
+        if self._settling:  # the last line is being printed: end right after it
+            self._deferred = True
+            return
         if self.status is not None:  # the status is known: end with it now
             if self.process:
-                self._flush(self.status)
-                os._exit(self.status)
+                self._end()
             return
         if self._stopping:  # a second signal while the first one unwinds the command
             name = STOP_SIGNALS.get(signum, f"signal {signum}")
