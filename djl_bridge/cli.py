@@ -132,7 +132,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     ckpt: Optional[Checkpoint] = None
     plan: Optional[ResumePlan] = None
     if args.resume is not None:
-        ckpt = read_checkpoint(args.resume)
+        ckpt = read_checkpoint(args.resume, CLI_NAMES)
         plan = _resume_plan(args, ckpt)
         config = plan.config
     else:

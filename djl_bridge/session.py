@@ -158,7 +158,8 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
                           f"got {on_epoch!r}")
     if resume_from is not None:
         if not isinstance(resume_from, Checkpoint):  # a checkpoint directory, as a path
-            resume_from = read_checkpoint(check_path(resume_from, options.names("resume_from", "")))
+            resume_from = read_checkpoint(check_path(resume_from, options.names("resume_from", "")),
+                                          options.names)
         config = plan_resume(resume_from, given_by(config), options.names).config
     options.validate()
     config = prepare(config, options.names)
@@ -169,7 +170,7 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
         resuming = resume_from is not None and \
             checkpoint_root(resume_from.path).resolve() == options.checkpoint_dir.resolve()
         writer = CheckpointWriter(options.checkpoint_dir, resuming=resuming,
-                                  overwrite=options.overwrite).open()
+                                  overwrite=options.overwrite, names=options.names).open()
     try:
         return _run(config, options, on_epoch, resume_from, writer)
     finally:
@@ -184,7 +185,7 @@ def resume(checkpoint: "Path | str", options: RunOptions = RunOptions(),
     (e.g. ``epochs=800, lr=0.1``); the resume rule (:mod:`djl_bridge.resume`) refuses model and
     data settings that contradict the checkpoint. Checkpoints go on into the same directory
     unless ``options.checkpoint_dir`` names another."""
-    ckpt = read_checkpoint(check_path(checkpoint, options.names("checkpoint", "")))
+    ckpt = read_checkpoint(check_path(checkpoint, options.names("checkpoint", "")), options.names)
     plan = plan_resume(ckpt, changes, options.names)
     if options.checkpoint_dir is None:
         options = dataclasses.replace(options, checkpoint_dir=checkpoint_root(ckpt.path))
@@ -286,7 +287,7 @@ def predict(checkpoint: "Path | str", prefix: str, num_preds: int, device: str =
             or not 0 <= num_preds <= most:
         raise ConfigError(f"{names('num_preds', '')} must be a whole number in 0..{most}, got "
                           f"{num_preds!r}")
-    ckpt = read_checkpoint(check_path(checkpoint, names("checkpoint", "")))
+    ckpt = read_checkpoint(check_path(checkpoint, names("checkpoint", "")), names)
     unknown = sorted({c for c in prefix if c not in ckpt.vocab})
     if unknown:
         raise ConfigError(

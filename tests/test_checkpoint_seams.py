@@ -91,7 +91,7 @@ def test_lock_refuses_a_second_writer_in_the_same_process(tmp_path: Path) -> Non
         assert msg.startswith(f"{root} is in use by another djl-bridge run (pid {os.getpid()}, "
                               "started ")
         assert "djl-bridge train --checkpoint-dir ck" in msg
-        assert msg.endswith(": wait for it to finish or pick another --checkpoint-dir")
+        assert msg.endswith(": wait for it to finish or pick another RunOptions.checkpoint_dir")
         assert checkpoint.holds_lock(root)
     assert not (root / ".lock").exists() and not checkpoint.holds_lock(root)  # removed on release
     with checkpoint.CheckpointLock(root):  # free again
@@ -211,13 +211,18 @@ def test_a_new_run_refuses_a_directory_with_another_runs_checkpoints(tmp_path: P
         checkpoint.CheckpointWriter(root).open()
     assert _one_line(info.value) == (
         f"{root} already holds the checkpoints of another run (epoch 3, lstm concise, 16 hidden): "
-        f"pass --resume {root} to continue it, --overwrite to replace it, or pick another "
-        "--checkpoint-dir")
+        f"continue it with `djl_bridge.resume('{root}')`, replace it with "
+        "RunOptions.overwrite=True, or pick another RunOptions.checkpoint_dir")
     assert not checkpoint.holds_lock(root)  # a refused writer does not keep the lock
     assert checkpoint.read_checkpoint(root).epochs_done == 3  # untouched
     (root / "LATEST").write_bytes(b"\xff\xfe")  # a damaged one is still another run's
-    with pytest.raises(CheckpointError, match=r"LATEST, epoch-000003; unreadable\): pass --resume"):
+    with pytest.raises(CheckpointError, match=r"LATEST, epoch-000003; unreadable\): continue it with"):
         checkpoint.check_new_run(root)
+    with pytest.raises(CheckpointError) as info:  # the CLI's words
+        checkpoint.check_new_run(root, names=CLI_NAMES)
+    assert _one_line(info.value).endswith(
+        f"continue it with `djl-bridge train --resume {root}`, replace it with --overwrite, or "
+        "pick another --checkpoint-dir")
 
 
 def test_overwrite_replaces_the_old_run_only_at_the_first_new_checkpoint(tmp_path: Path) -> None:
@@ -366,7 +371,7 @@ def test_a_full_disk_keeps_the_previous_checkpoint(tmpfs: Callable[[str], Path])
         _write(root, 2, payload=os.urandom(256 * 1024))  # a real ENOSPC from the kernel
     assert _one_line(info.value) == (
         f"could not write the checkpoint of epoch 2 into {root}: No space left on device: free "
-        "space or pick another --checkpoint-dir; the checkpoint of epoch 1 is intact")
+        "space or pick another RunOptions.checkpoint_dir; the checkpoint of epoch 1 is intact")
     assert isinstance(info.value, OSError)  # also an OSError, as the failure it reports
     _intact(root, 1, before)
 
@@ -383,8 +388,8 @@ def test_an_oserror_from_write_params_keeps_the_previous_checkpoint(tmp_path: Pa
     with pytest.raises(CheckpointError) as info:
         _write(root, 5, writer=lambda *a: checkpoint.write_checkpoint(root, *a[:-1], full))
     assert _one_line(info.value).endswith(
-        "No space left on device: free space or pick another --checkpoint-dir; the checkpoint of "
-        "epoch 4 is intact")
+        "No space left on device: free space or pick another RunOptions.checkpoint_dir; the "
+        "checkpoint of epoch 4 is intact")
     _intact(root, 4, before)
 
 
@@ -413,7 +418,7 @@ def test_a_failed_first_write_says_nothing_was_kept(tmp_path: Path) -> None:
         _write(root, 1, writer=lambda *a: checkpoint.write_checkpoint(root, *a[:-1], broken))
     assert _one_line(info.value) == (
         f"could not write the checkpoint of epoch 1 into {root}: Input/output error: free space "
-        "or pick another --checkpoint-dir; no earlier checkpoint was written")
+        "or pick another RunOptions.checkpoint_dir; no earlier checkpoint was written")
     assert _names(root) == []
 
 
@@ -448,7 +453,7 @@ def test_a_java_ioexception_on_a_full_disk(jvm: None, corpus: Path,
         session.close()
     assert _one_line(info.value) == (
         f"could not write the checkpoint of epoch 1 into {root}: No space left on device: free "
-        "space or pick another --checkpoint-dir; no earlier checkpoint was written")
+        "space or pick another RunOptions.checkpoint_dir; no earlier checkpoint was written")
     assert sorted(p.name for p in root.iterdir()) == ["filler"]
 
 
