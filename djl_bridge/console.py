@@ -30,7 +30,7 @@ from types import FrameType
 from typing import Any, Callable, Optional, TextIO
 
 from .errors import BridgeError
-from .interrupt import SAVE_SIGNAL, STOP_SIGNALS, StopRequest, say
+from .interrupt import SAVE_SIGNAL, STOP_SIGNALS, StopRequest, say, tell
 
 #: The exit status of a reported error.
 EXIT_ERROR = 1
@@ -74,8 +74,8 @@ def write_result(text: str, kept: Optional[str] = None) -> None:
 
 
 def closed_stdout_message() -> str:
-    return ("stdout is closed, so the result could not be printed: give djl-bridge an open "
-            "stdout, e.g. >/dev/null to discard the result or >FILE to keep it")
+    return ("stdout is closed, so the result cannot be printed: give djl-bridge an open stdout "
+            "(>/dev/null to discard the result, >FILE to keep it)")
 
 
 def failed_write_message(exc: OSError, kept: Optional[str] = None) -> str:
@@ -215,7 +215,7 @@ class Console:
 
     def _handle(self, signum: int, frame: Optional[FrameType]) -> None:
         if signum == SAVE_SIGNAL:
-            say("djl-bridge: SIGUSR1: no epoch is being trained, so there is nothing to save")
+            tell("SIGUSR1: no epoch is being trained, so there is nothing to save")
             return
         if self._settling:  # the last line is being printed: end right after it
             self._deferred = True
@@ -226,7 +226,7 @@ class Console:
             return
         if self._stopping:  # a second signal while the first one unwinds the command
             name = STOP_SIGNALS.get(signum, f"signal {signum}")
-            say(f"djl-bridge: {name} again: exiting at once")
+            tell(f"{name} again: exiting at once")
             if self.process:
                 os._exit(128 + signum)
             return

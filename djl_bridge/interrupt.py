@@ -59,6 +59,11 @@ def say(line: str) -> None:
         pass
 
 
+def tell(text: str) -> None:
+    """Says ``text`` as djl-bridge on stderr (``djl-bridge: TEXT``); never raises."""
+    say(f"djl-bridge: {text}")
+
+
 @dataclass
 class StopRequest:
     """Which signal asked the call to stop (None: none did)."""
@@ -123,16 +128,15 @@ class StopGuard:
         if signum == SAVE_SIGNAL:
             if self.can_save:
                 self.save_requested = True
-                say("djl-bridge: SIGUSR1: a checkpoint will be written when the current epoch "
-                    "ends")
+                tell("SIGUSR1: a checkpoint will be written when the current epoch ends")
             else:
-                say("djl-bridge: SIGUSR1: no checkpoint directory was given, so nothing can be "
-                    "saved; going on")
+                tell("SIGUSR1: no checkpoint directory was given, so nothing can be saved; "
+                     "going on")
             return
         name = STOP_SIGNALS.get(signum, f"signal {signum}")
         if self.request.signal_name is not None:
             if self.hard_exit:
-                say(f"djl-bridge: {name} again: exiting at once without saving")
+                tell(f"{name} again: exiting at once without saving")
                 os._exit(128 + signum)
             raise KeyboardInterrupt(f"{name} again: the Java call was left to stop by itself")
         self.request.signal_name = name

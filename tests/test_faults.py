@@ -268,8 +268,8 @@ def test_a_closed_stdout_is_refused_before_anything_runs(corpus: Path) -> None:
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.strip() == (
-        "djl-bridge: error: stdout is closed, so the result could not be printed: give "
-        "djl-bridge an open stdout, e.g. >/dev/null to discard the result or >FILE to keep it")
+        "djl-bridge: error: stdout is closed, so the result cannot be printed: give djl-bridge "
+        "an open stdout (>/dev/null to discard the result, >FILE to keep it)")
 
 
 def test_a_full_stdout_is_one_line_and_the_checkpoint_is_kept(corpus: Path,
