@@ -54,8 +54,8 @@ def read_checkpoint(path: "Path | str", names: Names = API_NAMES) -> Checkpoint:
     path = check_path(path, "the checkpoint")
     if not path.is_dir():
         raise CheckpointError(
-            f"checkpoint directory not found: {path}. Pass the directory given as "
-            f"{names.setting('checkpoint_dir', 'DIR', 'RunOptions')} to the training")
+            f"checkpoint directory not found: {path}. Pass the directory a training wrote its "
+            f"checkpoints into ({names.setting('checkpoint_dir', 'DIR', 'RunOptions')})")
     ckpt = path if (path / META).is_file() else find_latest(path)
     if ckpt is None:
         raise CheckpointError(
