@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 import traceback
 from pathlib import Path
@@ -12,15 +11,17 @@ from typing import Any, Optional, Sequence
 
 from .checkpoint import Checkpoint
 from .config import CLI_NAMES, DEVICES, IMPLS, MODELS, TrainConfig
+from .console import EXIT_BROKEN_PIPE, EXIT_ERROR, Console, write_result
 from .errors import BridgeError, TrainingInterruptedError
+from .interrupt import EXIT_STATUS, say
 from .resume import RESUME_FIELDS, ResumePlan, plan_resume
 
 #: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = EXIT_STATUS["Ctrl-C"]
 #: The exit status after SIGTERM (128 + SIGTERM).
-EXIT_TERMINATED = 143
-#: The exit status when stdout's reader went away (128 + SIGPIPE), as shells report it.
-EXIT_BROKEN_PIPE = 141
+EXIT_TERMINATED = EXIT_STATUS["SIGTERM"]
+#: The exit status after SIGHUP (128 + SIGHUP): the terminal closed, the ssh session dropped.
+EXIT_HANGUP = EXIT_STATUS["SIGHUP"]
 
 
 def _add_data_options(p: argparse.ArgumentParser) -> None:
@@ -123,15 +124,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from . import jvm
 
     chosen = args.threads is not None or jvm.OMP_THREADS_ENV in os.environ
-    threads = jvm.set_threads(args.threads)
+    threads = jvm.set_threads(args.threads, "--threads")
     if not chosen and not jvm.is_started():
         note = jvm.busy_machine_note(threads, jvm.busy_cpus())
         if note:
-            print(f"djl-bridge: note: {note}", file=sys.stderr, flush=True)
+            say(f"djl-bridge: note: {note}")
     ckpt: Optional[Checkpoint] = None
     plan: Optional[ResumePlan] = None
     if args.resume is not None:
-        ckpt = read_checkpoint(args.resume)
+        ckpt = read_checkpoint(args.resume, CLI_NAMES)
         plan = _resume_plan(args, ckpt)
         config = plan.config
     else:
@@ -145,10 +146,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
                          else args.save_every,
                          overwrite=args.overwrite, hard_exit=True, names=CLI_NAMES).validate()
     if ckpt is not None and ckpt.warning:
-        print(f"djl-bridge: warning: {ckpt.warning}", file=sys.stderr)
+        say(f"djl-bridge: warning: {ckpt.warning}")
     if plan is not None:  # --save-every is not recorded in checkpoints: say it when given
         shown = (f"--save-every {args.save_every}",) if args.save_every is not None else ()
-        print(f"djl-bridge: {plan.describe(shown)}", file=sys.stderr, flush=True)
+        say(f"djl-bridge: {plan.describe(shown)}")
 
     bar = progress.ProgressBar(config.epochs, ckpt.epochs_done if ckpt else 0) \
         if progress.wanted(args.json) else None
@@ -156,25 +157,32 @@ def _cmd_train(args: argparse.Namespace) -> int:
     first = (ckpt.epochs_done if ckpt else 0) + 1  # a resumed run logs its first epoch too
 
     def on_epoch(epoch: int, ppl: float, speed: float) -> bool:
+        nonlocal bar
         if bar is not None:
-            bar.update(epoch, ppl, speed)
+            try:
+                bar.update(epoch, ppl, speed)
+            except OSError:  # the terminal is gone (SIGHUP): the run goes on without a bar
+                bar = None
         elif not args.json and (epoch % every == 0 or epoch == first):
             shown = f"{ppl:.3f}" if ppl < 1e6 else f"{ppl:.4g}"  # a diverging run stays readable
-            print(f"epoch {epoch}/{config.epochs}  perplexity {shown}  {speed:,.0f} tokens/s",
-                  file=sys.stderr, flush=True)
+            say(f"epoch {epoch}/{config.epochs}  perplexity {shown}  {speed:,.0f} tokens/s")
         return True
 
     try:
         result = run(config, options, on_epoch=on_epoch, resume_from=ckpt)
     finally:
         if bar is not None:
-            bar.close()
+            try:
+                bar.close()
+            except OSError:
+                pass
     if args.plot is not None:
         from .plot import plot_perplexity
 
         plot_perplexity(result.perplexity, args.plot, config.epochs,
                         f"{config.impl} {config.model}, {config.hidden} hidden")
-    print(result.to_json() if args.json else result.summary())
+    write_result(result.to_json() if args.json else result.summary(),
+                 kept=result.extras.get("checkpoint"))
     return 0
 
 
@@ -185,7 +193,7 @@ def _check_plot(path: Optional[Path]) -> None:
         from .plot import check_target, require_matplotlib
 
         check_target(path)
-        require_matplotlib()
+        require_matplotlib("--plot")
 
 
 def _add_parity(sub: argparse._SubParsersAction) -> None:
@@ -206,7 +214,7 @@ def _cmd_parity(args: argparse.Namespace) -> int:
     from .data import locate_corpus
     from .parity import ParitySetup, format_table, run_checks
 
-    data = locate_corpus(args.data, verify_sha1=not args.no_verify_data)
+    data = locate_corpus(args.data, verify_sha1=not args.no_verify_data, names=CLI_NAMES)
     setup = ParitySetup(data=data) if args.seed is None else ParitySetup(data=data, seed=args.seed)
     results = run_checks(setup)
     if args.json:
@@ -315,9 +323,9 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
     if args.threads is not None:
         from . import jvm
-        jvm.set_threads(args.threads)
-    print(predict(args.checkpoint, args.prefix, args.num_preds, args.device, hard_exit=True,
-                  names=CLI_NAMES))
+        jvm.set_threads(args.threads, "--threads")
+    write_result(predict(args.checkpoint, args.prefix, args.num_preds, args.device,
+                         hard_exit=True, names=CLI_NAMES))
     return 0
 
 
@@ -335,59 +343,52 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     return doctor_main(args.data)
 
 
-class _Terminated(BaseException):
-    """SIGTERM outside a training or prediction (those handle it themselves)."""
-
-
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise _Terminated()
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point; returns the exit code: 1 on a reported error (one line on stderr), 2 for usage
-    errors, 130 after Ctrl-C, 143 after SIGTERM."""
+    """Entry point; the exit status: 0, 1 on a reported error (one line on stderr), 2 for usage
+    errors, 130 after Ctrl-C, 143 after SIGTERM, 129 after SIGHUP, 141 when stdout's reader went
+    away. Called without ``argv`` it is the program (``djl-bridge``): stdout carries only the
+    result, and the process ends here (:class:`~djl_bridge.console.Console`); called with
+    ``argv`` from Python it returns the status and gives back what it took."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    return Console(process=argv is None).run(lambda console: _command(args, console))
+
+
+def _command(args: argparse.Namespace, console: Console) -> int:
+    """Runs the subcommand; every fault becomes one line on stderr and an exit status, settled
+    with ``console`` as the line is printed."""
     debug = bool(getattr(args, "debug", False))
-    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return int(args.func(args))
+        return console.settle(int(args.func(args)))
     except BridgeError as exc:
         if debug and exc.java_trace:
-            print(exc.java_trace, file=sys.stderr)
+            say(exc.java_trace)
         if isinstance(exc, TrainingInterruptedError):
-            print(f"djl-bridge: {exc}", file=sys.stderr)
-            return int(getattr(exc, "exit_status", EXIT_INTERRUPTED))
-        print(f"djl-bridge: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("djl-bridge: interrupted (Ctrl-C) outside the training loop; nothing more was saved",
-              file=sys.stderr)
-        return EXIT_INTERRUPTED
+            return console.settle(int(getattr(exc, "exit_status", EXIT_INTERRUPTED)),
+                                  f"djl-bridge: {exc}")
+        return console.settle(EXIT_ERROR, f"djl-bridge: error: {exc}")
+    except KeyboardInterrupt:  # raised by code of a library the command calls, not by a signal
+        return console.settle(EXIT_INTERRUPTED, "djl-bridge: interrupted (Ctrl-C) outside the "
+                              "training loop; nothing more was saved")
     except BrokenPipeError:
         # The reader of stdout went away (`djl-bridge train --json | head`): end quietly, as
         # command-line tools do on SIGPIPE, without a second error while Python flushes stdout.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_BROKEN_PIPE
-    except _Terminated:
-        print("djl-bridge: stopped by SIGTERM outside the training loop; nothing more was saved",
-              file=sys.stderr)
-        return EXIT_TERMINATED
+        return console.settle(EXIT_BROKEN_PIPE)
     except Exception as exc:  # noqa: BLE001 - the last net: one line, never a traceback
         from . import facade
 
         if facade.is_java_exception(exc):
-            err = facade.translate(exc)
+            err = facade.translate(exc, CLI_NAMES)
             if debug:
-                print(err.java_trace, file=sys.stderr)
-            print(f"djl-bridge: error: {err}", file=sys.stderr)
-            return 1
+                say(err.java_trace)
+            return console.settle(EXIT_ERROR, f"djl-bridge: error: {err}")
         if debug:
             traceback.print_exc()
-        print(f"djl-bridge: error: internal error ({type(exc).__name__}: {exc}): rerun with "
-              "--debug for the traceback and report it", file=sys.stderr)
-        return 1
+        return console.settle(EXIT_ERROR, f"djl-bridge: error: internal error "
+                              f"({type(exc).__name__}: {exc}): rerun with --debug for the "
+                              "traceback and report it")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Optional
@@ -20,6 +21,8 @@ JAVA_INT_MAX = 2**31 - 1
 
 #: Flags whose spelling is not ``--`` plus the field name with dashes.
 _FLAGS = {"verify_data": "--no-verify-data"}
+#: A command-line flag in a text.
+_FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]*[a-z]")
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,31 @@ class Names:
         if self.cli:
             return _FLAGS.get(field, "--" + field.replace("_", "-"))
         return f"{owner}.{field}" if owner else field
+
+    def setting(self, field: str, value: Any = None, owner: str = "TrainConfig") -> str:
+        """How the caller gives a setting a value, for a fix: ``--data PATH`` or
+        ``TrainConfig.data=PATH``; for a bool the flag alone (``--no-verify-data``) or
+        ``TrainConfig.verify_data=False``."""
+        if self.cli:
+            flag = self(field, owner)
+            return flag if value is None or isinstance(value, bool) else f"{flag} {value}"
+        name = self(field, owner)
+        return name if value is None else f"{name}={value}"
+
+    def resume_command(self, directory: Any) -> str:
+        """How the caller goes on with the checkpoints of ``directory``."""
+        if self.cli:
+            return f"`djl-bridge train --resume {directory}`"
+        return f"`djl_bridge.resume({str(directory)!r})`"
+
+    def respell(self, text: str) -> str:
+        """``text`` written in the command line's flags (the Java side's messages: its launcher
+        ``djlbridge.training.Main`` takes the same flags) in these names: for the API every
+        ``--flag`` of a :class:`TrainConfig` field becomes the field (``TrainConfig.lr``)."""
+        if self.cli:
+            return text
+        flags = {CLI_NAMES(f.name): self(f.name) for f in fields(TrainConfig)}
+        return _FLAG.sub(lambda m: flags.get(m.group(), m.group()), text)
 
 
 def as_int(value: Any) -> Any:

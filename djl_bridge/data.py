@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 from typing import BinaryIO, Iterator, Optional
 
+from .config import API_NAMES, Names
 from .errors import DataError
 
 FILE_NAME = "timemachine.txt"
@@ -35,10 +36,13 @@ def sha1_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-CACHE_FIX = f"set XDG_CACHE_HOME to a writable directory, or pass --data PATH (or set {ENV_VAR})"
+def cache_fix(names: Names = API_NAMES) -> str:
+    """How to get past a corpus cache that cannot be used, naming settings as ``names`` does."""
+    return (f"set XDG_CACHE_HOME to a writable directory, or pass "
+            f"{names.setting('data', 'PATH')} (or set {ENV_VAR})")
 
 
-def cache_dir() -> Path:
+def cache_dir(names: Names = API_NAMES) -> Path:
     """The user cache directory: ``$XDG_CACHE_HOME/djl_bridge`` or ``~/.cache/djl_bridge``."""
     base = os.environ.get("XDG_CACHE_HOME")
     if base:
@@ -46,17 +50,18 @@ def cache_dir() -> Path:
     try:
         home = Path.home()
     except (RuntimeError, KeyError):  # no HOME and no passwd entry
-        raise DataError(f"there is no home directory to hold the corpus cache: {CACHE_FIX}") from None
+        raise DataError("there is no home directory to hold the corpus cache: "
+                        f"{cache_fix(names)}") from None
     return home / ".cache" / "djl_bridge"
 
 
-def cache_write_error(directory: Path, exc: OSError) -> DataError:
+def cache_write_error(directory: Path, exc: OSError, names: Names = API_NAMES) -> DataError:
     """The error for a cache directory that cannot be made or written to."""
     return DataError(f"cannot write the corpus cache in {directory} "
-                     f"({exc.strerror or exc}): {CACHE_FIX}")
+                     f"({exc.strerror or exc}): {cache_fix(names)}")
 
 
-def check_cache(directory: Path) -> None:
+def check_cache(directory: Path, names: Names = API_NAMES) -> None:
     """Raises :class:`DataError` when ``directory`` (the cache) cannot hold the corpus for a
     reason known before writing: a file where a directory should be, or the cache entry
     ``directory/timemachine.txt`` being something other than a file."""
@@ -67,14 +72,14 @@ def check_cache(directory: Path) -> None:
     if existing.exists() and not existing.is_dir():
         origin = " (from XDG_CACHE_HOME)" if os.environ.get("XDG_CACHE_HOME") else ""
         raise DataError(f"the corpus cache {directory} cannot be made, as {existing}{origin} is "
-                        f"a file, not a directory: {CACHE_FIX}")
+                        f"a file, not a directory: {cache_fix(names)}")
     if os.path.lexists(entry) and not entry.is_file():
         kind = "a directory" if entry.is_dir() else "not a regular file"
         raise DataError(f"the cache entry {entry} is {kind}, not the corpus file: remove it "
-                        f"(rm -r {entry}), or {CACHE_FIX}")
+                        f"(rm -r {entry}), or {cache_fix(names)}")
 
 
-def verify(path: Path, expected: Optional[str] = None) -> None:
+def verify(path: Path, expected: Optional[str] = None, names: Names = API_NAMES) -> None:
     """Raises :class:`DataError` unless ``path`` has the expected SHA-1 (default :data:`SHA1`)."""
     expected = expected or SHA1
     actual = sha1_of(path)
@@ -82,20 +87,22 @@ def verify(path: Path, expected: Optional[str] = None) -> None:
         raise DataError(
             f"{path} is not the expected Time Machine text (SHA-1 {actual}, expected {expected}): "
             "it is corrupt or a different text. Delete it and let djl-bridge download it again, or "
-            "pass --no-verify-data to train on another text on purpose"
+            f"pass {names.setting('verify_data', False)} to train on another text on purpose"
         )
 
 
-def download(url: str, dest: Path, expected: Optional[str] = None, timeout: float = 60.0) -> Path:
+def download(url: str, dest: Path, expected: Optional[str] = None, timeout: float = 60.0,
+             names: Names = API_NAMES) -> Path:
     """Downloads ``url`` to ``dest`` through a temporary file in the same directory, checks the
     SHA-1 (default :data:`SHA1`), and only then renames it into place. Nothing is left behind on
     failure."""
     expected = expected or SHA1
+    data_path = names.setting("data", "PATH")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
     except OSError as exc:
-        raise cache_write_error(dest.parent, exc) from None
+        raise cache_write_error(dest.parent, exc, names) from None
     tmp = Path(tmp_name)
     try:
         digest = hashlib.sha1()
@@ -106,56 +113,58 @@ def download(url: str, dest: Path, expected: Optional[str] = None, timeout: floa
                     received = 0
                     for chunk in iter(lambda: resp.read(1 << 16), b""):
                         digest.update(chunk)
-                        _write(out, chunk, dest.parent)
+                        _write(out, chunk, dest.parent, names)
                         received += len(chunk)
             except http.client.IncompleteRead as exc:  # closed before Content-Length bytes
                 got = received + len(exc.partial)
                 raise DataError(
                     f"the download of {url} stopped after {got} of {expected_len} bytes: "
-                    "try again, or pass --data PATH to a copy you have"
+                    f"try again, or pass {data_path} to a copy you have"
                 ) from None
             except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
                 raise DataError(
                     f"could not download {url}: {exc}. Check the network, or download "
-                    f"{FILE_NAME} yourself and pass --data PATH (or set {ENV_VAR})"
+                    f"{FILE_NAME} yourself and pass {data_path} (or set {ENV_VAR})"
                 ) from None
             if expected_len is not None and received != int(expected_len):
                 raise DataError(
                     f"the download of {url} stopped after {received} of {expected_len} bytes: "
-                    "try again, or pass --data PATH to a copy you have"
+                    f"try again, or pass {data_path} to a copy you have"
                 )
             try:
                 out.flush()
                 os.fsync(out.fileno())
             except OSError as exc:
-                raise cache_write_error(dest.parent, exc) from None
+                raise cache_write_error(dest.parent, exc, names) from None
         if digest.hexdigest() != expected:
             raise DataError(
                 f"the file downloaded from {url} has SHA-1 {digest.hexdigest()}, expected "
-                f"{expected}: it was not kept. Try again later, or pass --data PATH"
+                f"{expected}: it was not kept. Try again later, or pass {data_path}"
             )
         try:
             os.replace(tmp, dest)
         except OSError as exc:
-            raise cache_write_error(dest.parent, exc) from None
+            raise cache_write_error(dest.parent, exc, names) from None
         return dest
     finally:
         if tmp.exists():
             tmp.unlink()
 
 
-def _write(out: BinaryIO, chunk: bytes, directory: Path) -> None:
+def _write(out: BinaryIO, chunk: bytes, directory: Path, names: Names) -> None:
     """Writes a downloaded chunk; a full or failing disk is the cache's fault, not the network's."""
     try:
         out.write(chunk)
     except OSError as exc:
-        raise cache_write_error(directory, exc) from None
+        raise cache_write_error(directory, exc, names) from None
 
 
 def locate_corpus(path: Optional[Path] = None, *, verify_sha1: bool = True,
-                  allow_download: bool = True) -> Path:
-    """Finds the corpus: ``path``, then ``$DJL_BRIDGE_DATA``, then the cache, then a download."""
-    for source, candidate in (("--data", path), (ENV_VAR, os.environ.get(ENV_VAR))):
+                  allow_download: bool = True, names: Names = API_NAMES) -> Path:
+    """Finds the corpus: ``path``, then ``$DJL_BRIDGE_DATA``, then the cache, then a download.
+    Messages name settings as ``names`` does (``--data`` or ``TrainConfig.data``)."""
+    data = names("data")
+    for source, candidate in ((data, path), (ENV_VAR, os.environ.get(ENV_VAR))):
         if candidate:
             p = Path(candidate).expanduser()
             if p.exists() and not p.is_file():
@@ -164,20 +173,20 @@ def locate_corpus(path: Optional[Path] = None, *, verify_sha1: bool = True,
                     f"the corpus {p} (from {source}) is {kind}: pass the path of {FILE_NAME}")
             if not p.is_file():
                 raise DataError(
-                    f"corpus file not found: {p} (from {source}). Pass --data with the path of "
+                    f"corpus file not found: {p} (from {source}). Pass {data} with the path of "
                     f"{FILE_NAME}, or leave it out to use the cache and download"
                 )
             try:
                 if verify_sha1:
-                    verify(p)
+                    verify(p, names=names)
                 else:
                     check_utf8(p)  # the SHA-1 vouches for the real text; another must be UTF-8
             except OSError as exc:
                 raise DataError(f"cannot read {p} ({exc.strerror or exc}): check its permissions, "
-                                f"or pass another --data PATH") from None
+                                f"or pass another {names.setting('data', 'PATH')}") from None
             return p.resolve()
-    directory = cache_dir()
-    check_cache(directory)
+    directory = cache_dir(names)
+    check_cache(directory, names)
     cached = directory / FILE_NAME
     if cached.is_file():
         try:
@@ -186,12 +195,13 @@ def locate_corpus(path: Optional[Path] = None, *, verify_sha1: bool = True,
             cached.unlink()  # an unverified file never stays in the cache
         except OSError as exc:
             raise DataError(f"cannot read or replace the cached corpus {cached} "
-                            f"({exc.strerror or exc}): delete it, or {CACHE_FIX}") from None
+                            f"({exc.strerror or exc}): delete it, or {cache_fix(names)}") from None
     if not allow_download:
         raise DataError(
-            f"no corpus: pass --data PATH, set {ENV_VAR}, or allow the download into {cached}"
+            f"no corpus: pass {names.setting('data', 'PATH')}, set {ENV_VAR}, or allow the "
+            f"download into {cached}"
         )
-    return download(os.environ.get(URL_ENV_VAR, URL), cached)
+    return download(os.environ.get(URL_ENV_VAR, URL), cached, names=names)
 
 
 #: Bytes read at a time when a corpus is streamed.

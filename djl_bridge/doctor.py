@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from . import data, jvm
+from .config import CLI_NAMES
 from .errors import BridgeError, NativeLibraryError
 
 
@@ -155,12 +156,13 @@ def check_gpu(ctx: Context) -> str:
 def check_data(ctx: Context) -> str:
     """The corpus, found without downloading and verified."""
     try:
-        path = data.locate_corpus(ctx.data_path, verify_sha1=True, allow_download=False)
+        path = data.locate_corpus(ctx.data_path, verify_sha1=True, allow_download=False,
+                                  names=CLI_NAMES)
     except data.DataError as exc:
         if ctx.data_path is None and not os.environ.get(data.ENV_VAR):
             raise data.DataError(
                 f"no corpus yet: `djl-bridge train` downloads it into "
-                f"{data.cache_dir() / data.FILE_NAME} on first use; without network, pass "
+                f"{data.cache_dir(CLI_NAMES) / data.FILE_NAME} on first use; without network, pass "
                 f"--data PATH or set {data.ENV_VAR}") from None
         raise exc
     return f"{path} (SHA-1 {data.SHA1[:12]}... verified, {data.count_tokens(path)} tokens)"

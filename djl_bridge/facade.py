@@ -19,6 +19,7 @@ from typing import Any, Callable, Optional, Sequence
 import jpype
 import numpy as np
 
+from .config import API_NAMES, Names
 from .javaerrors import java_errors, translate, translated
 
 # ------------------------------------------------------------------------------- class names
@@ -180,43 +181,60 @@ def train_settings(config: Any) -> Any:
         )
 
 
+def _in_callers_names(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorates a :class:`Session` method so that a Java exception becomes the Python one,
+    worded in the session's ``names``."""
+
+    @functools.wraps(method)
+    def wrapper(self: "Session", *args: Any, **kwargs: Any) -> Any:
+        with java_errors(self.names):
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class Session:
     """A Java ``TrainingSession`` (the one epoch loop) and its stop flag; every method returns
-    Python values and raises only Python exceptions. Close it."""
+    Python values and raises only Python exceptions, worded in ``names`` (the caller's: fields
+    for the API, flags for the CLI). Close it."""
 
-    def __init__(self, session: Any, control: Any) -> None:
+    def __init__(self, session: Any, control: Any, names: Names = API_NAMES) -> None:
         self._session = session
         self._control = control
+        self.names = names
 
     @classmethod
-    def open(cls, config: Any) -> "Session":
+    def open(cls, config: Any, names: Names = API_NAMES) -> "Session":
         """A session that trains ``config``: reads the corpus, builds the model."""
-        with java_errors():
+        with java_errors(names):
             control = jclass(TRAINING_CONTROL)()
-            return cls(jclass(TRAINING_SESSION).open(train_settings(config), control), control)
+            return cls(jclass(TRAINING_SESSION).open(train_settings(config), control), control,
+                       names)
 
     @classmethod
-    def for_prediction(cls, config: Any, vocab: Sequence[str], params: Path) -> "Session":
+    def for_prediction(cls, config: Any, vocab: Sequence[str], params: Path,
+                       names: Names = API_NAMES) -> "Session":
         """A session that only predicts, with the model of ``config``, the vocabulary and the
         parameter file of a checkpoint."""
-        with java_errors():
+        with java_errors(names):
             control = jclass(TRAINING_CONTROL)()
             return cls(jclass(TRAINING_SESSION).forPrediction(
-                train_settings(config), string_list(vocab), java_path(params), control), control)
+                train_settings(config), string_list(vocab), java_path(params), control), control,
+                names)
 
-    @translated
+    @_in_callers_names
     def vocab(self) -> list[str]:
         """The vocabulary, index to token."""
         return [str(t) for t in self._session.getIdxToToken()]
 
-    @translated
+    @_in_callers_names
     def resume(self, params: Path, epochs_done: int, perplexity: Sequence[float],
                epoch_tokens_per_sec: Sequence[float]) -> None:
         """Loads a checkpoint's parameters and replays its epochs' random draws."""
         self._session.resume(java_path(params), int(epochs_done), doubles(perplexity),
                              doubles(epoch_tokens_per_sec))
 
-    @translated
+    @_in_callers_names
     def train(self, until_epoch: int,
               on_epoch: Optional[Callable[[int, float, float], bool]] = None) -> int:
         """Trains until ``until_epoch`` epochs are done; ``on_epoch`` after each (False stops).
@@ -227,41 +245,41 @@ class Session:
     def request_stop(self) -> None:
         """Asks the loop to stop before its next batch (or generated character); safe from
         another thread."""
-        with java_errors():
+        with java_errors(self.names):
             self._control.requestStop()
 
-    @translated
+    @_in_callers_names
     def epochs_done(self) -> int:
         return int(self._session.getEpochsDone())
 
-    @translated
+    @_in_callers_names
     def last_good_epoch(self) -> int:
         """The epoch whose parameters :meth:`write_last_good` writes (0: none finished)."""
         return int(self._session.getLastGoodEpoch())
 
-    @translated
+    @_in_callers_names
     def history(self) -> tuple[list[float], list[float]]:
         """Perplexity and tokens/s of every finished epoch."""
         return ([float(p) for p in self._session.getPerplexity()],
                 [float(s) for s in self._session.getEpochTokensPerSec()])
 
-    @translated
+    @_in_callers_names
     def write_last_good(self, file: Path) -> int:
         """Writes the last good parameters to ``file``; returns their epoch."""
         return int(self._session.writeLastGood(java_path(file)))
 
-    @translated
+    @_in_callers_names
     def report(self) -> dict[str, Any]:
         """The run's report (``RunReport.toJson()``), parsed."""
         return json.loads(str(self._session.result().toJson()))
 
-    @translated
+    @_in_callers_names
     def predict(self, prefix: str, num_preds: int) -> str:
         """Greedy generation after ``prefix``."""
         return str(self._session.predict(prefix, int(num_preds)))
 
     def close(self) -> None:
-        with java_errors():
+        with java_errors(self.names):
             self._session.close()
 
 

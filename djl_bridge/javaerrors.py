@@ -7,6 +7,10 @@ it, or any exception in its cause chain, is an instance of that class (``Class.i
 ``MalformedInputException`` matches the rule for ``CharacterCodingException`` and an
 ``OutOfMemoryError`` wrapped in an ``EngineException`` still reads as out of memory. The first rule
 that matches wins; the message is one line, the Java stack stays in ``JavaError.java_trace``.
+
+Messages name settings the way the caller does (:class:`~djl_bridge.config.Names`): ``--hidden``
+for the command line, ``TrainConfig.hidden`` for the Python API; the Java side's own messages,
+worded in the flags of its launcher, are respelled the same way.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from typing import Any, Callable, Iterator, Optional, TypeVar
 
 import jpype
 
+from .config import API_NAMES, Names
 from .errors import (
     BridgeError,
     ConfigError,
@@ -41,51 +46,53 @@ _TOO_MANY_ELEMENTS = re.compile(r"\((\d+) vs\. 2147483647\).*larger than 2\^31 e
 @dataclass(frozen=True)
 class Rule:
     """A Java class and how an exception of that class (or a subclass) becomes a Python one:
-    ``build(link, message, trace)`` gets the matching link of the cause chain, its one-line
-    message and the whole Java stack trace; it may return None to let later rules try."""
+    ``build(link, message, trace, names)`` gets the matching link of the cause chain, its
+    one-line message (respelled in ``names``), the whole Java stack trace and the caller's
+    names; it may return None to let later rules try."""
 
     java_class: str
-    build: Callable[[Any, str, str], Optional[BridgeError]]
+    build: Callable[[Any, str, str, Names], Optional[BridgeError]]
 
 
-def _diverged(link: Any, message: str, trace: str) -> BridgeError:
+def _diverged(link: Any, message: str, trace: str, names: Names) -> BridgeError:
     return TrainingDivergedError(message, int(link.getEpoch()), trace, DIVERGED)
 
 
-def _interrupted(link: Any, message: str, trace: str) -> BridgeError:
+def _interrupted(link: Any, message: str, trace: str, names: Names) -> BridgeError:
     return TrainingInterruptedError(message, trace, STOP_REQUESTED)
 
 
-def _heap(link: Any, message: str, trace: str) -> BridgeError:
+def _heap(link: Any, message: str, trace: str, names: Names) -> BridgeError:
     return ResourceError(
-        f"the JVM ran out of heap memory ({message}): lower --max-tokens, --hidden or "
-        "--batch-size, or give the JVM more heap, e.g. DJL_BRIDGE_JVM_OPTIONS=-Xmx4g")
+        f"the JVM ran out of heap memory ({message}): lower {names('max_tokens')}, "
+        f"{names('hidden')} or {names('batch_size')}, or give the JVM more heap, e.g. "
+        "DJL_BRIDGE_JVM_OPTIONS=-Xmx4g")
 
 
-def _native_oom(link: Any, message: str, trace: str) -> Optional[BridgeError]:
+def _native_oom(link: Any, message: str, trace: str, names: Names) -> Optional[BridgeError]:
     big = _TOO_MANY_ELEMENTS.search(message)
     if big:
         return ResourceError(
             f"an array of the model is too large for MXNet 1.9.1 ({big.group(1)} elements, the "
-            "limit is 2^31 - 1 = 2147483647): lower --hidden")
+            f"limit is 2^31 - 1 = 2147483647): lower {names('hidden')}")
     if not _NATIVE_OOM.search(message):
         return None
     return ResourceError(
-        f"MXNet could not allocate memory for the model ({message}): lower --hidden or "
-        "--batch-size")
+        f"MXNet could not allocate memory for the model ({message}): lower {names('hidden')} "
+        f"or {names('batch_size')}")
 
 
-def _not_utf8(link: Any, message: str, trace: str) -> BridgeError:
+def _not_utf8(link: Any, message: str, trace: str, names: Names) -> BridgeError:
     return DataError(
         f"the corpus is not UTF-8 text ({message}): save it as UTF-8, or pass the D2L "
-        "timemachine.txt with --data")
+        f"timemachine.txt as {names('data')}")
 
 
-def _no_file(link: Any, message: str, trace: str) -> BridgeError:
+def _no_file(link: Any, message: str, trace: str, names: Names) -> BridgeError:
     return DataError(f"file not found: {message}")
 
 
-def _bad_argument(link: Any, message: str, trace: str) -> BridgeError:
+def _bad_argument(link: Any, message: str, trace: str, names: Names) -> BridgeError:
     return ConfigError(message)
 
 
@@ -143,8 +150,9 @@ def _message_of(link: Any) -> str:
     return one_line(str(message)) if message is not None else str(link.getClass().getName())
 
 
-def translate(exc: Any) -> BridgeError:
-    """The Python exception for a Java one (a ``jpype.JException``)."""
+def translate(exc: Any, names: Names = API_NAMES) -> BridgeError:
+    """The Python exception for a Java one (a ``jpype.JException``), its message naming
+    settings as ``names`` does."""
     trace = java_trace(exc)
     chain = cause_chain(exc)
     for rule in RULES:
@@ -154,20 +162,21 @@ def translate(exc: Any) -> BridgeError:
             continue
         for link in chain:
             if cls.class_.isInstance(link):
-                built = rule.build(link, _message_of(link), trace)
+                built = rule.build(link, names.respell(_message_of(link)), trace, names)
                 if built is not None:
                     built.java_trace = trace  # every translated error keeps it for --debug
                     return built
-    return JavaError(best_message(chain), str(chain[-1].getClass().getName()), trace)
+    return JavaError(names.respell(best_message(chain)), str(chain[-1].getClass().getName()),
+                     trace)
 
 
 @contextlib.contextmanager
-def java_errors() -> Iterator[None]:
+def java_errors(names: Names = API_NAMES) -> Iterator[None]:
     """Runs the block, turning a Java exception into the Python one :func:`translate` gives."""
     try:
         yield
     except jpype.JException as exc:
-        raise translate(exc) from None
+        raise translate(exc, names) from None
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Optional
 
+from .config import API_NAMES, Names
 from .errors import ConfigError
 
 #: Prefix of the probe files (never matches ``epoch-*``/``.epoch-*``, so pruning never sees one).
@@ -48,33 +49,35 @@ def probe_directory(directory: Path) -> None:
             pass
 
 
-def check_checkpoint_dir(path: Path) -> Path:
+def check_checkpoint_dir(path: Path, names: Names = API_NAMES) -> Path:
     """Proves before any training that checkpoints can be written into ``path``: creates the
     directory if missing and writes, syncs and deletes a probe file in it. Returns ``path``.
 
-    Raises :class:`ConfigError` (one line, with the fix) for a path that is a file, lies under a
-    regular file, cannot be created, or is not writable (read-only file system, full disk...).
+    Raises :class:`ConfigError` (one line, with the fix, naming the setting as ``names`` does)
+    for a path that is a file, lies under a regular file, cannot be created, or is not writable
+    (read-only file system, full disk...).
     """
-    flag = f"--checkpoint-dir {path}"
+    name = names("checkpoint_dir", "RunOptions")
+    flag = f"{name} {path}"
     if path.exists() and not path.is_dir():
         raise ConfigError(f"{flag} is a file, not a directory: pass a directory (or move the file "
                           "away)")
     blocker = blocking_file(path)
     if blocker is not None:
         raise ConfigError(f"{flag}: {blocker} is a file, so no directory can be made under it: "
-                          "pick another --checkpoint-dir")
+                          f"pick another {name}")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"{flag}: the directory cannot be created ({_reason(exc)}): pick "
-                          "another --checkpoint-dir in a writable place") from None
+                          f"another {name} in a writable place") from None
     if not path.is_dir():  # e.g. a dangling symlink, or a race with another process
         raise ConfigError(f"{flag} is not a directory: pass a directory")
     try:
         probe_directory(path)
     except OSError as exc:
         raise ConfigError(f"{flag} is not writable ({_reason(exc)}): pick another "
-                          "--checkpoint-dir, or make it writable") from None
+                          f"{name}, or make it writable") from None
     return path
 
 

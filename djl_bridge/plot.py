@@ -10,19 +10,21 @@ from typing import Any, Sequence
 from .errors import ConfigError, MissingExtraError
 from .outputs import check_output_file
 
-HOW = "install it with `pip install 'djl-bridge[plot]'` (or `pip install matplotlib`), or drop --plot"
+HOW = "install it with `pip install 'djl-bridge[plot]'` (or `pip install matplotlib`)"
 
 
-def require_matplotlib() -> Any:
-    """Imports matplotlib with the Agg backend, or raises :class:`MissingExtraError`."""
+def require_matplotlib(needed_by: str = "plot_perplexity") -> Any:
+    """Imports matplotlib with the Agg backend, or raises :class:`MissingExtraError` saying
+    that ``needed_by`` (``--plot`` on the command line, else this module's function) needs it."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as exc:
-        raise MissingExtraError(f"--plot needs matplotlib, which is not installed ({exc}): {HOW}") \
-            from None
+        drop = f", or drop {needed_by}" if needed_by.startswith("--") else ""
+        raise MissingExtraError(f"{needed_by} needs matplotlib, which is not installed ({exc}): "
+                                f"{HOW}{drop}") from None
     return plt
 
 

@@ -13,19 +13,25 @@ def _fmt(perplexity: float) -> str:
     return f"{perplexity:.2f}" if perplexity < 1e6 else f"{perplexity:.4g}"
 
 
-def wanted(json_mode: bool, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> bool:
-    """Whether to draw a bar: not under ``--json`` and only on a terminal."""
-    return not json_mode and stdout.isatty() and stderr.isatty()
+def wanted(json_mode: bool, stdout: Optional[TextIO] = None,
+           stderr: Optional[TextIO] = None) -> bool:
+    """Whether to draw a bar: not under ``--json`` and only on a terminal (``sys.stdout`` and
+    ``sys.stderr`` as they are now, unless given)."""
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    return not json_mode and out is not None and err is not None and out.isatty() \
+        and err.isatty()
 
 
 class ProgressBar:
     """A tqdm bar over epochs; ``update`` is the per-epoch callback."""
 
-    def __init__(self, total: int, initial: int = 0, stream: TextIO = sys.stderr) -> None:
+    def __init__(self, total: int, initial: int = 0, stream: Optional[TextIO] = None) -> None:
         from tqdm import tqdm
 
         self._bar: Optional[Any] = tqdm(
-            total=total, initial=initial, file=stream, unit="epoch", dynamic_ncols=True,
+            total=total, initial=initial, file=stream if stream is not None else sys.stderr,
+            unit="epoch", dynamic_ncols=True,
             # {desc} carries the epoch's numbers ({postfix} would add a leading comma).
             bar_format="epoch {n_fmt}/{total_fmt} |{bar}| {desc} [{elapsed}<{remaining}]",
             desc="starting")

@@ -24,7 +24,7 @@ from .errors import (
     TrainingDivergedError,
     TrainingInterruptedError,
 )
-from .interrupt import StopRequest, call_interruptible
+from .interrupt import StopGuard, call_interruptible
 from .outputs import check_checkpoint_dir
 from .result import EpochCallback, TrainingResult
 from .resume import given_by, plan_resume
@@ -62,13 +62,15 @@ class RunOptions:
                                   f"{getattr(self, name)!r}")
         if self.checkpoint_dir is not None:
             check_checkpoint_dir(check_path(self.checkpoint_dir,
-                                            self.names("checkpoint_dir", "RunOptions")))
+                                            self.names("checkpoint_dir", "RunOptions")),
+                                 self.names)
         return self
 
 
 class Interrupted(TrainingInterruptedError):
-    """Ctrl-C or SIGTERM stopped the run; ``checkpoint`` is where its last finished epoch was
-    saved (None: nowhere), ``exit_status`` is 130 (Ctrl-C) or 143 (SIGTERM)."""
+    """Ctrl-C, SIGTERM or SIGHUP stopped the run; ``checkpoint`` is where its last finished
+    epoch was saved (None: nowhere), ``exit_status`` is 130 (Ctrl-C), 143 (SIGTERM) or 129
+    (SIGHUP)."""
 
     def __init__(self, message: str, epochs_done: int, checkpoint: Optional[Path],
                  exit_status: int = 130) -> None:
@@ -81,7 +83,7 @@ class Interrupted(TrainingInterruptedError):
 def prepare(config: TrainConfig, names: Names = API_NAMES) -> TrainConfig:
     """Validates the config and resolves the corpus, all before the JVM starts."""
     config.validate(names)
-    data = locate_corpus(config.data, verify_sha1=config.verify_data)
+    data = locate_corpus(config.data, verify_sha1=config.verify_data, names=names)
     tokens = count_tokens(data, limit=config.max_tokens)
     per_batch = config.batch_size * config.num_steps
     # The sequential partition draws an offset in [0, num_steps) every epoch: one batch must fit
@@ -93,7 +95,10 @@ def prepare(config: TrainConfig, names: Names = API_NAMES) -> TrainConfig:
             f"{names('num_steps')}, or raise {names('max_tokens')}")
     from .gpu import resolve_device  # refuses an impossible --device gpu in one line
 
-    decision = resolve_device(config.device)
+    try:
+        decision = resolve_device(config.device)
+    except ConfigError as exc:  # worded in flags, as doctor shows it too
+        raise ConfigError(names.respell(str(exc))) from None
     if decision.note:  # auto passed over a GPU: say why, and keep DJL off it
         print(f"djl-bridge: {decision.note}", file=sys.stderr, flush=True)
     device = "cpu" if decision.note else config.device
@@ -101,7 +106,8 @@ def prepare(config: TrainConfig, names: Names = API_NAMES) -> TrainConfig:
 
 
 class _Saver:
-    """Writes the session's last good parameters as a checkpoint, at most once per epoch."""
+    """Writes the session's last good parameters as a checkpoint, at most once per epoch, and
+    never before an epoch has finished (there are no parameters to save then)."""
 
     def __init__(self, writer: Optional[CheckpointWriter], config: TrainConfig,
                  session: facade.Session, vocab: list[str], start_epoch: int) -> None:
@@ -113,9 +119,13 @@ class _Saver:
         self.path: Optional[Path] = None
 
     def save(self) -> Optional[Path]:
+        """The checkpoint of the last good epoch (written now unless it was already); None
+        without a checkpoint directory, or before any epoch finished."""
         if self.writer is None:
             return None
         epoch = self.session.last_good_epoch()
+        if epoch <= 0:
+            return None
         if epoch == self.epoch and self.path is not None:
             return self.path
         ppl, speed = self.session.history()
@@ -129,8 +139,11 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
         on_epoch: Optional[EpochCallback] = None,
         resume_from: "Checkpoint | Path | str | None" = None) -> TrainingResult:
     """Trains ``config`` (continuing ``resume_from`` when given), checkpointing into
-    ``options.checkpoint_dir``. Raises :class:`Interrupted` on Ctrl-C/SIGTERM and
-    :class:`TrainingDivergedError` on a non-finite loss, both after saving the last good epoch.
+    ``options.checkpoint_dir``. Raises :class:`Interrupted` on Ctrl-C/SIGTERM/SIGHUP and
+    :class:`TrainingDivergedError` on a non-finite loss, both after saving the last good epoch;
+    an exception of ``on_epoch`` is raised again after saving the epochs that finished. SIGUSR1
+    writes a checkpoint when the current epoch ends. The signal handlers are the run's from the
+    JVM's start to the save after a stop; the ones found are given back.
 
     With ``resume_from``, ``config`` obeys the resume rule (:mod:`djl_bridge.resume`): its model
     and data settings must equal the checkpoint's (start from ``resume_from.config`` and
@@ -145,7 +158,8 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
                           f"got {on_epoch!r}")
     if resume_from is not None:
         if not isinstance(resume_from, Checkpoint):  # a checkpoint directory, as a path
-            resume_from = read_checkpoint(check_path(resume_from, options.names("resume", "")))
+            resume_from = read_checkpoint(check_path(resume_from, options.names("resume_from", "")),
+                                          options.names)
         config = plan_resume(resume_from, given_by(config), options.names).config
     options.validate()
     config = prepare(config, options.names)
@@ -156,7 +170,7 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
         resuming = resume_from is not None and \
             checkpoint_root(resume_from.path).resolve() == options.checkpoint_dir.resolve()
         writer = CheckpointWriter(options.checkpoint_dir, resuming=resuming,
-                                  overwrite=options.overwrite).open()
+                                  overwrite=options.overwrite, names=options.names).open()
     try:
         return _run(config, options, on_epoch, resume_from, writer)
     finally:
@@ -171,7 +185,7 @@ def resume(checkpoint: "Path | str", options: RunOptions = RunOptions(),
     (e.g. ``epochs=800, lr=0.1``); the resume rule (:mod:`djl_bridge.resume`) refuses model and
     data settings that contradict the checkpoint. Checkpoints go on into the same directory
     unless ``options.checkpoint_dir`` names another."""
-    ckpt = read_checkpoint(check_path(checkpoint, options.names("checkpoint", "")))
+    ckpt = read_checkpoint(check_path(checkpoint, options.names("checkpoint", "")), options.names)
     plan = plan_resume(ckpt, changes, options.names)
     if options.checkpoint_dir is None:
         options = dataclasses.replace(options, checkpoint_dir=checkpoint_root(ckpt.path))
@@ -180,57 +194,85 @@ def resume(checkpoint: "Path | str", options: RunOptions = RunOptions(),
 
 def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallback],
          resume_from: Optional[Checkpoint], writer: Optional[CheckpointWriter]) -> TrainingResult:
-    jvm.start()
-    session = facade.Session.open(config)
-    try:
-        vocab = session.vocab()
-        start_epoch = 0
-        if resume_from is not None:
-            if vocab != resume_from.vocab:
-                raise CheckpointError(
-                    f"the corpus {config.data} gives another vocabulary than the checkpoint "
-                    f"{resume_from.path}: pass --data with the text it was trained on")
-            session.resume(resume_from.params_file, resume_from.epochs_done,
-                           resume_from.perplexity, resume_from.epoch_tokens_per_sec)
-            start_epoch = resume_from.epochs_done
-        saver = _Saver(writer, config, session, vocab, start_epoch)
-        failure: list[BaseException] = []
-
-        def after_epoch(epoch: int, perplexity: float, speed: float) -> bool:
-            try:
-                go_on = on_epoch is None or on_epoch(epoch, perplexity, speed) is not False
-                if epoch % options.save_every == 0:
-                    saver.save()
-                return go_on
-            except BaseException as exc:  # noqa: BLE001 - re-raised after the Java call
-                failure.append(exc)
-                return False
-
-        request = StopRequest()
+    # The run's signal handlers from here to the save after a stop: a signal during the JVM's
+    # start or the corpus's reading stops the run before its first batch.
+    with StopGuard(options.hard_exit, can_save=writer is not None) as guard:
+        jvm.start()
+        session = facade.Session.open(config, options.names)
         try:
-            call_interruptible(lambda: session.train(config.epochs, after_epoch),
-                               session.request_stop, request, options.hard_exit)
-        except TrainingInterruptedError:
-            done = session.epochs_done()
-            path = saver.save()
-            where = (f"the checkpoint of epoch {done} is in {path}; go on with "
-                     f"`djl-bridge train --resume {options.checkpoint_dir}`" if path is not None
-                     else "nothing was saved (pass --checkpoint-dir DIR to keep progress)")
-            raise Interrupted(f"{request.what} during epoch {done + 1}: {where}", done, path,
-                              request.exit_status) from None
-        except TrainingDivergedError as exc:
-            path = saver.save()
-            if path is not None:
-                exc.args = (f"{exc.args[0]}. The last good checkpoint (epoch {saver.epoch}) is "
-                            f"in {path}",)
-            raise
-        if failure:
-            raise failure[0]
-        saver.save()
-        return TrainingResult.from_report(
-            session.report(), config, checkpoint=str(saver.path) if saver.path is not None else None)
-    finally:
-        session.close()
+            return _train(session, config, options, on_epoch, resume_from, writer, guard)
+        finally:
+            session.close()
+
+
+def _train(session: facade.Session, config: TrainConfig, options: RunOptions,
+           on_epoch: Optional[EpochCallback], resume_from: Optional[Checkpoint],
+           writer: Optional[CheckpointWriter], guard: StopGuard) -> TrainingResult:
+    names = options.names
+    vocab = session.vocab()
+    start_epoch = 0
+    if resume_from is not None:
+        if vocab != resume_from.vocab:
+            raise CheckpointError(
+                f"the corpus {config.data} gives another vocabulary than the checkpoint "
+                f"{resume_from.path}: pass {names('data')} with the text it was trained on")
+        session.resume(resume_from.params_file, resume_from.epochs_done,
+                       resume_from.perplexity, resume_from.epoch_tokens_per_sec)
+        start_epoch = resume_from.epochs_done
+    saver = _Saver(writer, config, session, vocab, start_epoch)
+    #: What raised in the epoch callback, and whether it was the caller's on_epoch (then the
+    #: finished epochs are saved before it is raised again) or the save itself.
+    failure: list[tuple[BaseException, bool]] = []
+
+    def after_epoch(epoch: int, perplexity: float, speed: float) -> bool:
+        in_callback = True
+        try:
+            go_on = on_epoch is None or on_epoch(epoch, perplexity, speed) is not False
+            in_callback = False
+            if epoch % options.save_every == 0 or guard.take_save_request():
+                saver.save()
+            return go_on
+        except BaseException as exc:  # noqa: BLE001 - re-raised after the Java call
+            failure.append((exc, in_callback))
+            return False
+
+    try:
+        call_interruptible(lambda: session.train(config.epochs, after_epoch),
+                           session.request_stop, guard=guard)
+    except TrainingInterruptedError:
+        done = session.epochs_done()
+        path = saver.save()
+        raise Interrupted(f"{guard.request.what} during epoch {done + 1}: "
+                          f"{_where(path, done, options)}", done, path,
+                          guard.request.exit_status) from None
+    except TrainingDivergedError as exc:
+        path = saver.save()
+        if path is not None:
+            exc.args = (f"{exc.args[0]}. The last good checkpoint (epoch {saver.epoch}) is "
+                        f"in {path}",)
+        elif writer is not None and saver.session.last_good_epoch() <= 0:
+            exc.args = (f"{exc.args[0]}. Nothing was saved (no epoch finished)",)
+        raise
+    if failure:
+        error, in_callback = failure[0]
+        if in_callback:
+            saver.save()  # the epochs that finished are kept, then the caller's error goes on
+        raise error
+    saver.save()
+    return TrainingResult.from_report(
+        session.report(), config, checkpoint=str(saver.path) if saver.path is not None else None)
+
+
+def _where(path: Optional[Path], done: int, options: RunOptions) -> str:
+    """Where a stopped run's progress is, and how to go on, for its message."""
+    names = options.names
+    if path is not None:
+        return (f"the checkpoint of epoch {done} is in {path}; go on with "
+                f"{names.resume_command(options.checkpoint_dir)}")
+    if options.checkpoint_dir is None:
+        return (f"nothing was saved (pass "
+                f"{names.setting('checkpoint_dir', 'DIR', 'RunOptions')} to keep progress)")
+    return "nothing was saved (no epoch finished)"  # the saver writes any finished epoch
 
 
 def predict(checkpoint: "Path | str", prefix: str, num_preds: int, device: str = "cpu",
@@ -245,21 +287,21 @@ def predict(checkpoint: "Path | str", prefix: str, num_preds: int, device: str =
             or not 0 <= num_preds <= most:
         raise ConfigError(f"{names('num_preds', '')} must be a whole number in 0..{most}, got "
                           f"{num_preds!r}")
-    ckpt = read_checkpoint(check_path(checkpoint, names("checkpoint", "")))
+    ckpt = read_checkpoint(check_path(checkpoint, names("checkpoint", "")), names)
     unknown = sorted({c for c in prefix if c not in ckpt.vocab})
     if unknown:
         raise ConfigError(
             f"{names('prefix', '')} has characters the model never saw ({''.join(unknown)!r}): "
             "use lower-case letters and spaces")
     config = dataclasses.replace(ckpt.config, device=device, data=ckpt.path).validate(names)
-    jvm.start()
-    session = facade.Session.for_prediction(config, ckpt.vocab, ckpt.params_file)
-    request = StopRequest()
-    try:
-        return call_interruptible(lambda: session.predict(prefix, num_preds), session.request_stop,
-                                  request, hard_exit, unit="character")
-    except TrainingInterruptedError:
-        raise Interrupted(f"predict {request.what}: nothing to save", 0, None,
-                          request.exit_status) from None
-    finally:
-        session.close()
+    with StopGuard(hard_exit, unit="character", can_save=False) as guard:
+        jvm.start()
+        session = facade.Session.for_prediction(config, ckpt.vocab, ckpt.params_file, names)
+        try:
+            return call_interruptible(lambda: session.predict(prefix, num_preds),
+                                      session.request_stop, guard=guard)
+        except TrainingInterruptedError:
+            raise Interrupted(f"predict {guard.request.what}: nothing to save", 0, None,
+                              guard.request.exit_status) from None
+        finally:
+            session.close()

@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 import pytest
 
 from djl_bridge import checkpoint
-from djl_bridge.config import TrainConfig
+from djl_bridge.config import CLI_NAMES, TrainConfig
 from djl_bridge.errors import CheckpointError, ConfigError
 
 from .conftest import ROOT, run_cli
@@ -91,7 +91,7 @@ def test_lock_refuses_a_second_writer_in_the_same_process(tmp_path: Path) -> Non
         assert msg.startswith(f"{root} is in use by another djl-bridge run (pid {os.getpid()}, "
                               "started ")
         assert "djl-bridge train --checkpoint-dir ck" in msg
-        assert msg.endswith(": wait for it to finish or pick another --checkpoint-dir")
+        assert msg.endswith(": wait for it to finish or pick another RunOptions.checkpoint_dir")
         assert checkpoint.holds_lock(root)
     assert not (root / ".lock").exists() and not checkpoint.holds_lock(root)  # removed on release
     with checkpoint.CheckpointLock(root):  # free again
@@ -211,13 +211,18 @@ def test_a_new_run_refuses_a_directory_with_another_runs_checkpoints(tmp_path: P
         checkpoint.CheckpointWriter(root).open()
     assert _one_line(info.value) == (
         f"{root} already holds the checkpoints of another run (epoch 3, lstm concise, 16 hidden): "
-        f"pass --resume {root} to continue it, --overwrite to replace it, or pick another "
-        "--checkpoint-dir")
+        f"continue it with `djl_bridge.resume('{root}')`, replace it with "
+        "RunOptions.overwrite=True, or pick another RunOptions.checkpoint_dir")
     assert not checkpoint.holds_lock(root)  # a refused writer does not keep the lock
     assert checkpoint.read_checkpoint(root).epochs_done == 3  # untouched
     (root / "LATEST").write_bytes(b"\xff\xfe")  # a damaged one is still another run's
-    with pytest.raises(CheckpointError, match=r"LATEST, epoch-000003; unreadable\): pass --resume"):
+    with pytest.raises(CheckpointError, match=r"LATEST, epoch-000003; unreadable\): continue it with"):
         checkpoint.check_new_run(root)
+    with pytest.raises(CheckpointError) as info:  # the CLI's words
+        checkpoint.check_new_run(root, names=CLI_NAMES)
+    assert _one_line(info.value).endswith(
+        f"continue it with `djl-bridge train --resume {root}`, replace it with --overwrite, or "
+        "pick another --checkpoint-dir")
 
 
 def test_overwrite_replaces_the_old_run_only_at_the_first_new_checkpoint(tmp_path: Path) -> None:
@@ -290,7 +295,7 @@ def test_checkpoint_dir_that_cannot_be_written(tmp_path: Path, case: str, expect
     p = {"file": f, "under-file": f / "sub" / "ck", "proc": Path("/proc/djl-bridge-test/ck"),
          "proc-dir": Path("/proc/self")}[case]
     with pytest.raises(ConfigError) as info:
-        check_checkpoint_dir(p)
+        check_checkpoint_dir(p, CLI_NAMES)
     assert _one_line(info.value).startswith(expected.format(p=p, f=f))
 
 
@@ -299,9 +304,14 @@ def test_checkpoint_dir_on_a_read_only_file_system(tmpfs: Callable[[str], Path])
 
     ro = tmpfs("ro")
     with pytest.raises(ConfigError) as info:
-        check_checkpoint_dir(ro)
+        check_checkpoint_dir(ro, CLI_NAMES)
     assert _one_line(info.value) == (f"--checkpoint-dir {ro} is not writable (Read-only file "
                                      "system): pick another --checkpoint-dir, or make it writable")
+    with pytest.raises(ConfigError) as info:  # the API's words: the field, not the flag
+        check_checkpoint_dir(ro)
+    assert _one_line(info.value) == (f"RunOptions.checkpoint_dir {ro} is not writable (Read-only "
+                                     "file system): pick another RunOptions.checkpoint_dir, or "
+                                     "make it writable")
     with pytest.raises(ConfigError,
                        match=r"the directory cannot be created \(Read-only file system"):
         check_checkpoint_dir(ro / "ck")
@@ -361,7 +371,7 @@ def test_a_full_disk_keeps_the_previous_checkpoint(tmpfs: Callable[[str], Path])
         _write(root, 2, payload=os.urandom(256 * 1024))  # a real ENOSPC from the kernel
     assert _one_line(info.value) == (
         f"could not write the checkpoint of epoch 2 into {root}: No space left on device: free "
-        "space or pick another --checkpoint-dir; the checkpoint of epoch 1 is intact")
+        "space or pick another RunOptions.checkpoint_dir; the checkpoint of epoch 1 is intact")
     assert isinstance(info.value, OSError)  # also an OSError, as the failure it reports
     _intact(root, 1, before)
 
@@ -378,8 +388,8 @@ def test_an_oserror_from_write_params_keeps_the_previous_checkpoint(tmp_path: Pa
     with pytest.raises(CheckpointError) as info:
         _write(root, 5, writer=lambda *a: checkpoint.write_checkpoint(root, *a[:-1], full))
     assert _one_line(info.value).endswith(
-        "No space left on device: free space or pick another --checkpoint-dir; the checkpoint of "
-        "epoch 4 is intact")
+        "No space left on device: free space or pick another RunOptions.checkpoint_dir; the "
+        "checkpoint of epoch 4 is intact")
     _intact(root, 4, before)
 
 
@@ -408,7 +418,7 @@ def test_a_failed_first_write_says_nothing_was_kept(tmp_path: Path) -> None:
         _write(root, 1, writer=lambda *a: checkpoint.write_checkpoint(root, *a[:-1], broken))
     assert _one_line(info.value) == (
         f"could not write the checkpoint of epoch 1 into {root}: Input/output error: free space "
-        "or pick another --checkpoint-dir; no earlier checkpoint was written")
+        "or pick another RunOptions.checkpoint_dir; no earlier checkpoint was written")
     assert _names(root) == []
 
 
@@ -443,7 +453,7 @@ def test_a_java_ioexception_on_a_full_disk(jvm: None, corpus: Path,
         session.close()
     assert _one_line(info.value) == (
         f"could not write the checkpoint of epoch 1 into {root}: No space left on device: free "
-        "space or pick another --checkpoint-dir; no earlier checkpoint was written")
+        "space or pick another RunOptions.checkpoint_dir; no earlier checkpoint was written")
     assert sorted(p.name for p in root.iterdir()) == ["filler"]
 
 

@@ -40,15 +40,19 @@ def _one_error(proc: subprocess.CompletedProcess[str]) -> str:
 
 
 class Child:
-    """``djl-bridge ARGS`` in a fresh process whose stderr is read line by line."""
+    """``djl-bridge ARGS`` in a fresh process whose stderr is read line by line. ``hook``: Python
+    run in that process before the command (e.g. to send a signal at a given moment)."""
 
     started: list["Child"] = []
 
-    def __init__(self, args: list[str], cwd: Path = ROOT) -> None:
+    def __init__(self, args: list[str], cwd: Path = ROOT, hook: str = "",
+                 env: Optional[dict[str, str]] = None) -> None:
+        command = ["-m", "djl_bridge.cli"] if not hook else \
+            ["-c", f"{hook}\nfrom djl_bridge.cli import main\nmain()\n"]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "djl_bridge.cli", *args], stdout=subprocess.PIPE,
+            [sys.executable, *command, *args], stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True, cwd=cwd,
-            env={**os.environ, "PYTHONPATH": str(ROOT)})
+            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()

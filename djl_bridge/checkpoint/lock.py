@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
+from ..config import API_NAMES, Names
 from ..errors import CheckpointError
 from .layout import LOCK
 
@@ -42,9 +43,12 @@ class CheckpointLock:
     :class:`CheckpointError`. Use as a context manager, or :meth:`acquire`/:meth:`release`.
     """
 
-    def __init__(self, root: Path, command: Optional[str] = None) -> None:
+    def __init__(self, root: Path, command: Optional[str] = None,
+                 names: Names = API_NAMES) -> None:
         self.root = root
         self.command = command if command is not None else _this_command()
+        #: How messages name the checkpoint directory (``--checkpoint-dir`` for the CLI).
+        self.names = names
         self._fd: Optional[int] = None
 
     @property
@@ -73,7 +77,7 @@ class CheckpointLock:
             os.close(fd)
         else:
             raise CheckpointError(f"cannot lock {self.path}: it keeps being replaced; pick "
-                                  "another --checkpoint-dir")
+                                  f"another {self._setting}")
         started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
         info = json.dumps({"pid": os.getpid(), "started": started, "command": self.command})
         try:  # best effort: the lock holds without it, the message then lacks the details
@@ -92,7 +96,7 @@ class CheckpointLock:
         except OSError as exc:
             raise CheckpointError(
                 f"cannot create the lock file {self.path} ({exc.strerror or exc}): pick another "
-                "--checkpoint-dir in a writable place") from None
+                f"{self._setting} in a writable place") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -101,11 +105,15 @@ class CheckpointLock:
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise CheckpointError(
                     f"{self.root} is in use by another djl-bridge run ({holder}): wait for it to "
-                    "finish or pick another --checkpoint-dir") from None
+                    f"finish or pick another {self._setting}") from None
             raise CheckpointError(
-                f"cannot lock {self.path} ({exc.strerror or exc}): pick a --checkpoint-dir on a "
+                f"cannot lock {self.path} ({exc.strerror or exc}): pick a {self._setting} on a "
                 "local file system") from None
         return fd
+
+    @property
+    def _setting(self) -> str:
+        return self.names("checkpoint_dir", "RunOptions")
 
     def release(self) -> None:
         """Gives the lock up and removes the lock file; a no-op when not held."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from ..config import TrainConfig, check_path
+from ..config import API_NAMES, Names, TrainConfig, check_path
 from ..errors import CheckpointError
 from .files import digest
 from .layout import FORMAT, META, PARAMS, VERSION, VOCAB, find_latest
@@ -45,22 +45,24 @@ class Checkpoint:
                 f"writes version-{VERSION} checkpoints)")
 
 
-def read_checkpoint(path: "Path | str") -> Checkpoint:
+def read_checkpoint(path: "Path | str", names: Names = API_NAMES) -> Checkpoint:
     """Reads a checkpoint: ``path`` is a checkpoint root (``LATEST`` is followed) or one
     ``epoch-N`` directory. Every file is checked against the SHA-256 recorded when it was
     written (version 2 on). Raises :class:`CheckpointError`, one line with the fix, when it
     cannot: missing, damaged ``LATEST``/``checkpoint.json``, a file whose bytes changed, a
-    version newer than this djl-bridge reads."""
+    version newer than this djl-bridge reads. Messages name settings as ``names`` does."""
     path = check_path(path, "the checkpoint")
     if not path.is_dir():
         raise CheckpointError(
-            f"checkpoint directory not found: {path}. Pass the DIR given to "
-            "`djl-bridge train --checkpoint-dir DIR`")
+            f"checkpoint directory not found: {path}. Pass the directory a training wrote its "
+            f"checkpoints into ({names.setting('checkpoint_dir', 'DIR', 'RunOptions')})")
     ckpt = path if (path / META).is_file() else find_latest(path)
     if ckpt is None:
         raise CheckpointError(
-            f"no checkpoint in {path}: train with `djl-bridge train --checkpoint-dir {path}` "
-            "first (a checkpoint is written every --save-every epochs, at the end and on Ctrl-C)")
+            f"no checkpoint in {path}: train with "
+            f"{names.setting('checkpoint_dir', path, 'RunOptions')} first (a checkpoint is "
+            f"written every {names('save_every', 'RunOptions')} epochs, at the end and when a "
+            "run is stopped)")
     try:
         meta = json.loads((ckpt / META).read_bytes().decode("utf-8"))
     except OSError as exc:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..config import TrainConfig
+from ..config import API_NAMES, Names, TrainConfig
 from ..errors import CheckpointError
 from .layout import checkpoint_entries
 from .lock import CheckpointLock
@@ -27,7 +27,7 @@ def describe(root: Path) -> str:
     return f"epoch {ckpt.epochs_done}, {c.model} {c.impl}, {c.hidden} hidden"
 
 
-def check_new_run(root: Path, overwrite: bool = False) -> bool:
+def check_new_run(root: Path, overwrite: bool = False, names: Names = API_NAMES) -> bool:
     """May a new run (not ``--resume`` of this very directory) write its checkpoints into
     ``root``? A missing or empty directory, or one without ``LATEST`` and ``epoch-*`` entries, may
     be used: returns False. One that holds another run's checkpoints raises
@@ -40,8 +40,10 @@ def check_new_run(root: Path, overwrite: bool = False) -> bool:
     if overwrite:
         return True
     raise CheckpointError(
-        f"{root} already holds the checkpoints of another run ({describe(root)}): pass --resume "
-        f"{root} to continue it, --overwrite to replace it, or pick another --checkpoint-dir")
+        f"{root} already holds the checkpoints of another run ({describe(root)}): continue it "
+        f"with {names.resume_command(root)}, replace it with "
+        f"{names.setting('overwrite', True, 'RunOptions')}, or pick another "
+        f"{names('checkpoint_dir', 'RunOptions')}")
 
 
 class CheckpointWriter:
@@ -55,18 +57,21 @@ class CheckpointWriter:
     """
 
     def __init__(self, root: Path, *, resuming: bool = False, overwrite: bool = False,
-                 command: Optional[str] = None) -> None:
+                 command: Optional[str] = None, names: Names = API_NAMES) -> None:
         self.root = root
         self.resuming = resuming
         self.overwrite = overwrite
-        self._lock = CheckpointLock(root, command)
+        #: How messages name settings (``--checkpoint-dir`` or ``RunOptions.checkpoint_dir``).
+        self.names = names
+        self._lock = CheckpointLock(root, command, names)
         self._replace = False
 
     def open(self) -> "CheckpointWriter":
         """Takes the lock and checks the directory; raises :class:`CheckpointError`."""
         self._lock.acquire()
         try:
-            self._replace = False if self.resuming else check_new_run(self.root, self.overwrite)
+            self._replace = False if self.resuming else \
+                check_new_run(self.root, self.overwrite, self.names)
         except BaseException:
             self._lock.release()
             raise
@@ -79,7 +84,8 @@ class CheckpointWriter:
         if not self._lock.held:
             raise RuntimeError("CheckpointWriter.write outside open()/close()")
         path = write_checkpoint(self.root, config, epochs_done, perplexity, epoch_tokens_per_sec,
-                                vocab, write_params, replace_existing=self._replace)
+                                vocab, write_params, replace_existing=self._replace,
+                                names=self.names)
         self._replace = False
         return path
 

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from ..config import TrainConfig
+from ..config import API_NAMES, Names, TrainConfig
 from ..errors import BridgeError, CheckpointError
 from . import files
 from .layout import (
@@ -38,7 +38,7 @@ class CheckpointWriteError(CheckpointError, OSError):
 def write_checkpoint(root: Path, config: TrainConfig, epochs_done: int,
                      perplexity: list[float], epoch_tokens_per_sec: list[float],
                      vocab: list[str], write_params: Callable[[Path], None], *,
-                     replace_existing: bool = False) -> Path:
+                     replace_existing: bool = False, names: Names = API_NAMES) -> Path:
     """Writes one checkpoint into ``root`` atomically and points ``LATEST`` at it.
 
     ``write_params(file)`` writes the model's parameter file (the Java side does it); its bytes
@@ -54,17 +54,17 @@ def write_checkpoint(root: Path, config: TrainConfig, epochs_done: int,
     checkpoint and ``LATEST`` are left as they were, and the message says so.
     """
     args = (root, config, epochs_done, perplexity, epoch_tokens_per_sec, vocab, write_params,
-            replace_existing)
+            replace_existing, names)
     if holds_lock(root):
         return _write_checkpoint(*args)
-    with CheckpointLock(root):
+    with CheckpointLock(root, names=names):
         return _write_checkpoint(*args)
 
 
 def _write_checkpoint(root: Path, config: TrainConfig, epochs_done: int,
                       perplexity: list[float], epoch_tokens_per_sec: list[float],
                       vocab: list[str], write_params: Callable[[Path], None],
-                      replace_existing: bool) -> Path:
+                      replace_existing: bool, names: Names) -> Path:
     final = root / epoch_dir_name(epochs_done)
     intact = _intact_epoch(root)
     existed = final.exists()
@@ -119,7 +119,7 @@ def _write_checkpoint(root: Path, config: TrainConfig, epochs_done: int,
                 else "no earlier checkpoint was written")
         raise CheckpointWriteError(
             f"could not write the checkpoint of epoch {epochs_done} into {root}: {reason}: free "
-            f"space or pick another --checkpoint-dir; {kept}") from None
+            f"space or pick another {names('checkpoint_dir', 'RunOptions')}; {kept}") from None
     if replace_existing:
         for p in checkpoint_entries(root):
             if p.name not in (LATEST, final.name):

@@ -15,7 +15,8 @@ import jpype
 
 from ..errors import JavaNotFoundError, JvmConflictError, NativeLibraryError
 from .classpath import JAR_NAME_PREFIX, find_classpath
-from .natives import check_mxnet_library_path, native_error_message
+from .limits import check_address_space
+from .natives import check_engine_cache, check_mxnet_library_path, native_error_message
 from .options import (
     JVM_OPTIONS,
     JVM_OPTIONS_ENV,
@@ -32,7 +33,7 @@ def is_started() -> bool:
     return bool(jpype.isJVMStarted())
 
 
-def set_threads(threads: Optional[int] = None) -> int:
+def set_threads(threads: Optional[int] = None, source: str = "threads") -> int:
     """Chooses the OpenMP threads MXNet will use, before the JVM (and libmxnet) starts: ``threads``
     when given, else ``$OMP_NUM_THREADS`` when set, else one per usable CPU (:func:`openmp_env`,
     written into this process's environment). Returns the count.
@@ -41,10 +42,11 @@ def set_threads(threads: Optional[int] = None) -> int:
     the CPUs (it assumes two hyper-threads per core), so on a 2-vCPU machine its matrix products
     and RNN kernels ran on one thread (measured: the concise GRU 58k -> 95k tokens/s with two).
     One per CPU is also what libgomp itself would pick. Once the JVM runs, a different count is a
-    :class:`ConfigError` (:func:`threads_in_use`): OpenMP reads it once."""
+    :class:`ConfigError` (:func:`threads_in_use`): OpenMP reads it once. Messages name the count
+    as ``source`` does (``threads``, the argument of :func:`start`, or the CLI's ``--threads``)."""
     if is_started():
-        return threads_in_use(threads)
-    chosen = openmp_env(threads)
+        return threads_in_use(threads, source)
+    chosen = openmp_env(threads, source=source)
     os.environ.update(chosen)
     return int(chosen[OMP_THREADS_ENV])
 
@@ -75,9 +77,11 @@ def start(classpath: Optional[Sequence[Path]] = None,
     from .. import gpu  # the cuda11 extra's libmxnet.so and CUDA libraries, when a GPU runs them
     natives = gpu.prepare_natives()
     check_mxnet_library_path()
+    source = "jvm_options" if jvm_options is not None else JVM_OPTIONS_ENV
+    check_engine_cache((*options, *natives.jvm_options))
+    check_address_space((*options, *natives.jvm_options), source)
     if chosen != JVM_OPTIONS:  # not our tested defaults: try them in a child JVM first
-        probe_options(java, options,
-                      "jvm_options" if jvm_options is not None else JVM_OPTIONS_ENV)
+        probe_options(java, options, source)
     try:
         jpype.startJVM(
             str(java.libjvm),

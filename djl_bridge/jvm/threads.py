@@ -32,7 +32,8 @@ def check_threads(threads: object, source: str = "--threads") -> int:
 
 
 def openmp_env(threads: Optional[int] = None,
-               environ: Optional[Mapping[str, str]] = None) -> dict[str, str]:
+               environ: Optional[Mapping[str, str]] = None,
+               source: str = "--threads") -> dict[str, str]:
     """The OpenMP variables a run should have, given ``environ`` (default ``os.environ``):
     ``OMP_NUM_THREADS`` = ``threads`` when given, else the one already set, else one per usable
     CPU. Raises :class:`ConfigError` for a bad count. The bench gives every launcher (plain java,
@@ -40,7 +41,7 @@ def openmp_env(threads: Optional[int] = None,
     cost 15-25% on an idle machine and did not reliably prevent the collapse under load.)"""
     env = os.environ if environ is None else environ
     if threads is not None:
-        count = check_threads(threads)
+        count = check_threads(threads, source)
     else:
         current = env.get(OMP_THREADS_ENV, "").strip()
         if current and (not current.isdigit() or int(current) < 1):
@@ -50,15 +51,16 @@ def openmp_env(threads: Optional[int] = None,
     return {OMP_THREADS_ENV: str(count)}
 
 
-def threads_in_use(threads: Optional[int] = None) -> int:
+def threads_in_use(threads: Optional[int] = None, source: str = "--threads") -> int:
     """Once libmxnet has loaded: the count it runs with (``$OMP_NUM_THREADS``, else one per usable
-    CPU). A ``threads`` other than that is a :class:`ConfigError`: OpenMP reads it only once."""
+    CPU). A ``threads`` other than that is a :class:`ConfigError` naming ``source``: OpenMP reads
+    it only once."""
     current = os.environ.get(OMP_THREADS_ENV, "").strip()
     if threads is not None:
-        check_threads(threads)
+        check_threads(threads, source)
         if current != str(threads):
             raise ConfigError(
-                f"--threads {threads}: MXNet in this process already runs with "
+                f"{source} {threads}: MXNet in this process already runs with "
                 f"{OMP_THREADS_ENV}={current or '(unset)'}, and OpenMP reads it only once: "
                 "set the threads before the first training in the process, or use a fresh "
                 "process")
