@@ -164,3 +164,217 @@ def test_train_into_a_directory_whose_lock_is_a_link(corpus: Path, tmp_path: Pat
     assert "epoch 1/" not in proc.stderr  # refused before any training
 
 
+# ---------------------------------------------------------------------------------------------
+# 5. Regular files only, never blocking
+
+
+def _replace(path: Path, what: str, tmp_path: Path) -> str:
+    """Replaces ``path`` by ``what``; returns the kind the reader must name."""
+    copy = tmp_path / f"copy-of-{path.name}"
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        shutil.copyfile(path, copy)
+        path.unlink()
+    if what == "fifo":
+        os.mkfifo(path)
+        return "a FIFO"
+    if what == "link to /dev/zero":
+        path.symlink_to("/dev/zero")
+        return "a symbolic link"
+    if what == "link to a copy":  # the very same bytes, through a link: still refused
+        path.symlink_to(copy)
+        return "a symbolic link"
+    if what == "directory":
+        path.mkdir()
+        return "a directory"
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 5))  # /dev/zero itself
+    except PermissionError:
+        pytest.skip("mknod is not permitted here")
+    return "a character device"
+
+
+@pytest.mark.parametrize("what", ["fifo", "link to /dev/zero", "link to a copy", "directory",
+                                  "device"])
+@pytest.mark.parametrize("name", ["checkpoint.json", "vocab.json", "params.npz", "LATEST"])
+def test_only_regular_files_are_read(tmp_path: Path, name: str, what: str) -> None:
+    root = tmp_path / "ck"
+    ckpt = _write(root)
+    target = root / name if name == "LATEST" else ckpt / name
+    kind = _replace(target, what, tmp_path)
+    line = _read_in_child(root)
+    if name == "LATEST":
+        assert line.startswith(f"{target} is damaged (not a file: {kind}): "), line
+    else:
+        assert line == (f"{target} is {kind}, not a regular file: a checkpoint holds only "
+                        "regular files; use another checkpoint or train again")
+
+
+def test_an_epoch_directory_that_is_a_link_is_not_followed(tmp_path: Path) -> None:
+    root = tmp_path / "ck"
+    ckpt = _write(root, 1)
+    elsewhere = tmp_path / "elsewhere"
+    ckpt.rename(elsewhere)
+    ckpt.symlink_to(elsewhere)
+    with pytest.raises(CheckpointError) as info:
+        checkpoint.read_checkpoint(root)
+    assert _one_line(info.value).startswith(
+        f"{ckpt} is a symbolic link, not a checkpoint directory: ")
+    # The directory the user names may be a link: that one is theirs.
+    (tmp_path / "mine").symlink_to(elsewhere)
+    assert checkpoint.read_checkpoint(tmp_path / "mine").epochs_done == 1
+
+
+def test_predict_with_params_linked_to_dev_zero_is_one_line(corpus: Path, tmp_path: Path) -> None:
+    """The reported case: predict hung with no output."""
+    ck = tmp_path / "ck"
+    train = run_cli(["train", *TINY, "--epochs", "1", "--data", str(corpus),
+                     "--checkpoint-dir", str(ck), "--json"])
+    assert train.returncode == 0, train.stderr
+    params = ck / "epoch-000001" / "params.npz"
+    params.unlink()
+    params.symlink_to("/dev/zero")
+    proc = run_cli(["predict", "--checkpoint", str(ck)], timeout=300)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [
+        f"djl-bridge: error: {params} is a symbolic link, not a regular file: a checkpoint holds "
+        "only regular files; use another checkpoint or train again"]
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. The config is covered, sizes are checked before anything is hashed or built
+
+
+def test_an_edited_config_is_refused_by_the_manifest(tmp_path: Path) -> None:
+    root = tmp_path / "ck"
+    ckpt = _write(root)
+    _edit_meta(ckpt, lambda m: m["config"].update(hidden=12000), manifest=False)
+    with pytest.raises(CheckpointError) as info:
+        checkpoint.read_checkpoint(root)
+    assert _one_line(info.value) == (
+        f"{ckpt / 'checkpoint.json'} is damaged (its content does not match its manifest_sha256: "
+        "it was edited or damaged): use another checkpoint or train again")
+
+
+@pytest.mark.parametrize("impl, hidden, expected", [
+    ("scratch", 12000, "does not hold the parameters of a scratch gru with 12000 hidden units "
+                       "(config.hidden) and 4 tokens (array 0 has shape (4, 16), expected "
+                       "(4, 12000))"),
+    ("concise", 12000, "does not fit checkpoint.json (checkpoint.json records "),
+    ("scratch", 100_000_000, "names a model too large to load (a scratch gru with 100000000 "
+                             "hidden units (config.hidden) and 4 tokens has "),
+    ("concise", 1e8, "checkpoint.json config.hidden must be a whole number > 0, got 100000000.0"),
+])
+def test_a_config_the_files_do_not_bear_out_is_refused(tmp_path: Path, impl: str,
+                                                       hidden: float, expected: str) -> None:
+    """A checkpoint crafted to lie consistently (its manifest matches): the parameter file must
+    still fit the model the config names, and the error names the field."""
+    root = tmp_path / "ck"
+    ckpt = _write(root, impl=impl)
+    _edit_meta(ckpt, lambda m: m["config"].update(hidden=hidden))
+    started = time.monotonic()
+    with pytest.raises(CheckpointError) as info:
+        checkpoint.read_checkpoint(root)
+    line = _one_line(info.value)
+    assert expected in line and "config.hidden" in line
+    assert "lower --hidden" not in line
+    print(f"refused in {time.monotonic() - started:.3f} s")  # milliseconds; not asserted
+
+
+def test_predict_names_the_checkpoint_field_not_a_flag(tmp_path: Path) -> None:
+    """The reported case: "hidden": 1e8 said "lower --hidden", which predict does not have."""
+    root = tmp_path / "ck"
+    ckpt = _write(root)
+    _edit_meta(ckpt, lambda m: m["config"].update(hidden=100_000_000))
+    proc = run_cli(["predict", "--checkpoint", str(root)], timeout=300)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "config.hidden" in lines[0] and "--hidden" not in lines[0], \
+        proc.stderr
+
+
+@pytest.mark.parametrize("version", [1, 3])
+def test_sizes_are_checked_before_a_byte_is_read(tmp_path: Path, version: int) -> None:
+    """A 3 GB parameter file (sparse: it costs no disk) is refused by its size: never read,
+    never hashed, never handed to Java."""
+    root = tmp_path / "ck"
+    ckpt = _write(root)
+    written = (ckpt / "params.npz").stat().st_size
+    if version == 1:
+        _edit_meta(ckpt, lambda m: (m.pop("files"), m.pop("manifest_sha256"),
+                                    m.update(version=1)), manifest=False)
+    with (ckpt / "params.npz").open("r+b") as fh:
+        fh.truncate(3 << 30)
+    with pytest.raises(CheckpointError) as info:
+        checkpoint.read_checkpoint(root)
+    line = _one_line(info.value)
+    if version == 1:  # no recorded size: the model's size bounds it
+        assert line.startswith(f"{ckpt / 'params.npz'} does not fit checkpoint.json (it is "
+                               f"{3 << 30} bytes; the scratch gru with 16 hidden units "
+                               "(config.hidden) and 4 tokens takes 22.."), line
+    else:
+        assert line == (f"{ckpt / 'params.npz'} is damaged ({3 << 30} bytes, {written} were "
+                        "written): use another checkpoint or train again")
+
+
+def test_a_huge_json_file_is_not_read(tmp_path: Path) -> None:
+    root = tmp_path / "ck"
+    ckpt = _write(root)
+    with (ckpt / "checkpoint.json").open("r+b") as fh:
+        fh.truncate(checkpoint.layout.META_MAX_BYTES + 1)
+    with pytest.raises(CheckpointError, match=r"checkpoint.json is 67108865 bytes, more than any "
+                                              r"djl-bridge writes \(at most 67108864\)"):
+        checkpoint.read_checkpoint(root)
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. A directory another run writes into is read consistently
+
+
+def test_a_checkpoint_pruned_while_it_is_read_is_read_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "ck"
+    for epoch in (1, 2):
+        _write(root, epoch)
+    real_read_meta = checkpoint.read._read_meta
+    calls: list[Path] = []
+
+    def writer_runs_meanwhile(ckpt: Path, dir_fd: int) -> dict:
+        meta = real_read_meta(ckpt, dir_fd)
+        calls.append(ckpt)
+        if len(calls) == 1:  # a fast writer saves twice: epoch 2 is pruned under the reader
+            _write(root, 3)
+            _write(root, 4)
+            assert not (root / "epoch-000002").exists()
+        return meta
+
+    monkeypatch.setattr(checkpoint.read, "_read_meta", writer_runs_meanwhile)
+    ck = checkpoint.read_checkpoint(root)
+    assert ck.epochs_done == 4 and ck.path == root / "epoch-000004"
+    assert calls == [root / "epoch-000002", root / "epoch-000004"]
+    assert hashlib.sha256(ck.params).hexdigest() == json.loads(
+        (ck.path / "checkpoint.json").read_text())["files"]["params.npz"]["sha256"]
+
+
+def test_a_checkpoint_replaced_while_it_is_read_is_read_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same epoch written again (a resumed run stopped at once): the old directory is
+    renamed away and removed; what is read is one whole checkpoint, never a mix."""
+    root = tmp_path / "ck"
+    _write(root, 1)
+    real_read_meta = checkpoint.read._read_meta
+    replaced: list[bytes] = []
+
+    def replaced_meanwhile(ckpt: Path, dir_fd: int) -> dict:
+        meta = real_read_meta(ckpt, dir_fd)
+        if not replaced:
+            cfg = TrainConfig(impl="scratch", hidden=16, data=root / "t.txt")
+            replaced.append(fake_params(cfg, VOCAB, seed=99))
+            checkpoint.write_checkpoint(root, cfg, 1, [8.0], [1.0], VOCAB,
+                                        lambda f: f.write_bytes(replaced[0]))
+        return meta
+
+    monkeypatch.setattr(checkpoint.read, "_read_meta", replaced_meanwhile)
+    ck = checkpoint.read_checkpoint(root)
+    assert ck.params == replaced[0] and ck.perplexity == [8.0]

@@ -17,6 +17,7 @@ from . import files
 from .layout import (
     FORMAT,
     LATEST,
+    MANIFEST_KEY,
     META,
     PARAMS,
     VERSION,
@@ -25,6 +26,7 @@ from .layout import (
     epoch_dir_name,
     epoch_of,
     find_latest,
+    manifest_digest,
     prune,
 )
 from .lock import CheckpointLock, holds_lock
@@ -90,6 +92,7 @@ def _write_checkpoint(root: Path, config: TrainConfig, epochs_done: int,
             "files": hashes,
             "config": config.to_dict(),
         }
+        meta[MANIFEST_KEY] = manifest_digest(meta)  # covers the config and every file's sum
         files.write_synced(tmp / META, json.dumps(meta, indent=1).encode("utf-8"))
         files.fsync_dir(tmp)
         if existed:  # the same epoch again (e.g. resumed and stopped at once): replace it
