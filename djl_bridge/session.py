@@ -190,7 +190,7 @@ def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallb
                 raise CheckpointError(
                     f"the corpus {config.data} gives another vocabulary than the checkpoint "
                     f"{resume_from.path}: pass --data with the text it was trained on")
-            session.resume(resume_from.params_file, resume_from.epochs_done,
+            session.resume(resume_from.params, resume_from.params_file, resume_from.epochs_done,
                            resume_from.perplexity, resume_from.epoch_tokens_per_sec)
             start_epoch = resume_from.epochs_done
         saver = _Saver(writer, config, session, vocab, start_epoch)
@@ -251,9 +251,10 @@ def predict(checkpoint: "Path | str", prefix: str, num_preds: int, device: str =
         raise ConfigError(
             f"{names('prefix', '')} has characters the model never saw ({''.join(unknown)!r}): "
             "use lower-case letters and spaces")
-    config = dataclasses.replace(ckpt.config, device=device, data=ckpt.path).validate(names)
+    config = dataclasses.replace(ckpt.config, device=device).validate(names)
     jvm.start()
-    session = facade.Session.for_prediction(config, ckpt.vocab, ckpt.params_file)
+    # The bytes read and checked by read_checkpoint are the bytes loaded: nothing is read again.
+    session = facade.Session.for_prediction(config, ckpt.vocab, ckpt.params, ckpt.params_file)
     request = StopRequest()
     try:
         return call_interruptible(lambda: session.predict(prefix, num_preds), session.request_stop,

@@ -329,6 +329,45 @@ def test_a_huge_json_file_is_not_read(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# 7. The verified bytes are the loaded bytes
+
+
+def _tiny(corpus: Path, seed: int, impl: str = "scratch") -> TrainConfig:
+    """A small model that stays near its random start (a tiny learning rate), so that two seeds
+    predict different text."""
+    return TrainConfig(model="gru", impl=impl, hidden=8, batch_size=4, num_steps=5, lr=1e-6,
+                       max_tokens=500, epochs=1, seed=seed, data=corpus)
+
+
+@pytest.mark.parametrize("impl", ["scratch", "concise"])
+def test_the_bytes_that_were_checked_are_the_bytes_loaded(
+        jvm: None, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        impl: str) -> None:
+    """The reported race, made certain: the parameter file is swapped for another model's right
+    after it was verified. predict used to generate from the swapped-in weights."""
+    import djl_bridge
+    from djl_bridge import session
+
+    mine, other = tmp_path / "mine", tmp_path / "other"
+    djl_bridge.run(_tiny(corpus, 1, impl), djl_bridge.RunOptions(checkpoint_dir=mine))
+    djl_bridge.run(_tiny(corpus, 2, impl), djl_bridge.RunOptions(checkpoint_dir=other))
+    expected = djl_bridge.predict(mine, "time traveller", 40)
+    theirs = djl_bridge.predict(other, "time traveller", 40)
+    assert expected != theirs  # two different models
+    name = checkpoint.PARAMS[impl]
+    swapped = (other / "epoch-000001" / name).read_bytes()
+    real_read = session.read_checkpoint
+
+    def read_then_swap(path: object) -> checkpoint.Checkpoint:
+        ckpt = real_read(path)  # type: ignore[arg-type]
+        ckpt.params_file.write_bytes(swapped)  # between the check and the load
+        return ckpt
+
+    monkeypatch.setattr(session, "read_checkpoint", read_then_swap)
+    assert djl_bridge.predict(mine, "time traveller", 40) == expected
+
+
+# ---------------------------------------------------------------------------------------------
 # 8. A directory another run writes into is read consistently
 
 
@@ -378,3 +417,91 @@ def test_a_checkpoint_replaced_while_it_is_read_is_read_again(
     monkeypatch.setattr(checkpoint.read, "_read_meta", replaced_meanwhile)
     ck = checkpoint.read_checkpoint(root)
     assert ck.params == replaced[0] and ck.perplexity == [8.0]
+
+
+def test_predict_while_another_run_writes_and_prunes(jvm: None, corpus: Path,
+                                                     tmp_path: Path) -> None:
+    """The reported case: with `train --save-every 1` writing into the same directory, 25 of 25
+    predict calls failed with "file not found: .../params.npz"."""
+    import djl_bridge
+
+    ck = tmp_path / "ck"
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "djl_bridge.cli", "train", "--hidden", "8", "--batch-size", "4",
+         "--num-steps", "5", "--max-tokens", "500", "--epochs", "100000", "--save-every", "1",
+         "--threads", "1",
+         "--data", str(corpus), "--checkpoint-dir", str(ck)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        deadline = time.monotonic() + 180
+        while checkpoint.find_latest(ck) is None:
+            assert writer.poll() is None and time.monotonic() < deadline, "the writer never saved"
+            time.sleep(0.2)
+        seen = set()
+        for _ in range(15):
+            text = djl_bridge.predict(ck, "time traveller", 5)
+            assert text.startswith("time traveller")
+            seen.add(checkpoint.read_checkpoint(ck).epochs_done)
+        assert writer.poll() is None  # it was writing all along
+        assert len(seen) > 1, seen  # and saved (and pruned) between the reads
+    finally:
+        writer.kill()
+        writer.wait(30)
+
+
+# ---------------------------------------------------------------------------------------------
+# 9. Non-ASCII paths under LC_ALL=C
+
+
+def test_non_ascii_paths_under_the_c_locale(corpus: Path, tmp_path: Path) -> None:
+    """The JVM names files in the locale's charset; under LC_ALL=C (a common container default)
+    it cannot name dätä/tïme.txt, and the checkpoint of a non-ASCII --checkpoint-dir failed at
+    its first save. Python opens the files now; Java gets bytes or /proc/self/fd/N."""
+    data = tmp_path / "dätä" / "tïme.txt"
+    data.parent.mkdir()
+    shutil.copyfile(corpus, data)
+    ck = tmp_path / "chéckpoints-ü"
+    env = {"LC_ALL": "C", "LANG": "C"}
+    common = ["--model", "gru", *TINY, "--seed", "4"]
+    first = run_cli(["train", *common, "--epochs", "1", "--data", str(data),
+                     "--checkpoint-dir", str(ck), "--json"], env=env)
+    assert first.returncode == 0, first.stderr
+    resumed = run_cli(["train", "--resume", str(ck), "--epochs", "2", "--json"], env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    out = json.loads(resumed.stdout)
+    assert out["epochs_done"] == 2 and out["resumed_from_epoch"] == 1
+    proc = run_cli(["predict", "--checkpoint", str(ck), "--prefix", "time traveller",
+                    "--num-preds", "20"], env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.rstrip("\n") == out["predictions"]["time traveller"][:len("time traveller")
+                                                                            + 20]
+    assert "Malformed input" not in first.stderr + resumed.stderr + proc.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# 18 (part). The fix a refused write names, and an object-array NPZ
+
+
+def test_an_object_array_npz_names_the_file(jvm: None, tmp_path: Path) -> None:
+    """A checkpoint whose params.npz holds an object array (its sums and manifest consistent):
+    the error used to be Java's bare "Unsupported dataType: |O". It is read without unpickling
+    anything: only the .npy headers are looked at."""
+    import djl_bridge
+
+    root = tmp_path / "ck"
+    ckpt = _write(root)
+    params = ckpt / "params.npz"
+    arrays = dict(np.load(params, allow_pickle=False))
+    first = next(iter(arrays))
+    arrays[first] = np.empty(arrays[first].shape, dtype=object)
+    out = io.BytesIO()
+    np.savez(out, **arrays)
+    params.write_bytes(out.getvalue())
+    _record(ckpt, "params.npz")
+    with pytest.raises(CheckpointError) as info:
+        djl_bridge.predict(root, "a", 3)
+    assert _one_line(info.value) == (
+        f"{params} does not hold the parameters of a scratch gru with 16 hidden units "
+        "(config.hidden) and 4 tokens (array 0 (W_xz.npy) is |O, not float32): use another "
+        "checkpoint or train again")
