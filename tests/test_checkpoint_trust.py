@@ -483,6 +483,22 @@ def test_non_ascii_paths_under_the_c_locale(corpus: Path, tmp_path: Path) -> Non
 # 18 (part). The fix a refused write names, and an object-array NPZ
 
 
+@pytest.mark.parametrize("code", [errno.EACCES, errno.EPERM, errno.EROFS])
+def test_a_write_that_is_not_allowed_does_not_say_free_space(tmp_path: Path, code: int) -> None:
+    root = tmp_path / "ck"
+    _write(root, 1)
+
+    def refused(f: Path) -> None:
+        raise OSError(code, os.strerror(code), str(f))
+
+    cfg = TrainConfig(impl="scratch", hidden=16)
+    with pytest.raises(CheckpointError) as info:
+        checkpoint.write_checkpoint(root, cfg, 2, [9.0] * 2, [1.0] * 2, VOCAB, refused)
+    assert _one_line(info.value) == (
+        f"could not write the checkpoint of epoch 2 into {root}: {os.strerror(code)}: make "
+        f"{root} writable or pick another --checkpoint-dir; the checkpoint of epoch 1 is intact")
+
+
 def test_an_object_array_npz_names_the_file(jvm: None, tmp_path: Path) -> None:
     """A checkpoint whose params.npz holds an object array (its sums and manifest consistent):
     the error used to be Java's bare "Unsupported dataType: |O". It is read without unpickling

@@ -5,6 +5,7 @@ A failed write removes what it made and says which checkpoint is still intact.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -121,8 +122,8 @@ def _write_checkpoint(root: Path, config: TrainConfig, epochs_done: int,
         kept = (f"the checkpoint of epoch {intact} is intact" if intact is not None
                 else "no earlier checkpoint was written")
         raise CheckpointWriteError(
-            f"could not write the checkpoint of epoch {epochs_done} into {root}: {reason}: free "
-            f"space or pick another --checkpoint-dir; {kept}") from None
+            f"could not write the checkpoint of epoch {epochs_done} into {root}: {reason}: "
+            f"{_io_fix(exc, root)}; {kept}") from None
     if replace_existing:
         for p in checkpoint_entries(root):
             if p.name not in (LATEST, final.name):
@@ -139,6 +140,18 @@ def _intact_epoch(root: Path) -> Optional[int]:
     except (CheckpointError, OSError):
         return None
     return epoch_of(latest.name) if latest is not None else None
+
+
+#: Errors that say the directory may not be written (rather than that it is full).
+_NOT_ALLOWED = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def _io_fix(exc: BaseException, root: Path) -> str:
+    """The fix for a failed write, by its cause: permissions and read-only file systems are not
+    a matter of free space."""
+    if isinstance(exc, OSError) and exc.errno in _NOT_ALLOWED:
+        return f"make {root} writable or pick another --checkpoint-dir"
+    return "free space or pick another --checkpoint-dir"
 
 
 def _io_reason(exc: BaseException) -> Optional[str]:
