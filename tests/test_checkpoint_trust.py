@@ -287,7 +287,8 @@ def test_predict_names_the_checkpoint_field_not_a_flag(tmp_path: Path) -> None:
     root = tmp_path / "ck"
     ckpt = _write(root)
     _edit_meta(ckpt, lambda m: m["config"].update(hidden=100_000_000))
-    proc = run_cli(["predict", "--checkpoint", str(root)], timeout=300)
+    proc = run_cli(["predict", "--checkpoint", str(root), "--prefix", "ab", "--num-preds", "3"],
+                   timeout=300)
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "config.hidden" in lines[0] and "--hidden" not in lines[0], \
@@ -302,7 +303,7 @@ def test_sizes_are_checked_before_a_byte_is_read(tmp_path: Path, version: int) -
     ckpt = _write(root)
     written = (ckpt / "params.npz").stat().st_size
     if version == 1:
-        _edit_meta(ckpt, lambda m: (m.pop("files"), m.pop("manifest_sha256"),
+        _edit_meta(ckpt, lambda m: (m.pop("files"), m.pop("manifest_sha256", None),
                                     m.update(version=1)), manifest=False)
     with (ckpt / "params.npz").open("r+b") as fh:
         fh.truncate(3 << 30)
