@@ -20,6 +20,7 @@ from typing import Any, Optional, Sequence
 
 from ..config import JAVA_INT_MAX
 from ..errors import CheckpointError
+from ..reference.kinds import elements
 from . import files
 from .files import remove_tree
 
@@ -78,19 +79,12 @@ def params_size_range(impl: str, shapes: Sequence[tuple[str, tuple[int, ...]]]) 
     float32. DJL's block format (concise) stores the numbers as they are plus a little per array;
     DJL's NPZ (scratch) is a zip of ``.npy`` entries that may be deflated, so only its largest
     size is known here (the reader checks each entry's declared size and header)."""
-    data = [4 * _elements(shape) for _, shape in shapes]
+    data = [4 * elements(shape) for _, shape in shapes]
     if impl == "concise":
         return sum(data), sum(data) + 4096 + 256 * len(data)
     entries = sum(1024 + n for n in data)  # an .npy header is at most 1024 bytes here
     zip_overhead = sum(512 + 2 * len(name) for name, _ in shapes)
     return 22, entries + entries // 1000 + zip_overhead + 4096  # deflate adds < 0.1%
-
-
-def _elements(shape: tuple[int, ...]) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
 
 
 def open_dir(path: Path) -> int:

@@ -34,7 +34,7 @@ import numpy as np
 
 from ..config import Names, TrainConfig, check_path
 from ..errors import CheckpointError, ConfigError
-from ..reference.kinds import parameter_shapes
+from ..reference.kinds import elements, parameter_shapes
 from . import files, layout
 from .layout import FORMAT, MANIFEST_KEY, META, PARAMS, VERSION, VOCAB
 
@@ -334,7 +334,7 @@ def _fitting_size(ckpt: Path, config: TrainConfig, vocab_size: int,
     """The sizes the parameter file may have for the model the config and vocabulary name; a
     model whose numbers could never be loaded (more than :data:`~.layout.PARAMS_MAX_BYTES`) is
     refused here, before anything is read or built."""
-    count = sum(int(np.prod(shape, dtype=object)) for _, shape in shapes)
+    count = sum(elements(shape) for _, shape in shapes)
     if 4 * count > layout.PARAMS_MAX_BYTES:
         raise CheckpointError(
             f"{ckpt / META} names a model too large to load (a {_model_words(config, vocab_size)} "
@@ -390,7 +390,7 @@ def _check_npz(path: Path, data: bytes, shapes: tuple[tuple[str, tuple[int, ...]
                                 f"{' in Fortran order' if fortran else ''}, not float32")
                 if tuple(found) != shape:
                     raise wrong(f"array {i} has shape {tuple(found)}, expected {shape}")
-                if info.file_size != header + 4 * int(np.prod(shape, dtype=np.int64)):
+                if info.file_size != header + 4 * elements(shape):
                     raise wrong(f"array {i} declares {info.file_size} bytes for shape {shape}")
     except CheckpointError:
         raise

@@ -91,12 +91,14 @@ def parameter_shapes(model: str, impl: str, vocab_size: int,
     raise ValueError(f"unknown impl {impl!r}")
 
 
+def elements(shape: tuple[int, ...]) -> int:
+    """How many numbers an array of ``shape`` holds."""
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
 def parameter_count(model: str, impl: str, vocab_size: int, hidden: int) -> int:
     """How many numbers the model of :func:`parameter_shapes` has."""
-    total = 0
-    for _, shape in parameter_shapes(model, impl, vocab_size, hidden):
-        n = 1
-        for d in shape:
-            n *= d
-        total += n
-    return total
+    return sum(elements(shape) for _, shape in parameter_shapes(model, impl, vocab_size, hidden))
