@@ -10,16 +10,19 @@ conversions (paths, arrays, lists, JSON) are here. The rest of the package impor
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 import jpype
 import numpy as np
 
 from .config import API_NAMES, Names
+from .errors import BridgeError, DataError
 from .javaerrors import java_errors, translate, translated
 
 # ------------------------------------------------------------------------------- class names
@@ -77,6 +80,37 @@ def java_path(path: Path) -> Any:
     """A ``java.nio.file.Path``."""
     with java_errors():
         return jclass(JAVA_PATHS).get(str(path))
+
+
+def java_bytes(data: bytes) -> Any:
+    """A Java ``byte[]`` holding ``data``."""
+    return jpype.JArray(jpype.JByte)(data)
+
+
+@contextlib.contextmanager
+def readable_by_java(path: Path) -> Iterator[str]:
+    """A name under which the JVM reads the file ``path`` whatever the locale: the JVM turns file
+    names into bytes with the locale's charset, so under ``LC_ALL=C`` it cannot name ``dätä.txt``.
+    Python opens the file and the JVM reads ``/proc/self/fd/N`` (ASCII), for as long as the
+    block runs; a Java message that names it is given back ``path``. Where ``/proc`` is not
+    mounted, the name itself."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise DataError(f"cannot open {path} ({exc.strerror or exc}): check that it is still "
+                        "there and readable") from None
+    try:
+        name = f"/proc/self/fd/{fd}"
+        if not os.path.exists(name):
+            name = str(path)
+        try:
+            yield name
+        except BridgeError as exc:
+            if exc.args and isinstance(exc.args[0], str) and name in exc.args[0]:
+                exc.args = (exc.args[0].replace(name, str(path)),) + exc.args[1:]
+            raise
+    finally:
+        os.close(fd)
 
 
 def doubles(values: Sequence[float]) -> Any:
@@ -158,10 +192,12 @@ def epoch_callback(fn: Callable[[int, float, float], bool]) -> Any:
 # ------------------------------------------------------------------------ the training session
 
 
-def train_settings(config: Any) -> Any:
-    """The Java ``TrainSettings`` of a prepared :class:`~djl_bridge.config.TrainConfig`."""
+def train_settings(config: Any, data: Optional[str] = None) -> Any:
+    """The Java ``TrainSettings`` of a prepared :class:`~djl_bridge.config.TrainConfig`; ``data``
+    is the name the JVM reads the corpus by (:func:`readable_by_java`), None for a session that
+    only predicts."""
     with java_errors():
-        return (
+        builder = (
             jclass(TRAIN_SETTINGS).builder()
             .setModel(config.model)
             .setImpl(config.impl)
@@ -173,12 +209,13 @@ def train_settings(config: Any) -> Any:
             .setNumSteps(config.num_steps)
             .setMaxTokens(config.max_tokens)
             .setRandomIter(config.random_iter)
-            .setDataPath(str(config.data))
             .setSeed(config.seed)
             .setDevice(config.device)
             .setHybridize(config.hybridize)
-            .build()
         )
+        if data is not None:
+            builder.setDataPath(data)
+        return builder.build()
 
 
 def _in_callers_names(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -205,22 +242,24 @@ class Session:
 
     @classmethod
     def open(cls, config: Any, names: Names = API_NAMES) -> "Session":
-        """A session that trains ``config``: reads the corpus, builds the model."""
-        with java_errors(names):
+        """A session that trains ``config``: reads the corpus (opened here, read by the JVM
+        through :func:`readable_by_java`), builds the model."""
+        with readable_by_java(config.data) as data, java_errors(names):
             control = jclass(TRAINING_CONTROL)()
-            return cls(jclass(TRAINING_SESSION).open(train_settings(config), control), control,
-                       names)
+            return cls(jclass(TRAINING_SESSION).open(train_settings(config, data), control),
+                       control, names)
 
     @classmethod
-    def for_prediction(cls, config: Any, vocab: Sequence[str], params: Path,
+    def for_prediction(cls, config: Any, vocab: Sequence[str], params: bytes, source: Path,
                        names: Names = API_NAMES) -> "Session":
         """A session that only predicts, with the model of ``config``, the vocabulary and the
-        parameter file of a checkpoint."""
+        bytes of the parameter file of a checkpoint (read and checked by the caller; ``source``
+        names them in messages)."""
         with java_errors(names):
             control = jclass(TRAINING_CONTROL)()
             return cls(jclass(TRAINING_SESSION).forPrediction(
-                train_settings(config), string_list(vocab), java_path(params), control), control,
-                names)
+                train_settings(config), string_list(vocab), java_bytes(params), str(source),
+                control), control, names)
 
     @_in_callers_names
     def vocab(self) -> list[str]:
@@ -228,11 +267,12 @@ class Session:
         return [str(t) for t in self._session.getIdxToToken()]
 
     @_in_callers_names
-    def resume(self, params: Path, epochs_done: int, perplexity: Sequence[float],
-               epoch_tokens_per_sec: Sequence[float]) -> None:
-        """Loads a checkpoint's parameters and replays its epochs' random draws."""
-        self._session.resume(java_path(params), int(epochs_done), doubles(perplexity),
-                             doubles(epoch_tokens_per_sec))
+    def resume(self, params: bytes, source: Path, epochs_done: int,
+               perplexity: Sequence[float], epoch_tokens_per_sec: Sequence[float]) -> None:
+        """Loads a checkpoint's parameters (the bytes of its parameter file, read and checked by
+        the caller; ``source`` names them in messages) and replays its epochs' random draws."""
+        self._session.resume(java_bytes(params), str(source), int(epochs_done),
+                             doubles(perplexity), doubles(epoch_tokens_per_sec))
 
     @_in_callers_names
     def train(self, until_epoch: int,
@@ -264,9 +304,18 @@ class Session:
                 [float(s) for s in self._session.getEpochTokensPerSec()])
 
     @_in_callers_names
+    def encode_last_good(self) -> bytes:
+        """The last good parameters as the bytes of the model's parameter file."""
+        return bytes(self._session.encodeLastGood())
+
     def write_last_good(self, file: Path) -> int:
-        """Writes the last good parameters to ``file``; returns their epoch."""
-        return int(self._session.writeLastGood(java_path(file)))
+        """Writes the last good parameters to ``file`` (Python writes it, so the JVM never opens
+        a path by a name its locale may not spell); returns their epoch."""
+        epoch = self.last_good_epoch()
+        data = self.encode_last_good()
+        with open(file, "wb") as fh:
+            fh.write(data)
+        return epoch
 
     @_in_callers_names
     def report(self) -> dict[str, Any]:

@@ -216,7 +216,7 @@ def _train(session: facade.Session, config: TrainConfig, options: RunOptions,
             raise CheckpointError(
                 f"the corpus {config.data} gives another vocabulary than the checkpoint "
                 f"{resume_from.path}: pass {names('data')} with the text it was trained on")
-        session.resume(resume_from.params_file, resume_from.epochs_done,
+        session.resume(resume_from.params, resume_from.params_file, resume_from.epochs_done,
                        resume_from.perplexity, resume_from.epoch_tokens_per_sec)
         start_epoch = resume_from.epochs_done
     saver = _Saver(writer, config, session, vocab, start_epoch)
@@ -296,7 +296,9 @@ def predict(checkpoint: "Path | str", prefix: str, num_preds: int, device: str =
     config = dataclasses.replace(ckpt.config, device=device, data=ckpt.path).validate(names)
     with StopGuard(hard_exit, unit="character", can_save=False) as guard:
         jvm.start()
-        session = facade.Session.for_prediction(config, ckpt.vocab, ckpt.params_file, names)
+        # The bytes read and checked by read_checkpoint are the bytes loaded: nothing is read again.
+        session = facade.Session.for_prediction(config, ckpt.vocab, ckpt.params, ckpt.params_file,
+                                                 names)
         try:
             return call_interruptible(lambda: session.predict(prefix, num_preds),
                                       session.request_stop, guard=guard)

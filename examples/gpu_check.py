@@ -80,7 +80,7 @@ def run_on(config: TrainConfig, device: str, start: Path, write_start: bool) -> 
         if write_start:
             session.write_last_good(start)
         else:
-            session.resume(start, 0, [], [])
+            session.resume(start.read_bytes(), start, 0, [], [])
             again = start.with_name("loaded-" + start.name)
             session.write_last_good(again)
             if not same_parameters(start, again):

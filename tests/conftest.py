@@ -6,9 +6,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import pytest
+
+if TYPE_CHECKING:
+    from djl_bridge.config import TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,3 +46,26 @@ def run_cli(args: Sequence[str], env: dict[str, str] | None = None,
         [sys.executable, "-m", "djl_bridge.cli", *args],
         capture_output=True, text=True, env=full_env, timeout=timeout, cwd=ROOT,
     )
+
+
+def fake_params(config: "TrainConfig", vocab: Sequence[str], seed: int = 0) -> bytes:
+    """Parameter-file bytes that fit the model of ``config`` and ``vocab`` as a checkpoint
+    reader checks them, without Java: for the scratch model an NPZ of float32 arrays of the
+    model's shapes, for the concise model bytes of the size DJL's block format has for it (its
+    content is the Java side's to check). ``seed`` varies the values."""
+    import io
+
+    import numpy as np
+
+    from djl_bridge.checkpoint.layout import params_size_range
+    from djl_bridge.reference.kinds import parameter_shapes
+
+    shapes = parameter_shapes(config.model, config.impl, len(vocab), config.hidden)
+    rng = np.random.default_rng(seed)
+    if config.impl == "scratch":
+        out = io.BytesIO()
+        np.savez(out, **{name: rng.standard_normal(shape).astype(np.float32)
+                         for name, shape in shapes})
+        return out.getvalue()
+    low, _ = params_size_range(config.impl, shapes)
+    return rng.integers(0, 256, low + 600, dtype=np.uint8).tobytes()

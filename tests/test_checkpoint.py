@@ -17,7 +17,7 @@ import pytest
 from djl_bridge import checkpoint
 from djl_bridge.config import TrainConfig
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, fake_params, run_cli
 
 TINY = ["--hidden", "16", "--batch-size", "4", "--num-steps", "5", "--max-tokens", "800"]
 
@@ -65,8 +65,9 @@ def test_checkpoint_layout_and_formats(corpus: Path, tmp_path: Path) -> None:
 
 def test_crash_while_writing_keeps_the_previous_checkpoint(tmp_path: Path) -> None:
     cfg = TrainConfig(impl="concise", data=tmp_path / "t.txt")
+    first = fake_params(cfg, ["<unk>", "a"])
     checkpoint.write_checkpoint(tmp_path, cfg, 1, [9.0], [100.0], ["<unk>", "a"],
-                                lambda f: f.write_bytes(b"params-1"))
+                                lambda f: f.write_bytes(first))
 
     def dies(f: Path) -> None:
         f.write_bytes(b"half")
@@ -76,7 +77,7 @@ def test_crash_while_writing_keeps_the_previous_checkpoint(tmp_path: Path) -> No
         checkpoint.write_checkpoint(tmp_path, cfg, 2, [9.0, 8.0], [1.0, 1.0], ["<unk>", "a"], dies)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["LATEST", "epoch-000001"]
     ck = checkpoint.read_checkpoint(tmp_path)
-    assert ck.epochs_done == 1 and ck.params_file.read_bytes() == b"params-1"
+    assert ck.epochs_done == 1 and ck.params_file.read_bytes() == first == ck.params
 
 
 def test_predict_from_checkpoint(corpus: Path, tmp_path: Path) -> None:
@@ -93,7 +94,7 @@ def test_predict_from_checkpoint(corpus: Path, tmp_path: Path) -> None:
     params.write_bytes(params.read_bytes()[:100])
     broken = run_cli(["predict", "--checkpoint", str(ckdir)])
     assert broken.returncode == 1
-    assert f"{params} is damaged (SHA-256 mismatch: " in broken.stderr  # found before Java
+    assert f"{params} is damaged (100 bytes, " in broken.stderr  # by its size, before Java
     assert "Traceback" not in broken.stderr and len(broken.stderr.strip().splitlines()) == 1
 
 
@@ -168,12 +169,14 @@ def test_api_run_and_java_errors_in_process(jvm: None, corpus: Path, tmp_path: P
     text = djl_bridge.predict(tmp_path / "ck", "traveller", 10)
     assert text.startswith("traveller") and len(text) == len("traveller") + 10
     params = tmp_path / "ck" / "epoch-000002" / "model.params"
-    params.write_bytes(b"garbage")
+    garbage = b"garbage!" * (params.stat().st_size // 8) + b"?" * (params.stat().st_size % 8)
+    params.write_bytes(garbage)  # of the right size, so that only its sum is wrong
     with pytest.raises(CheckpointError, match="model.params is damaged"):  # the SHA-256 sees it
         djl_bridge.predict(tmp_path / "ck", "traveller", 10)
     meta_file = params.parent / "checkpoint.json"  # record the garbage's sum: now Java sees it
     meta = json.loads(meta_file.read_text())
-    meta["files"]["model.params"]["sha256"] = hashlib.sha256(b"garbage").hexdigest()
+    meta["files"]["model.params"]["sha256"] = hashlib.sha256(garbage).hexdigest()
+    meta[checkpoint.layout.MANIFEST_KEY] = checkpoint.layout.manifest_digest(meta)
     meta_file.write_text(json.dumps(meta))
     with pytest.raises(JavaError) as info:  # a Java IOException, as a Python exception
         djl_bridge.predict(tmp_path / "ck", "traveller", 10)

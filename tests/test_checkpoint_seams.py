@@ -22,7 +22,7 @@ from djl_bridge import checkpoint
 from djl_bridge.config import CLI_NAMES, TrainConfig
 from djl_bridge.errors import CheckpointError, ConfigError
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, fake_params, run_cli
 
 VOCAB = ["<unk>", " ", "a", "b"]
 TINY = ["--hidden", "16", "--batch-size", "4", "--num-steps", "5", "--max-tokens", "800"]
@@ -33,7 +33,7 @@ def _write(root: Path, epoch: int, impl: str = "concise", payload: bytes = b"",
     """One checkpoint with ``payload`` (default: some bytes that depend on the epoch) as its
     parameter file."""
     cfg = TrainConfig(impl=impl, hidden=16, data=root / "t.txt", **config)  # type: ignore[arg-type]
-    data = payload or (f"params of epoch {epoch} ".encode() * 50)
+    data = payload or fake_params(cfg, VOCAB, seed=epoch)
     write = writer or (lambda *a: checkpoint.write_checkpoint(root, *a))
     return write(cfg, epoch, [9.0] * epoch, [100.0] * epoch, VOCAB,
                  lambda f: f.write_bytes(data))
@@ -175,14 +175,16 @@ def test_a_second_writer_can_no_longer_delete_the_first_ones_files(tmp_path: Pat
             sys.exit(1)
     """)
     seen: list[subprocess.CompletedProcess[str]] = []
+    payload = fake_params(TrainConfig(impl="concise", hidden=16), VOCAB)
+    half = len(payload) // 2
 
     def slow_params(f: Path) -> None:  # run A, in the middle of writing its parameters
-        f.write_bytes(b"first half ")
+        f.write_bytes(payload[:half])
         seen.append(subprocess.run([sys.executable, "-c", second_writer, str(root)],
                                    capture_output=True, text=True, env=_child_env(), cwd=ROOT,
                                    timeout=120))
         with f.open("ab") as fh:
-            fh.write(b"second half")
+            fh.write(payload[half:])
 
     _write(root, 2, payload=b"", writer=lambda *a: checkpoint.write_checkpoint(
         root, *a[:-1], slow_params))
@@ -191,7 +193,7 @@ def test_a_second_writer_can_no_longer_delete_the_first_ones_files(tmp_path: Pat
     lines = b.stderr.strip().splitlines()
     assert len(lines) == 1 and "is in use by another djl-bridge run" in lines[0], b.stderr
     ck = checkpoint.read_checkpoint(root)
-    assert ck.epochs_done == 2 and ck.params_file.read_bytes() == b"first half second half"
+    assert ck.epochs_done == 2 and ck.params_file.read_bytes() == payload
     assert _names(root) == ["LATEST", "epoch-000002"]
 
 
@@ -487,8 +489,7 @@ def test_a_truncated_or_missing_params_file_is_found(tmp_path: Path) -> None:
     params = root / "epoch-000002" / "model.params"
     size = params.stat().st_size
     params.write_bytes(params.read_bytes()[:100])
-    with pytest.raises(CheckpointError, match=rf"is damaged \(SHA-256 mismatch: .*; 100 bytes, "
-                                              rf"{size} were written\)"):
+    with pytest.raises(CheckpointError, match=rf"is damaged \(100 bytes, {size} were written\)"):
         checkpoint.read_checkpoint(root)
     params.unlink()
     with pytest.raises(CheckpointError, match=f"{params} is missing: the checkpoint is incomplete"):
@@ -512,7 +513,7 @@ def test_a_damaged_checkpoint_json_gives_one_line(tmp_path: Path, content: bytes
 @pytest.mark.parametrize("case, detail", [
     ("nowhere", "is damaged (it names epoch-000099, which is not a complete checkpoint in"),
     ("binary", "is damaged (not text)"),
-    ("directory", "is damaged (not a file)"),
+    ("directory", "is damaged (not a file: a directory)"),
     ("empty", "is damaged (it holds '', not an epoch-N name)"),
     ("junk", "is damaged (it holds '../../etc', not an epoch-N name)"),
 ])
@@ -549,23 +550,31 @@ def test_checkpoint_versions(tmp_path: Path) -> None:
     assert checkpoint.read_checkpoint(root).verified
     meta_file = root / "epoch-000003" / "checkpoint.json"
     meta = json.loads(meta_file.read_text())
-    assert meta["version"] == checkpoint.VERSION == 2
+    assert meta["version"] == checkpoint.VERSION == 3
     assert set(meta["files"]) == {"model.params", "vocab.json"}
-    older = {k: v for k, v in meta.items() if k != "files"}
+    assert meta["manifest_sha256"] == checkpoint.layout.manifest_digest(meta)
+    second = {k: v for k, v in meta.items() if k != "manifest_sha256"}
+    meta_file.write_text(json.dumps({**second, "version": 2}))  # as version 2 wrote it
+    ck = checkpoint.read_checkpoint(root)
+    assert ck.epochs_done == 3 and ck.verified and ck.version == 2 and ck.warning is None
+    older = {k: v for k, v in second.items() if k != "files"}
     meta_file.write_text(json.dumps({**older, "version": 1}))  # as version 1 wrote it
     ck = checkpoint.read_checkpoint(root)
     assert ck.epochs_done == 3 and not ck.verified and ck.version == 1
     assert ck.warning == (f"{ck.path} is a version-1 checkpoint, written before checkpoints "
                           "carried SHA-256 sums: its files cannot be checked for damage (a "
-                          "resumed run writes version-2 checkpoints)")
-    meta_file.write_text(json.dumps({**meta, "version": 3}))
+                          "resumed run writes version-3 checkpoints)")
+    meta_file.write_text(json.dumps({**meta, "version": 4}))
     with pytest.raises(CheckpointError) as info:
         checkpoint.read_checkpoint(root)
     assert _one_line(info.value) == (
-        f"{ck.path} was written by a newer djl-bridge (checkpoint version 3; this one reads "
-        "versions 1 to 2): upgrade djl-bridge, or train again")
+        f"{ck.path} was written by a newer djl-bridge (checkpoint version 4; this one reads "
+        "versions 1 to 3): upgrade djl-bridge, or train again")
     meta_file.write_text(json.dumps(older | {"version": 2}))  # version 2 without its sums
     with pytest.raises(CheckpointError, match=r"checkpoint.json lists no files"):
+        checkpoint.read_checkpoint(root)
+    meta_file.write_text(json.dumps(second | {"version": 3}))  # version 3 without its manifest
+    with pytest.raises(CheckpointError, match=r"checkpoint.json has no manifest_sha256"):
         checkpoint.read_checkpoint(root)
 
 

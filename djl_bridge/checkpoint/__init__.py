@@ -9,7 +9,8 @@ Layout of a checkpoint directory ``DIR``::
     DIR/LATEST                 name of the newest complete checkpoint ("epoch-000012")
     DIR/epoch-000012/
         checkpoint.json        format, version, config, epochs done, perplexity and speed per
-                               epoch, and the size and SHA-256 of every other file below
+                               epoch, the size and SHA-256 of every other file below, and the
+                               SHA-256 of all of that (its manifest)
         vocab.json             the vocabulary, index to token ("<unk>" first)
         model.params           concise model: DJL's Block.saveParameters format
         params.npz             scratch model: DJL's NPZ encoding of the cell's parameter list, in
@@ -23,11 +24,14 @@ write into a directory that holds another run's checkpoints unless told to repla
 
 One topic a module; this package re-exports what the rest of djl_bridge calls:
 
-* :mod:`.files` -- write-sync-rename, synced writes, hashing, removal that never raises.
-* :mod:`.layout` -- the names and format above, ``LATEST`` followed and checked, pruning.
+* :mod:`.files` -- write-sync-rename, synced writes, hashing, removal that never raises; reading
+  a regular file of an open directory, never through a link, its size bounded first.
+* :mod:`.layout` -- the names and format above, ``LATEST`` followed and checked, pruning, the
+  size limits and the manifest digest.
 * :mod:`.lock` -- :class:`CheckpointLock`, one writer per directory.
 * :mod:`.write` -- :func:`write_checkpoint`, one checkpoint, atomically.
-* :mod:`.read` -- :class:`Checkpoint` and :func:`read_checkpoint`, every file verified.
+* :mod:`.read` -- :class:`Checkpoint` and :func:`read_checkpoint`: read once, as what it
+  claims (every file verified; the checked bytes are the ones Java loads).
 * :mod:`.run` -- :class:`CheckpointWriter` and :func:`check_new_run`: one run's checkpoints.
 """
 from __future__ import annotations

@@ -8,6 +8,7 @@ import fcntl
 import json
 import os
 import shlex
+import stat
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,7 +16,12 @@ from typing import Optional
 
 from ..config import API_NAMES, Names
 from ..errors import CheckpointError
+from .files import kind_of
 from .layout import LOCK
+
+#: How the lock file is opened: created if missing, never through a symbolic link (even a
+#: dangling one, whose target would be created), never waiting (a FIFO opens at once).
+_OPEN_FLAGS = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 
 #: The locks this process holds, by resolved directory: write_checkpoint writes under them.
 _HELD: dict[str, "CheckpointLock"] = {}
@@ -69,7 +75,7 @@ class CheckpointLock:
         for _ in range(100):
             fd = self._open_and_lock()
             try:  # the holder before us removes the file as it lets go: then lock the new one
-                st, now = os.fstat(fd), os.stat(self.path)
+                st, now = os.fstat(fd), os.lstat(self.path)
                 if (st.st_dev, st.st_ino) == (now.st_dev, now.st_ino):
                     break
             except OSError:
@@ -92,13 +98,23 @@ class CheckpointLock:
     def _open_and_lock(self) -> int:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+            self._refuse_foreign(os.lstat(self.path))
+        except FileNotFoundError:
+            pass  # created below
         except OSError as exc:
-            raise CheckpointError(
-                f"cannot create the lock file {self.path} ({exc.strerror or exc}): pick another "
-                f"{self._setting} in a writable place") from None
+            raise self._cannot_create(exc) from None
+        try:  # never through a link (ELOOP), never waiting on a FIFO
+            fd = os.open(self.path, _OPEN_FLAGS, 0o666)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise self._refused("a symbolic link") from None
+            raise self._cannot_create(exc) from None
         try:
+            self._refuse_foreign(os.fstat(fd))  # swapped in between the two looks
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except CheckpointError:
+            os.close(fd)
+            raise
         except OSError as exc:
             holder = _read_holder(fd)
             os.close(fd)
@@ -114,6 +130,26 @@ class CheckpointLock:
     @property
     def _setting(self) -> str:
         return self.names("checkpoint_dir", "RunOptions")
+
+    def _refuse_foreign(self, st: os.stat_result) -> None:
+        """Raises :class:`CheckpointError` unless ``st`` is a lock file djl-bridge may write: a
+        regular file with no other name (a symbolic link, a FIFO, a device, a directory, or a
+        hard link to another file would have its target written). No name at all is fine: the
+        holder before removed it as it let go, and :meth:`acquire` then opens the new one."""
+        if not stat.S_ISREG(st.st_mode):
+            raise self._refused(kind_of(st.st_mode))
+        if st.st_nlink > 1:
+            raise self._refused(f"a file with {st.st_nlink} hard links")
+
+    def _refused(self, what: str) -> CheckpointError:
+        return CheckpointError(
+            f"{self.path} is {what}, not a lock file djl-bridge made, and is never written "
+            f"through: remove it, or pick another {self._setting}")
+
+    def _cannot_create(self, exc: OSError) -> CheckpointError:
+        return CheckpointError(
+            f"cannot create the lock file {self.path} ({exc.strerror or exc}): pick another "
+            f"{self._setting} in a writable place")
 
     def release(self) -> None:
         """Gives the lock up and removes the lock file; a no-op when not held."""

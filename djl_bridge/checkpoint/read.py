@@ -1,18 +1,46 @@
-"""Reading a checkpoint back: ``checkpoint.json`` checked field by field, every file checked
-against the SHA-256 recorded when it was written (version 2 on), and one line with the fix for
-whatever is missing, damaged or newer than this djl-bridge reads.
+"""Reading a checkpoint back, once, as what it claims: each file is read a single time into
+memory, and what was checked is what the Java side gets (:attr:`Checkpoint.params`). In order:
+
+1. the checkpoint is found and its directory opened; inside it nothing is followed (no link, no
+   FIFO, no device: regular files only, opened without blocking) and every file's size is
+   bounded before a byte of it is read;
+2. ``checkpoint.json`` is checked field by field and, from version 3 on, against its own
+   manifest SHA-256 (:func:`~.layout.manifest_digest`), which covers the config and the size
+   and SHA-256 of every other file;
+3. ``vocab.json`` and the parameter file must have the recorded sizes (version 2 on), and the
+   parameter file a size that fits the config and the vocabulary (all versions), before they are
+   read and hashed;
+4. their SHA-256 must be the recorded one (version 2 on), and the parameter file must hold the
+   arrays of the model the config names (the NPZ entries' shapes and types are read here; DJL's
+   block format is checked by the Java side as it loads).
+
+Every file is opened relative to the open ``epoch-N`` directory, so a checkpoint directory that
+another run is writing and pruning meanwhile is read consistently: when a file of the checkpoint
+being read disappears because ``LATEST`` moved on, the read starts again from ``LATEST`` (a few
+times). Each fault is one line with the fix.
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import json
-from dataclasses import dataclass
+import os
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+import numpy as np
+
 from ..config import API_NAMES, Names, TrainConfig, check_path
-from ..errors import CheckpointError
-from .files import digest
-from .layout import FORMAT, META, PARAMS, VERSION, VOCAB, find_latest
+from ..errors import CheckpointError, ConfigError
+from ..reference.kinds import elements, parameter_shapes
+from . import files, layout
+from .layout import FORMAT, MANIFEST_KEY, META, PARAMS, VERSION, VOCAB
+
+#: How often a read starts again when the checkpoint it was reading is replaced or pruned by a
+#: run writing into the same directory.
+RETRIES = 20
 
 
 @dataclass(frozen=True)
@@ -29,10 +57,12 @@ class Checkpoint:
     version: int = VERSION
     #: True when every file was checked against its SHA-256 (version 2 on); False for version 1.
     verified: bool = True
+    #: The bytes of the parameter file, as read and checked: what the Java side loads.
+    params: bytes = field(default=b"", repr=False, compare=False)
 
     @property
     def params_file(self) -> Path:
-        """The parameter file of the model."""
+        """The parameter file of the model (where :attr:`params` were read from)."""
         return self.path / PARAMS[self.config.impl]
 
     @property
@@ -45,28 +75,155 @@ class Checkpoint:
                 f"writes version-{VERSION} checkpoints)")
 
 
+class _ConfigNames(Names):
+    """Names the settings as ``checkpoint.json`` spells them: ``config.hidden``."""
+
+    def __call__(self, field: str, owner: str = "TrainConfig") -> str:
+        return f"config.{field}"
+
+
+class _Vanished(Exception):
+    """A file of the checkpoint being read is not there: pruned or replaced by a writer (then
+    the read starts again), or missing (then ``error`` is the user's line)."""
+
+    def __init__(self, error: CheckpointError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def read_checkpoint(path: "Path | str", names: Names = API_NAMES) -> Checkpoint:
     """Reads a checkpoint: ``path`` is a checkpoint root (``LATEST`` is followed) or one
-    ``epoch-N`` directory. Every file is checked against the SHA-256 recorded when it was
-    written (version 2 on). Raises :class:`CheckpointError`, one line with the fix, when it
-    cannot: missing, damaged ``LATEST``/``checkpoint.json``, a file whose bytes changed, a
-    version newer than this djl-bridge reads. Messages name settings as ``names`` does."""
+    ``epoch-N`` directory. Raises :class:`CheckpointError`, one line with the fix, when it
+    cannot: missing, not a regular file, too large, damaged ``LATEST``/``checkpoint.json``, a
+    config that the manifest or the files do not bear out, a file whose bytes changed, a version
+    newer than this djl-bridge reads. Messages name settings as ``names`` does."""
     path = check_path(path, "the checkpoint")
-    if not path.is_dir():
+    try:
+        root_fd = layout.open_dir(path)
+    except (FileNotFoundError, NotADirectoryError):
         raise CheckpointError(
             f"checkpoint directory not found: {path}. Pass the directory a training wrote its "
-            f"checkpoints into ({names.setting('checkpoint_dir', 'DIR', 'RunOptions')})")
-    ckpt = path if (path / META).is_file() else find_latest(path)
-    if ckpt is None:
+            f"checkpoints into ({names.setting('checkpoint_dir', 'DIR', 'RunOptions')})") from None
+    except OSError as exc:
+        raise CheckpointError(f"{path} cannot be read ({exc.strerror or exc}): check its "
+                              "permissions, or pass another checkpoint directory") from None
+    try:
+        if os.path.lexists(path / META):  # one epoch-N directory, named by the user
+            try:
+                return _read_epoch(path, root_fd)
+            except _Vanished as gone:
+                raise gone.error from None
+        return _read_newest(path, root_fd, names)
+    finally:
+        os.close(root_fd)
+
+
+def _read_newest(root: Path, root_fd: int, names: Names) -> Checkpoint:
+    """The checkpoint ``LATEST`` names (or the newest one), read again from the start when a
+    writer replaces or prunes it meanwhile."""
+    for _ in range(RETRIES):
+        name = _newest_name(root, root_fd, names)
+        try:
+            dir_fd = layout.open_epoch_dir(name, root_fd)
+        except FileNotFoundError:
+            if _newest_name(root, root_fd, names) != name:
+                continue  # pruned meanwhile: LATEST moved on
+            raise layout.latest_names_nothing(root, name) from None
+        except OSError as exc:  # a link (ELOOP), a file (ENOTDIR), unreadable
+            raise _not_a_directory(root, root_fd, name, exc) from None
+        try:
+            return _read_epoch(root / name, dir_fd)
+        except _Vanished as gone:
+            if _moved_on(root, root_fd, name, dir_fd, names):
+                continue
+            raise gone.error from None
+        finally:
+            os.close(dir_fd)
+    raise CheckpointError(
+        f"{root} kept changing while it was read ({RETRIES} times: another run writes and prunes "
+        "checkpoints there): try again, or pass one of its epoch-N directories")
+
+
+def _newest_name(root: Path, root_fd: int, names: Names) -> str:
+    name = layout.latest_name(root_fd, root)
+    if name is not None:
+        return name
+    complete = layout.complete_names(root_fd)
+    if not complete:
         raise CheckpointError(
-            f"no checkpoint in {path}: train with "
-            f"{names.setting('checkpoint_dir', path, 'RunOptions')} first (a checkpoint is "
+            f"no checkpoint in {root}: train with "
+            f"{names.setting('checkpoint_dir', root, 'RunOptions')} first (a checkpoint is "
             f"written every {names('save_every', 'RunOptions')} epochs, at the end and when a "
             "run is stopped)")
+    return complete[-1]
+
+
+def _moved_on(root: Path, root_fd: int, name: str, dir_fd: int, names: Names) -> bool:
+    """Whether the newest checkpoint is no longer the directory ``dir_fd`` read as ``name``."""
     try:
-        meta = json.loads((ckpt / META).read_bytes().decode("utf-8"))
+        if _newest_name(root, root_fd, names) != name:
+            return True
+        now = os.stat(name, dir_fd=root_fd, follow_symlinks=False)
+    except (CheckpointError, OSError):
+        return True
+    then = os.fstat(dir_fd)
+    return (now.st_dev, now.st_ino) != (then.st_dev, then.st_ino)
+
+
+def _read_epoch(ckpt: Path, dir_fd: int) -> Checkpoint:
+    """Reads and checks the checkpoint in the directory open as ``dir_fd`` (shown as ``ckpt``)."""
+    meta = _read_meta(ckpt, dir_fd)
+    version = meta["version"]
+    config, done, ppl, speed = _meta_fields(ckpt, meta)
+    params_name = PARAMS[config.impl]
+    recorded: dict[str, int] = {}
+    sums: dict[str, str] = {}
+    if version >= 2:
+        entries = meta.get("files")
+        if not isinstance(entries, dict):
+            raise _damaged(ckpt, f"{META} lists no files")
+        if meta.get("params_file") != params_name:
+            raise _damaged(ckpt, f"params_file {meta.get('params_file')!r}, expected "
+                                 f"{params_name!r} for a {config.impl} model")
+        for name in (VOCAB, params_name):
+            entry = entries.get(name)
+            if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+                raise _damaged(ckpt, f"{META} records no SHA-256 of {name}")
+            size = entry.get("bytes")
+            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+                raise _damaged(ckpt, f"{META} records no size of {name}")
+            recorded[name], sums[name] = size, entry["sha256"]
+    vocab_bytes = _read_file(ckpt, dir_fd, VOCAB, recorded.get(VOCAB),
+                             (2, layout.VOCAB_MAX_BYTES), "a vocabulary")
+    _check_sum(ckpt / VOCAB, vocab_bytes, sums.get(VOCAB), recorded.get(VOCAB))
+    vocab = _parse_vocab(ckpt, vocab_bytes)
+    shapes = parameter_shapes(config.model, config.impl, len(vocab), config.hidden)
+    fits = _fitting_size(ckpt, config, len(vocab), shapes)
+    params = _read_file(ckpt, dir_fd, params_name, recorded.get(params_name), fits,
+                        f"the {_model_words(config, len(vocab))}")
+    _check_sum(ckpt / params_name, params, sums.get(params_name), recorded.get(params_name))
+    if config.impl == "scratch":
+        _check_npz(ckpt / params_name, params, shapes, _model_words(config, len(vocab)))
+    return Checkpoint(ckpt, config, done, ppl, speed, vocab, version=version,
+                      verified=version >= 2, params=params)
+
+
+def _read_meta(ckpt: Path, dir_fd: int) -> dict[str, Any]:
+    """``checkpoint.json``: a JSON object of this format and a version this djl-bridge reads,
+    whose manifest SHA-256 (version 3 on) matches its content."""
+    try:
+        raw = files.read_entry(META, dir_fd, layout.META_MAX_BYTES)
+    except FileNotFoundError:
+        raise _Vanished(_damaged(ckpt, f"no {META}")) from None
+    except files.NotRegularFileError as exc:
+        raise _not_regular(ckpt / META, exc.kind) from None
+    except files.TooLargeError as exc:
+        raise _damaged(ckpt, f"{META} is {exc.size} bytes, more than any djl-bridge writes "
+                             f"(at most {exc.limit})") from None
     except OSError as exc:
         raise _damaged(ckpt, f"{META} cannot be read: {exc.strerror or exc}") from None
+    try:
+        meta = json.loads(raw.decode("utf-8"))
     except ValueError:  # UnicodeDecodeError, json.JSONDecodeError
         raise _damaged(ckpt, f"{META} is not valid JSON: truncated or overwritten") from None
     if not isinstance(meta, dict):
@@ -80,68 +237,189 @@ def read_checkpoint(path: "Path | str", names: Names = API_NAMES) -> Checkpoint:
         raise CheckpointError(
             f"{ckpt} was written by a newer djl-bridge (checkpoint version {version}; this one "
             f"reads versions 1 to {VERSION}): upgrade djl-bridge, or train again")
+    if version >= 3:
+        claimed = meta.get(MANIFEST_KEY)
+        if not isinstance(claimed, str):
+            raise _damaged(ckpt, f"{META} has no {MANIFEST_KEY}")
+        if claimed != layout.manifest_digest(meta):
+            raise CheckpointError(
+                f"{ckpt / META} is damaged (its content does not match its {MANIFEST_KEY}: it "
+                "was edited or damaged): use another checkpoint or train again")
+    return meta
+
+
+def _meta_fields(ckpt: Path, meta: dict[str, Any]
+                 ) -> tuple[TrainConfig, int, list[float], list[float]]:
+    """The config (every setting checked, named as ``checkpoint.json`` names it), the epochs done
+    and their perplexities and speeds."""
     try:
         cfg = dict(meta["config"])
-        cfg["data"] = Path(cfg["data"]) if cfg.get("data") else None
-        config = TrainConfig(**cfg).validate()
-        done = int(meta["epochs_done"])
+        data = cfg.get("data")
+        if data is not None and not isinstance(data, str):
+            raise ValueError(f"{META} config.data must be a path or null, got {data!r}")
+        cfg["data"] = Path(data) if data else None
+        config = TrainConfig(**cfg).validate(_ConfigNames())
+        done = meta["epochs_done"]
+        if isinstance(done, bool) or not isinstance(done, int) or done < 0:
+            raise ValueError(f"epochs_done {done!r}")
         ppl = [float(p) for p in meta["perplexity"]]
         speed = [float(s) for s in meta["epoch_tokens_per_sec"]]
         if len(ppl) != done or len(speed) != done:
             raise ValueError(f"{len(ppl)} perplexities for {done} epochs")
+    except ConfigError as exc:
+        raise _damaged(ckpt, f"{META} {exc}") from None
     except (ValueError, KeyError, TypeError) as exc:
         raise _damaged(ckpt, str(exc)) from None
-    params = ckpt / PARAMS[config.impl]
-    if version >= 2:
-        files = meta.get("files")
-        if not isinstance(files, dict):
-            raise _damaged(ckpt, f"{META} lists no files")
-        if meta.get("params_file") != params.name:
-            raise _damaged(ckpt, f"params_file {meta.get('params_file')!r}, expected "
-                                 f"{params.name!r} for a {config.impl} model")
-        _verify_file(ckpt, VOCAB, files)
-        _verify_file(ckpt, params.name, files)
+    return config, done, ppl, speed
+
+
+def _read_file(ckpt: Path, dir_fd: int, name: str, recorded: Optional[int],
+               fits: tuple[int, int], what: str) -> bytes:
+    """The bytes of ``ckpt/name``, read once, after its size was found to be the recorded one
+    (when recorded) and within ``fits``, the sizes ``what`` (in words) may have."""
+    path = ckpt / name
+    low, high = fits
+    if recorded is not None and not low <= recorded <= high:
+        raise _wrong_size(path, f"{META} records {recorded} bytes", what, fits)
     try:
-        vocab = json.loads((ckpt / VOCAB).read_bytes().decode("utf-8"))
+        fd, st = files.open_regular(name, dir_fd)
+    except FileNotFoundError:
+        raise _Vanished(CheckpointError(
+            f"{path} is missing: the checkpoint is incomplete; use another checkpoint or train "
+            "again")) from None
+    except files.NotRegularFileError as exc:
+        raise _not_regular(path, exc.kind) from None
     except OSError as exc:
-        raise _damaged(ckpt, f"{VOCAB} cannot be read: {exc.strerror or exc}") from None
+        raise CheckpointError(f"{path} cannot be read ({exc.strerror or exc}): use another "
+                              "checkpoint or train again") from None
+    try:
+        if recorded is not None and st.st_size != recorded:
+            raise CheckpointError(f"{path} is damaged ({st.st_size} bytes, {recorded} were "
+                                  "written): use another checkpoint or train again")
+        if not low <= st.st_size <= high:
+            raise _wrong_size(path, f"it is {st.st_size} bytes", what, fits)
+        try:
+            data = files.read_fd(fd, st.st_size)
+        except OSError as exc:
+            raise CheckpointError(f"{path} cannot be read ({exc.strerror or exc}): use another "
+                                  "checkpoint or train again") from None
+    finally:
+        os.close(fd)
+    return data
+
+
+def _check_sum(path: Path, data: bytes, expected: Optional[str], written: Optional[int]) -> None:
+    """Checks ``data`` (the bytes read from ``path``) against the recorded SHA-256, if any."""
+    if expected is None:
+        return
+    got = hashlib.sha256(data).hexdigest()
+    if got != expected:
+        sizes = (f"; {len(data)} bytes, {written} were written"
+                 if written is not None and written != len(data) else "")
+        raise CheckpointError(f"{path} is damaged (SHA-256 mismatch: expected {expected}, "
+                              f"got {got}{sizes}): use another checkpoint or train again")
+
+
+def _parse_vocab(ckpt: Path, raw: bytes) -> list[str]:
+    try:
+        vocab = json.loads(raw.decode("utf-8"))
     except ValueError:
         raise _damaged(ckpt, f"{VOCAB} is not valid JSON") from None
-    if not isinstance(vocab, list) or not vocab or vocab[0] != "<unk>":
-        raise _damaged(ckpt, f"{VOCAB} is not a token list starting with <unk>")
-    result = Checkpoint(ckpt, config, done, ppl, speed, [str(t) for t in vocab], version=version,
-                        verified=version >= 2)
-    if not result.params_file.is_file():
+    if not isinstance(vocab, list) or not vocab or vocab[0] != "<unk>" \
+            or not all(isinstance(t, str) and t for t in vocab) or len(set(vocab)) != len(vocab):
+        raise _damaged(ckpt, f"{VOCAB} is not a list of distinct tokens starting with <unk>")
+    return vocab
+
+
+def _fitting_size(ckpt: Path, config: TrainConfig, vocab_size: int,
+                  shapes: tuple[tuple[str, tuple[int, ...]], ...]) -> tuple[int, int]:
+    """The sizes the parameter file may have for the model the config and vocabulary name; a
+    model whose numbers could never be loaded (more than :data:`~.layout.PARAMS_MAX_BYTES`) is
+    refused here, before anything is read or built."""
+    count = sum(elements(shape) for _, shape in shapes)
+    if 4 * count > layout.PARAMS_MAX_BYTES:
         raise CheckpointError(
-            f"{ckpt} has no {result.params_file.name}: the checkpoint is incomplete; use another "
-            "checkpoint directory, or train again")
-    return result
+            f"{ckpt / META} names a model too large to load (a {_model_words(config, vocab_size)} "
+            f"has {count} parameters, more than {layout.PARAMS_MAX_BYTES} bytes): the checkpoint "
+            "was edited or damaged; use another checkpoint or train again")
+    low, high = layout.params_size_range(config.impl, shapes)
+    return low, min(high, layout.PARAMS_MAX_BYTES)
+
+
+def _wrong_size(path: Path, found: str, what: str, fits: tuple[int, int]) -> CheckpointError:
+    low, high = fits
+    return CheckpointError(
+        f"{path} does not fit {META} ({found}; {what} takes {low}..{high}): the checkpoint was "
+        "edited or damaged; use another checkpoint or train again")
+
+
+def _model_words(config: TrainConfig, vocab_size: int) -> str:
+    """The model in words, as the Java side says it, with the setting that sizes it named as
+    ``checkpoint.json`` names it: "scratch gru with 256 hidden units (config.hidden) and 28
+    tokens"."""
+    return (f"{config.impl} {config.model} with {config.hidden} hidden units (config.hidden) and "
+            f"{vocab_size} tokens")
+
+
+def _check_npz(path: Path, data: bytes, shapes: tuple[tuple[str, tuple[int, ...]], ...],
+               model: str) -> None:
+    """Checks that ``data`` is an NPZ of float32 arrays of exactly these shapes, in this order,
+    each entry declaring the size its header and shape give: reads the zip's directory and each
+    ``.npy`` header (never an array, never a pickle)."""
+    def wrong(detail: str) -> CheckpointError:
+        return CheckpointError(f"{path} does not hold the parameters of a {model} ({detail}): "
+                               "use another checkpoint or train again")
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as npz:
+            infos = npz.infolist()
+            if len(infos) != len(shapes):
+                raise wrong(f"{len(infos)} arrays, the model has {len(shapes)}")
+            for i, (info, (_, shape)) in enumerate(zip(infos, shapes)):
+                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    raise wrong(f"array {i} is packed with zip method {info.compress_type}")
+                with npz.open(info) as entry:
+                    version = np.lib.format.read_magic(entry)
+                    if version == (1, 0):
+                        found, fortran, dtype = np.lib.format.read_array_header_1_0(entry)
+                    elif version == (2, 0):
+                        found, fortran, dtype = np.lib.format.read_array_header_2_0(entry)
+                    else:
+                        raise ValueError(f"array {i} is an .npy of version {version}")
+                    header = entry.tell()
+                if dtype != np.dtype("<f4") or fortran:
+                    raise wrong(f"array {i} ({info.filename}) is {dtype.str}"
+                                f"{' in Fortran order' if fortran else ''}, not float32")
+                if tuple(found) != shape:
+                    raise wrong(f"array {i} has shape {tuple(found)}, expected {shape}")
+                if info.file_size != header + 4 * elements(shape):
+                    raise wrong(f"array {i} declares {info.file_size} bytes for shape {shape}")
+    except CheckpointError:
+        raise
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError, RuntimeError,
+            NotImplementedError) as exc:
+        raise CheckpointError(f"{path} is not an NPZ parameter file ({exc}): use another "
+                              "checkpoint or train again") from None
+
+
+def _not_a_directory(root: Path, root_fd: int, name: str, exc: OSError) -> CheckpointError:
+    try:
+        kind = files.kind_of(os.stat(name, dir_fd=root_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        kind = "unreadable"
+    if kind == "a directory":
+        return CheckpointError(f"{root / name} cannot be read ({exc.strerror or exc}): check its "
+                               "permissions, or use another checkpoint")
+    return CheckpointError(f"{root / name} is {kind}, not a checkpoint directory: a checkpoint "
+                           "holds only regular files and directories; use another checkpoint or "
+                           "train again")
+
+
+def _not_regular(path: Path, kind: str) -> CheckpointError:
+    return CheckpointError(f"{path} is {kind}, not a regular file: a checkpoint holds only "
+                           "regular files; use another checkpoint or train again")
 
 
 def _damaged(ckpt: Path, detail: str) -> CheckpointError:
     return CheckpointError(f"{ckpt} is not a readable djl-bridge checkpoint ({detail}): use "
                            "another checkpoint directory, or train again")
-
-
-def _verify_file(ckpt: Path, name: str, files: dict[str, Any]) -> None:
-    """Checks ``ckpt/name`` against the SHA-256 (and size) recorded in ``files``."""
-    entry = files.get(name)
-    if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
-        raise _damaged(ckpt, f"{META} records no SHA-256 of {name}")
-    path = ckpt / name
-    try:
-        with path.open("rb") as fh:
-            found = digest(fh)
-    except FileNotFoundError:
-        raise CheckpointError(f"{path} is missing: the checkpoint is incomplete; use another "
-                              "checkpoint or train again") from None
-    except OSError as exc:
-        raise CheckpointError(f"{path} cannot be read ({exc.strerror or exc}): use another "
-                              "checkpoint or train again") from None
-    got, size = found["sha256"], found["bytes"]
-    if got != entry["sha256"]:
-        written = entry.get("bytes")
-        sizes = (f"; {size} bytes, {written} were written"
-                 if isinstance(written, int) and written != size else "")
-        raise CheckpointError(f"{path} is damaged (SHA-256 mismatch: expected {entry['sha256']}, "
-                              f"got {got}{sizes}): use another checkpoint or train again")

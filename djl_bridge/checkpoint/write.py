@@ -5,6 +5,7 @@ A failed write removes what it made and says which checkpoint is still intact.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -17,6 +18,7 @@ from . import files
 from .layout import (
     FORMAT,
     LATEST,
+    MANIFEST_KEY,
     META,
     PARAMS,
     VERSION,
@@ -25,6 +27,7 @@ from .layout import (
     epoch_dir_name,
     epoch_of,
     find_latest,
+    manifest_digest,
     prune,
 )
 from .lock import CheckpointLock, holds_lock
@@ -90,6 +93,7 @@ def _write_checkpoint(root: Path, config: TrainConfig, epochs_done: int,
             "files": hashes,
             "config": config.to_dict(),
         }
+        meta[MANIFEST_KEY] = manifest_digest(meta)  # covers the config and every file's sum
         files.write_synced(tmp / META, json.dumps(meta, indent=1).encode("utf-8"))
         files.fsync_dir(tmp)
         if existed:  # the same epoch again (e.g. resumed and stopped at once): replace it
@@ -118,8 +122,8 @@ def _write_checkpoint(root: Path, config: TrainConfig, epochs_done: int,
         kept = (f"the checkpoint of epoch {intact} is intact" if intact is not None
                 else "no earlier checkpoint was written")
         raise CheckpointWriteError(
-            f"could not write the checkpoint of epoch {epochs_done} into {root}: {reason}: free "
-            f"space or pick another {names('checkpoint_dir', 'RunOptions')}; {kept}") from None
+            f"could not write the checkpoint of epoch {epochs_done} into {root}: {reason}: "
+            f"{_io_fix(exc, root, names)}; {kept}") from None
     if replace_existing:
         for p in checkpoint_entries(root):
             if p.name not in (LATEST, final.name):
@@ -136,6 +140,18 @@ def _intact_epoch(root: Path) -> Optional[int]:
     except (CheckpointError, OSError):
         return None
     return epoch_of(latest.name) if latest is not None else None
+
+
+#: Errors that say the directory may not be written (rather than that it is full).
+_NOT_ALLOWED = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def _io_fix(exc: BaseException, root: Path, names: Names) -> str:
+    """The fix for a failed write, by its cause: permissions and read-only file systems are not
+    a matter of free space."""
+    if isinstance(exc, OSError) and exc.errno in _NOT_ALLOWED:
+        return f"make {root} writable or pick another {names('checkpoint_dir', 'RunOptions')}"
+    return f"free space or pick another {names('checkpoint_dir', 'RunOptions')}"
 
 
 def _io_reason(exc: BaseException) -> Optional[str]:

@@ -2,6 +2,7 @@
 the context of JVM objects and twin data, and the table."""
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -116,21 +117,29 @@ class Context:
     def __init__(self, setup: ParitySetup) -> None:
         jvm.start()
         self.setup = setup
-        self.j = facade.classes()
-        self.device = self.j.Device.cpu()
-        self.base = self.j.NDManager.newBaseManager(self.device)
-        self.manager = self.base
-        self.j.Engine.getInstance().setRandomSeed(_to_int32(setup.seed))
-        self.java_full = self.dataset(batch_size=1, num_steps=1, random=False, max_tokens=0)
-        self.corpus, self.vocab = load_corpus(setup.data, max_tokens=0)
-        self.rng = np.random.default_rng(setup.seed & 0xFFFFFFFFFFFFFFFF)
+        # The JVM reads the corpus through a descriptor Python holds open until close(): it
+        # names no path (a non-ASCII one fails under LC_ALL=C).
+        self._corpus = contextlib.ExitStack()
+        self.java_data = Path(self._corpus.enter_context(facade.readable_by_java(setup.data)))
+        try:
+            self.j = facade.classes()
+            self.device = self.j.Device.cpu()
+            self.base = self.j.NDManager.newBaseManager(self.device)
+            self.manager = self.base
+            self.j.Engine.getInstance().setRandomSeed(_to_int32(setup.seed))
+            self.java_full = self.dataset(batch_size=1, num_steps=1, random=False, max_tokens=0)
+            self.corpus, self.vocab = load_corpus(setup.data, max_tokens=0)
+            self.rng = np.random.default_rng(setup.seed & 0xFFFFFFFFFFFFFFFF)
+        except BaseException:
+            self._corpus.close()
+            raise
 
     def dataset(self, batch_size: int, num_steps: int, random: bool, max_tokens: int,
                 seed: Optional[int] = None) -> Any:
         """A prepared Java ``TimeMachineDataset``."""
         ds = (self.j.TimeMachineDataset.builder().setManager(self.manager)
               .setMaxTokens(max_tokens).setSampling(batch_size, random).setSteps(num_steps)
-              .setDataPath(facade.java_path(self.setup.data))
+              .setDataPath(facade.java_path(self.java_data))
               .optSeed(self.setup.seed if seed is None else seed).build())
         ds.prepare()
         return ds
@@ -156,8 +165,11 @@ class Context:
         return facade.to_java_ints(values, self.manager)
 
     def close(self) -> None:
-        """Frees every array of the checks."""
-        self.base.close()
+        """Frees every array of the checks, and lets the corpus go."""
+        try:
+            self.base.close()
+        finally:
+            self._corpus.close()
 
 
 def format_table(results: Sequence[CheckResult]) -> str:

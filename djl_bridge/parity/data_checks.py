@@ -48,7 +48,7 @@ def check_text(ctx: Context) -> CheckResult:
     """``TimeMachine.readTimeMachine`` lines, ``tokenize(lines, "word")``, and a word ``Vocab``
     with ``minFreq`` 3 and two reserved tokens (many words tie in count: their order is first
     appearance)."""
-    path = facade.java_path(ctx.setup.data)
+    path = facade.java_path(ctx.java_data)
     java_lines = ctx.j.TimeMachine.readTimeMachine(path)
     lines = read_time_machine(ctx.setup.data)
     mismatches = _count_mismatches([str(line) for line in java_lines], lines)

@@ -58,3 +58,47 @@ def kind(name: str) -> ModelKind:
         if k.name == name:
             return k
     raise KeyError(name)
+
+
+#: The parameter arrays of the concise model (DJL's fused recurrent layer, then its Linear
+#: output layer), by their names in DJL's ``getParameters()``.
+CONCISE_PARAM_NAMES: tuple[str, ...] = ("l_0_i2h_WEIGHT", "l_0_h2h_WEIGHT", "l_0_i2h_BIAS",
+                                        "l_0_h2h_BIAS", "weight", "bias")
+
+
+def parameter_shapes(model: str, impl: str, vocab_size: int,
+                     hidden: int) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """The name and shape of every parameter array of a model, in ``getParams()`` order (the
+    order of a parameter file): the one place that knows how many numbers a model has, for the
+    checkpoint reader's size checks. V is ``vocab_size`` (inputs are one-hot, outputs one logit
+    per token), H is ``hidden``, G the gates of ``model``:
+
+    - ``scratch``: per gate in the text's order ``W_x?`` (V, H), ``W_h?`` (H, H), ``b_?`` (H),
+      then ``W_hq`` (H, V), ``b_q`` (V);
+    - ``concise``: MXNet's fused layer ``i2h`` (G*H, V), ``h2h`` (G*H, H), their biases (G*H)
+      each, then the Linear layer's ``weight`` (V, H) and ``bias`` (V).
+
+    Raises KeyError for an unknown model and ValueError for another ``impl``."""
+    k = kind(model)
+    v, h = int(vocab_size), int(hidden)
+    if impl == "scratch":
+        per_gate = ((v, h), (h, h), (h,))
+        shapes = [s for _ in k.text_letters for s in per_gate] + [(h, v), (v,)]
+        return tuple(zip(k.param_names, shapes))
+    if impl == "concise":
+        g = k.gates * h
+        return tuple(zip(CONCISE_PARAM_NAMES, ((g, v), (g, h), (g,), (g,), (v, h), (v,))))
+    raise ValueError(f"unknown impl {impl!r}")
+
+
+def elements(shape: tuple[int, ...]) -> int:
+    """How many numbers an array of ``shape`` holds."""
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
+def parameter_count(model: str, impl: str, vocab_size: int, hidden: int) -> int:
+    """How many numbers the model of :func:`parameter_shapes` has."""
+    return sum(elements(shape) for _, shape in parameter_shapes(model, impl, vocab_size, hidden))

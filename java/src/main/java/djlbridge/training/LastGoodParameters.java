@@ -15,7 +15,7 @@ import java.nio.file.Path;
  *
  * <p>After each epoch only copies of the parameter arrays are taken, on the device, on a manager
  * of this object's own (the previous epoch's copies are freed then); the parameter file is
- * encoded from them only when {@link #write} asks for it. Close it to free the copies.
+ * encoded from them only when {@link #encode} or {@link #write} asks for it. Close it to free the copies.
  */
 public final class LastGoodParameters implements SessionListener, AutoCloseable {
 
@@ -74,19 +74,29 @@ public final class LastGoodParameters implements SessionListener, AutoCloseable 
     }
 
     /**
-     * Writes the kept parameters as the model's parameter file ({@link ParameterFiles}): the bytes
-     * {@link ParameterFiles#encode(LanguageModel)} gave when they were kept (an NPZ file's entries
-     * are dated now, not then). Call it while the model is not training on another thread.
+     * Encodes the kept parameters as the bytes of the model's parameter file ({@link
+     * ParameterFiles}): the bytes {@link ParameterFiles#encode(LanguageModel)} gave when they were
+     * kept (an NPZ file's entries are dated now, not then). Call it while the model is not
+     * training on another thread.
+     *
+     * @return the file's bytes
+     */
+    public synchronized byte[] encode() {
+        if (values == null) {
+            throw new IllegalStateException(closed ? "closed" : "no parameters kept yet");
+        }
+        return ParameterFiles.encode(net, values);
+    }
+
+    /**
+     * Writes the kept parameters as the model's parameter file: the bytes of {@link #encode()}.
      *
      * @param file the file to create or replace
      * @return the epoch those parameters belong to (0: untrained)
      * @throws IOException if the file cannot be written
      */
     public synchronized int write(Path file) throws IOException {
-        if (values == null) {
-            throw new IllegalStateException(closed ? "closed" : "no parameters kept yet");
-        }
-        Files.write(file, ParameterFiles.encode(net, values));
+        Files.write(file, encode());
         return epoch;
     }
 

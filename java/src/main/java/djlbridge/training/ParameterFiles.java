@@ -131,7 +131,8 @@ public final class ParameterFiles {
     }
 
     /**
-     * Loads a parameter file into the model, checking that it fits.
+     * Loads a parameter file into the model, checking that it fits: reads the file's bytes and
+     * calls {@link #load(LanguageModel, byte[], String, String, NDManager)}.
      *
      * @param net the model
      * @param file the parameter file
@@ -141,15 +142,31 @@ public final class ParameterFiles {
      */
     public static void load(LanguageModel net, Path file, String what, NDManager scratch)
             throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
+        load(net, Files.readAllBytes(file), file.toString(), what, scratch);
+    }
+
+    /**
+     * Loads the bytes of a parameter file into the model, checking that they fit. The caller
+     * reads (and may verify) the bytes, so that what was checked is what is loaded and no file
+     * is opened here by a name the JVM's locale may not be able to spell.
+     *
+     * @param net the model
+     * @param bytes the whole parameter file
+     * @param source what the bytes are, for messages (the file's path)
+     * @param what the model in words, for messages ("scratch gru with 256 hidden units ...")
+     * @param scratch a manager for temporary arrays
+     * @throws IOException if the bytes do not hold the parameters of this model
+     */
+    public static void load(LanguageModel net, byte[] bytes, String source, String what,
+            NDManager scratch) throws IOException {
         if (net instanceof RNNModel) {
-            loadBlock((RNNModel) net, bytes, file, what);
+            loadBlock((RNNModel) net, bytes, source, what);
         } else {
-            loadNpz(net, bytes, file, what, scratch);
+            loadNpz(net, bytes, source, what, scratch);
         }
     }
 
-    private static void loadBlock(RNNModel block, byte[] bytes, Path file, String what)
+    private static void loadBlock(RNNModel block, byte[] bytes, String file, String what)
             throws IOException {
         NDManager owner = block.getParameters().valueAt(0).getArray().getManager();
         List<NDArray> old = new ArrayList<>();
@@ -175,7 +192,8 @@ public final class ParameterFiles {
         old.forEach(NDArray::close);
     }
 
-    private static void loadNpz(LanguageModel net, byte[] bytes, Path file, String what, NDManager parent)
+    private static void loadNpz(LanguageModel net, byte[] bytes, String file, String what,
+            NDManager parent)
             throws IOException {
         NDList params = net.getParams();
         try (NDManager tmp = parent.newSubManager()) {

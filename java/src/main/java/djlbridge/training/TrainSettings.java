@@ -113,7 +113,7 @@ public final class TrainSettings {
         return randomIter;
     }
 
-    /** @return the corpus file */
+    /** @return the corpus file; null when none was set (a session that only predicts) */
     public Path getDataPath() {
         return dataPath;
     }
@@ -134,7 +134,8 @@ public final class TrainSettings {
     }
 
     /**
-     * Builds the dataset these settings describe; call {@code prepare()} on it before use.
+     * Builds the dataset these settings describe; call {@code prepare()} on it before use. The
+     * settings must name a corpus ({@link Builder#setDataPath}).
      *
      * @param manager the manager of the dataset
      * @return the dataset
@@ -320,11 +321,12 @@ public final class TrainSettings {
         }
 
         /**
-         * @param dataPath the corpus file
+         * @param dataPath the corpus file; null for none (a session that only predicts reads no
+         *     corpus)
          * @return this builder
          */
         public Builder setDataPath(String dataPath) {
-            this.dataPath = Paths.get(dataPath);
+            this.dataPath = dataPath == null ? null : Paths.get(dataPath);
             return this;
         }
 
@@ -372,7 +374,6 @@ public final class TrainSettings {
             check(batchSize > 0, "batch size must be > 0, got " + batchSize);
             check(numSteps > 0, "num steps must be > 0, got " + numSteps);
             check(maxTokens > 0, "max tokens must be > 0, got " + maxTokens);
-            check(dataPath != null, "the corpus path is required (setDataPath)");
             check(device.matches("auto|cpu|gpu"), "device must be auto, cpu or gpu, got '" + device + "'");
             return new TrainSettings(this);
         }

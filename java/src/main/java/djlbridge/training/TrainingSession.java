@@ -13,6 +13,7 @@ import djlbridge.TimeMachineDataset;
 import djlbridge.Vocab;
 import djlbridge.mxnet.NativeHeap;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -164,6 +165,24 @@ public final class TrainingSession implements AutoCloseable {
     public static TrainingSession forPrediction(
             TrainSettings s, List<String> idxToToken, Path params, TrainingControl control)
             throws IOException {
+        return forPrediction(s, idxToToken, Files.readAllBytes(params), params.toString(), control);
+    }
+
+    /**
+     * Opens a session that only predicts, from the bytes of a checkpoint's parameter file (read,
+     * and verified, by the caller: nothing is opened by name here).
+     *
+     * @param s the settings the checkpoint was trained with
+     * @param idxToToken the vocabulary, index to token, {@code <unk>} first
+     * @param params the whole parameter file ({@link ParameterFiles#fileName})
+     * @param source what the bytes are, for messages (the file's path)
+     * @param control the stop flag checked before every generated character, or null
+     * @return the session (close it)
+     * @throws IOException if the parameters do not fit the model
+     */
+    public static TrainingSession forPrediction(
+            TrainSettings s, List<String> idxToToken, byte[] params, String source,
+            TrainingControl control) throws IOException {
         Vocab vocab = Vocab.ofIdxToToken(idxToToken);
         Device device = DeviceChoice.pick(s.getDevice());
         NDManager manager = NDManager.newBaseManager(device);
@@ -172,7 +191,7 @@ public final class TrainingSession implements AutoCloseable {
             TrainingSession session =
                     new TrainingSession(s, device, manager, true, null, vocab, net, s.getLr(),
                             s.getClipTheta(), s.isRandomIter(), control);
-            ParameterFiles.load(net, params, s.describeModel(vocab.length()), manager);
+            ParameterFiles.load(net, params, source, s.describeModel(vocab.length()), manager);
             return session;
         } catch (IOException | RuntimeException e) {
             manager.close();
@@ -204,6 +223,22 @@ public final class TrainingSession implements AutoCloseable {
      */
     public void resume(Path params, int done, double[] perplexity, double[] tokensPerSec)
             throws IOException {
+        resume(Files.readAllBytes(params), params.toString(), done, perplexity, tokensPerSec);
+    }
+
+    /**
+     * Continues from a checkpoint whose parameter file the caller read (and verified): as {@link
+     * #resume(Path, int, double[], double[])}, from the file's bytes.
+     *
+     * @param params the whole parameter file of the checkpoint
+     * @param source what the bytes are, for messages (the file's path)
+     * @param done the epochs the checkpoint finished
+     * @param perplexity their perplexities
+     * @param tokensPerSec their speeds
+     * @throws IOException if the bytes do not fit the model
+     */
+    public void resume(byte[] params, String source, int done, double[] perplexity,
+            double[] tokensPerSec) throws IOException {
         if (!history.isEmpty()) {
             throw new IllegalStateException("resume() must come before any training");
         }
@@ -214,7 +249,7 @@ public final class TrainingSession implements AutoCloseable {
             throw new IllegalArgumentException(
                     "the checkpoint lists " + perplexity.length + " perplexities for " + done + " epochs");
         }
-        ParameterFiles.load(net, params, describeModel(), manager);
+        ParameterFiles.load(net, params, source, describeModel(), manager);
         for (int i = 0; i < done; i++) {
             dataset.nextEpochBatches(); // each epoch's offset (and shuffle) draw, as it was trained
             history.add(new EpochRecord(i + 1, perplexity[i], tokensPerSec[i], Double.NaN));
@@ -303,7 +338,19 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     /**
-     * Returns the epoch of the parameters {@link #writeLastGood} writes.
+     * Encodes the parameters of the last finished epoch (or of the start) as the bytes of the
+     * model's parameter file, for a caller that writes the file itself ({@link
+     * #getLastGoodEpoch} is their epoch).
+     *
+     * @return the file's bytes
+     */
+    public byte[] encodeLastGood() {
+        return lastGood.encode();
+    }
+
+    /**
+     * Returns the epoch of the parameters {@link #writeLastGood} writes ({@link #encodeLastGood}
+     * encodes).
      *
      * @return the epoch, 0 before training
      */

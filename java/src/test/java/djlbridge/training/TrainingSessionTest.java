@@ -98,6 +98,42 @@ public final class TrainingSessionTest {
     }
 
     @Test
+    public void parametersGoInAndOutAsBytesNamedByTheirSource() throws Exception {
+        // Python reads (and verifies) a checkpoint's files and writes them: Java gets and gives
+        // bytes, and names the file it was told in messages, without opening it.
+        for (String impl : new String[] {"scratch", "concise"}) {
+            TrainSettings s = tiny(impl).build();
+            Path params = Files.createTempDirectory("ckpt").resolve(ParameterFiles.fileName(impl));
+            byte[] bytes;
+            String expected;
+            List<String> vocab;
+            try (TrainingSession t = TrainingSession.open(s, null)) {
+                t.train(1, null);
+                bytes = t.encodeLastGood();
+                assertEquals(1, t.writeLastGood(params));
+                expected = t.predict("time traveller", 20);
+                vocab = t.getIdxToToken();
+            }
+            assertArrayEquals(impl, Files.readAllBytes(params), bytes);
+            String source = "/nowhere/dätä/" + ParameterFiles.fileName(impl);
+            TrainSettings noCorpus = tiny(impl).setDataPath(null).build();
+            try (TrainingSession p = TrainingSession.forPrediction(noCorpus, vocab, bytes, source, null)) {
+                assertEquals(impl, expected, p.predict("time traveller", 20));
+            }
+            byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length / 2);
+            try (TrainingSession p = TrainingSession.forPrediction(s, vocab, cut, source, null)) {
+                fail("expected an IOException, got " + p);
+            } catch (java.io.IOException e) {
+                assertTrue(e.getMessage(), e.getMessage().startsWith(source + " "));
+            }
+            try (TrainingSession c = TrainingSession.open(s, null)) {
+                c.resume(bytes, source, 1, new double[] {9.0}, new double[] {1.0});
+                assertEquals(1, c.getEpochsDone());
+            }
+        }
+    }
+
+    @Test
     public void divergenceNamesTheEpochAndKeepsTheLastGood() throws Exception {
         TrainSettings s = TrainSettings.builder()
                 .setImpl("scratch").setModel("rnn").setNumHiddens(16).setBatchSize(4).setNumSteps(5)
