@@ -36,6 +36,7 @@ TRAINING_SESSION = "djlbridge.training.TrainingSession"
 TRAINING_CONTROL = "djlbridge.training.TrainingControl"
 PARAMETER_FILES = "djlbridge.training.ParameterFiles"
 EPOCH_CALLBACK = "djlbridge.training.EpochCallback"
+THREAD_POLICY = "djlbridge.training.ThreadPolicy"
 #: The plain-java launcher (``java -cp … djlbridge.training.Main``), used by the bench.
 MAIN = "djlbridge.training.Main"
 #: DJL and the JDK.
@@ -224,6 +225,13 @@ class Session:
         callback = epoch_callback(on_epoch) if on_epoch is not None else None
         return int(self._session.train(int(until_epoch), callback))
 
+    @translated
+    def threads_note(self) -> Optional[str]:
+        """A note, once per process, when the user pinned more OpenMP threads than there are
+        CPUs (``ThreadPolicy.noteOnce``); else None."""
+        note = self._session.getThreadPolicy().noteOnce()
+        return None if note is None else str(note)
+
     def request_stop(self) -> None:
         """Asks the loop to stop before its next batch (or generated character); safe from
         another thread."""
@@ -266,6 +274,12 @@ class Session:
 
 
 # --------------------------------------------------------------------- facts and class lists
+
+
+@translated
+def default_threads_env() -> str:
+    """The variable that marks ``OMP_NUM_THREADS`` as djl_bridge's own, as Java reads it."""
+    return str(jclass(THREAD_POLICY).DEFAULT_THREADS_ENV)
 
 
 @translated

@@ -100,6 +100,13 @@ def prepare(config: TrainConfig, names: Names = API_NAMES) -> TrainConfig:
     return dataclasses.replace(config, data=data, device=device)
 
 
+def _print_threads_note(session: facade.Session) -> None:
+    """Says once per process when a pinned thread count exceeds the CPUs (Java's rule)."""
+    note = session.threads_note()
+    if note:
+        print(f"djl-bridge: note: {note}", file=sys.stderr, flush=True)
+
+
 class _Saver:
     """Writes the session's last good parameters as a checkpoint, at most once per epoch."""
 
@@ -182,6 +189,7 @@ def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallb
          resume_from: Optional[Checkpoint], writer: Optional[CheckpointWriter]) -> TrainingResult:
     jvm.start()
     session = facade.Session.open(config)
+    _print_threads_note(session)
     try:
         vocab = session.vocab()
         start_epoch = 0
@@ -254,6 +262,7 @@ def predict(checkpoint: "Path | str", prefix: str, num_preds: int, device: str =
     config = dataclasses.replace(ckpt.config, device=device, data=ckpt.path).validate(names)
     jvm.start()
     session = facade.Session.for_prediction(config, ckpt.vocab, ckpt.params_file)
+    _print_threads_note(session)
     request = StopRequest()
     try:
         return call_interruptible(lambda: session.predict(prefix, num_preds), session.request_stop,
