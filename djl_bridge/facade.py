@@ -14,12 +14,15 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, TypeVar
 
 import jpype
 import numpy as np
 
+from . import javathread
 from .javaerrors import java_errors, translate, translated
+
+T = TypeVar("T")
 
 # ------------------------------------------------------------------------------- class names
 
@@ -142,17 +145,27 @@ def to_java_ints(values: np.ndarray, manager: Any) -> Any:
     return manager.create(jpype.JArray(jpype.JInt)(flat), shape(np.shape(values)))
 
 
-def epoch_callback(fn: Callable[[int, float, float], bool]) -> Any:
-    """A Java ``EpochCallback`` that calls ``fn(epoch, perplexity, tokens_per_sec)``; its bool
-    says whether to go on. ``fn`` must not raise: Java would only see a failed callback."""
+@functools.lru_cache(maxsize=None)
+def _epoch_callback_class() -> type:
+    """The one Python class implementing ``EpochCallback``: JPype makes a Java proxy class for
+    each class it is given, which lives as long as the JVM, so it is defined once, not per call."""
 
     @jpype.JImplements(EPOCH_CALLBACK)
     class _Callback:
+        def __init__(self, fn: Callable[[int, float, float], bool]) -> None:
+            self.fn = fn
+
         @jpype.JOverride
         def onEpoch(self, epoch: int, perplexity: float, speed: float) -> bool:  # noqa: N802
-            return bool(fn(int(epoch), float(perplexity), float(speed)))
+            return bool(self.fn(int(epoch), float(perplexity), float(speed)))
 
-    return _Callback()
+    return _Callback
+
+
+def epoch_callback(fn: Callable[[int, float, float], bool]) -> Any:
+    """A Java ``EpochCallback`` that calls ``fn(epoch, perplexity, tokens_per_sec)``; its bool
+    says whether to go on. ``fn`` must not raise: Java would only see a failed callback."""
+    return _epoch_callback_class()(fn)
 
 
 # ------------------------------------------------------------------------ the training session
@@ -181,15 +194,28 @@ def train_settings(config: Any) -> Any:
         )
 
 
+def _on_java_thread(method: Callable[..., T]) -> Callable[..., T]:
+    """Runs ``method`` on the process's one Java thread (:mod:`djl_bridge.javathread`), whichever
+    thread calls it: no new thread ever touches MXNet, whose per-thread state outlives threads."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        return javathread.call(lambda: method(*args, **kwargs))
+
+    return wrapper
+
+
 class Session:
     """A Java ``TrainingSession`` (the one epoch loop) and its stop flag; every method returns
-    Python values and raises only Python exceptions. Close it."""
+    Python values and raises only Python exceptions, and runs on the Java thread (but
+    :meth:`request_stop`, which must reach a session busy there). Close it."""
 
     def __init__(self, session: Any, control: Any) -> None:
         self._session = session
         self._control = control
 
     @classmethod
+    @_on_java_thread
     def open(cls, config: Any) -> "Session":
         """A session that trains ``config``: reads the corpus, builds the model."""
         with java_errors():
@@ -197,6 +223,7 @@ class Session:
             return cls(jclass(TRAINING_SESSION).open(train_settings(config), control), control)
 
     @classmethod
+    @_on_java_thread
     def for_prediction(cls, config: Any, vocab: Sequence[str], params: Path) -> "Session":
         """A session that only predicts, with the model of ``config``, the vocabulary and the
         parameter file of a checkpoint."""
@@ -205,11 +232,13 @@ class Session:
             return cls(jclass(TRAINING_SESSION).forPrediction(
                 train_settings(config), string_list(vocab), java_path(params), control), control)
 
+    @_on_java_thread
     @translated
     def vocab(self) -> list[str]:
         """The vocabulary, index to token."""
         return [str(t) for t in self._session.getIdxToToken()]
 
+    @_on_java_thread
     @translated
     def resume(self, params: Path, epochs_done: int, perplexity: Sequence[float],
                epoch_tokens_per_sec: Sequence[float]) -> None:
@@ -217,6 +246,7 @@ class Session:
         self._session.resume(java_path(params), int(epochs_done), doubles(perplexity),
                              doubles(epoch_tokens_per_sec))
 
+    @_on_java_thread
     @translated
     def train(self, until_epoch: int,
               on_epoch: Optional[Callable[[int, float, float], bool]] = None) -> int:
@@ -225,6 +255,7 @@ class Session:
         callback = epoch_callback(on_epoch) if on_epoch is not None else None
         return int(self._session.train(int(until_epoch), callback))
 
+    @_on_java_thread
     @translated
     def threads_note(self) -> Optional[str]:
         """A note, once per process, when the user pinned more OpenMP threads than there are
@@ -238,36 +269,43 @@ class Session:
         with java_errors():
             self._control.requestStop()
 
+    @_on_java_thread
     @translated
     def epochs_done(self) -> int:
         return int(self._session.getEpochsDone())
 
+    @_on_java_thread
     @translated
     def last_good_epoch(self) -> int:
         """The epoch whose parameters :meth:`write_last_good` writes (0: none finished)."""
         return int(self._session.getLastGoodEpoch())
 
+    @_on_java_thread
     @translated
     def history(self) -> tuple[list[float], list[float]]:
         """Perplexity and tokens/s of every finished epoch."""
         return ([float(p) for p in self._session.getPerplexity()],
                 [float(s) for s in self._session.getEpochTokensPerSec()])
 
+    @_on_java_thread
     @translated
     def write_last_good(self, file: Path) -> int:
         """Writes the last good parameters to ``file``; returns their epoch."""
         return int(self._session.writeLastGood(java_path(file)))
 
+    @_on_java_thread
     @translated
     def report(self) -> dict[str, Any]:
         """The run's report (``RunReport.toJson()``), parsed."""
         return json.loads(str(self._session.result().toJson()))
 
+    @_on_java_thread
     @translated
     def predict(self, prefix: str, num_preds: int) -> str:
         """Greedy generation after ``prefix``."""
         return str(self._session.predict(prefix, int(num_preds)))
 
+    @_on_java_thread
     def close(self) -> None:
         with java_errors():
             self._session.close()

@@ -1,7 +1,7 @@
 """Long Java calls that Ctrl-C (SIGINT) and SIGTERM can stop cleanly.
 
 A Python signal handler cannot run while the main thread is inside a Java call, so the call runs
-in a worker thread and the main thread waits on it in short waits. The first SIGINT or SIGTERM asks
+on the Java thread (javathread.py), waited on in short waits. The first SIGINT or SIGTERM asks
 Java to stop (``on_stop``: the ``TrainingControl`` flag, checked before every batch and every
 generated character) and waits for the call to end, so the caller can save the last finished
 epoch. A second signal ends at once: ``os._exit`` in the CLI (``hard_exit``), ``KeyboardInterrupt``
@@ -18,6 +18,8 @@ import sys
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, TypeVar
+
+from . import javathread
 
 T = TypeVar("T")
 
@@ -54,28 +56,18 @@ def _raise_terminate(signum: int, frame: Any) -> None:
 def call_interruptible(fn: Callable[[], T], on_stop: Callable[[], None],
                        request: Optional[StopRequest] = None, hard_exit: bool = False,
                        unit: str = "batch", poll_seconds: float = 0.1) -> T:
-    """Runs ``fn`` in a worker thread; SIGINT/SIGTERM call ``on_stop`` once and record the signal
+    """Runs ``fn`` on the Java thread; SIGINT/SIGTERM call ``on_stop`` once and record the signal
     in ``request``; ``fn``'s result or exception is handed back when it ends. ``unit`` names what
     Java finishes before it stops ("batch", "character") in the message."""
     request = request if request is not None else StopRequest()
-    box: dict[str, Any] = {}
-    # An Event, not Thread.join: a KeyboardInterrupt inside join() can leave the thread marked
-    # as stopped while it still runs (CPython gh-90882), and the process would exit under it.
+    # An Event waited on in short waits, not a join: a KeyboardInterrupt inside join() can leave
+    # a thread marked as stopped while it still runs (CPython gh-90882).
     finished = threading.Event()
-
-    def target() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
-            box["error"] = exc
-        finally:
-            finished.set()
-
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_terminate) if in_main else None
     try:
-        worker = threading.Thread(target=target, name="djl-bridge-java", daemon=True)
-        worker.start()
+        future = javathread.submit(fn)
+        future.add_done_callback(lambda _: finished.set())
         while not finished.is_set():
             try:
                 finished.wait(poll_seconds)
@@ -95,6 +87,4 @@ def call_interruptible(fn: Callable[[], T], on_stop: Callable[[], None],
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+    return future.result()
