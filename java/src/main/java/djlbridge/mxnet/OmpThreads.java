@@ -18,12 +18,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * function calls {@code MXSetNumOMPThreads(n)}: it runs on the worker, and the operators that run
  * after it use {@code n} threads.
  *
- * <p>Counts below the one the engine started with are safe for every kernel the models use:
- * oneDNN sizes per-thread buffers when a primitive is created and a run with fewer threads uses
- * fewer of them; a primitive created with fewer threads than it later runs with is not. {@code
- * djlbridge.training.ThreadPolicy} keeps to that: it never asks for more than the start count,
- * and restores the start count outside its loops, so primitives are created at the start count
- * (the first batch and the first generated character run with it).
+ * <p>What a new count reaches (oneDNN 2.4.4, MXNet 1.9.1's, checked in its sources and by
+ * measuring per-thread CPU time): the matrix products (GEMM), element-wise kernels, sums and
+ * MXNet's own loops take the count of the moment; reorders, transposes and softmax keep the
+ * count they were created with, at their first call, for the life of the process (MXNet caches
+ * them). Float32 kernels of either kind are safe at any count; the kernels that size per-thread
+ * buffers at creation and run with the count of the moment are the bf16/int8 ones and the packed
+ * GEMM of the RNN operator's inference, which must never run with more threads than it was
+ * created with. {@code djlbridge.training.ThreadPolicy} therefore changes the count only while
+ * a session trains (float32) and keeps every prediction at the start count.
  *
  * <p>DJL keeps its JNA binding of MXNet in a private field; where it cannot be read, {@link
  * #isAvailable()} is false and nothing is changed.

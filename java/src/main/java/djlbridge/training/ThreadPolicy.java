@@ -9,20 +9,31 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * How many OpenMP threads MXNet's operators use while a session trains or predicts: as many as
- * the CPUs other processes leave free, or a count the user pinned.
+ * How many OpenMP threads MXNet's operators use while a session trains: as many as the CPUs other
+ * processes leave free, or a count the user pinned.
  *
  * <p>Why: MXNet's OpenMP threads wait for each other at the end of every operator, spinning. When
  * the CPUs are shared (three runs on two CPUs, or any other busy process) a thread that is off its
  * CPU holds the others up, and a run goes 10-27x slower than alone; with one thread per CPU it
  * leaves free it goes about as fast as the machine allows.
  *
- * <p>The rule, applied by {@link #step} (called before every batch and every generated character,
- * it reads the clock and acts about once per {@link #INTERVAL_NANOS}): from two {@link CpuLoad}
- * samples, {@code others} = the CPUs of this process's affinity mask that other processes kept
- * busy; {@code threads = clamp(floor(cpus - others + MARGIN), 1, ceiling)}, where {@code
- * ceiling} is the count MXNet started with. A lower count applies at once; a higher one only when
- * two samples in a row ask for it. Nothing of the engine is read: no array goes to the host.
+ * <p>The rule: from two {@link CpuLoad} samples, {@code others} = the CPUs of this process's
+ * affinity mask that other processes kept busy in between; {@code threads = clamp(floor(cpus -
+ * others + MARGIN), 1, ceiling)}, where {@code ceiling} is the count MXNet started with. Nothing
+ * of the engine is read: no array goes to the host.
+ *
+ * <p>When: {@link #startTraining} decides before the first batch of every train call, from the
+ * load since the session opened (at least {@link #FIRST_SAMPLE_NANOS}). That first decision
+ * matters most: oneDNN's reorders and transposes (and its softmax) keep the thread count they were
+ * created with, at the first batch, for the life of the process; the matrix products and
+ * element-wise kernels use the count of the moment. So {@link #step} (called before every batch,
+ * it reads the clock and acts about once per {@link #INTERVAL_NANOS}) goes on adapting those: a
+ * lower count applies at once, a higher one when two samples in a row ask for it. {@link
+ * #stopTraining} puts MXNet back at the start count, where it stays for everything else,
+ * predictions included: oneDNN's packed GEMM of the RNN operator's inference sizes its buffers by
+ * the count it was created with and must never run with more (training's float32 kernels either
+ * follow the current count without per-thread buffers or keep their creation count; see {@link
+ * OmpThreads}).
  *
  * <p>Which count is whose: {@code OMP_NUM_THREADS} is MXNet's start count. djl_bridge's Python
  * launcher sets it to one per CPU when the user did not, and says so in {@link
@@ -30,10 +41,6 @@ import java.util.function.Supplier;
  * A count the user set (Python's {@code --threads N}, or {@code OMP_NUM_THREADS} of their own) is
  * pinned: the policy never changes it. Nor on a GPU, nor where {@code /proc} or DJL's binding of
  * MXNet cannot be read.
- *
- * <p>Outside {@link #start}/{@link #stop} MXNet always runs at the start count, and every train or
- * predict call starts there, so oneDNN's kernels are created at the start count and only ever run
- * with fewer threads (see {@link OmpThreads}).
  *
  * <p>As a {@link SessionListener} it records the count each epoch ended with ({@link
  * #getEpochThreads}, the report's {@code epoch_threads}).
@@ -52,6 +59,9 @@ public final class ThreadPolicy implements SessionListener {
 
     /** How often the load is read: at the first step after this many nanoseconds. */
     public static final long INTERVAL_NANOS = 1_000_000_000L;
+
+    /** The shortest span the first decision of a train call reads the load over (it waits). */
+    public static final long FIRST_SAMPLE_NANOS = 250_000_000L;
 
     /** Added to the free CPUs before rounding down: 0.5 rounds to the nearest count. */
     public static final double MARGIN = 0.5;
@@ -82,6 +92,10 @@ public final class ThreadPolicy implements SessionListener {
         this.engine = engine;
         this.clock = clock;
         this.threads = ceiling;
+        if (adaptive) {
+            last = sampler.get(); // the load from here to the first batch decides its count
+            lastNanos = clock.getAsLong();
+        }
     }
 
     /**
@@ -135,20 +149,36 @@ public final class ThreadPolicy implements SessionListener {
     }
 
     /**
-     * Starts a train or predict call: MXNet at the start count, the clock and the load read
-     * afresh.
+     * Starts a train call: decides the count of its first batch from the load since the session
+     * opened or the last call ended, waiting until {@link #FIRST_SAMPLE_NANOS} have passed.
+     *
+     * @throws InterruptedException if interrupted while waiting for the load to be measured
      */
-    public void start() {
+    public void startTraining() throws InterruptedException {
         threads = ceiling;
         raiseTo = 0;
-        if (adaptive) {
-            int requested = engine.lastRequested();
-            if (requested != 0 && requested != ceiling) {
-                engine.request(ceiling);
-            }
-            last = sampler.get();
-            lastNanos = clock.getAsLong();
+        if (!adaptive) {
+            return;
         }
+        long wait = FIRST_SAMPLE_NANOS - (clock.getAsLong() - lastNanos);
+        if (last != null && wait > 0) {
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+        int count = ceiling;
+        CpuLoad.Sample sample = sampler.get();
+        if (last != null && sample != null) {
+            double others = CpuLoad.otherCpus(last, sample, cpus);
+            if (!Double.isNaN(others)) {
+                count = target(others, cpus, ceiling);
+            }
+        }
+        last = sample;
+        lastNanos = clock.getAsLong();
+        int requested = engine.lastRequested();
+        if (count != (requested == 0 ? ceiling : requested)) {
+            engine.request(count);
+        }
+        threads = count;
     }
 
     /** One step (a batch, a generated character): about once a second, reads the load and acts. */
@@ -174,10 +204,12 @@ public final class ThreadPolicy implements SessionListener {
         lastNanos = now;
     }
 
-    /** Ends a train or predict call: MXNet back at the start count. */
-    public void stop() {
+    /** Ends a train call: MXNet back at the start count, for predictions and any other work. */
+    public void stopTraining() {
         if (adaptive) {
             set(ceiling);
+            last = sampler.get();
+            lastNanos = clock.getAsLong();
         }
         threads = ceiling;
     }

@@ -6,8 +6,8 @@ import djlbridge.TimeMachine;
  * A stop flag shared between the thread that trains and the one that asks it to stop (Python's
  * Ctrl-C and SIGTERM handlers). {@link TimeMachine#trainEpochCh8} checks it before every batch and
  * {@link TimeMachine#predictCh8} before every character, so a request ends the
- * run within one batch with a {@link StopRequestedException}. While a session trains or predicts,
- * each check is also a step of its {@link ThreadPolicy}.
+ * run within one batch with a {@link StopRequestedException}. While a session trains, each check
+ * is also a step of its {@link ThreadPolicy}.
  */
 public final class TrainingControl {
 

@@ -33,9 +33,9 @@ import java.util.Map;
  * then {@link MemoryRecorder}, then {@link ThreadPolicy} (the threads each epoch ended with), then
  * the listeners the caller added (Python's progress bar and checkpoints). A {@link
  * TrainingControl} is checked before every batch: a stop request ends the run within one batch
- * with a {@link StopRequestedException}, the epoch in progress dropped; each check is also a step
- * of the {@link ThreadPolicy}, which sets MXNet's OpenMP threads to the CPUs other processes leave
- * free (unless the user pinned them).
+ * with a {@link StopRequestedException}, the epoch in progress dropped; while it trains each check
+ * is also a step of the {@link ThreadPolicy}, which sets MXNet's OpenMP threads to the CPUs other
+ * processes leave free (unless the user pinned them).
  *
  * <p>A session made by {@link #open} owns its manager, dataset and model and frees them on {@link
  * #close}; one made by {@link #wrap} trains the caller's and frees nothing of theirs. Either frees
@@ -247,7 +247,12 @@ public final class TrainingSession implements AutoCloseable {
             throw new IllegalStateException("this session only predicts");
         }
         long start = System.nanoTime();
-        threads.start();
+        try {
+            threads.startTraining();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StopRequestedException("interrupted before training");
+        }
         control.stepThreads(threads);
         try {
             while (history.size() < untilEpoch) {
@@ -267,7 +272,7 @@ public final class TrainingSession implements AutoCloseable {
             }
         } finally {
             control.stepThreads(null);
-            threads.stop();
+            threads.stopTraining();
             wallSeconds += (System.nanoTime() - start) / 1e9;
         }
         return history.size();
@@ -330,14 +335,7 @@ public final class TrainingSession implements AutoCloseable {
      * @return the prefix followed by the generated characters
      */
     public String predict(String prefix, int numPreds) {
-        threads.start();
-        control.stepThreads(threads);
-        try {
-            return TimeMachine.predictCh8(prefix, numPreds, net, vocab, device, manager, control);
-        } finally {
-            control.stepThreads(null);
-            threads.stop();
-        }
+        return TimeMachine.predictCh8(prefix, numPreds, net, vocab, device, manager, control);
     }
 
     /**

@@ -85,10 +85,30 @@ public class ThreadPolicyTest {
     }
 
     @Test
-    public void lowersAtOnceAndRaisesOnlyWhenTwoSamplesAgree() {
+    public void theFirstBatchGetsTheCountOfTheLoadSinceTheSessionOpened() throws Exception {
+        Machine idle = new Machine(2);
+        ThreadPolicy p = idle.policy(2); // reads the counters as the session opens
+        idle.ours = 1.0; // the corpus read, the model built
+        idle.second();
+        p.startTraining();
+        assertEquals(2, p.getThreads());
+        assertTrue("already at the start count", idle.requests.isEmpty());
+        Machine busy = new Machine(2);
+        ThreadPolicy q = busy.policy(2);
+        busy.others = 1.5; // two other runs starting their JVMs
+        busy.ours = 0.5;
+        busy.second();
+        q.startTraining();
+        assertEquals(1, q.getThreads());
+        assertEquals(List.of(1), busy.requests);
+    }
+
+    @Test
+    public void lowersAtOnceAndRaisesOnlyWhenTwoSamplesAgree() throws Exception {
         Machine m = new Machine(2);
         ThreadPolicy p = m.policy(2);
-        p.start();
+        m.second();
+        p.startTraining();
         m.ours = 1.0;
         m.others = 1.0;
         m.now += SECOND / 2;
@@ -119,35 +139,39 @@ public class ThreadPolicyTest {
     }
 
     @Test
-    public void recordsEachEpochAndRestoresTheStartCountAfterACall() {
+    public void recordsEachEpochAndRestoresTheStartCountAfterACall() throws Exception {
         Machine m = new Machine(4);
         ThreadPolicy p = m.policy(4);
-        p.start();
+        m.second();
+        p.startTraining();
         p.onEpoch(null, null);
         m.others = 2.9; // 1.1 free -> floor(1.6) = 1
         m.ours = 1.0;
         m.second();
         p.step();
         p.onEpoch(null, null);
-        p.stop();
+        p.stopTraining();
         assertArrayEquals(new int[] {4, 1}, p.getEpochThreads());
         assertEquals(4, p.getThreads());
         assertEquals(List.of(1, 4), m.requests);
-        p.start(); // the engine is at the start count already: nothing to ask
+        m.others = 0;
+        m.second();
+        p.startTraining(); // the engine is at the start count already: nothing to ask
         assertEquals(List.of(1, 4), m.requests);
     }
 
     @Test
-    public void aPinnedPolicyNeverTouchesTheEngine() {
+    public void aPinnedPolicyNeverTouchesTheEngine() throws Exception {
         Machine m = new Machine(2);
         ThreadPolicy p = ThreadPolicy.of(Map.of("OMP_NUM_THREADS", "2"), 2, true, m::sample, m,
                 () -> m.now);
         assertFalse(p.isAdaptive());
-        p.start();
         m.others = 2.0;
         m.second();
+        p.startTraining();
+        m.second();
         p.step();
-        p.stop();
+        p.stopTraining();
         assertEquals(2, p.getThreads());
         assertTrue(m.requests.isEmpty());
     }
@@ -204,10 +228,10 @@ public class ThreadPolicyTest {
             LanguageModel net = s.newModel(data.getVocab().length(), Device.cpu(), manager);
             TrainingControl control = new TrainingControl();
             control.stepThreads(policy);
-            policy.start();
+            policy.startTraining();
             ppl = TimeMachine.trainEpochCh8(net, data, new SoftmaxCrossEntropyLoss(), s.getLr(),
                     s.getClipTheta(), Device.cpu(), s.isRandomIter(), manager, control).getKey();
-            policy.stop();
+            policy.stopTraining();
             net.close();
         }
         return ppl;
