@@ -75,11 +75,14 @@ def threads_in_use(threads: Optional[int] = None) -> int:
     current = os.environ.get(OMP_THREADS_ENV, "").strip()
     if threads is not None:
         check_threads(threads)
-        if current != str(threads) or is_adaptive():
-            runs = (f"threads that follow the load (at most {OMP_THREADS_ENV}={current})"
-                    if current and is_adaptive() else f"{OMP_THREADS_ENV}={current or '(unset)'}")
+        fix = ("OpenMP reads it only once: set the threads before the first training in the "
+               "process, or use a fresh process")
+        if current and is_adaptive():
             raise ConfigError(
-                f"--threads {threads}: MXNet in this process already runs with {runs}, and "
-                "OpenMP reads it only once: set the threads before the first training in the "
-                "process, or use a fresh process")
+                f"--threads {threads}: MXNet in this process already runs with threads that "
+                f"follow the load (at most {OMP_THREADS_ENV}={current}), and {fix}")
+        if current != str(threads):
+            raise ConfigError(
+                f"--threads {threads}: MXNet in this process already runs with "
+                f"{OMP_THREADS_ENV}={current or '(unset)'}, and {fix}")
     return int(current) if current.isdigit() and int(current) > 0 else usable_cpus()
