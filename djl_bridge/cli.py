@@ -72,8 +72,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 def _add_threads_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=None, metavar="N",
-                   help="MXNet's OpenMP threads (default: $OMP_NUM_THREADS, else one per CPU; "
-                        "MXNet alone would take half the CPUs)")
+                   help="pin MXNet's OpenMP threads to N (default: $OMP_NUM_THREADS, pinned, "
+                        "else at most one per CPU, fewer while other processes keep CPUs busy)")
 
 
 def _add_robust_train_options(p: argparse.ArgumentParser) -> None:
@@ -123,12 +123,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     from . import jvm
 
-    chosen = args.threads is not None or jvm.OMP_THREADS_ENV in os.environ
-    threads = jvm.set_threads(args.threads, "--threads")
-    if not chosen and not jvm.is_started():
-        note = jvm.busy_machine_note(threads, jvm.busy_cpus())
-        if note:
-            say(f"djl-bridge: note: {note}")
+    jvm.set_threads(args.threads, "--threads")
     ckpt: Optional[Checkpoint] = None
     plan: Optional[ResumePlan] = None
     if args.resume is not None:

@@ -16,14 +16,17 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence, TypeVar
 
 import jpype
 import numpy as np
 
+from . import javathread
 from .config import API_NAMES, Names
 from .errors import BridgeError, DataError
 from .javaerrors import java_errors, translate, translated
+
+T = TypeVar("T")
 
 # ------------------------------------------------------------------------------- class names
 
@@ -40,6 +43,7 @@ TRAINING_SESSION = "djlbridge.training.TrainingSession"
 TRAINING_CONTROL = "djlbridge.training.TrainingControl"
 PARAMETER_FILES = "djlbridge.training.ParameterFiles"
 EPOCH_CALLBACK = "djlbridge.training.EpochCallback"
+THREAD_POLICY = "djlbridge.training.ThreadPolicy"
 #: The plain-java launcher (``java -cp … djlbridge.training.Main``), used by the bench.
 MAIN = "djlbridge.training.Main"
 #: DJL and the JDK.
@@ -176,17 +180,27 @@ def to_java_ints(values: np.ndarray, manager: Any) -> Any:
     return manager.create(jpype.JArray(jpype.JInt)(flat), shape(np.shape(values)))
 
 
-def epoch_callback(fn: Callable[[int, float, float], bool]) -> Any:
-    """A Java ``EpochCallback`` that calls ``fn(epoch, perplexity, tokens_per_sec)``; its bool
-    says whether to go on. ``fn`` must not raise: Java would only see a failed callback."""
+@functools.lru_cache(maxsize=None)
+def _epoch_callback_class() -> type:
+    """The one Python class implementing ``EpochCallback``: JPype makes a Java proxy class for
+    each class it is given, which lives as long as the JVM, so it is defined once, not per call."""
 
     @jpype.JImplements(EPOCH_CALLBACK)
     class _Callback:
+        def __init__(self, fn: Callable[[int, float, float], bool]) -> None:
+            self.fn = fn
+
         @jpype.JOverride
         def onEpoch(self, epoch: int, perplexity: float, speed: float) -> bool:  # noqa: N802
-            return bool(fn(int(epoch), float(perplexity), float(speed)))
+            return bool(self.fn(int(epoch), float(perplexity), float(speed)))
 
-    return _Callback()
+    return _Callback
+
+
+def epoch_callback(fn: Callable[[int, float, float], bool]) -> Any:
+    """A Java ``EpochCallback`` that calls ``fn(epoch, perplexity, tokens_per_sec)``; its bool
+    says whether to go on. ``fn`` must not raise: Java would only see a failed callback."""
+    return _epoch_callback_class()(fn)
 
 
 # ------------------------------------------------------------------------ the training session
@@ -230,10 +244,22 @@ def _in_callers_names(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _on_java_thread(method: Callable[..., T]) -> Callable[..., T]:
+    """Runs ``method`` on the process's one Java thread (:mod:`djl_bridge.javathread`), whichever
+    thread calls it: no new thread ever touches MXNet, whose per-thread state outlives threads."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        return javathread.call(lambda: method(*args, **kwargs))
+
+    return wrapper
+
+
 class Session:
     """A Java ``TrainingSession`` (the one epoch loop) and its stop flag; every method returns
     Python values and raises only Python exceptions, worded in ``names`` (the caller's: fields
-    for the API, flags for the CLI). Close it."""
+    for the API, flags for the CLI), and runs on the Java thread (but :meth:`request_stop`, which
+    must reach a session busy there). Close it."""
 
     def __init__(self, session: Any, control: Any, names: Names = API_NAMES) -> None:
         self._session = session
@@ -241,6 +267,7 @@ class Session:
         self.names = names
 
     @classmethod
+    @_on_java_thread
     def open(cls, config: Any, names: Names = API_NAMES) -> "Session":
         """A session that trains ``config``: reads the corpus (opened here, read by the JVM
         through :func:`readable_by_java`), builds the model."""
@@ -250,6 +277,7 @@ class Session:
                        control, names)
 
     @classmethod
+    @_on_java_thread
     def for_prediction(cls, config: Any, vocab: Sequence[str], params: bytes, source: Path,
                        names: Names = API_NAMES) -> "Session":
         """A session that only predicts, with the model of ``config``, the vocabulary and the
@@ -261,11 +289,13 @@ class Session:
                 train_settings(config), string_list(vocab), java_bytes(params), str(source),
                 control), control, names)
 
+    @_on_java_thread
     @_in_callers_names
     def vocab(self) -> list[str]:
         """The vocabulary, index to token."""
         return [str(t) for t in self._session.getIdxToToken()]
 
+    @_on_java_thread
     @_in_callers_names
     def resume(self, params: bytes, source: Path, epochs_done: int,
                perplexity: Sequence[float], epoch_tokens_per_sec: Sequence[float]) -> None:
@@ -274,6 +304,7 @@ class Session:
         self._session.resume(java_bytes(params), str(source), int(epochs_done),
                              doubles(perplexity), doubles(epoch_tokens_per_sec))
 
+    @_on_java_thread
     @_in_callers_names
     def train(self, until_epoch: int,
               on_epoch: Optional[Callable[[int, float, float], bool]] = None) -> int:
@@ -282,27 +313,39 @@ class Session:
         callback = epoch_callback(on_epoch) if on_epoch is not None else None
         return int(self._session.train(int(until_epoch), callback))
 
+    @_on_java_thread
+    @_in_callers_names
+    def threads_note(self) -> Optional[str]:
+        """A note, once per process, when the user pinned more OpenMP threads than there are
+        CPUs (``ThreadPolicy.noteOnce``); else None."""
+        note = self._session.getThreadPolicy().noteOnce()
+        return None if note is None else str(note)
+
     def request_stop(self) -> None:
         """Asks the loop to stop before its next batch (or generated character); safe from
         another thread."""
         with java_errors(self.names):
             self._control.requestStop()
 
+    @_on_java_thread
     @_in_callers_names
     def epochs_done(self) -> int:
         return int(self._session.getEpochsDone())
 
+    @_on_java_thread
     @_in_callers_names
     def last_good_epoch(self) -> int:
         """The epoch whose parameters :meth:`write_last_good` writes (0: none finished)."""
         return int(self._session.getLastGoodEpoch())
 
+    @_on_java_thread
     @_in_callers_names
     def history(self) -> tuple[list[float], list[float]]:
         """Perplexity and tokens/s of every finished epoch."""
         return ([float(p) for p in self._session.getPerplexity()],
                 [float(s) for s in self._session.getEpochTokensPerSec()])
 
+    @_on_java_thread
     @_in_callers_names
     def encode_last_good(self) -> bytes:
         """The last good parameters as the bytes of the model's parameter file."""
@@ -317,22 +360,31 @@ class Session:
             fh.write(data)
         return epoch
 
+    @_on_java_thread
     @_in_callers_names
     def report(self) -> dict[str, Any]:
         """The run's report (``RunReport.toJson()``), parsed."""
         return json.loads(str(self._session.result().toJson()))
 
+    @_on_java_thread
     @_in_callers_names
     def predict(self, prefix: str, num_preds: int) -> str:
         """Greedy generation after ``prefix``."""
         return str(self._session.predict(prefix, int(num_preds)))
 
+    @_on_java_thread
     def close(self) -> None:
         with java_errors(self.names):
             self._session.close()
 
 
 # --------------------------------------------------------------------- facts and class lists
+
+
+@translated
+def default_threads_env() -> str:
+    """The variable that marks ``OMP_NUM_THREADS`` as djl_bridge's own, as Java reads it."""
+    return str(jclass(THREAD_POLICY).DEFAULT_THREADS_ENV)
 
 
 @translated

@@ -3,7 +3,8 @@ the caller can save the last finished epoch; SIGUSR1 asks for a checkpoint after
 epoch and lets the run go on.
 
 A Python signal handler cannot run while the main thread is inside a Java call, so long calls run
-in a worker thread (:func:`call_interruptible`) and the main thread waits on them in short waits.
+on the Java thread (:mod:`djl_bridge.javathread`, :func:`call_interruptible`) and the calling
+thread waits on them in short waits.
 For the whole of a run -- the JVM's start, the training, the save after a stop -- a
 :class:`StopGuard` holds the handlers of these signals, and gives back the ones it found when the
 run ends (a library keeps none). Its handlers never raise on a first signal: they record it, and
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, Callable, Optional, TypeVar
 
+from . import javathread
 from .errors import ResourceError
 
 T = TypeVar("T")
@@ -148,32 +150,22 @@ def call_interruptible(fn: Callable[[], T], on_stop: Callable[[], None],
                        request: Optional[StopRequest] = None, hard_exit: bool = False,
                        unit: str = "batch", poll_seconds: float = 0.1,
                        guard: Optional[StopGuard] = None) -> T:
-    """Runs ``fn`` in a worker thread and waits for it; ``fn``'s result or exception is handed
+    """Runs ``fn`` on the Java thread and waits for it; ``fn``'s result or exception is handed
     back when it ends. A stop signal (recorded by ``guard``, or by a guard of this call's own
     made from ``request``, ``hard_exit`` and ``unit``) makes the waiting thread call ``on_stop``
     once, also when it came before the call."""
     if guard is None:
         with StopGuard(hard_exit, unit, request) as own:
             return call_interruptible(fn, on_stop, poll_seconds=poll_seconds, guard=own)
-    box: dict[str, Any] = {}
-    # An Event, not Thread.join: a KeyboardInterrupt inside join() can leave the thread marked
-    # as stopped while it still runs (CPython gh-90882), and the process would exit under it.
+    # An Event waited on in short waits, not a join: a KeyboardInterrupt inside join() can leave
+    # a thread marked as stopped while it still runs (CPython gh-90882).
     finished = threading.Event()
-
-    def target() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
-            box["error"] = exc
-        finally:
-            finished.set()
-
-    worker = threading.Thread(target=target, name="djl-bridge-java", daemon=True)
     try:
-        worker.start()
+        future = javathread.submit(fn)
     except RuntimeError as exc:  # "can't start new thread": ulimit -v or -u, or no memory
         raise ResourceError(f"could not start the thread that runs Java ({exc}): raise the "
                             "process's limits (ulimit -v, ulimit -u) or free memory") from None
+    future.add_done_callback(lambda _: finished.set())
     stop_sent = False
     while True:
         if guard.request.signal_name is not None and not stop_sent:
@@ -181,6 +173,4 @@ def call_interruptible(fn: Callable[[], T], on_stop: Callable[[], None],
             on_stop()
         if finished.wait(poll_seconds):
             break
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+    return future.result()

@@ -105,6 +105,13 @@ def prepare(config: TrainConfig, names: Names = API_NAMES) -> TrainConfig:
     return dataclasses.replace(config, data=data, device=device)
 
 
+def _print_threads_note(session: facade.Session) -> None:
+    """Says once per process when a pinned thread count exceeds the CPUs (Java's rule)."""
+    note = session.threads_note()
+    if note:
+        print(f"djl-bridge: note: {note}", file=sys.stderr, flush=True)
+
+
 class _Saver:
     """Writes the session's last good parameters as a checkpoint, at most once per epoch, and
     never before an epoch has finished (there are no parameters to save then)."""
@@ -199,6 +206,7 @@ def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallb
     with StopGuard(options.hard_exit, can_save=writer is not None) as guard:
         jvm.start()
         session = facade.Session.open(config, options.names)
+        _print_threads_note(session)
         try:
             return _train(session, config, options, on_epoch, resume_from, writer, guard)
         finally:
@@ -299,6 +307,7 @@ def predict(checkpoint: "Path | str", prefix: str, num_preds: int, device: str =
         # The bytes read and checked by read_checkpoint are the bytes loaded: nothing is read again.
         session = facade.Session.for_prediction(config, ckpt.vocab, ckpt.params, ckpt.params_file,
                                                  names)
+        _print_threads_note(session)
         try:
             return call_interruptible(lambda: session.predict(prefix, num_preds),
                                       session.request_stop, guard=guard)

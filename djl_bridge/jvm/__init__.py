@@ -11,7 +11,7 @@ One topic a module; this package re-exports what the rest of djl_bridge calls
   (``gradle assemble``).
 * :mod:`.options` -- the JVM options (DJL offline always; the tuned memory/GC defaults, or the
   caller's, tried in a child ``java`` first).
-* :mod:`.threads` -- MXNet's OpenMP thread count and how busy the CPUs are.
+* :mod:`.threads` -- MXNet's OpenMP thread count, ours (it follows the load) or the user's.
 * :mod:`.natives` -- ``MXNET_LIBRARY_PATH`` checked, and the wording of a natives failure.
 * :mod:`.startup` -- ``start()``, ``set_threads()``, ``is_started()``, ``check_engine()``: the only
   module here that imports JPype.
@@ -46,10 +46,10 @@ from .options import (
 from .runtime import MIN_JAVA, JavaRuntime, find_java, find_jvm
 from .startup import check_engine, is_started, set_threads, start
 from .threads import (
+    DEFAULT_THREADS_ENV,
     OMP_THREADS_ENV,
-    busy_cpus,
-    busy_machine_note,
     check_threads,
+    is_adaptive,
     openmp_env,
     usable_cpus,
 )

@@ -34,8 +34,9 @@ def is_started() -> bool:
 
 
 def set_threads(threads: Optional[int] = None, source: str = "threads") -> int:
-    """Chooses the OpenMP threads MXNet will use, before the JVM (and libmxnet) starts: ``threads``
-    when given, else ``$OMP_NUM_THREADS`` when set, else one per usable CPU (:func:`openmp_env`,
+    """Chooses the OpenMP threads MXNet will start with, before the JVM (and libmxnet) starts:
+    ``threads`` when given, else ``$OMP_NUM_THREADS`` when set, both pinned, else one per usable
+    CPU, which the Java side lowers while other processes keep CPUs busy (:func:`openmp_env`,
     written into this process's environment). Returns the count.
 
     Why a default at all: without ``OMP_NUM_THREADS`` MXNet 1.9 sizes its OpenMP pool to *half*

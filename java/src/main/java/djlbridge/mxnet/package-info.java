@@ -14,14 +14,18 @@
  *   <li>{@link djlbridge.mxnet.ClipSgd}: the text's {@code gradClipping} and {@code sgd} as MXNet's
  *       multi-tensor operators (held equal to them by {@code ClipSgdTest});
  *   <li>{@link djlbridge.mxnet.NativeHeap}: glibc's malloc thresholds, so that the engine's
- *       per-batch buffers are reused instead of faulted in again.
+ *       per-batch buffers are reused instead of faulted in again;
+ *   <li>{@link djlbridge.mxnet.OmpThreads}: the OpenMP thread count of the engine's CPU worker,
+ *       changed while the process runs (the count itself is chosen by {@code
+ *       djlbridge.training.ThreadPolicy}).
  * </ul>
  *
  * <p>What depends on what: the code here uses only {@code ModelKind} of {@link djlbridge} (the
  * javadoc links to the text's classes it mirrors); {@link djlbridge} calls it at three points and
- * {@link djlbridge.training} calls {@code NativeHeap} once.
+ * {@link djlbridge.training} calls {@code NativeHeap} once and {@code OmpThreads} from its thread
+ * policy.
  *
- * <p>Why this cut: another engine would replace this package and those four calls, not edit the
+ * <p>Why this cut: another engine would replace this package and those five calls, not edit the
  * text's classes or the training machinery.
  */
 package djlbridge.mxnet;

@@ -19,8 +19,10 @@ import com.google.gson.JsonObject;
  * <p>Threads: MXNet reads {@code OMP_NUM_THREADS} once, when it loads, and without it uses half
  * the CPUs. The Python launcher sets it to one per CPU when unset ({@code --threads} there); a
  * JVM cannot set its own environment, so from plain {@code java} run e.g. {@code
- * OMP_NUM_THREADS=$(nproc) java ...} for the same speed. The JSON's {@code omp_threads} says what
- * the run had.
+ * OMP_NUM_THREADS=$(nproc) DJL_BRIDGE_DEFAULT_THREADS=$(nproc) java ...} for the same speed and
+ * threads that follow the load ({@link ThreadPolicy}; {@code OMP_NUM_THREADS} alone pins the
+ * count). The JSON's {@code omp_threads} says what the run started with, {@code thread_policy}
+ * and {@code epoch_threads} what it did.
  */
 public final class Main {
 
@@ -83,6 +85,10 @@ public final class Main {
         int every = Math.max(1, settings.getNumEpochs() / 10);
         RunReport r;
         try (TrainingSession session = TrainingSession.open(settings, null)) {
+            String note = session.getThreadPolicy().noteOnce();
+            if (note != null) {
+                System.err.println("djl-bridge: note: " + note);
+            }
             session.train(
                     settings.getNumEpochs(),
                     (epoch, ppl, speed) -> {

@@ -28,6 +28,8 @@ public final class RunReport {
     private final double[] epochSeconds;
     private final double[] rssMb;
     private final double peakRssMb;
+    private final int[] epochThreads;
+    private final String threadPolicy;
     private final int resumedFromEpoch;
     private final String device;
     private final double wallSeconds;
@@ -43,6 +45,7 @@ public final class RunReport {
      * @param predictions prefix to generated text
      * @param rssMb the resident set size after each epoch of this run
      * @param peakRssMb the peak resident set size of the process
+     * @param threads the run's thread policy, with the count each epoch of this run ended with
      */
     public RunReport(
             List<EpochRecord> records,
@@ -51,7 +54,8 @@ public final class RunReport {
             double wallSeconds,
             Map<String, String> predictions,
             double[] rssMb,
-            double peakRssMb) {
+            double peakRssMb,
+            ThreadPolicy threads) {
         this.perplexity = records.stream().mapToDouble(EpochRecord::getPerplexity).toArray();
         this.epochTokensPerSec = records.stream().mapToDouble(EpochRecord::getTokensPerSec).toArray();
         this.epochSeconds =
@@ -62,6 +66,8 @@ public final class RunReport {
         this.predictions = Collections.unmodifiableMap(new LinkedHashMap<>(predictions));
         this.rssMb = rssMb.clone();
         this.peakRssMb = peakRssMb;
+        this.epochThreads = threads.getEpochThreads();
+        this.threadPolicy = threads.isAdaptive() ? "adaptive" : "pinned";
     }
 
     /** @return the perplexity of every epoch, counted over resumes */
@@ -87,6 +93,11 @@ public final class RunReport {
     /** @return the resident set size (MiB) after each epoch trained in this run */
     public double[] getRssMb() {
         return rssMb.clone();
+    }
+
+    /** @return the OpenMP thread count each epoch of this run ended with */
+    public int[] getEpochThreads() {
+        return epochThreads.clone();
     }
 
     /** @return the epochs done, counted over resumes */
@@ -126,7 +137,7 @@ public final class RunReport {
      * null when unset or not a number (MXNet then takes half the CPUs).
      */
     private static Integer ompThreads() {
-        String value = System.getenv("OMP_NUM_THREADS");
+        String value = System.getenv(ThreadPolicy.OMP_THREADS_ENV);
         if (value == null) {
             return null;
         }
@@ -161,6 +172,12 @@ public final class RunReport {
         o.add("rss_mb", array(rssMb));
         o.addProperty("peak_rss_mb", peakRssMb);
         o.addProperty("omp_threads", ompThreads());
+        o.addProperty("thread_policy", threadPolicy);
+        JsonArray threads = new JsonArray();
+        for (int t : epochThreads) {
+            threads.add(t);
+        }
+        o.add("epoch_threads", threads);
         return o;
     }
 

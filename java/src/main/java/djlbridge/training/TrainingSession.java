@@ -31,9 +31,12 @@ import java.util.Map;
  * DivergenceCheck} (a non-finite perplexity ends the run and the epoch is taken back out
  * of the history: it never counted), then {@link LastGoodParameters} (copies of the parameters of
  * the last finite epoch, kept on the device so a stopped or diverged run can still save them),
- * then {@link MemoryRecorder}, then the listeners the caller added (Python's progress bar and
- * checkpoints). A {@link TrainingControl} is checked before every batch: a stop request ends the
- * run within one batch with a {@link StopRequestedException}, the epoch in progress dropped.
+ * then {@link MemoryRecorder}, then {@link ThreadPolicy} (the threads each epoch ended with), then
+ * the listeners the caller added (Python's progress bar and checkpoints). A {@link
+ * TrainingControl} is checked before every batch: a stop request ends the run within one batch
+ * with a {@link StopRequestedException}, the epoch in progress dropped; while it trains each check
+ * is also a step of the {@link ThreadPolicy}, which sets MXNet's OpenMP threads to the CPUs other
+ * processes leave free (unless the user pinned them).
  *
  * <p>A session made by {@link #open} owns its manager, dataset and model and frees them on {@link
  * #close}; one made by {@link #wrap} trains the caller's and frees nothing of theirs. Either frees
@@ -58,6 +61,7 @@ public final class TrainingSession implements AutoCloseable {
     private final DivergenceCheck divergence = new DivergenceCheck();
     private final LastGoodParameters lastGood;
     private final MemoryRecorder memory = new MemoryRecorder();
+    private final ThreadPolicy threads;
     private int resumedFrom;
     private double wallSeconds;
 
@@ -85,8 +89,10 @@ public final class TrainingSession implements AutoCloseable {
         this.randomIter = randomIter;
         this.control = control == null ? new TrainingControl() : control;
         this.lastGood = new LastGoodParameters(manager);
+        this.threads = ThreadPolicy.forDevice(device);
         listeners.add(lastGood);
         listeners.add(memory);
+        listeners.add(threads);
     }
 
     /**
@@ -277,6 +283,13 @@ public final class TrainingSession implements AutoCloseable {
         }
         long start = System.nanoTime();
         try {
+            threads.startTraining();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StopRequestedException("interrupted before training");
+        }
+        control.stepThreads(threads);
+        try {
             while (history.size() < untilEpoch) {
                 long t0 = System.nanoTime();
                 Pair<Double, Double> r =
@@ -293,6 +306,8 @@ public final class TrainingSession implements AutoCloseable {
                 }
             }
         } finally {
+            control.stepThreads(null);
+            threads.stopTraining();
             wallSeconds += (System.nanoTime() - start) / 1e9;
         }
         return history.size();
@@ -323,7 +338,7 @@ public final class TrainingSession implements AutoCloseable {
             predictions.put(prefix, predict(prefix, TimeMachine.PREDICT_LENGTH));
         }
         return new RunReport(history, resumedFrom, device.toString(), wallSeconds, predictions,
-                memory.getRssMb(), ProcessMemory.peakResidentMb());
+                memory.getRssMb(), ProcessMemory.peakResidentMb(), threads);
     }
 
     /**
@@ -368,6 +383,15 @@ public final class TrainingSession implements AutoCloseable {
      */
     public String predict(String prefix, int numPreds) {
         return TimeMachine.predictCh8(prefix, numPreds, net, vocab, device, manager, control);
+    }
+
+    /**
+     * Returns how this session sets MXNet's threads, and the count each epoch ended with.
+     *
+     * @return the policy
+     */
+    public ThreadPolicy getThreadPolicy() {
+        return threads;
     }
 
     /**

@@ -1,0 +1,353 @@
+package djlbridge.training;
+
+import ai.djl.Device;
+import djlbridge.mxnet.OmpThreads;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * How many OpenMP threads MXNet's operators use while a session trains: as many as the CPUs other
+ * processes leave free, or a count the user pinned.
+ *
+ * <p>Why: MXNet's OpenMP threads wait for each other at the end of every operator, spinning. When
+ * the CPUs are shared (three runs on two CPUs, or any other busy process) a thread that is off its
+ * CPU holds the others up, and a run goes 10-27x slower than alone; with one thread per CPU it
+ * leaves free it goes about as fast as the machine allows.
+ *
+ * <p>The rule: from two {@link CpuLoad} samples, {@code others} = the CPUs of this process's
+ * affinity mask that other processes kept busy in between; {@code threads = clamp(floor(cpus -
+ * others + MARGIN), 1, ceiling)}, where {@code ceiling} is the count MXNet started with. Nothing
+ * of the engine is read: no array goes to the host.
+ *
+ * <p>When: {@link #startTraining} decides before the first batch of every train call, from the
+ * load since the session opened (at least {@link #FIRST_SAMPLE_NANOS}). That first decision
+ * matters most: oneDNN's reorders and transposes (and its softmax) keep the thread count they were
+ * created with, at the first batch, for the life of the process; the matrix products and
+ * element-wise kernels use the count of the moment. So {@link #step} (called before every batch,
+ * it reads the clock and acts about once per {@link #INTERVAL_NANOS}) goes on adapting those: a
+ * lower count applies at once, a higher one when two samples in a row ask for it. {@link
+ * #stopTraining} puts MXNet back at the start count, where it stays for everything else,
+ * predictions included: oneDNN's packed GEMM of the RNN operator's inference sizes its buffers by
+ * the count it was created with and must never run with more (training's float32 kernels either
+ * follow the current count without per-thread buffers or keep their creation count; see {@link
+ * OmpThreads}).
+ *
+ * <p>Which count is whose: {@code OMP_NUM_THREADS} is MXNet's start count. djl_bridge's Python
+ * launcher sets it to one per CPU when the user did not, and says so in {@link
+ * #DEFAULT_THREADS_ENV}; that count, or none at all (MXNet then starts with half the CPUs), adapts.
+ * A count the user set (Python's {@code --threads N}, or {@code OMP_NUM_THREADS} of their own) is
+ * pinned: the policy never changes it. Nor on a GPU, nor where {@code /proc} or DJL's binding of
+ * MXNet cannot be read.
+ *
+ * <p>As a {@link SessionListener} it records the count each epoch ended with ({@link
+ * #getEpochThreads}, the report's {@code epoch_threads}).
+ */
+public final class ThreadPolicy implements SessionListener {
+
+    /** The environment variable of MXNet's OpenMP start count. */
+    public static final String OMP_THREADS_ENV = "OMP_NUM_THREADS";
+
+    /**
+     * Set by djl_bridge's Python launcher to the {@code OMP_NUM_THREADS} it chose itself (one per
+     * CPU); while the two are equal the count adapts. Python's {@code djl_bridge.jvm.threads}
+     * names it too (a test holds the two names equal).
+     */
+    public static final String DEFAULT_THREADS_ENV = "DJL_BRIDGE_DEFAULT_THREADS";
+
+    /** How often the load is read: at the first step after this many nanoseconds. */
+    public static final long INTERVAL_NANOS = 1_000_000_000L;
+
+    /** The shortest span the first decision of a train call reads the load over (it waits). */
+    public static final long FIRST_SAMPLE_NANOS = 250_000_000L;
+
+    /** Added to the free CPUs before rounding down: 0.5 rounds to the nearest count. */
+    public static final double MARGIN = 0.5;
+
+    private static volatile boolean noted;
+
+    private final int ceiling;
+    private final int cpus;
+    private final boolean adaptive;
+    private final Supplier<CpuLoad.Sample> sampler;
+    private final Engine engine;
+    private final LongSupplier clock;
+    private final List<Integer> epochThreads = new ArrayList<>();
+    private int threads;
+    private int raiseTo;
+    private CpuLoad.Sample last;
+    private long lastNanos;
+
+    ThreadPolicy(int ceiling, int cpus, boolean adaptive, Supplier<CpuLoad.Sample> sampler,
+            Engine engine, LongSupplier clock) {
+        if (ceiling < 1 || cpus < 1) {
+            throw new IllegalArgumentException("threads " + ceiling + ", cpus " + cpus);
+        }
+        this.ceiling = ceiling;
+        this.cpus = cpus;
+        this.adaptive = adaptive;
+        this.sampler = sampler;
+        this.engine = engine;
+        this.clock = clock;
+        this.threads = ceiling;
+        if (adaptive) {
+            last = sampler.get(); // the load from here to the first batch decides its count
+            lastNanos = clock.getAsLong();
+        }
+    }
+
+    /**
+     * The policy of a session on {@code device}, from this process's environment.
+     *
+     * @param device the device the session computes on
+     * @return the policy
+     */
+    public static ThreadPolicy forDevice(Device device) {
+        CpuLoad load = CpuLoad.ofThisProcess();
+        boolean adaptable = load != null && OmpThreads.isAvailable()
+                && Device.Type.CPU.equals(device.getDeviceType());
+        int cpus = load != null ? load.getCpus() : Runtime.getRuntime().availableProcessors();
+        return of(System.getenv(), cpus, adaptable, load == null ? () -> null : load::sample,
+                Engine.MXNET, System::nanoTime);
+    }
+
+    /**
+     * The policy the environment {@code env} asks for (see the class comment).
+     *
+     * @param env the environment variables
+     * @param cpus the CPUs this process may use
+     * @param adaptable whether the count can follow the load here (a CPU device, {@code /proc}
+     *     and the engine's binding readable)
+     * @param sampler reads the CPU counters
+     * @param engine sets the count
+     * @param clock nanoseconds
+     * @return the policy
+     */
+    static ThreadPolicy of(Map<String, String> env, int cpus, boolean adaptable,
+            Supplier<CpuLoad.Sample> sampler, Engine engine, LongSupplier clock) {
+        Integer start = parseCount(env.get(OMP_THREADS_ENV));
+        String ours = env.get(DEFAULT_THREADS_ENV);
+        boolean pinned = start != null && (ours == null || !ours.trim().equals(start.toString()));
+        int ceiling = start != null ? start : mxnetDefault(cpus);
+        return new ThreadPolicy(ceiling, cpus, adaptable && !pinned, sampler, engine, clock);
+    }
+
+    /**
+     * Returns the threads for a machine where other processes keep {@code others} of the {@code
+     * cpus} CPUs busy: {@code clamp(floor(cpus - others + MARGIN), 1, ceiling)}.
+     *
+     * @param others CPUs busy with other work
+     * @param cpus the CPUs this process may use
+     * @param ceiling the most threads
+     * @return the count, 1 to {@code ceiling}
+     */
+    public static int target(double others, int cpus, int ceiling) {
+        int free = (int) Math.floor(cpus - others + MARGIN);
+        return Math.max(1, Math.min(ceiling, free));
+    }
+
+    /**
+     * Starts a train call: decides the count of its first batch from the load since the session
+     * opened or the last call ended, waiting until {@link #FIRST_SAMPLE_NANOS} have passed.
+     *
+     * @throws InterruptedException if interrupted while waiting for the load to be measured
+     */
+    public void startTraining() throws InterruptedException {
+        threads = ceiling;
+        raiseTo = 0;
+        if (!adaptive) {
+            return;
+        }
+        long wait = FIRST_SAMPLE_NANOS - (clock.getAsLong() - lastNanos);
+        if (last != null && wait > 0) {
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+        int count = ceiling;
+        CpuLoad.Sample sample = sampler.get();
+        if (last != null && sample != null) {
+            double others = CpuLoad.otherCpus(last, sample, cpus);
+            if (!Double.isNaN(others)) {
+                count = target(others, cpus, ceiling);
+            }
+        }
+        last = sample;
+        lastNanos = clock.getAsLong();
+        int requested = engine.lastRequested();
+        if (count != (requested == 0 ? ceiling : requested)) {
+            engine.request(count);
+        }
+        threads = count;
+    }
+
+    /** One step (a batch, a generated character): about once a second, reads the load and acts. */
+    public void step() {
+        if (!adaptive) {
+            return;
+        }
+        long now = clock.getAsLong();
+        if (now - lastNanos < INTERVAL_NANOS) {
+            return;
+        }
+        CpuLoad.Sample sample = sampler.get();
+        if (sample == null) {
+            return;
+        }
+        if (last != null) {
+            double others = CpuLoad.otherCpus(last, sample, cpus);
+            if (!Double.isNaN(others)) {
+                set(next(target(others, cpus, ceiling)));
+            }
+        }
+        last = sample;
+        lastNanos = now;
+    }
+
+    /** Ends a train call: MXNet back at the start count, for predictions and any other work. */
+    public void stopTraining() {
+        if (adaptive) {
+            set(ceiling);
+            last = sampler.get();
+            lastNanos = clock.getAsLong();
+        }
+        threads = ceiling;
+    }
+
+    /** Lower at once; higher only when the sample before asked for a raise too. */
+    private int next(int target) {
+        if (target > threads) {
+            if (raiseTo > threads) {
+                int to = Math.min(target, raiseTo);
+                raiseTo = 0;
+                return to;
+            }
+            raiseTo = target;
+            return threads;
+        }
+        raiseTo = 0;
+        return target;
+    }
+
+    private void set(int count) {
+        if (count != threads) {
+            engine.request(count);
+            threads = count;
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void onEpoch(TrainingSession session, EpochRecord record) {
+        epochThreads.add(threads);
+    }
+
+    /**
+     * Returns the thread count each epoch of this session ended with.
+     *
+     * @return one count per epoch trained by this session
+     */
+    public int[] getEpochThreads() {
+        return epochThreads.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Returns the count the operators run with now (the start count outside a call).
+     *
+     * @return threads
+     */
+    public int getThreads() {
+        return threads;
+    }
+
+    /**
+     * Returns whether the count follows the load.
+     *
+     * @return false when pinned
+     */
+    public boolean isAdaptive() {
+        return adaptive;
+    }
+
+    /**
+     * Returns the start count, the most the policy uses.
+     *
+     * @return threads
+     */
+    public int getCeiling() {
+        return ceiling;
+    }
+
+    /**
+     * Returns, once per process, a note for a pinned count above the CPUs this process may use:
+     * its threads then share CPUs and wait for each other at every operator.
+     *
+     * @return the note, or null (not pinned above the CPUs, or already noted)
+     */
+    public String noteOnce() {
+        if (adaptive || ceiling <= cpus || noted) {
+            return null;
+        }
+        noted = true;
+        return ceiling + " OpenMP threads (--threads or " + OMP_THREADS_ENV + ") are more than the "
+                + cpus + " CPUs this process may use: they share CPUs and wait for each other at "
+                + "every operator, many times slower; pass --threads " + cpus + " or fewer, or "
+                + "neither --threads nor " + OMP_THREADS_ENV + " to let the threads follow the load";
+    }
+
+    @Override
+    public String toString() {
+        return adaptive ? "adaptive, 1-" + ceiling + " threads" : "pinned at " + ceiling + " threads";
+    }
+
+    private static Integer parseCount(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            int n = Integer.parseInt(value.trim());
+            return n > 0 ? n : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** MXNet 1.9 without {@code OMP_NUM_THREADS}: half the CPUs on x86 (it assumes hyper-threads). */
+    private static int mxnetDefault(int cpus) {
+        String arch = System.getProperty("os.arch", "");
+        boolean x86 = arch.contains("86") || arch.contains("amd64");
+        return Math.max(1, x86 ? cpus / 2 : cpus);
+    }
+
+    /** Where the policy sets the count: MXNet's engine, or a test's. */
+    interface Engine {
+
+        /** MXNet's engine, through {@link OmpThreads}. */
+        Engine MXNET =
+                new Engine() {
+                    @Override
+                    public void request(int threads) {
+                        OmpThreads.request(threads);
+                    }
+
+                    @Override
+                    public int lastRequested() {
+                        return OmpThreads.getRequested();
+                    }
+                };
+
+        /**
+         * Queues a new count.
+         *
+         * @param threads the count
+         */
+        void request(int threads);
+
+        /**
+         * Returns the count requested last.
+         *
+         * @return the count, 0 when never requested
+         */
+        int lastRequested();
+    }
+}
