@@ -168,6 +168,8 @@ def train_settings(config: Any) -> Any:
             .setLr(float(config.lr))
             .setClipTheta(float(config.clip))
             .setNumHiddens(config.hidden)
+            .setNumLayers(config.layers)
+            .setBidirectional(config.bidirectional)
             .setBatchSize(config.batch_size)
             .setNumSteps(config.num_steps)
             .setMaxTokens(config.max_tokens)

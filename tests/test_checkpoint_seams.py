@@ -539,21 +539,28 @@ def test_checkpoint_versions(tmp_path: Path) -> None:
     assert checkpoint.read_checkpoint(root).verified
     meta_file = root / "epoch-000003" / "checkpoint.json"
     meta = json.loads(meta_file.read_text())
-    assert meta["version"] == checkpoint.VERSION == 2
+    assert meta["version"] == checkpoint.VERSION == 3
+    assert meta["config"]["layers"] == 1 and meta["config"]["bidirectional"] is False
     assert set(meta["files"]) == {"model.params", "vocab.json"}
-    older = {k: v for k, v in meta.items() if k != "files"}
-    meta_file.write_text(json.dumps({**older, "version": 1}))  # as version 1 wrote it
+    # version 2, as djl-bridge wrote it before layers: no layers, no bidirectional in the config
+    one_layer = {k: v for k, v in meta["config"].items() if k not in ("layers", "bidirectional")}
+    meta_file.write_text(json.dumps({**meta, "version": 2, "config": one_layer}))
     ck = checkpoint.read_checkpoint(root)
-    assert ck.epochs_done == 3 and not ck.verified and ck.version == 1
+    assert ck.verified and ck.version == 2
+    assert ck.config.layers == 1 and ck.config.bidirectional is False
+    older = {k: v for k, v in meta.items() if k != "files"}
+    meta_file.write_text(json.dumps({**older, "version": 1, "config": one_layer}))  # version 1
+    ck = checkpoint.read_checkpoint(root)
+    assert ck.epochs_done == 3 and not ck.verified and ck.version == 1 and ck.config.layers == 1
     assert ck.warning == (f"{ck.path} is a version-1 checkpoint, written before checkpoints "
                           "carried SHA-256 sums: its files cannot be checked for damage (a "
-                          "resumed run writes version-2 checkpoints)")
-    meta_file.write_text(json.dumps({**meta, "version": 3}))
+                          "resumed run writes version-3 checkpoints)")
+    meta_file.write_text(json.dumps({**meta, "version": 4}))
     with pytest.raises(CheckpointError) as info:
         checkpoint.read_checkpoint(root)
     assert _one_line(info.value) == (
-        f"{ck.path} was written by a newer djl-bridge (checkpoint version 3; this one reads "
-        "versions 1 to 2): upgrade djl-bridge, or train again")
+        f"{ck.path} was written by a newer djl-bridge (checkpoint version 4; this one reads "
+        "versions 1 to 3): upgrade djl-bridge, or train again")
     meta_file.write_text(json.dumps(older | {"version": 2}))  # version 2 without its sums
     with pytest.raises(CheckpointError, match=r"checkpoint.json lists no files"):
         checkpoint.read_checkpoint(root)

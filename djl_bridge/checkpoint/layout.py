@@ -15,8 +15,10 @@ from .files import remove_tree
 FORMAT = "djl-bridge-checkpoint"
 #: Version 2 added ``files`` (size and SHA-256 of every file). Version 1 checkpoints are still
 #: read, without the check (:attr:`Checkpoint.verified` is False, :attr:`Checkpoint.warning`
-#: says so); a newer version than this one is refused.
-VERSION = 2
+#: says so); a newer version than this one is refused. Version 3 added ``layers`` and
+#: ``bidirectional`` to the config (a model older readers would build wrong, so they refuse it);
+#: a version 1 or 2 config has neither: one layer, one direction.
+VERSION = 3
 LATEST = "LATEST"
 META = "checkpoint.json"
 VOCAB = "vocab.json"
