@@ -323,6 +323,7 @@ class Classes:
         self.TimeMachineDataset = jclass(TIME_MACHINE_DATASET)
         self.RNNModel = jclass(RNN_MODEL)
         self.RNNModelScratch = jclass(RNN_MODEL_SCRATCH)
+        self.ModelKind = jclass(MODEL_KIND)
         self.Vocab = jclass(VOCAB)
         self.Random = jclass(JAVA_RANDOM)
         self.ArrayList = jclass(JAVA_ARRAY_LIST)

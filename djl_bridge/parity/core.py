@@ -155,8 +155,8 @@ class Context:
             raise ValueError("only the concise models run both directions")
         if layers == 1:
             return self.j.RNNModelScratch.of(kind, v, h, self.device, self.manager, impl == "hybrid")
-        return self.j.RNNModelScratch.of(kind, v, h, layers, self.device, self.manager,
-                                         impl == "hybrid")
+        return self.j.RNNModelScratch.of(self.j.ModelKind.of(kind), v, h, layers, self.device,
+                                         self.manager, impl == "hybrid")
 
     def random_weights(self, net: Any, scale: Optional[float] = None) -> list[np.ndarray]:
         """Random weights (N(0, scale)) and biases (N(0, scale / 3)) shaped as the model's

@@ -214,29 +214,6 @@ public final class RNNModelScratch implements LanguageModel {
     }
 
     /**
-     * Creates a stack of scratch layers by name: {@code of(ModelKind.of(kind), ...)}.
-     *
-     * @param kind "gru", "lstm" or "rnn"
-     * @param vocabSize the vocabulary size
-     * @param numHiddens the hidden size of every layer
-     * @param numLayers the number of stacked layers, at least 1
-     * @param device the device
-     * @param parent the parent manager (of the MXNet engine when {@code hybridize})
-     * @param hybridize whether forward passes run as one cached operator
-     * @return the model
-     */
-    public static RNNModelScratch of(
-            String kind,
-            int vocabSize,
-            int numHiddens,
-            int numLayers,
-            Device device,
-            NDManager parent,
-            boolean hybridize) {
-        return of(ModelKind.of(kind), vocabSize, numHiddens, numLayers, device, parent, hybridize);
-    }
-
-    /**
      * Creates a scratch model by name, hybridized or not: {@code of(ModelKind.of(kind), ...)}.
      *
      * @param kind "gru", "lstm" or "rnn"

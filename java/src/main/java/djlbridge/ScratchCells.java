@@ -10,6 +10,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.util.Pair;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The scratch cells of D2L chapters 8 and 9, exactly as the texts write them: weights drawn from
@@ -232,6 +234,31 @@ public final class ScratchCells {
     }
 
     /**
+     * The gates of one layer: the input products of all steps at once, and each gate's W_h
+     * transposed, from the layer's (W_x, W_h, b) triples in order.
+     */
+    private static final class Gates {
+        private final List<NDList> inputs = new ArrayList<>();
+        private final List<NDArray> weightsT = new ArrayList<>();
+
+        Gates(NDArray rows, int numSteps, NDList params) {
+            for (int k = 0; k < params.size() / 3; k++) {
+                inputs.add(inputProducts(rows, numSteps, params.get(3 * k), params.get(3 * k + 2)));
+                weightsT.add(transposed(rows, params.get(3 * k + 1)));
+            }
+        }
+
+        /** Gate {@code k}'s pre-activation at step {@code t}: X_t W_x + b + hidden W_h. */
+        NDArray pre(int k, int t, NDArray hidden) {
+            return inputs.get(k).get(t).add(fc(hidden, weightsT.get(k)));
+        }
+
+        int numSteps() {
+            return inputs.get(0).size();
+        }
+    }
+
+    /**
      * One layer of a cell over all steps: its input as rows (steps * batch, inputs), its state
      * and its gate triples to the hidden state of every step and the new state.
      */
@@ -308,18 +335,13 @@ public final class ScratchCells {
 
     private static Pair<NDList, NDList> gruLayer(
             NDArray rows, int numSteps, NDList state, NDList params) {
-        NDList xz = inputProducts(rows, numSteps, params.get(0), params.get(2));
-        NDList xr = inputProducts(rows, numSteps, params.get(3), params.get(5));
-        NDList xh = inputProducts(rows, numSteps, params.get(6), params.get(8));
-        NDArray wHzT = transposed(rows, params.get(1));
-        NDArray wHrT = transposed(rows, params.get(4));
-        NDArray wHhT = transposed(rows, params.get(7));
+        Gates g = new Gates(rows, numSteps, params); // z, r, h
         NDArray h = state.get(0);
         NDList hs = new NDList();
-        for (int t = 0; t < xz.size(); t++) {
-            NDArray z = Activation.sigmoid(xz.get(t).add(fc(h, wHzT)));
-            NDArray r = Activation.sigmoid(xr.get(t).add(fc(h, wHrT)));
-            NDArray hTilda = Activation.tanh(xh.get(t).add(fc(r.mul(h), wHhT)));
+        for (int t = 0; t < g.numSteps(); t++) {
+            NDArray z = Activation.sigmoid(g.pre(0, t, h));
+            NDArray r = Activation.sigmoid(g.pre(1, t, h));
+            NDArray hTilda = Activation.tanh(g.pre(2, t, r.mul(h)));
             h = z.mul(h.sub(hTilda)).add(hTilda);
             hs.add(h);
         }
@@ -349,22 +371,15 @@ public final class ScratchCells {
 
     private static Pair<NDList, NDList> lstmLayer(
             NDArray rows, int numSteps, NDList state, NDList params) {
-        NDList xi = inputProducts(rows, numSteps, params.get(0), params.get(2));
-        NDList xf = inputProducts(rows, numSteps, params.get(3), params.get(5));
-        NDList xo = inputProducts(rows, numSteps, params.get(6), params.get(8));
-        NDList xc = inputProducts(rows, numSteps, params.get(9), params.get(11));
-        NDArray wHiT = transposed(rows, params.get(1));
-        NDArray wHfT = transposed(rows, params.get(4));
-        NDArray wHoT = transposed(rows, params.get(7));
-        NDArray wHcT = transposed(rows, params.get(10));
+        Gates g = new Gates(rows, numSteps, params); // i, f, o, c
         NDArray h = state.get(0);
         NDArray c = state.get(1);
         NDList hs = new NDList();
-        for (int t = 0; t < xi.size(); t++) {
-            NDArray gi = Activation.sigmoid(xi.get(t).add(fc(h, wHiT)));
-            NDArray gf = Activation.sigmoid(xf.get(t).add(fc(h, wHfT)));
-            NDArray go = Activation.sigmoid(xo.get(t).add(fc(h, wHoT)));
-            NDArray cTilda = Activation.tanh(xc.get(t).add(fc(h, wHcT)));
+        for (int t = 0; t < g.numSteps(); t++) {
+            NDArray gi = Activation.sigmoid(g.pre(0, t, h));
+            NDArray gf = Activation.sigmoid(g.pre(1, t, h));
+            NDArray go = Activation.sigmoid(g.pre(2, t, h));
+            NDArray cTilda = Activation.tanh(g.pre(3, t, h));
             c = gf.mul(c).add(gi.mul(cTilda));
             h = go.mul(c.tanh());
             hs.add(h);
@@ -387,12 +402,11 @@ public final class ScratchCells {
 
     private static Pair<NDList, NDList> rnnLayer(
             NDArray rows, int numSteps, NDList state, NDList params) {
-        NDList xh = inputProducts(rows, numSteps, params.get(0), params.get(2));
-        NDArray wHhT = transposed(rows, params.get(1));
+        Gates g = new Gates(rows, numSteps, params); // h
         NDArray h = state.get(0);
         NDList hs = new NDList();
-        for (NDArray xt : xh) {
-            h = Activation.tanh(xt.add(fc(h, wHhT)));
+        for (int t = 0; t < g.numSteps(); t++) {
+            h = Activation.tanh(g.pre(0, t, h));
             hs.add(h);
         }
         return new Pair<>(hs, new NDList(h));

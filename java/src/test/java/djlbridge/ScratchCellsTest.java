@@ -155,7 +155,7 @@ public class ScratchCellsTest {
     private static void check(String kind, int layers, Cell text) {
         Engine.getInstance().setRandomSeed(11);
         try (NDManager m = NDManager.newBaseManager()) {
-            RNNModelScratch model = RNNModelScratch.of(kind, V, H, layers, Device.cpu(), m, false);
+            RNNModelScratch model = RNNModelScratch.of(ModelKind.of(kind), V, H, layers, Device.cpu(), m, false);
             assertEquals(layers, model.getNumLayers());
             NDList params = model.getParams();
             for (NDArray p : params) {
@@ -254,7 +254,7 @@ public class ScratchCellsTest {
     @Test
     public void aParameterListOfNoWholeLayerIsRefused() {
         try (NDManager m = NDManager.newBaseManager()) {
-            RNNModelScratch model = RNNModelScratch.of("rnn", V, H, 2, Device.cpu(), m, false);
+            RNNModelScratch model = RNNModelScratch.of(ModelKind.RNN, V, H, 2, Device.cpu(), m, false);
             NDList params = model.getParams().subNDList(1);
             NDArray inputs = m.zeros(new Shape(T, N, V));
             try {

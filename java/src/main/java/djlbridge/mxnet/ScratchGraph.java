@@ -34,8 +34,15 @@ public final class ScratchGraph {
     private final List<String> json = new ArrayList<>();
     private final List<Integer> argNodes = new ArrayList<>();
     private final List<Integer> numOutputs = new ArrayList<>();
+    /** The parameters' variables, by name. */
+    private final Map<String, Ref> params = new LinkedHashMap<>();
+    private final int numSteps;
+    private final int numHiddens;
 
-    private ScratchGraph() {}
+    private ScratchGraph(int numSteps, int numHiddens) {
+        this.numSteps = numSteps;
+        this.numHiddens = numHiddens;
+    }
 
     /** One output of a node: (node id, output index). */
     private static final class Ref {
@@ -115,16 +122,15 @@ public final class ScratchGraph {
                     "numLayers, vocabSize, numHiddens and numSteps must be positive: " + numLayers
                             + ", " + vocabSize + ", " + numHiddens + ", " + numSteps);
         }
-        ScratchGraph g = new ScratchGraph();
+        ScratchGraph g = new ScratchGraph(numSteps, numHiddens);
         List<String> inputNames = inputNames(kind, numLayers);
         Ref x = g.var(inputNames.get(0));
         List<Ref> state = new ArrayList<>();
         for (String name : inputNames.subList(1, inputNames.size())) {
             state.add(g.var(name));
         }
-        Map<String, Ref> p = new LinkedHashMap<>();
         for (String name : kind.getParamNames(numLayers)) {
-            p.put(name, g.var(name));
+            g.params.put(name, g.var(name));
         }
         // layer 0 reads the one-hot inputs, time-major: (steps, batch, vocab)
         Ref input = g.op("one_hot", attrs("depth", vocabSize), g.op("transpose", attrs(), x));
@@ -138,12 +144,12 @@ public final class ScratchGraph {
                 input = g.concat(hs);
                 rows = true;
             }
-            Layer layer = g.new Layer(p, ModelKind.layerSuffix(l), input, rows, numSteps, numHiddens);
-            hs = layer.run(kind, state.subList(l * states, (l + 1) * states), finalState);
+            hs = g.layer(kind, ModelKind.layerSuffix(l), input, rows,
+                    state.subList(l * states, (l + 1) * states), finalState);
         }
         // the output layer over all steps at once: (steps * batch, vocab)
-        Ref wHqT = g.transposed(p.get("W_hq"));
-        Ref logits = g.fc(g.concat(hs), wHqT, p.get("b_q"), vocabSize);
+        Ref wHqT = g.transposed(g.params.get("W_hq"));
+        Ref logits = g.fc(g.concat(hs), wHqT, g.params.get("b_q"), vocabSize);
         List<Ref> heads = new ArrayList<>();
         heads.add(logits);
         heads.addAll(finalState);
@@ -156,85 +162,66 @@ public final class ScratchGraph {
                 : op("Concat", attrs("dim", 0, "num_args", parts.size()), parts.toArray(new Ref[0]));
     }
 
-    /** One layer of the stack: its parameters (by suffix), its input of all steps, its cell. */
-    private final class Layer {
-        private final Map<String, Ref> p;
-        private final String suffix;
-        private final Ref input;
-        private final boolean rows;
-        private final int numSteps;
-        private final int numHiddens;
-
-        Layer(Map<String, Ref> p, String suffix, Ref input, boolean rows, int numSteps, int numHiddens) {
-            this.p = p;
-            this.suffix = suffix;
-            this.input = input;
-            this.rows = rows;
-            this.numSteps = numSteps;
-            this.numHiddens = numHiddens;
-        }
-
-        private Gates gates(String... names) {
-            return new Gates(p, suffix, input, rows, numSteps, numHiddens, names);
-        }
-
-        /**
-         * Unrolls the cell over the steps from {@code state} (H, or H and C); adds the final
-         * state to {@code finalState} and returns the hidden state of every step.
-         */
-        List<Ref> run(ModelKind kind, List<Ref> state, List<Ref> finalState) {
-            Ref h = state.get(0);
-            List<Ref> hs = new ArrayList<>();
-            switch (kind) {
-                case GRU: {
-                    Gates zr = gates("z", "r");
-                    Gates hh = gates("h");
-                    for (int t = 0; t < numSteps; t++) {
-                        Ref[] zrt = zr.step(h, t, "sigmoid");
-                        Ref z = zrt[0];
-                        Ref r = zrt[1];
-                        // the reset gate applies to H before W_hh, as the Java text and ScratchCells
-                        Ref hTilda = hh.step(op("elemwise_mul", attrs(), r, h), t, "tanh")[0];
-                        // Z * H + (1 - Z) * H~ written as Z * (H - H~) + H~, as ScratchCells.gru
-                        Ref diff = op("elemwise_sub", attrs(), h, hTilda);
-                        h = op("elemwise_add", attrs(), op("elemwise_mul", attrs(), z, diff), hTilda);
-                        hs.add(h);
-                    }
-                    finalState.add(h);
-                    break;
+    /**
+     * Unrolls one layer's cell over the steps: its parameters are those named with {@code
+     * suffix}, its input is {@code input} of all steps ({@code rows}: as (steps * batch, inputs)),
+     * its begin state {@code state} (H, or H and C). Adds the final state to {@code finalState}
+     * and returns the hidden state of every step.
+     */
+    private List<Ref> layer(
+            ModelKind kind, String suffix, Ref input, boolean rows, List<Ref> state,
+            List<Ref> finalState) {
+        Ref h = state.get(0);
+        List<Ref> hs = new ArrayList<>();
+        switch (kind) {
+            case GRU: {
+                Gates zr = new Gates(suffix, input, rows, "z", "r");
+                Gates hh = new Gates(suffix, input, rows, "h");
+                for (int t = 0; t < numSteps; t++) {
+                    Ref[] zrt = zr.step(h, t, "sigmoid");
+                    Ref z = zrt[0];
+                    Ref r = zrt[1];
+                    // the reset gate applies to H before W_hh, as the Java text and ScratchCells
+                    Ref hTilda = hh.step(op("elemwise_mul", attrs(), r, h), t, "tanh")[0];
+                    // Z * H + (1 - Z) * H~ written as Z * (H - H~) + H~, as ScratchCells.gru
+                    Ref diff = op("elemwise_sub", attrs(), h, hTilda);
+                    h = op("elemwise_add", attrs(), op("elemwise_mul", attrs(), z, diff), hTilda);
+                    hs.add(h);
                 }
-                case LSTM: {
-                    Ref c = state.get(1);
-                    Gates ifoc = gates("i", "f", "o", "c");
-                    for (int t = 0; t < numSteps; t++) {
-                        Ref[] pre = ifoc.step(h, t, null);
-                        Ref gi = act("sigmoid", pre[0]);
-                        Ref gf = act("sigmoid", pre[1]);
-                        Ref go = act("sigmoid", pre[2]);
-                        Ref cTilda = act("tanh", pre[3]);
-                        c = op("elemwise_add", attrs(), op("elemwise_mul", attrs(), gf, c),
-                                op("elemwise_mul", attrs(), gi, cTilda));
-                        h = op("elemwise_mul", attrs(), go, act("tanh", c));
-                        hs.add(h);
-                    }
-                    finalState.add(h);
-                    finalState.add(c);
-                    break;
-                }
-                case RNN: {
-                    Gates hh = gates("h");
-                    for (int t = 0; t < numSteps; t++) {
-                        h = hh.step(h, t, "tanh")[0];
-                        hs.add(h);
-                    }
-                    finalState.add(h);
-                    break;
-                }
-                default:
-                    throw new IllegalArgumentException("no graph is written for " + kind);
+                finalState.add(h);
+                break;
             }
-            return hs;
+            case LSTM: {
+                Ref c = state.get(1);
+                Gates ifoc = new Gates(suffix, input, rows, "i", "f", "o", "c");
+                for (int t = 0; t < numSteps; t++) {
+                    Ref[] pre = ifoc.step(h, t, null);
+                    Ref gi = act("sigmoid", pre[0]);
+                    Ref gf = act("sigmoid", pre[1]);
+                    Ref go = act("sigmoid", pre[2]);
+                    Ref cTilda = act("tanh", pre[3]);
+                    c = op("elemwise_add", attrs(), op("elemwise_mul", attrs(), gf, c),
+                            op("elemwise_mul", attrs(), gi, cTilda));
+                    h = op("elemwise_mul", attrs(), go, act("tanh", c));
+                    hs.add(h);
+                }
+                finalState.add(h);
+                finalState.add(c);
+                break;
+            }
+            case RNN: {
+                Gates hh = new Gates(suffix, input, rows, "h");
+                for (int t = 0; t < numSteps; t++) {
+                    h = hh.step(h, t, "tanh")[0];
+                    hs.add(h);
+                }
+                finalState.add(h);
+                break;
+            }
+            default:
+                throw new IllegalArgumentException("no graph is written for " + kind);
         }
+        return hs;
     }
 
     /**
@@ -243,17 +230,15 @@ public final class ScratchGraph {
      * taken at once; per step, each gate has its own product with its W_h.
      */
     private final class Gates {
-        private final int numHiddens;
         private final List<List<Ref>> inputs = new ArrayList<>();
         private final List<Ref> weightsT = new ArrayList<>();
 
-        Gates(Map<String, Ref> p, String suffix, Ref input, boolean rows, int numSteps,
-                int numHiddens, String... gates) {
-            this.numHiddens = numHiddens;
+        /** The gates of the layer whose parameters end in {@code suffix}, over {@code input}. */
+        Gates(String suffix, Ref input, boolean rows, String... gates) {
             for (String gate : gates) {
-                inputs.add(inputProducts(input, rows, numSteps, p.get("W_x" + gate + suffix),
-                        p.get("b_" + gate + suffix), numHiddens));
-                weightsT.add(transposed(p.get("W_h" + gate + suffix)));
+                inputs.add(inputProducts(input, rows, params.get("W_x" + gate + suffix),
+                        params.get("b_" + gate + suffix)));
+                weightsT.add(transposed(params.get("W_h" + gate + suffix)));
             }
         }
 
@@ -275,8 +260,8 @@ public final class ScratchGraph {
      * loses its first axis) or, with {@code rows}, (steps * batch, inputs) (a layer's hidden
      * states as rows: each step is a block of rows).
      */
-    private List<Ref> inputProducts(Ref inputs, boolean rows, int numSteps, Ref w, Ref b, int width) {
-        Ref all = fc(inputs, transposed(w), b, width);
+    private List<Ref> inputProducts(Ref inputs, boolean rows, Ref w, Ref b) {
+        Ref all = fc(inputs, transposed(w), b, numHiddens);
         int split = node("SliceChannel",
                 attrs("num_outputs", numSteps, "axis", 0, "squeeze_axis", rows ? 0 : 1), numSteps,
                 all);

@@ -93,8 +93,8 @@ public class HybridScratchTest {
     private static void checkTraining(String kind, int layers) {
         Engine.getInstance().setRandomSeed(21);
         try (NDManager m = NDManager.newBaseManager();
-                RNNModelScratch ref = RNNModelScratch.of(kind, V, H, layers, Device.cpu(), m, false);
-                RNNModelScratch hyb = RNNModelScratch.of(kind, V, H, layers, Device.cpu(), m, true)) {
+                RNNModelScratch ref = RNNModelScratch.of(ModelKind.of(kind), V, H, layers, Device.cpu(), m, false);
+                RNNModelScratch hyb = RNNModelScratch.of(ModelKind.of(kind), V, H, layers, Device.cpu(), m, true)) {
             assertTrue(hyb.isHybrid());
             assertFalse(ref.isHybrid());
             for (NDArray p : ref.getParams()) {
@@ -208,8 +208,8 @@ public class HybridScratchTest {
                         .setDataPath(VocabTest.corpus()).optSeed(1).build();
                 d2.prepare();
                 int vocab = d.getVocab().length();
-                try (RNNModelScratch ref = RNNModelScratch.of(kind, vocab, 8, layers, Device.cpu(), m, false);
-                        RNNModelScratch hyb = RNNModelScratch.of(kind, vocab, 8, layers, Device.cpu(), m, true)) {
+                try (RNNModelScratch ref = RNNModelScratch.of(ModelKind.of(kind), vocab, 8, layers, Device.cpu(), m, false);
+                        RNNModelScratch hyb = RNNModelScratch.of(ModelKind.of(kind), vocab, 8, layers, Device.cpu(), m, true)) {
                     copyParams(ref, hyb);
                     SoftmaxCrossEntropyLoss loss = new SoftmaxCrossEntropyLoss();
                     double refPpl = 0;
