@@ -26,6 +26,10 @@ The scratch cells are the text's (``d2l.ai`` chapter 9, PyTorch tab): one (W_x, 
 per gate (GRU ``z, r, h``; LSTM ``i, f, o, c``), the GRU's reset gate applied to H *before* the
 hidden matmul, ``(R * H) @ W_hh`` (as ``djl_bridge/reference/cells.py`` with
 ``reset_after=False``), one-hot inputs, and the output layer applied at every time step.
+``--layers N`` stacks N of them as D2L 9.3's ``StackedRNNScratch`` does (layer l's hidden
+states of all steps are layer l + 1's inputs; the output layer reads the last layer), and the
+concise models as ``nn.LSTM(num_layers=N)``; ``--bidirectional`` (concise only) sets
+``bidirectional=True``, the output layer then reading both directions.
 """
 from __future__ import annotations
 
@@ -102,16 +106,21 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                    help="auto and cpu: the CPU (the bench compares CPU runs); gpu: CUDA")
     p.add_argument("--data", type=Path, required=True, help="timemachine.txt")
     p.add_argument("--random-iter", action="store_true", help="random instead of sequential batches")
+    p.add_argument("--layers", default="1", help="stacked recurrent layers (D2L 9.3)")
+    p.add_argument("--bidirectional", action="store_true",
+                   help="both directions in every layer (D2L 9.4; --impl concise only)")
     p.add_argument("--threads", type=int, default=None,
                    help="torch.set_num_threads (default: PyTorch's own, one per core)")
     p.add_argument("--json", action="store_true", help="accepted for symmetry; the output is JSON")
     args = p.parse_args(argv)
-    for name in ("epochs", "hidden", "batch_size", "num_steps", "max_tokens"):
+    for name in ("epochs", "hidden", "layers", "batch_size", "num_steps", "max_tokens"):
         setattr(args, name, _positive_int("--" + name.replace("_", "-"), getattr(args, name)))
     args.lr = _positive_float("--lr", args.lr)
     args.clip = _positive_float("--clip", args.clip)
     if args.threads is not None and args.threads <= 0:
         fail(f"--threads must be a whole number > 0, got {args.threads}", "leave it out or pass 1, 2, ...")
+    if args.bidirectional and args.impl != "concise":
+        fail("--bidirectional needs --impl concise", "the scratch cells run one direction")
     if not args.data.is_file():
         fail(f"corpus file not found: {args.data} (from --data)", "pass the path of timemachine.txt")
     return args
@@ -129,12 +138,14 @@ def process_memory_mb(field: str) -> float:
     return math.nan
 
 
-def build_model(torch: Any, kind: str, impl: str, vocab_size: int, hidden: int,
-                device: Any) -> tuple[list[Any], Callable[..., Any], Callable[[int], tuple[Any, ...]]]:
+def build_model(torch: Any, kind: str, impl: str, vocab_size: int, hidden: int, device: Any,
+                layers: int = 1, bidirectional: bool = False
+                ) -> tuple[list[Any], Callable[..., Any], Callable[[int], tuple[Any, ...]]]:
     """The parameters, ``forward(X, state) -> (logits (steps*batch, V), state)`` with X the
     (batch, steps) token indices, and ``begin_state(batch)``."""
     nn = torch.nn
     functional = torch.nn.functional
+    n_states = 2 if kind == "lstm" else 1
 
     def normal(*shape: int) -> Any:
         return (torch.randn(*shape, device=device) * 0.01).requires_grad_()
@@ -147,17 +158,22 @@ def build_model(torch: Any, kind: str, impl: str, vocab_size: int, hidden: int,
 
     if impl == "scratch":
         gates = {"gru": 3, "lstm": 4, "rnn": 1}[kind]
-        params = []
-        for _ in range(gates):
-            params += [normal(vocab_size, hidden), normal(hidden, hidden), zeros(hidden)]
-        params += [normal(hidden, vocab_size), zeros(vocab_size)]
+        layer_params: list[list[Any]] = []
+        for layer in range(layers):
+            mine: list[Any] = []
+            for _ in range(gates):
+                mine += [normal(vocab_size if layer == 0 else hidden, hidden),
+                         normal(hidden, hidden), zeros(hidden)]
+            layer_params.append(mine)
+        W_hq, b_q = normal(hidden, vocab_size), zeros(vocab_size)
+        params = [p for mine in layer_params for p in mine] + [W_hq, b_q]
 
         def begin_state(batch: int) -> tuple[Any, ...]:
-            n = 2 if kind == "lstm" else 1
-            return tuple(torch.zeros((batch, hidden), device=device) for _ in range(n))
+            return tuple(torch.zeros((batch, hidden), device=device)
+                         for _ in range(layers * n_states))
 
-        def gru(inputs: Any, state: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
-            W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h, W_hq, b_q = params
+        def gru(inputs: Any, state: tuple[Any, ...], p: list[Any]) -> tuple[list[Any], tuple[Any, ...]]:
+            W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h = p
             H, = state
             outputs = []
             for X in inputs:
@@ -165,12 +181,11 @@ def build_model(torch: Any, kind: str, impl: str, vocab_size: int, hidden: int,
                 R = torch.sigmoid((X @ W_xr) + (H @ W_hr) + b_r)
                 H_tilda = torch.tanh((X @ W_xh) + ((R * H) @ W_hh) + b_h)
                 H = Z * H + (1 - Z) * H_tilda
-                outputs.append(H @ W_hq + b_q)
-            return torch.cat(outputs, dim=0), (H,)
+                outputs.append(H)
+            return outputs, (H,)
 
-        def lstm(inputs: Any, state: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
-            (W_xi, W_hi, b_i, W_xf, W_hf, b_f, W_xo, W_ho, b_o, W_xc, W_hc, b_c,
-             W_hq, b_q) = params
+        def lstm(inputs: Any, state: tuple[Any, ...], p: list[Any]) -> tuple[list[Any], tuple[Any, ...]]:
+            W_xi, W_hi, b_i, W_xf, W_hf, b_f, W_xo, W_ho, b_o, W_xc, W_hc, b_c = p
             H, C = state
             outputs = []
             for X in inputs:
@@ -180,29 +195,35 @@ def build_model(torch: Any, kind: str, impl: str, vocab_size: int, hidden: int,
                 C_tilda = torch.tanh((X @ W_xc) + (H @ W_hc) + b_c)
                 C = F * C + I * C_tilda
                 H = O * torch.tanh(C)
-                outputs.append(H @ W_hq + b_q)
-            return torch.cat(outputs, dim=0), (H, C)
+                outputs.append(H)
+            return outputs, (H, C)
 
-        def rnn(inputs: Any, state: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
-            W_xh, W_hh, b_h, W_hq, b_q = params
+        def rnn(inputs: Any, state: tuple[Any, ...], p: list[Any]) -> tuple[list[Any], tuple[Any, ...]]:
+            W_xh, W_hh, b_h = p
             H, = state
             outputs = []
             for X in inputs:
                 H = torch.tanh(torch.mm(X, W_xh) + torch.mm(H, W_hh) + b_h)
-                outputs.append(torch.mm(H, W_hq) + b_q)
-            return torch.cat(outputs, dim=0), (H,)
+                outputs.append(H)
+            return outputs, (H,)
 
         cell = {"gru": gru, "lstm": lstm, "rnn": rnn}[kind]
 
         def forward(x: Any, state: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
-            return cell(one_hot(x), state)
+            outputs = one_hot(x)
+            new_state: list[Any] = []
+            for layer, mine in enumerate(layer_params):
+                outputs, last = cell(outputs, state[layer * n_states:(layer + 1) * n_states], mine)
+                new_state += last
+            return torch.cat([H @ W_hq + b_q for H in outputs], dim=0), tuple(new_state)
 
         return params, forward, begin_state
 
     layer_cls = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}[kind]
-    layer = layer_cls(vocab_size, hidden).to(device)
-    linear = nn.Linear(hidden, vocab_size).to(device)
-    for module in (layer, linear):
+    rnn_layer = layer_cls(vocab_size, hidden, num_layers=layers, bidirectional=bidirectional).to(device)
+    directions = 2 if bidirectional else 1
+    linear = nn.Linear(hidden * directions, vocab_size).to(device)
+    for module in (rnn_layer, linear):
         for name, p in module.named_parameters():
             with torch.no_grad():
                 if "weight" in name:
@@ -211,15 +232,15 @@ def build_model(torch: Any, kind: str, impl: str, vocab_size: int, hidden: int,
                     p.zero_()
 
     def begin_state_concise(batch: int) -> tuple[Any, ...]:
-        n = 2 if kind == "lstm" else 1
-        return tuple(torch.zeros((1, batch, hidden), device=device) for _ in range(n))
+        return tuple(torch.zeros((layers * directions, batch, hidden), device=device)
+                     for _ in range(n_states))
 
     def forward_concise(x: Any, state: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
-        y, new = layer(one_hot(x), state if kind == "lstm" else state[0])
+        y, new = rnn_layer(one_hot(x), state if kind == "lstm" else state[0])
         logits = linear(y.reshape(-1, y.shape[-1]))
         return logits, (tuple(new) if kind == "lstm" else (new,))
 
-    return [*layer.parameters(), *linear.parameters()], forward_concise, begin_state_concise
+    return [*rnn_layer.parameters(), *linear.parameters()], forward_concise, begin_state_concise
 
 
 def train(args: argparse.Namespace) -> dict[str, Any]:
@@ -244,7 +265,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         fail(f"the corpus ({corpus.size} tokens used) is too small: {exc}",
              "lower --batch-size or --num-steps, or raise --max-tokens")
     params, forward, begin_state = build_model(torch, args.model, args.impl, len(vocab), args.hidden,
-                                               device)
+                                               device, args.layers, args.bidirectional)
     loss_fn = torch.nn.CrossEntropyLoss()
     perplexity: list[float] = []
     speeds: list[float] = []
@@ -300,7 +321,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         "torch_version": str(torch.__version__),
         "threads": int(torch.get_num_threads()),
         "config": {"model": args.model, "impl": args.impl, "epochs": args.epochs, "lr": args.lr,
-                   "clip": args.clip, "hidden": args.hidden, "batch_size": args.batch_size,
+                   "clip": args.clip, "hidden": args.hidden, "layers": args.layers,
+                   "bidirectional": args.bidirectional, "batch_size": args.batch_size,
                    "num_steps": args.num_steps, "max_tokens": args.max_tokens,
                    "random_iter": args.random_iter, "data": str(args.data), "seed": args.seed},
     }

@@ -6,13 +6,14 @@ import argparse
 import os
 import sys
 import traceback
+import warnings
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, TypeVar
 
 from .checkpoint import Checkpoint
-from .config import CLI_NAMES, DEVICES, IMPLS, MODELS, TrainConfig
+from .config import CLI_NAMES, DEVICES, IMPLS, MODELS, SECTION_NAMES, TrainConfig, find_section
 from .console import EXIT_BROKEN_PIPE, EXIT_ERROR, Console, write_result
-from .errors import BridgeError, TrainingInterruptedError
+from .errors import BridgeError, PredictionWarning, TrainingInterruptedError
 from .interrupt import EXIT_STATUS, say
 from .resume import RESUME_FIELDS, ResumePlan, plan_resume
 
@@ -40,6 +41,11 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--clip", type=float, default=None,
                    help=f"gradient clipping threshold (default {d.clip})")
     p.add_argument("--hidden", type=int, default=None, help=f"hidden units (default {d.hidden})")
+    p.add_argument("--layers", type=int, default=None, metavar="N",
+                   help=f"stacked recurrent layers, D2L 9.3 (default {d.layers})")
+    p.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=None,
+                   help="each layer also runs backwards in time, D2L 9.4 (--impl concise only; "
+                        "default: one direction)")
     p.add_argument("--batch-size", type=int, default=None, help=f"default {d.batch_size}")
     p.add_argument("--num-steps", type=int, default=None, help=f"default {d.num_steps}")
     p.add_argument("--max-tokens", type=int, default=None,
@@ -53,6 +59,10 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     d = TrainConfig()
     p = sub.add_parser("train", help="train a model of D2L chapter 9 on DJL and print the result",
                        description="Train on the Java side; defaults are the Java text's.")
+    start = p.add_mutually_exclusive_group()
+    start.add_argument("--section", choices=SECTION_NAMES, default=None,
+                       help="the run of this section of the text (9.3: the 2-layer concise LSTM at "
+                            "lr 2; 9.4: the bidirectional one); other flags change it")
     p.add_argument("--model", choices=MODELS, default=None, help=f"default {d.model}")
     p.add_argument("--impl", choices=IMPLS, default=None, help=f"default {d.impl}")
     p.add_argument("--epochs", type=int, default=None,
@@ -66,7 +76,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     _add_threads_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--debug", action="store_true", help="show Java stack traces")
-    _add_robust_train_options(p)
+    _add_robust_train_options(p, start)
     p.set_defaults(func=_cmd_train)
 
 
@@ -76,13 +86,14 @@ def _add_threads_option(p: argparse.ArgumentParser) -> None:
                         "else at most one per CPU, fewer while other processes keep CPUs busy)")
 
 
-def _add_robust_train_options(p: argparse.ArgumentParser) -> None:
+def _add_robust_train_options(p: argparse.ArgumentParser,
+                              start: argparse._MutuallyExclusiveGroup) -> None:
     p.add_argument("--checkpoint-dir", type=Path, default=None, metavar="DIR",
                    help="save parameters, vocab, config and progress into DIR (atomically)")
     p.add_argument("--save-every", type=int, default=None, metavar="N",
                    help="checkpoint every N epochs (default 10; also at the end, on Ctrl-C, "
                         "SIGTERM and divergence)")
-    p.add_argument("--resume", type=Path, default=None, metavar="DIR",
+    start.add_argument("--resume", type=Path, default=None, metavar="DIR",
                    help="go on from the latest checkpoint in DIR; --epochs is the new total, "
                         "--lr/--clip/--save-every/--device given are applied, model and data "
                         "flags must match the checkpoint")
@@ -102,8 +113,28 @@ def _given(args: argparse.Namespace, names: Sequence[str] = _CONFIG_FLAGS) -> di
 
 
 def _fresh_config(args: argparse.Namespace) -> TrainConfig:
-    return TrainConfig(**_given(args), data=args.data,
-                       verify_data=not args.no_verify_data).validate(CLI_NAMES)
+    given = dict(_given(args), data=args.data, verify_data=not args.no_verify_data)
+    if args.section is not None:
+        return TrainConfig.for_section(args.section, **given).validate(CLI_NAMES)
+    return TrainConfig(**given).validate(CLI_NAMES)
+
+
+_T = TypeVar("_T")
+
+
+def _with_notes(call: Callable[[], _T]) -> _T:
+    """Runs ``call``; a :class:`PredictionWarning` it issues becomes one ``djl-bridge: note:``
+    line on stderr, other warnings are shown as Python shows them."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PredictionWarning)
+        try:
+            return call()
+        finally:
+            for w in caught:
+                if issubclass(w.category, PredictionWarning):
+                    say(f"djl-bridge: note: {w.message}")
+                else:
+                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 def _resume_plan(args: argparse.Namespace, ckpt: Checkpoint) -> ResumePlan:
@@ -145,6 +176,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if plan is not None:  # --save-every is not recorded in checkpoints: say it when given
         shown = (f"--save-every {args.save_every}",) if args.save_every is not None else ()
         say(f"djl-bridge: {plan.describe(shown)}")
+    if args.section is not None:
+        section = find_section(args.section)
+        say(f"djl-bridge: D2L {section.number} {section.title}: {config.describe()}, lr "
+            f"{config.lr:g}, {config.epochs} epochs")
 
     bar = progress.ProgressBar(config.epochs, ckpt.epochs_done if ckpt else 0) \
         if progress.wanted(args.json) else None
@@ -164,7 +199,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         return True
 
     try:
-        result = run(config, options, on_epoch=on_epoch, resume_from=ckpt)
+        result = _with_notes(lambda: run(config, options, on_epoch=on_epoch, resume_from=ckpt))
     finally:
         if bar is not None:
             try:
@@ -174,8 +209,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.plot is not None:
         from .plot import plot_perplexity
 
-        plot_perplexity(result.perplexity, args.plot, config.epochs,
-                        f"{config.impl} {config.model}, {config.hidden} hidden")
+        plot_perplexity(result.perplexity, args.plot, config.epochs, config.describe())
     write_result(result.to_json() if args.json else result.summary(),
                  kept=result.extras.get("checkpoint"))
     return 0
@@ -267,8 +301,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
     train = TrainConfig(
         epochs=args.epochs, data=args.data, verify_data=not args.no_verify_data,
-        **_given(args, ("lr", "clip", "hidden", "batch_size", "num_steps", "max_tokens", "seed",
-                        "device")),
+        **_given(args, ("lr", "clip", "hidden", "layers", "bidirectional", "batch_size",
+                        "num_steps", "max_tokens", "seed", "device")),
     )
     if args.launchers is not None:
         launchers = parse_list(args.launchers, LAUNCHERS, "--launchers")
@@ -319,8 +353,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if args.threads is not None:
         from . import jvm
         jvm.set_threads(args.threads, "--threads")
-    write_result(predict(args.checkpoint, args.prefix, args.num_preds, args.device,
-                         hard_exit=True, names=CLI_NAMES))
+    write_result(_with_notes(lambda: predict(args.checkpoint, args.prefix, args.num_preds,
+                                             args.device, hard_exit=True, names=CLI_NAMES)))
     return 0
 
 

@@ -7,7 +7,7 @@ import os
 import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import numpy as np
 
@@ -111,10 +111,60 @@ API_NAMES = Names()
 CLI_NAMES = Names(cli=True)
 
 
+#: Why the text a bidirectional model generates means nothing (D2L 9.4), said wherever such a
+#: model predicts.
+BIDIRECTIONAL_NOTE = ("this model is bidirectional: it learned each character from the text after "
+                      "it too, which generating text never has, so its predictions are "
+                      "meaningless (the lesson of D2L 9.4)")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of D2L whose run ``--section`` / :meth:`TrainConfig.for_section` sets up: its
+    title and the settings in which its run differs from :class:`TrainConfig`'s defaults (the
+    Java text's notebook of that section: 500 epochs, batch 32, 35 steps, the first 10000
+    tokens)."""
+
+    number: str
+    title: str
+    settings: tuple[tuple[str, Any], ...]
+
+
+#: The text's runs, by section number.
+SECTIONS: tuple[Section, ...] = (
+    Section("8.5", "Implementation of Recurrent Neural Networks from Scratch",
+            (("model", "rnn"), ("impl", "scratch"), ("hidden", 512))),
+    Section("8.6", "Concise Implementation of Recurrent Neural Networks",
+            (("model", "rnn"), ("impl", "concise"))),
+    Section("9.1", "Gated Recurrent Units (GRU)", (("model", "gru"), ("impl", "scratch"))),
+    Section("9.2", "Long Short-Term Memory (LSTM)", (("model", "lstm"), ("impl", "scratch"))),
+    Section("9.3", "Deep Recurrent Neural Networks",
+            (("model", "lstm"), ("impl", "concise"), ("layers", 2), ("lr", 2.0))),
+    Section("9.4", "Bidirectional Recurrent Neural Networks",
+            (("model", "lstm"), ("impl", "concise"), ("layers", 2), ("bidirectional", True))),
+)
+#: Their numbers: the values of ``--section``.
+SECTION_NAMES: tuple[str, ...] = tuple(s.number for s in SECTIONS)
+
+
+def find_section(section: Any) -> Section:
+    """The section ``section`` names ("9.3", or the number 9.3); :class:`ConfigError` for any
+    other."""
+    name = section
+    if isinstance(section, numbers.Real) and not _is_bool(section):
+        name = f"{float(section):g}"
+    for s in SECTIONS:
+        if s.number == name:
+            return s
+    raise ConfigError(f"unknown section {section!r} (TrainConfig.for_section): use one of "
+                      f"{', '.join(SECTION_NAMES)}")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """One training run. Defaults are the Java text's: GRU from scratch, 500 epochs, lr 1,
-    clipping 1, 256 hidden units, batch 32, 35 steps, the first 10000 tokens."""
+    clipping 1, 256 hidden units in one layer, one direction, batch 32, 35 steps, the first 10000
+    tokens. :meth:`for_section` gives the run of another section of the text."""
 
     model: str = "gru"
     impl: str = "scratch"
@@ -122,6 +172,10 @@ class TrainConfig:
     lr: float = 1.0
     clip: float = 1.0
     hidden: int = 256
+    #: Stacked recurrent layers (D2L 9.3), for every model and both implementations.
+    layers: int = 1
+    #: Each layer also runs backwards in time (D2L 9.4): DJL's concise layers only.
+    bidirectional: bool = False
     batch_size: int = 32
     num_steps: int = 35
     max_tokens: int = 10000
@@ -155,7 +209,7 @@ class TrainConfig:
             if value not in allowed:
                 raise ConfigError(f"unknown {name} {value!r} ({names(name)}): use one of "
                                   f"{', '.join(allowed)}")
-        for name in ("epochs", "hidden", "batch_size", "num_steps", "max_tokens"):
+        for name in ("epochs", "hidden", "layers", "batch_size", "num_steps", "max_tokens"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ConfigError(f"{names(name)} must be a whole number > 0, got {value!r}")
@@ -166,10 +220,14 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, float) or not math.isfinite(value) or value <= 0:
                 raise ConfigError(f"{names(name)} must be a finite number > 0, got {value!r}")
-        for name in ("random_iter", "verify_data", "hybridize"):
+        for name in ("bidirectional", "random_iter", "verify_data", "hybridize"):
             value = getattr(self, name)
             if not isinstance(value, bool):
                 raise ConfigError(f"{names(name)} must be True or False, got {value!r}")
+        if self.bidirectional and self.impl != "concise":
+            raise ConfigError(
+                f"{names('bidirectional')} needs {names('impl')} concise: the text's scratch "
+                f"cells run one direction (D2L 9.4 trains DJL's bidirectional layer)")
         if self.data is not None and not isinstance(self.data, Path):
             raise ConfigError(f"{names('data')} must be a path (a str or pathlib.Path) or None, "
                               f"got {self.data!r}")
@@ -178,6 +236,32 @@ class TrainConfig:
             raise ConfigError(f"{names('seed')} must be an integer in [-2^31, 2^31), got "
                               f"{self.seed!r}")
         return self
+
+    @classmethod
+    def for_section(cls, section: Union[str, float], **changes: Any) -> "TrainConfig":
+        """The run of a section of the text (:data:`SECTIONS`): e.g. ``for_section("9.3")``, the
+        2-layer concise LSTM at lr 2; ``changes`` are fields to set on top (``epochs=50``).
+        Raises :class:`ConfigError` for an unknown section or field."""
+        found = find_section(section)
+        unknown = sorted(set(changes) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ConfigError(f"TrainConfig.{unknown[0]} is not a field of TrainConfig: use "
+                              f"{', '.join(f.name for f in fields(cls))}")
+        return cls(**{**dict(found.settings), **changes})
+
+    def describe(self) -> str:
+        """The model in words: "scratch gru, 256 hidden", "concise lstm, 2 bidirectional layers
+        of 256 hidden"."""
+        if self.layers == 1 and not self.bidirectional:
+            return f"{self.impl} {self.model}, {self.hidden} hidden"
+        layers = f"{self.layers}{' bidirectional' if self.bidirectional else ''} " \
+                 f"layer{'s' if self.layers > 1 else ''}"
+        return f"{self.impl} {self.model}, {layers} of {self.hidden} hidden"
+
+    @property
+    def prediction_note(self) -> Optional[str]:
+        """Why this model's predictions mean nothing (:data:`BIDIRECTIONAL_NOTE`), or None."""
+        return BIDIRECTIONAL_NOTE if self.bidirectional else None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the settings."""

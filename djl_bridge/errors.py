@@ -69,3 +69,8 @@ class CheckpointError(BridgeError):
 
 class MissingExtraError(BridgeError):
     """An optional feature needs a package that is not installed."""
+
+
+class PredictionWarning(UserWarning):
+    """The model's predictions mean nothing (a bidirectional model generating text: D2L 9.4).
+    Issued by :func:`djl_bridge.predict` and by a run's result; the CLI prints it as a note."""

@@ -219,6 +219,8 @@ def train_settings(config: Any, data: Optional[str] = None) -> Any:
             .setLr(float(config.lr))
             .setClipTheta(float(config.clip))
             .setNumHiddens(config.hidden)
+            .setNumLayers(config.layers)
+            .setBidirectional(config.bidirectional)
             .setBatchSize(config.batch_size)
             .setNumSteps(config.num_steps)
             .setMaxTokens(config.max_tokens)
@@ -419,9 +421,11 @@ def engine_facts() -> EngineFacts:
 
 @translated
 def model_kinds() -> list[dict[str, Any]]:
-    """``djlbridge.ModelKind`` as data: name, gates, states, scratch parameter names."""
+    """``djlbridge.ModelKind`` as data: name, gates, states, scratch parameter names (of one
+    layer and of a stack of two)."""
     return [{"name": str(k.getName()), "gates": int(k.getGates()), "states": int(k.getStates()),
-             "params": [str(p) for p in k.getParamNames()]}
+             "params": [str(p) for p in k.getParamNames()],
+             "params_2_layers": [str(p) for p in k.getParamNames(2)]}
             for k in jclass(MODEL_KIND).values()]
 
 
@@ -440,6 +444,7 @@ class Classes:
         self.TimeMachineDataset = jclass(TIME_MACHINE_DATASET)
         self.RNNModel = jclass(RNN_MODEL)
         self.RNNModelScratch = jclass(RNN_MODEL_SCRATCH)
+        self.ModelKind = jclass(MODEL_KIND)
         self.Vocab = jclass(VOCAB)
         self.Random = jclass(JAVA_RANDOM)
         self.ArrayList = jclass(JAVA_ARRAY_LIST)

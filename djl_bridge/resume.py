@@ -25,8 +25,8 @@ if TYPE_CHECKING:  # the checkpoint package imports config only; no cycle at run
     from .checkpoint import Checkpoint
 
 #: Settings that define the model or the data: they must match the checkpoint.
-FIXED_ON_RESUME = ("model", "impl", "hidden", "batch_size", "num_steps", "max_tokens",
-                   "random_iter", "seed")
+FIXED_ON_RESUME = ("model", "impl", "hidden", "layers", "bidirectional", "batch_size",
+                   "num_steps", "max_tokens", "random_iter", "seed")
 #: Settings that only change the schedule: given ones are applied and reported.
 CHANGEABLE_ON_RESUME = ("lr", "clip", "device", "hybridize", "epochs")
 #: Every :class:`TrainConfig` field a resumed run may be given (besides ``data``/``verify_data``).

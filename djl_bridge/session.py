@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -21,6 +22,7 @@ from .data import count_tokens, locate_corpus
 from .errors import (
     CheckpointError,
     ConfigError,
+    PredictionWarning,
     TrainingDivergedError,
     TrainingInterruptedError,
 )
@@ -179,10 +181,14 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
         writer = CheckpointWriter(options.checkpoint_dir, resuming=resuming,
                                   overwrite=options.overwrite, names=options.names).open()
     try:
-        return _run(config, options, on_epoch, resume_from, writer)
+        result = _run(config, options, on_epoch, resume_from, writer)
     finally:
         if writer is not None:
             writer.close()
+    if config.prediction_note:  # the text's lesson of D2L 9.4, wherever such a model predicts
+        warnings.warn(config.prediction_note, PredictionWarning, stacklevel=2)
+        result.extras["prediction_note"] = config.prediction_note
+    return result
 
 
 def resume(checkpoint: "Path | str", options: RunOptions = RunOptions(),
@@ -302,6 +308,8 @@ def predict(checkpoint: "Path | str", prefix: str, num_preds: int, device: str =
             f"{names('prefix', '')} has characters the model never saw ({''.join(unknown)!r}): "
             "use lower-case letters and spaces")
     config = dataclasses.replace(ckpt.config, device=device, data=ckpt.path).validate(names)
+    if config.prediction_note:
+        warnings.warn(config.prediction_note, PredictionWarning, stacklevel=2)
     with StopGuard(hard_exit, unit="character", can_save=False) as guard:
         jvm.start()
         # The bytes read and checked by read_checkpoint are the bytes loaded: nothing is read again.

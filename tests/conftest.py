@@ -60,7 +60,8 @@ def fake_params(config: "TrainConfig", vocab: Sequence[str], seed: int = 0) -> b
     from djl_bridge.checkpoint.layout import params_size_range
     from djl_bridge.reference.kinds import parameter_shapes
 
-    shapes = parameter_shapes(config.model, config.impl, len(vocab), config.hidden)
+    shapes = parameter_shapes(config.model, config.impl, len(vocab), config.hidden,
+                              config.layers, config.bidirectional)
     rng = np.random.default_rng(seed)
     if config.impl == "scratch":
         out = io.BytesIO()

@@ -551,16 +551,20 @@ def test_checkpoint_versions(tmp_path: Path) -> None:
     meta_file = root / "epoch-000003" / "checkpoint.json"
     meta = json.loads(meta_file.read_text())
     assert meta["version"] == checkpoint.VERSION == 3
+    assert meta["config"]["layers"] == 1 and meta["config"]["bidirectional"] is False
     assert set(meta["files"]) == {"model.params", "vocab.json"}
     assert meta["manifest_sha256"] == checkpoint.layout.manifest_digest(meta)
     second = {k: v for k, v in meta.items() if k != "manifest_sha256"}
-    meta_file.write_text(json.dumps({**second, "version": 2}))  # as version 2 wrote it
+    # version 2, as djl-bridge wrote it: no manifest, no layers, no bidirectional in the config
+    one_layer = {k: v for k, v in meta["config"].items() if k not in ("layers", "bidirectional")}
+    meta_file.write_text(json.dumps({**second, "version": 2, "config": one_layer}))
     ck = checkpoint.read_checkpoint(root)
     assert ck.epochs_done == 3 and ck.verified and ck.version == 2 and ck.warning is None
+    assert ck.config.layers == 1 and ck.config.bidirectional is False
     older = {k: v for k, v in second.items() if k != "files"}
-    meta_file.write_text(json.dumps({**older, "version": 1}))  # as version 1 wrote it
+    meta_file.write_text(json.dumps({**older, "version": 1, "config": one_layer}))  # version 1
     ck = checkpoint.read_checkpoint(root)
-    assert ck.epochs_done == 3 and not ck.verified and ck.version == 1
+    assert ck.epochs_done == 3 and not ck.verified and ck.version == 1 and ck.config.layers == 1
     assert ck.warning == (f"{ck.path} is a version-1 checkpoint, written before checkpoints "
                           "carried SHA-256 sums: its files cannot be checked for damage (a "
                           "resumed run writes version-3 checkpoints)")

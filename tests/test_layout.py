@@ -50,7 +50,8 @@ def test_java_class_names_are_written_once() -> None:
 
 def test_python_model_kinds_equal_java_model_kind(jvm: None) -> None:
     java = facade.model_kinds()
-    python = [{"name": k.name, "gates": k.gates, "states": k.states, "params": list(k.param_names)}
+    python = [{"name": k.name, "gates": k.gates, "states": k.states, "params": list(k.param_names),
+               "params_2_layers": list(kinds.scratch_param_names(k, 2))}
               for k in kinds.KINDS]
     assert java == python
 

@@ -43,6 +43,16 @@ def test_every_component_has_a_row() -> None:
                  "clipping above", "clipping below", "carried state scratch",
                  "carried state hybrid", "carried state concise"):
         assert name in ids
+    # D2L 9.3: every part of every model with two layers; 9.4: the bidirectional concise ones
+    for part in ("forward", "gradients", "training", "prediction"):
+        for impl in parity.IMPLS:
+            for kind in parity.KINDS:
+                assert f"{part} {impl} {kind} 2 layers" in ids
+    for impl in parity.IMPLS:
+        assert f"carried state {impl} 2 layers" in ids
+    for part in ("forward", "gradients", "prediction"):
+        for kind in parity.KINDS:
+            assert f"{part} concise {kind} 2 layers bidirectional" in ids
 
 
 # -- the checks fail when a convention is broken ---------------------------------------------
@@ -76,17 +86,108 @@ def test_gru_candidate_bias_outside_reset_fails(ctx: parity.Context,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """The two MXNet biases are not interchangeable for the GRU candidate: moving b_hn out of
     r * (W_hn h + b_hn) into the input side breaks the match."""
-    right = ref_model.TwinModel.cell
+    right = ref_model.TwinModel.cells
 
     def merged(self: ref_model.TwinModel) -> object:
-        p = right(self)
+        cells = right(self)
         if self.impl == "concise" and self.kind == "gru":
-            p.bx["n"], p.bh["n"] = p.bx["n"] + p.bh["n"], 0.0 * p.bh["n"]
-        return p
+            for p in (c for row in cells for c in row):
+                p.bx["n"], p.bh["n"] = p.bx["n"] + p.bh["n"], 0.0 * p.bh["n"]
+        return cells
 
-    monkeypatch.setattr(ref_model.TwinModel, "cell", merged)
+    monkeypatch.setattr(ref_model.TwinModel, "cells", merged)
     assert not parity.run_check(ctx, "forward concise gru").ok
     assert parity.run_check(ctx, "forward scratch gru").ok
+
+
+# -- stacked layers (D2L 9.3) and both directions (9.4): a wrong wiring fails -----------------
+
+@pytest.mark.parametrize("impl", parity.IMPLS)
+def test_layer_fed_the_previous_step_fails(ctx: parity.Context, monkeypatch: pytest.MonkeyPatch,
+                                           impl: str) -> None:
+    """Layer 2 reads layer 1's hidden state of the step before (the wiring off by one step):
+    every 2-layer forward row fails, the one-layer rows (which have no second layer) pass."""
+    def previous_step(outputs: np.ndarray) -> np.ndarray:
+        return np.concatenate([np.zeros_like(outputs[:1]), outputs[:-1]])
+
+    monkeypatch.setattr(ref_model, "next_layer_input", previous_step)
+    for kind in parity.KINDS:
+        result = parity.run_check(ctx, f"forward {impl} {kind} 2 layers")
+        assert not result.ok and result.max_rel_err > 1e-2, result
+    assert parity.run_check(ctx, f"forward {impl} gru").ok
+
+
+def test_layer_fed_the_input_instead_of_the_layer_below_fails(
+        ctx: parity.Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Layer 2 fed the one-hot input instead of layer 1's state: with the layer's weights cut to
+    the input's width the wiring is well-formed, and the forward and gradient rows fail."""
+    right = ref_model.TwinModel.forward
+
+    def skip_layer_1(self: ref_model.TwinModel, x: np.ndarray, state: list) -> object:
+        inputs = np.eye(self.vocab_size)[np.asarray(x).T]
+
+        def from_input(outputs: np.ndarray) -> np.ndarray:
+            width = outputs.shape[-1]
+            fed = np.zeros_like(outputs)
+            fed[..., :min(width, inputs.shape[-1])] = inputs[..., :width]
+            return fed
+
+        monkeypatch.setattr(ref_model, "next_layer_input", from_input)
+        return right(self, x, state)
+
+    monkeypatch.setattr(ref_model.TwinModel, "forward", skip_layer_1)
+    for part in ("forward", "gradients"):
+        result = parity.run_check(ctx, f"{part} scratch lstm 2 layers")
+        assert not result.ok and result.max_rel_err > 1e-2, result
+
+
+def test_layers_states_swapped_fails(ctx: parity.Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Layer 1 started from layer 2's state and the other way round: the forward rows of random
+    begin states, and the carried state over batches, fail."""
+    right = ref_model.TwinModel._split_state
+
+    def swapped(self: ref_model.TwinModel, state: list, batch: int) -> dict:
+        split = right(self, state, batch)
+        return {(layer, d): split[(self.layers - 1 - layer, d)] for layer, d in split}
+
+    monkeypatch.setattr(ref_model.TwinModel, "_split_state", swapped)
+    for name in ("forward scratch lstm 2 layers", "forward concise gru 2 layers",
+                 "carried state hybrid 2 layers"):
+        assert not parity.run_check(ctx, name).ok, name
+    assert parity.run_check(ctx, "forward scratch lstm").ok
+
+
+def test_djl_names_are_not_what_mxnet_reads_beyond_layer_0(ctx: parity.Context,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """DJL 0.36 joins a stack's parameters layer by layer, MXNet reads all weights, then all
+    biases: a twin that takes each array for what its DJL name says fails the 2-layer concise
+    rows and passes the one-layer ones, where the two orders agree."""
+    monkeypatch.setattr(ref_model, "PACKED_BY_POSITION", False)
+    for name in ("forward concise lstm 2 layers", "gradients concise gru 2 layers",
+                 "forward concise rnn 2 layers bidirectional"):
+        result = parity.run_check(ctx, name)
+        assert not result.ok and result.max_rel_err > 1e-2, result
+    assert parity.run_check(ctx, "forward concise lstm").ok
+
+
+def test_backward_direction_run_forwards_fails(ctx: parity.Context,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bidirectional rows see the direction of the second half of each layer: a twin whose
+    backward direction reads the sequence in time order fails them."""
+    from djl_bridge.reference import cells
+
+    right = cells.run_layer
+    calls: list[int] = []
+
+    def in_order(p: object, xs: np.ndarray, h: np.ndarray, c: object) -> object:
+        calls.append(1)
+        # the backward direction is called on the reversed inputs: turn them back
+        hs, h_last, c_last, caches = right(p, xs[::-1] if len(calls) % 2 == 0 else xs, h, c)
+        return (hs[::-1] if len(calls) % 2 == 0 else hs), h_last, c_last, caches
+
+    monkeypatch.setattr(ref_model, "run_layer", in_order)
+    result = parity.run_check(ctx, "forward concise lstm 2 layers bidirectional")
+    assert not result.ok and result.max_rel_err > 1e-2, result
 
 
 def test_off_by_one_shuffle_fails(ctx: parity.Context, monkeypatch: pytest.MonkeyPatch) -> None:

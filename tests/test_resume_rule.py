@@ -59,7 +59,10 @@ def test_api_resume_keyword_form_refuses_and_applies(trained: Path, tmp_path: Pa
     with pytest.raises(ConfigError, match=r"already has 2 epochs, so TrainConfig\.epochs 2 "
                                           r"trains nothing: pass TrainConfig\.epochs N with N > 2"):
         djl_bridge.resume(trained, epochs=2)
-    with pytest.raises(ConfigError, match=r"TrainConfig\.layers is not a setting of a resumed run"):
+    with pytest.raises(ConfigError, match=r"TrainConfig\.dropout is not a setting of a resumed run"):
+        djl_bridge.resume(trained, epochs=3, dropout=0.5)
+    with pytest.raises(ConfigError, match=r"TrainConfig\.layers 2 contradicts the checkpoint "
+                                          r"\(TrainConfig\.layers 1\)"):
         djl_bridge.resume(trained, epochs=3, layers=2)
     out = tmp_path / "next"  # another directory: the original stays at epoch 2
     result = djl_bridge.resume(trained, RunOptions(checkpoint_dir=out), epochs=3, lr=1.0,

@@ -4,7 +4,7 @@ settings every run shares, and the checks of those choices (one line naming the 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -79,8 +79,16 @@ class BenchConfig:
         elif self.torch_python is not None:
             raise ConfigError("--torch is given but --launchers leaves torch out: add torch to "
                               "--launchers or drop --launchers")
-        self.train.validate(CLI_NAMES)  # in flags (--epochs), as the checks above
+        if self.train.bidirectional and "scratch" in self.impls:
+            raise ConfigError("--bidirectional is for the concise models only (the text's scratch "
+                              "cells run one direction): pass --impls concise")
+        self.first_run().validate(CLI_NAMES)  # in flags (--epochs), as the checks above
         return self
+
+    def first_run(self) -> TrainConfig:
+        """The training settings of the first run (``train`` with the first model and impl);
+        every other run differs from it in those two only."""
+        return replace(self.train, model=self.models[0], impl=self.impls[0])
 
 
 def parse_list(text: str, allowed: Sequence[str], flag: str) -> tuple[str, ...]:

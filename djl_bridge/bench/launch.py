@@ -45,6 +45,7 @@ def train_args(cfg: TrainConfig) -> list[str]:
     return [
         "--model", cfg.model, "--impl", cfg.impl, "--epochs", str(cfg.epochs),
         "--lr", repr(float(cfg.lr)), "--clip", repr(float(cfg.clip)), "--hidden", str(cfg.hidden),
+        "--layers", str(cfg.layers), *(["--bidirectional"] if cfg.bidirectional else []),
         "--batch-size", str(cfg.batch_size), "--num-steps", str(cfg.num_steps),
         "--max-tokens", str(cfg.max_tokens), "--data", str(cfg.data), "--seed", str(cfg.seed),
         "--device", cfg.device,

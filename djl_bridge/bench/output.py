@@ -24,7 +24,7 @@ def format_table(rows: Sequence[BenchRow], warm: Sequence[WarmupRow] = (),
     last = rows[0].epochs
     header = ["model", "impl", "launcher", "rounds", "tokens/s", "min-max", "s/epoch", "peak RSS MB",
               f"RSS growth % (ep {start}->{last})", "perplexity", "CPU s", f"/{baseline}", "min-max"]
-    body = [[r.model, r.impl, r.launcher, str(r.rounds), _num(r.tokens_per_sec, ",.0f"),
+    body = [[_model(r), r.impl, r.launcher, str(r.rounds), _num(r.tokens_per_sec, ",.0f"),
              _range(r.tokens_per_sec_min, r.tokens_per_sec_max, ",.0f"), _num(r.sec_per_epoch, ".3f"),
              _num(r.peak_rss_mb, ".0f"), _num(r.rss_growth_pct, "+.1f"), _num(r.final_perplexity, ".3f"),
              _num(r.cpu_seconds, ".1f"), _num(r.ratio, ".3f"), _range(r.ratio_min, r.ratio_max, ".2f")]
@@ -61,6 +61,14 @@ def write_atomically(path: Path, text: str) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise BenchError(f"could not write {path} ({exc.strerror}): pass --save with a writable path") from None
+
+
+def _model(row: BenchRow) -> str:
+    """The model column: "gru", "lstm (2 layers)", "lstm (2 layers, bidirectional)"."""
+    if row.layers == 1 and not row.bidirectional:
+        return row.model
+    layers = f"{row.layers} layer{'s' if row.layers > 1 else ''}"
+    return f"{row.model} ({layers}{', bidirectional' if row.bidirectional else ''})"
 
 
 def _num(value: Optional[float], fmt: str) -> str:

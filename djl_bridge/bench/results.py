@@ -35,6 +35,10 @@ class RunResult:
     #: the run's own report of its thread count: ``omp_threads`` (bridge, java), ``threads``
     #: (PyTorch); None when it did not say
     threads: Optional[int] = None
+    #: the model's stacked layers and directions, from the run's ``config`` (1 and False when
+    #: it does not say)
+    layers: int = 1
+    bidirectional: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; an unknown number (NaN) becomes None (``null``)."""
@@ -66,6 +70,8 @@ def read_run_json(model: str, impl: str, launcher: str, out: dict[str, Any], rou
             process_seconds=process_seconds,
             epoch_tokens_per_sec=speeds,
             threads=_threads_of(out),
+            layers=int(out.get("config", {}).get("layers", 1)),
+            bidirectional=bool(out.get("config", {}).get("bidirectional", False)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise BenchError(

@@ -79,7 +79,7 @@ def run_bench(config: BenchConfig, progress: Optional[Callable[[str], None]] = N
     config.validate()
     if save is not None and not save.parent.is_dir():
         raise ConfigError(f"--save {save}: the directory {save.parent} does not exist")
-    base = prepare(config.train)
+    base = prepare(config.first_run())
     if {"bridge", "java"} & set(config.launchers):
         jvm.find_classpath()  # the JVM launchers need the Java build: report a missing one up front
     if "java" in config.launchers:

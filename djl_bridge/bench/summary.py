@@ -34,6 +34,8 @@ class BenchRow:
     rss_growth_from_epoch: int
     process_seconds: float
     cpu_seconds: float = math.nan
+    layers: int = 1
+    bidirectional: bool = False
     ratio: Optional[float] = None
     ratio_min: Optional[float] = None
     ratio_max: Optional[float] = None
@@ -68,6 +70,7 @@ def summarize(runs: Sequence[RunResult], baseline: str = BASELINE) -> list[Bench
             epochs=mine[0].epochs, rss_growth_from_epoch=mine[0].rss_growth_from_epoch,
             process_seconds=Spread.of([r.process_seconds for r in mine]).median,
             cpu_seconds=Spread.of([r.cpu_seconds for r in mine]).median,
+            layers=mine[0].layers, bidirectional=mine[0].bidirectional,
         )
         if launcher != baseline:
             ratios = paired_ratios(_by_round(runs, model, impl, launcher, lambda r: r.tokens_per_sec),

@@ -27,9 +27,10 @@ from .files import remove_tree
 FORMAT = "djl-bridge-checkpoint"
 #: Version 2 added ``files`` (size and SHA-256 of every file); version 3 added
 #: ``manifest_sha256``, the SHA-256 of the rest of ``checkpoint.json`` (:func:`manifest_digest`),
-#: so the config is covered too. Versions 1 and 2 are still read (version 1 without the file
-#: check: :attr:`Checkpoint.verified` is False, :attr:`Checkpoint.warning` says so); a newer
-#: version than this one is refused.
+#: so the config is covered too, and ``layers`` and ``bidirectional`` to the config (a model older
+#: readers would build wrong, so they refuse it). Versions 1 and 2 are still read (version 1
+#: without the file check: :attr:`Checkpoint.verified` is False, :attr:`Checkpoint.warning` says
+#: so; their config has neither field: one layer, one direction); a newer version is refused.
 VERSION = 3
 LATEST = "LATEST"
 META = "checkpoint.json"

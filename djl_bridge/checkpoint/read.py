@@ -197,7 +197,8 @@ def _read_epoch(ckpt: Path, dir_fd: int) -> Checkpoint:
                              (2, layout.VOCAB_MAX_BYTES), "a vocabulary")
     _check_sum(ckpt / VOCAB, vocab_bytes, sums.get(VOCAB), recorded.get(VOCAB))
     vocab = _parse_vocab(ckpt, vocab_bytes)
-    shapes = parameter_shapes(config.model, config.impl, len(vocab), config.hidden)
+    shapes = parameter_shapes(config.model, config.impl, len(vocab), config.hidden,
+                              config.layers, config.bidirectional)
     fits = _fitting_size(ckpt, config, len(vocab), shapes)
     params = _read_file(ckpt, dir_fd, params_name, recorded.get(params_name), fits,
                         f"the {_model_words(config, len(vocab))}")
@@ -357,8 +358,11 @@ def _model_words(config: TrainConfig, vocab_size: int) -> str:
     """The model in words, as the Java side says it, with the setting that sizes it named as
     ``checkpoint.json`` names it: "scratch gru with 256 hidden units (config.hidden) and 28
     tokens"."""
-    return (f"{config.impl} {config.model} with {config.hidden} hidden units (config.hidden) and "
-            f"{vocab_size} tokens")
+    layers = "" if config.layers == 1 and not config.bidirectional else \
+        f" in {config.layers}{' bidirectional' if config.bidirectional else ''} layer" \
+        f"{'s' if config.layers > 1 else ''} (config.layers)"
+    return (f"{config.impl} {config.model} with {config.hidden} hidden units (config.hidden)"
+            f"{layers} and {vocab_size} tokens")
 
 
 def _check_npz(path: Path, data: bytes, shapes: tuple[tuple[str, tuple[int, ...]], ...],

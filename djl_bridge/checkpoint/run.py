@@ -16,15 +16,15 @@ from .write import write_checkpoint
 
 
 def describe(root: Path) -> str:
-    """A few words on the checkpoints of ``root`` for messages: "epoch 12, gru scratch, 256
-    hidden" (its newest checkpoint), or what is there when that cannot be read."""
+    """A few words on the checkpoints of ``root`` for messages: "epoch 12, scratch gru, 256
+    hidden" (its newest checkpoint, :meth:`TrainConfig.describe`), or what is there when that
+    cannot be read."""
     try:
         ckpt = read_checkpoint(root)
     except CheckpointError:
         names = [p.name for p in checkpoint_entries(root)]
         return f"{', '.join(names[:3])}{', ...' if len(names) > 3 else ''}; unreadable"
-    c = ckpt.config
-    return f"epoch {ckpt.epochs_done}, {c.model} {c.impl}, {c.hidden} hidden"
+    return f"epoch {ckpt.epochs_done}, {ckpt.config.describe()}"
 
 
 def check_new_run(root: Path, overwrite: bool = False, names: Names = API_NAMES) -> bool:

@@ -24,24 +24,32 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from ..javaerrors import java_errors
-from .core import (IMPLS, KINDS, REL_FLOOR, TOL_FORWARD, TOL_GRAD, TOL_TRAIN, CheckResult,
-                   Context, ParitySetup, compare, format_table)
+from .core import (DEEP_LAYERS, IMPLS, KINDS, REL_FLOOR, TOL_FORWARD, TOL_GRAD, TOL_TRAIN,
+                   CheckResult, Context, ParitySetup, compare, format_table, variant)
 from .data_checks import (check_batches_random, check_batches_sequential, check_corpus,
                           check_java_random, check_text, check_vocab)
-from .model_checks import (_forward, _gradients, _prediction, _training,
+from .model_checks import (_carried_state, _forward, _gradients, _prediction, _training,
                            check_carried_state_concise, check_carried_state_hybrid,
                            check_carried_state_scratch,
                            check_clipping_above, check_clipping_below)
 
-__all__ = ["CHECKS", "IMPLS", "KINDS", "REL_FLOOR", "TOL_FORWARD", "TOL_GRAD", "TOL_TRAIN",
-           "CheckResult", "Context", "ParitySetup", "check_ids", "compare", "format_table",
-           "run_check", "run_checks"]
+__all__ = ["CHECKS", "DEEP_LAYERS", "IMPLS", "KINDS", "REL_FLOOR", "TOL_FORWARD", "TOL_GRAD",
+           "TOL_TRAIN", "CheckResult", "Context", "ParitySetup", "check_ids", "compare",
+           "format_table", "run_check", "run_checks", "variant"]
 
 
-def _per_model(fn: Callable[[Context, str, str], CheckResult]
-               ) -> list[tuple[str, Callable[[Context], CheckResult]]]:
-    return [(f"{fn.__name__.strip('_')} {impl} {kind}",
-             (lambda ctx, i=impl, k=kind: fn(ctx, i, k))) for impl in IMPLS for kind in KINDS]
+def _per_model(fn: Callable[..., CheckResult], impls: Sequence[str] = IMPLS, layers: int = 1,
+               bidirectional: bool = False) -> list[tuple[str, Callable[[Context], CheckResult]]]:
+    """One row of ``fn`` per impl and kind: "forward scratch gru", "forward concise lstm 2 layers
+    bidirectional"."""
+    return [(f"{fn.__name__.strip('_')} {impl} {kind}{variant(layers, bidirectional)}",
+             (lambda ctx, i=impl, k=kind: fn(ctx, i, k, layers, bidirectional)))
+            for impl in impls for kind in KINDS]
+
+
+def _deep_carried_state(impl: str) -> tuple[str, Callable[[Context], CheckResult]]:
+    return (f"carried state {impl}{variant(DEEP_LAYERS)}",
+            lambda ctx: _carried_state(ctx, impl, DEEP_LAYERS))
 
 
 #: Every check, by a stable id (pytest parametrizes over these).
@@ -61,6 +69,16 @@ CHECKS: list[tuple[str, Callable[[Context], CheckResult]]] = [
     ("carried state hybrid", check_carried_state_hybrid),
     ("carried state concise", check_carried_state_concise),
     *_per_model(_prediction),
+    # D2L 9.3: two stacked layers, scratch (op by op and hybridized) and concise
+    *_per_model(_forward, layers=DEEP_LAYERS),
+    *_per_model(_gradients, layers=DEEP_LAYERS),
+    *_per_model(_training, layers=DEEP_LAYERS),
+    *[_deep_carried_state(impl) for impl in IMPLS],
+    *_per_model(_prediction, layers=DEEP_LAYERS),
+    # D2L 9.4: two bidirectional layers (DJL's concise layer only)
+    *_per_model(_forward, ("concise",), DEEP_LAYERS, True),
+    *_per_model(_gradients, ("concise",), DEEP_LAYERS, True),
+    *_per_model(_prediction, ("concise",), DEEP_LAYERS, True),
 ]
 
 

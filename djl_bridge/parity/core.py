@@ -25,6 +25,14 @@ KINDS = kinds.NAMES  # every model kind (reference/kinds.py)
 #: "hybrid" is the scratch model run as one cached MXNet graph (RNNModelScratch.of(..., true)):
 #: the same twin as "scratch".
 IMPLS = ("scratch", "hybrid", "concise")
+#: The layers of the stacked rows (D2L 9.3's deep models) and of the bidirectional ones (9.4's).
+DEEP_LAYERS = 2
+
+
+def variant(layers: int = 1, bidirectional: bool = False) -> str:
+    """How a row's name says its model is stacked or bidirectional: "", " 2 layers",
+    " 2 layers bidirectional"."""
+    return (f" {layers} layers" if layers > 1 else "") + (" bidirectional" if bidirectional else "")
 
 
 def twin_impl(impl: str) -> str:
@@ -144,12 +152,20 @@ class Context:
         ds.prepare()
         return ds
 
-    def new_model(self, impl: str, kind: str) -> Any:
-        """A fresh Java model with the vocabulary of the corpus."""
+    def new_model(self, impl: str, kind: str, layers: int = 1, bidirectional: bool = False) -> Any:
+        """A fresh Java model with the vocabulary of the corpus: the text's one-layer factories,
+        or a stack of ``layers`` (the concise one ``bidirectional`` or not)."""
         v, h = len(self.vocab), self.setup.hidden
         if impl == "concise":
-            return self.j.RNNModel.of(kind, v, h).initialize(self.manager, self.device)
-        return self.j.RNNModelScratch.of(kind, v, h, self.device, self.manager, impl == "hybrid")
+            model = self.j.RNNModel.of(kind, v, h) if layers == 1 and not bidirectional else \
+                self.j.RNNModel.of(kind, v, h, layers, bidirectional)
+            return model.initialize(self.manager, self.device)
+        if bidirectional:
+            raise ValueError("only the concise models run both directions")
+        if layers == 1:
+            return self.j.RNNModelScratch.of(kind, v, h, self.device, self.manager, impl == "hybrid")
+        return self.j.RNNModelScratch.of(self.j.ModelKind.of(kind), v, h, layers, self.device,
+                                         self.manager, impl == "hybrid")
 
     def random_weights(self, net: Any, scale: Optional[float] = None) -> list[np.ndarray]:
         """Random weights (N(0, scale)) and biases (N(0, scale / 3)) shaped as the model's

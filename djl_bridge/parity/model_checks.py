@@ -14,8 +14,7 @@ from .. import weights as W
 from ..reference import TwinDataset, TwinModel
 from ..reference import model as ref_model
 from .core import (TOL_FORWARD, twin_impl, TOL_GRAD, TOL_TRAIN, CheckResult, Context, ParitySetup,
-                   _count_mismatches, _exact, _numeric)
-
+                   _count_mismatches, _exact, _numeric, variant)
 
 
 def _random_state(ctx: Context, twin: TwinModel, batch_size: int) -> list[np.ndarray]:
@@ -44,22 +43,30 @@ class _Case:
     state: list[np.ndarray]
 
 
+def _twin(impl: str, kind: str, weights: Sequence[np.ndarray], layers: int,
+          bidirectional: bool) -> TwinModel:
+    return TwinModel(twin_impl(impl), kind, list(weights), layers=layers,
+                     bidirectional=bidirectional)
+
+
 @contextlib.contextmanager
-def _random_case(ctx: Context, impl: str, kind: str) -> Iterator[_Case]:
+def _random_case(ctx: Context, impl: str, kind: str, layers: int = 1,
+                 bidirectional: bool = False) -> Iterator[_Case]:
     s = ctx.setup
-    net = ctx.new_model(impl, kind)
+    net = ctx.new_model(impl, kind, layers, bidirectional)
     try:
         w = ctx.random_weights(net)
         W.set_weights(net, w)
-        twin = TwinModel(twin_impl(impl), kind, w)
+        twin = _twin(impl, kind, w, layers, bidirectional)
         x, y = _inputs(ctx, s.batch_size, s.num_steps)
         yield _Case(net, twin, x, y, _random_state(ctx, twin, s.batch_size))
     finally:
         net.close()
 
 
-def _forward(ctx: Context, impl: str, kind: str) -> CheckResult:
-    with _random_case(ctx, impl, kind) as c:
+def _forward(ctx: Context, impl: str, kind: str, layers: int = 1,
+             bidirectional: bool = False) -> CheckResult:
+    with _random_case(ctx, impl, kind, layers, bidirectional) as c:
         net, x, state = c.net, c.x, c.state
         out = net.forward(ctx.ints(x), _java_state(ctx, state), False)
         java = [W.to_numpy(out.getKey())] + [W.to_numpy(a) for a in out.getValue()]
@@ -75,7 +82,8 @@ def _forward(ctx: Context, impl: str, kind: str) -> CheckResult:
             java.append(W.to_numpy(net.getRnnLayer().forward(store, layer_in, False).get(0)))
             ref.append(cache.hs)
             what += ", layer outputs"
-        return _numeric(f"forward {impl} {kind}", java, ref, TOL_FORWARD, what)
+        return _numeric(f"forward {impl} {kind}{variant(layers, bidirectional)}", java, ref,
+                        TOL_FORWARD, what)
 
 
 def _java_backward(ctx: Context, net: Any, x: np.ndarray, y: np.ndarray,
@@ -90,12 +98,14 @@ def _java_backward(ctx: Context, net: Any, x: np.ndarray, y: np.ndarray,
     return float(value.getFloat())
 
 
-def _gradients(ctx: Context, impl: str, kind: str) -> CheckResult:
-    with _random_case(ctx, impl, kind) as c:
+def _gradients(ctx: Context, impl: str, kind: str, layers: int = 1,
+               bidirectional: bool = False) -> CheckResult:
+    with _random_case(ctx, impl, kind, layers, bidirectional) as c:
         java_loss = _java_backward(ctx, c.net, c.x, c.y, c.state)
         loss, grads, _ = c.twin.loss_and_grads(c.x, c.y, c.state)
         java = [np.array([java_loss])] + W.get_gradients(c.net)
-        return _numeric(f"gradients {impl} {kind}", java, [np.array([loss]), *grads], TOL_GRAD,
+        return _numeric(f"gradients {impl} {kind}{variant(layers, bidirectional)}", java,
+                        [np.array([loss]), *grads], TOL_GRAD,
                         f"loss and {len(grads)} parameters, {ctx.setup.num_steps} steps")
 
 
@@ -121,10 +131,12 @@ def check_clipping_below(ctx: Context) -> CheckResult:
     return _clipping(ctx, False)
 
 
-def _training(ctx: Context, impl: str, kind: str) -> CheckResult:
+def _training(ctx: Context, impl: str, kind: str, layers: int = 1,
+              bidirectional: bool = False) -> CheckResult:
     """``TimeMachine.trainCh8`` for ``train_steps`` epochs of exactly one batch each, so that the
     perplexity its listener reports per epoch is the loss of one step: exp(loss)."""
     s = ctx.setup
+    name = f"train {s.train_steps} steps {impl} {kind}{variant(layers, bidirectional)}"
     b, t = s.train_batch_size, s.train_num_steps
     # scratch and hybrid: random partition (a shuffle per epoch); concise: sequential
     random_iter = impl != "concise"
@@ -133,9 +145,9 @@ def _training(ctx: Context, impl: str, kind: str) -> CheckResult:
     java_ds = ctx.dataset(b, t, random_iter, max_tokens)
     twin_ds = TwinDataset(ctx.corpus[:max_tokens], b, t, random_iter, s.seed)
     if int(java_ds.getNumBatches()) != 1 or twin_ds.num_batches != 1:
-        return CheckResult(f"train {s.train_steps} steps {impl} {kind}", math.inf, math.inf,
-                           TOL_TRAIN, False, "setup: not one batch per epoch")
-    net = ctx.new_model(impl, kind)
+        return CheckResult(name, math.inf, math.inf, TOL_TRAIN, False,
+                           "setup: not one batch per epoch")
+    net = ctx.new_model(impl, kind, layers, bidirectional)
     try:
         w = ctx.random_weights(net, scale=0.1)
         W.set_weights(net, w)
@@ -148,28 +160,27 @@ def _training(ctx: Context, impl: str, kind: str) -> CheckResult:
         ctx.j.TimeMachine.trainCh8(net, java_ds, ctx.java_full.getVocab(), facade.jfloat(s.lr),
                                    facade.jfloat(s.clip), s.train_steps, ctx.device, random_iter,
                                    ctx.manager, facade.epoch_callback(collect))
-        twin = TwinModel(twin_impl(impl), kind, w)
+        twin = _twin(impl, kind, w, layers, bidirectional)
         epochs = [list(twin_ds.next_epoch()) for _ in range(s.train_steps)]
-        clipped = _count_clipped(TwinModel(twin_impl(impl), kind, w), epochs, s)
+        clipped = _count_clipped(_twin(impl, kind, w, layers, bidirectional), epochs, s)
         twin_ppl = ref_model.train_epochs(twin, epochs, s.lr, s.clip, random_iter)
         java = [np.log(perplexities), *W.get_weights(net)]
-        return _numeric(f"train {s.train_steps} steps {impl} {kind}", java,
-                        [np.log(twin_ppl), *twin.params], TOL_TRAIN,
+        return _numeric(name, java, [np.log(twin_ppl), *twin.params], TOL_TRAIN,
                         f"loss per step and final weights, "
                         f"{'random' if random_iter else 'sequential'}, {clipped} steps clipped")
     finally:
         net.close()
 
 
-def _carried_state(ctx: Context, impl: str) -> CheckResult:
+def _carried_state(ctx: Context, impl: str, layers: int = 1) -> CheckResult:
     """``trainCh8`` in the sequential partition over several batches per epoch, so that the state
     is carried (detached) from batch to batch: the perplexity of each epoch and the final weights.
-    An LSTM, so that both H and C are carried."""
+    An LSTM, so that both H and C are carried (of every layer)."""
     s = ctx.setup
     b, t, epochs, max_tokens = s.train_batch_size, s.train_num_steps, 3, 200
     java_ds = ctx.dataset(b, t, False, max_tokens)
     twin_ds = TwinDataset(ctx.corpus[:max_tokens], b, t, False, s.seed)
-    net = ctx.new_model(impl, "lstm")
+    net = ctx.new_model(impl, "lstm", layers)
     try:
         w = ctx.random_weights(net, scale=0.1)
         W.set_weights(net, w)
@@ -177,10 +188,11 @@ def _carried_state(ctx: Context, impl: str) -> CheckResult:
                                             facade.jfloat(s.lr), facade.jfloat(s.clip), epochs,
                                             ctx.device, False, ctx.manager, None)
         java = [np.log(np.array(list(result.getPerplexity()))), *W.get_weights(net)]
-        twin = TwinModel(twin_impl(impl), "lstm", w)
+        twin = _twin(impl, "lstm", w, layers, False)
         twin_epochs = [list(twin_ds.next_epoch()) for _ in range(epochs)]  # an offset each
         twin_ppl = ref_model.train_epochs(twin, twin_epochs, s.lr, s.clip, False)
-        return _numeric(f"train carried state {impl} lstm", java, [np.log(twin_ppl), *twin.params],
+        return _numeric(f"train carried state {impl} lstm{variant(layers)}", java,
+                        [np.log(twin_ppl), *twin.params],
                         TOL_TRAIN, f"log perplexity per epoch and final weights, {epochs} epochs "
                         f"of {'/'.join(str(len(e)) for e in twin_epochs)} batches")
     finally:
@@ -212,12 +224,13 @@ def _count_clipped(model: TwinModel, epochs: list[list[tuple[np.ndarray, np.ndar
     return clipped
 
 
-def _prediction(ctx: Context, impl: str, kind: str) -> CheckResult:
-    net = ctx.new_model(impl, kind)
+def _prediction(ctx: Context, impl: str, kind: str, layers: int = 1,
+                bidirectional: bool = False) -> CheckResult:
+    net = ctx.new_model(impl, kind, layers, bidirectional)
     try:
         w = ctx.random_weights(net, scale=0.5)
         W.set_weights(net, w)
-        twin = TwinModel(twin_impl(impl), kind, w)
+        twin = _twin(impl, kind, w, layers, bidirectional)
         jv = ctx.java_full.getVocab()
         mismatches, texts = 0, []
         for prefix in ctx.j.TimeMachine.PREFIXES:
@@ -225,6 +238,7 @@ def _prediction(ctx: Context, impl: str, kind: str) -> CheckResult:
             ours = ref_model.predict(twin, ctx.vocab, str(prefix), 50)
             mismatches += _count_mismatches(list(java), list(ours))
             texts.append(java)
-        return _exact(f"predict {impl} {kind}", mismatches, " | ".join(texts))
+        return _exact(f"predict {impl} {kind}{variant(layers, bidirectional)}", mismatches,
+                      " | ".join(texts))
     finally:
         net.close()

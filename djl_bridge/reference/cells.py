@@ -105,26 +105,28 @@ def step(p: CellParams, x: np.ndarray, h: np.ndarray,
 
 
 def _accumulate(p: CellParams, grads: CellParams, g: str, da: np.ndarray, x: np.ndarray,
-                h_in: np.ndarray, with_h: bool = True) -> np.ndarray:
-    """Adds the gradients of a_g = x wx + bx + h_in wh + bh for dL/da_g = da; returns dL/dh_in."""
+                h_in: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Adds the gradients of a_g = x wx + bx + h_in wh + bh for dL/da_g = da; returns dL/dh_in and
+    dL/dx."""
     grads.wx[g] += x.T @ da
     grads.bx[g] += da.sum(axis=0)
-    if not with_h:
-        return np.zeros_like(h_in)
     grads.wh[g] += h_in.T @ da
     grads.bh[g] += da.sum(axis=0)
-    return da @ p.wh[g].T
+    return da @ p.wh[g].T, da @ p.wx[g].T
 
 
 def step_backward(p: CellParams, grads: CellParams, cache: StepCache, dh_new: np.ndarray,
-                  dc_new: Optional[np.ndarray]) -> tuple[np.ndarray, Optional[np.ndarray]]:
+                  dc_new: Optional[np.ndarray]
+                  ) -> tuple[np.ndarray, Optional[np.ndarray], np.ndarray]:
     """Backward through one step: adds the parameter gradients to ``grads`` and returns dL/dh and
-    dL/dc of the step's input state, given dL/dh' and dL/dc' of its output state."""
+    dL/dc of the step's input state and dL/dx of its input, given dL/dh' and dL/dc' of its output
+    state."""
     x, h = cache.x, cache.h
     if p.kind == "rnn":
         h_new = cache.gates["h"]
         da = dh_new * (1.0 - h_new ** 2)
-        return _accumulate(p, grads, "h", da, x, h), None
+        dh, dx = _accumulate(p, grads, "h", da, x, h)
+        return dh, None, dx
     if p.kind == "lstm":
         i, f, g, o = (cache.gates[k] for k in "ifgo")
         tc = cache.extra["tc"]
@@ -136,8 +138,8 @@ def step_backward(p: CellParams, grads: CellParams, cache: StepCache, dh_new: np
             "g": dc * i * (1.0 - g ** 2),
             "o": dh_new * tc * o * (1.0 - o),
         }
-        dh = sum(_accumulate(p, grads, k, da[k], x, h) for k in "ifgo")
-        return dh, dc * f
+        parts = [_accumulate(p, grads, k, da[k], x, h) for k in "ifgo"]
+        return sum(d for d, _ in parts), dc * f, sum(d for _, d in parts)
     if p.kind == "gru":
         r, z, n = (cache.gates[k] for k in "rzn")
         dh = dh_new * z
@@ -145,6 +147,7 @@ def step_backward(p: CellParams, grads: CellParams, cache: StepCache, dh_new: np
         dan = dh_new * (1.0 - z) * (1.0 - n ** 2)  # dL/d(pre-tanh of n)
         grads.wx["n"] += x.T @ dan
         grads.bx["n"] += dan.sum(axis=0)
+        dx = dan @ p.wx["n"].T
         if p.reset_after:
             hn = cache.extra["hn"]
             dr = dan * hn
@@ -158,9 +161,10 @@ def step_backward(p: CellParams, grads: CellParams, cache: StepCache, dh_new: np
             drh = dan @ p.wh["n"].T
             dr = drh * h
             dh = dh + drh * r
-        dh = dh + _accumulate(p, grads, "r", dr * r * (1.0 - r), x, h)
-        dh = dh + _accumulate(p, grads, "z", dz * z * (1.0 - z), x, h)
-        return dh, None
+        for gate, da_gate in (("r", dr * r * (1.0 - r)), ("z", dz * z * (1.0 - z))):
+            dh_gate, dx_gate = _accumulate(p, grads, gate, da_gate, x, h)
+            dh, dx = dh + dh_gate, dx + dx_gate
+        return dh, None, dx
     raise ValueError(f"unknown cell kind {p.kind!r}")
 
 
@@ -176,12 +180,16 @@ def run_layer(p: CellParams, xs: np.ndarray, h: np.ndarray, c: Optional[np.ndarr
     return np.stack(outs), h, c, caches
 
 
-def backward_layer(p: CellParams, caches: list[StepCache], douts: np.ndarray) -> CellParams:
-    """BPTT: the parameter gradients given dL/d(hidden state of every step); the begin state is
-    a constant (its gradient is dropped, as the trainer detaches it)."""
+def backward_layer(p: CellParams, caches: list[StepCache], douts: np.ndarray
+                   ) -> tuple[CellParams, np.ndarray]:
+    """BPTT: the parameter gradients and dL/d(input of every step) (steps, batch, inputs), given
+    dL/d(hidden state of every step); the begin state is a constant (its gradient is dropped, as
+    the trainer detaches it)."""
     grads = p.zeros_like()
     dh = np.zeros_like(douts[0])
     dc = np.zeros_like(douts[0]) if p.kind == "lstm" else None
+    dxs = []
     for t in range(len(caches) - 1, -1, -1):
-        dh, dc = step_backward(p, grads, caches[t], dh + douts[t], dc)
-    return grads
+        dh, dc, dx = step_backward(p, grads, caches[t], dh + douts[t], dc)
+        dxs.append(dx)
+    return grads, np.stack(dxs[::-1])

@@ -60,34 +60,59 @@ def kind(name: str) -> ModelKind:
     raise KeyError(name)
 
 
-#: The parameter arrays of the concise model (DJL's fused recurrent layer, then its Linear
-#: output layer), by their names in DJL's ``getParameters()``.
+#: The parameter arrays of the concise model of one layer and one direction (DJL's fused
+#: recurrent layer, then its Linear output layer), by their names in DJL's ``getParameters()``.
 CONCISE_PARAM_NAMES: tuple[str, ...] = ("l_0_i2h_WEIGHT", "l_0_h2h_WEIGHT", "l_0_i2h_BIAS",
                                         "l_0_h2h_BIAS", "weight", "bias")
 
 
-def parameter_shapes(model: str, impl: str, vocab_size: int,
-                     hidden: int) -> tuple[tuple[str, tuple[int, ...]], ...]:
+def scratch_param_names(kind_: ModelKind, layers: int = 1) -> tuple[str, ...]:
+    """The scratch parameters of a stack of ``layers`` layers (D2L 9.3) in ``getParams()`` order:
+    the gate triples of layer 0 (:attr:`ModelKind.param_names`), those of layer ``l > 0`` with
+    the suffix ``_l<l>``, then ``W_hq, b_q`` (Java: ``ModelKind.getParamNames(layers)``)."""
+    names = list(kind_.param_names[:-2])
+    for layer in range(1, layers):
+        names += [f"{n}_l{layer}" for n in kind_.param_names[:-2]]
+    return tuple(names + ["W_hq", "b_q"])
+
+
+def parameter_shapes(model: str, impl: str, vocab_size: int, hidden: int, layers: int = 1,
+                     bidirectional: bool = False) -> tuple[tuple[str, tuple[int, ...]], ...]:
     """The name and shape of every parameter array of a model, in ``getParams()`` order (the
     order of a parameter file): the one place that knows how many numbers a model has, for the
     checkpoint reader's size checks. V is ``vocab_size`` (inputs are one-hot, outputs one logit
-    per token), H is ``hidden``, G the gates of ``model``:
+    per token), H is ``hidden``, G the gates of ``model``, L ``layers``, D the directions (2 when
+    ``bidirectional``, concise only):
 
-    - ``scratch``: per gate in the text's order ``W_x?`` (V, H), ``W_h?`` (H, H), ``b_?`` (H),
-      then ``W_hq`` (H, V), ``b_q`` (V);
-    - ``concise``: MXNet's fused layer ``i2h`` (G*H, V), ``h2h`` (G*H, H), their biases (G*H)
-      each, then the Linear layer's ``weight`` (V, H) and ``bias`` (V).
+    - ``scratch``: per layer, per gate in the text's order ``W_x?`` (V, H; layer l > 0 reads
+      layer l - 1's state: H, H), ``W_h?`` (H, H), ``b_?`` (H), then ``W_hq`` (H, V), ``b_q`` (V);
+    - ``concise``: per layer (DJL 0.36's order), the weights of each direction, ``i2h`` (G*H, V;
+      layer l > 0: G*H, H*D) and ``h2h`` (G*H, H), then the biases of each direction (G*H each),
+      then the Linear layer's ``weight`` (V, H*D) and ``bias`` (V).
 
-    Raises KeyError for an unknown model and ValueError for another ``impl``."""
+    Raises KeyError for an unknown model and ValueError for another ``impl``, a layer count
+    below 1 or a bidirectional scratch model."""
     k = kind(model)
-    v, h = int(vocab_size), int(hidden)
+    v, h, n = int(vocab_size), int(hidden), int(layers)
+    if n < 1:
+        raise ValueError(f"layers must be at least 1, got {layers}")
     if impl == "scratch":
-        per_gate = ((v, h), (h, h), (h,))
-        shapes = [s for _ in k.text_letters for s in per_gate] + [(h, v), (v,)]
-        return tuple(zip(k.param_names, shapes))
+        if bidirectional:
+            raise ValueError("the scratch models run in one direction")
+        shapes = [s for layer in range(n) for _ in k.text_letters
+                  for s in (((v if layer == 0 else h), h), (h, h), (h,))] + [(h, v), (v,)]
+        return tuple(zip(scratch_param_names(k, n), shapes))
     if impl == "concise":
-        g = k.gates * h
-        return tuple(zip(CONCISE_PARAM_NAMES, ((g, v), (g, h), (g,), (g,), (v, h), (v,))))
+        g, dirs = k.gates * h, (2 if bidirectional else 1)
+        out: list[tuple[str, tuple[int, ...]]] = []
+        for layer in range(n):
+            width = v if layer == 0 else h * dirs
+            for d in range(dirs):
+                out += [(f"{'lr'[d]}_{layer}_i2h_WEIGHT", (g, width)),
+                        (f"{'lr'[d]}_{layer}_h2h_WEIGHT", (g, h))]
+            for d in range(dirs):
+                out += [(f"{'lr'[d]}_{layer}_i2h_BIAS", (g,)), (f"{'lr'[d]}_{layer}_h2h_BIAS", (g,))]
+        return tuple(out + [("weight", (v, h * dirs)), ("bias", (v,))])
     raise ValueError(f"unknown impl {impl!r}")
 
 
@@ -99,6 +124,8 @@ def elements(shape: tuple[int, ...]) -> int:
     return n
 
 
-def parameter_count(model: str, impl: str, vocab_size: int, hidden: int) -> int:
+def parameter_count(model: str, impl: str, vocab_size: int, hidden: int, layers: int = 1,
+                    bidirectional: bool = False) -> int:
     """How many numbers the model of :func:`parameter_shapes` has."""
-    return sum(elements(shape) for _, shape in parameter_shapes(model, impl, vocab_size, hidden))
+    return sum(elements(shape) for _, shape in
+               parameter_shapes(model, impl, vocab_size, hidden, layers, bidirectional))

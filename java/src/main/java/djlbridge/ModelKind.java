@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.IntFunction;
 
 /**
  * The recurrent models of D2L chapters 8 and 9, and every fact about one that more than one class
@@ -18,7 +17,10 @@ import java.util.function.IntFunction;
  * <p>The scratch parameters of a kind are, gate by gate in the text's order, {@code W_x<g>, W_h<g>,
  * b_<g>}, then the output layer {@code W_hq, b_q}: GRU gates {@code z, r, h} (update, reset,
  * candidate), LSTM gates {@code i, f, o, c} (input, forget, output, candidate cell), plain RNN the
- * one gate {@code h}.
+ * one gate {@code h}. A stack of layers (D2L 9.3) has one such set of gate triples per layer, the
+ * first layer's as above and layer {@code l > 0}'s with the suffix {@code _l<l>} ({@code W_xz_l1}
+ * is the second layer's), then the one output layer; its state is the kind's state arrays layer
+ * by layer ({@code H} of each layer; for the LSTM {@code H, C} of layer 0, then of layer 1, ...).
  */
 public enum ModelKind {
 
@@ -26,26 +28,35 @@ public enum ModelKind {
     GRU("gru", new String[] {"z", "r", "h"}, 1,
             ScratchCells::getGruParams, ScratchCells::initGruState, ScratchCells::gru,
             ai.djl.nn.recurrent.GRU.class,
-            numHiddens -> ai.djl.nn.recurrent.GRU.builder()
-                    .setNumLayers(1).setStateSize(numHiddens)
+            (numHiddens, numLayers, bidirectional) -> ai.djl.nn.recurrent.GRU.builder()
+                    .setNumLayers(numLayers).setStateSize(numHiddens)
+                    .optBidirectional(bidirectional)
                     .optReturnState(true).optBatchFirst(false).build()),
 
     /** The long short-term memory of section 9.2: state (H, C). */
     LSTM("lstm", new String[] {"i", "f", "o", "c"}, 2,
             ScratchCells::getLstmParams, ScratchCells::initLstmState, ScratchCells::lstm,
             ai.djl.nn.recurrent.LSTM.class,
-            numHiddens -> ai.djl.nn.recurrent.LSTM.builder()
-                    .setNumLayers(1).setStateSize(numHiddens)
+            (numHiddens, numLayers, bidirectional) -> ai.djl.nn.recurrent.LSTM.builder()
+                    .setNumLayers(numLayers).setStateSize(numHiddens)
+                    .optBidirectional(bidirectional)
                     .optReturnState(true).optBatchFirst(false).build()),
 
     /** The plain recurrent network of section 8.5 (tanh): state (H). */
     RNN("rnn", new String[] {"h"}, 1,
             ScratchCells::getRnnParams, ScratchCells::initRnnState, ScratchCells::rnn,
             ai.djl.nn.recurrent.RNN.class,
-            numHiddens -> ai.djl.nn.recurrent.RNN.builder()
-                    .setNumLayers(1).setStateSize(numHiddens)
+            (numHiddens, numLayers, bidirectional) -> ai.djl.nn.recurrent.RNN.builder()
+                    .setNumLayers(numLayers).setStateSize(numHiddens)
                     .setActivation(ai.djl.nn.recurrent.RNN.Activation.TANH)
+                    .optBidirectional(bidirectional)
                     .optReturnState(true).optBatchFirst(false).build());
+
+    /** Builds one of DJL's recurrent blocks: (hidden size, layers, bidirectional) to the block. */
+    @FunctionalInterface
+    private interface LayerFactory {
+        RecurrentBlock build(int numHiddens, int numLayers, boolean bidirectional);
+    }
 
     private final String name;
     private final List<String> gateNames;
@@ -55,7 +66,7 @@ public enum ModelKind {
     private final RNNModelScratch.StateFn scratchState;
     private final RNNModelScratch.CellFn scratchCell;
     private final Class<? extends RecurrentBlock> layerClass;
-    private final IntFunction<RecurrentBlock> layer;
+    private final LayerFactory layer;
 
     ModelKind(
             String name,
@@ -65,16 +76,11 @@ public enum ModelKind {
             RNNModelScratch.StateFn scratchState,
             RNNModelScratch.CellFn scratchCell,
             Class<? extends RecurrentBlock> layerClass,
-            IntFunction<RecurrentBlock> layer) {
+            LayerFactory layer) {
         this.name = name;
         this.gateNames = Collections.unmodifiableList(Arrays.asList(gateNames));
         this.states = states;
-        List<String> params = new ArrayList<>();
-        for (String g : gateNames) {
-            params.addAll(Arrays.asList("W_x" + g, "W_h" + g, "b_" + g));
-        }
-        params.addAll(Arrays.asList("W_hq", "b_q"));
-        this.paramNames = Collections.unmodifiableList(params);
+        this.paramNames = getParamNames(1);
         this.scratchParams = scratchParams;
         this.scratchState = scratchState;
         this.scratchCell = scratchCell;
@@ -179,6 +185,66 @@ public enum ModelKind {
     }
 
     /**
+     * Returns the names of the scratch parameters of a stack of {@code numLayers} layers, in the
+     * order {@link ScratchCells#getParams} creates them: the gate triples of layer 0 (named as in
+     * {@link #getParamNames()}), those of layer {@code l > 0} with the suffix {@code _l<l>}, then
+     * {@code W_hq, b_q}.
+     *
+     * @param numLayers the number of stacked layers, at least 1
+     * @return e.g. W_xh, W_hh, b_h, W_xh_l1, W_hh_l1, b_h_l1, W_hq, b_q for two RNN layers
+     */
+    public List<String> getParamNames(int numLayers) {
+        if (numLayers < 1) {
+            throw new IllegalArgumentException("numLayers must be at least 1, got " + numLayers);
+        }
+        List<String> params = new ArrayList<>();
+        for (int l = 0; l < numLayers; l++) {
+            String suffix = layerSuffix(l);
+            for (String g : gateNames) {
+                params.addAll(Arrays.asList("W_x" + g + suffix, "W_h" + g + suffix, "b_" + g + suffix));
+            }
+        }
+        params.addAll(Arrays.asList("W_hq", "b_q"));
+        return Collections.unmodifiableList(params);
+    }
+
+    /**
+     * Returns the suffix of the names of layer {@code layer}'s scratch parameters and states.
+     *
+     * @param layer the layer, from 0
+     * @return "" for layer 0, "_l1" for layer 1, ...
+     */
+    public static String layerSuffix(int layer) {
+        return layer == 0 ? "" : "_l" + layer;
+    }
+
+    /**
+     * Returns the number of scratch parameters of one layer: a (W_x, W_h, b) triple per gate.
+     *
+     * @return 3 times the gates
+     */
+    public int getParamsPerLayer() {
+        return 3 * getGates();
+    }
+
+    /**
+     * Returns the number of stacked layers a scratch parameter list of this kind holds.
+     *
+     * @param numParams the size of the list: the layers' triples and the output layer
+     * @return the layers
+     * @throws IllegalArgumentException when no whole number of layers has that many parameters
+     */
+    public int layersOf(int numParams) {
+        int perLayer = getParamsPerLayer();
+        if (numParams < perLayer + 2 || (numParams - 2) % perLayer != 0) {
+            throw new IllegalArgumentException(
+                    "a scratch " + name + " has " + perLayer + " parameters per layer and 2 in the "
+                            + "output layer, got " + numParams);
+        }
+        return (numParams - 2) / perLayer;
+    }
+
+    /**
      * Returns the text's parameter factory of the scratch model ({@code ScratchCells.get*Params}).
      *
      * @return the factory
@@ -207,12 +273,26 @@ public enum ModelKind {
 
     /**
      * Builds DJL's one-layer recurrent block of this kind, time-major and returning its state, as
-     * the concise model of the text.
+     * the concise model of the text: {@code newLayer(numHiddens, 1, false)}.
      *
      * @param numHiddens the hidden size
      * @return the layer, not yet initialized
      */
     public RecurrentBlock newLayer(int numHiddens) {
-        return layer.apply(numHiddens);
+        return newLayer(numHiddens, 1, false);
+    }
+
+    /**
+     * Builds DJL's recurrent block of this kind with {@code setNumLayers(numLayers)} and {@code
+     * optBidirectional(bidirectional)}, time-major and returning its state, as the concise models
+     * of D2L 9.3 and 9.4.
+     *
+     * @param numHiddens the hidden size of each layer and direction
+     * @param numLayers the number of stacked layers
+     * @param bidirectional whether each layer also runs backwards in time
+     * @return the layer, not yet initialized
+     */
+    public RecurrentBlock newLayer(int numHiddens, int numLayers, boolean bidirectional) {
+        return layer.build(numHiddens, numLayers, bidirectional);
     }
 }

@@ -23,6 +23,10 @@ import java.io.IOException;
  * The concise model of the Java text: one of DJL's recurrent layers ({@code GRU}, {@code LSTM},
  * {@code RNN}, time-major, returning its state) followed by a dense output layer. Weights start
  * from N(0, 0.01) and biases from zero, as the text's trainer initializes them.
+ *
+ * <p>The layer may be a stack ({@code setNumLayers}, D2L 9.3) and bidirectional ({@code
+ * optBidirectional}, D2L 9.4): the state then has one row per layer and direction ((layers *
+ * directions, batch, hidden)), and the output layer reads both directions (2 * hidden inputs).
  */
 public final class RNNModel extends AbstractBlock implements LanguageModel {
 
@@ -32,6 +36,8 @@ public final class RNNModel extends AbstractBlock implements LanguageModel {
     private final int vocabSize;
     private final int numStates;
     private final long numHiddens;
+    private final long stateRows;
+    private final long outputWidth;
     private NDManager manager;
     private NDList paramsCache;
 
@@ -40,16 +46,26 @@ public final class RNNModel extends AbstractBlock implements LanguageModel {
      * Device)} before use.
      *
      * @param rnnLayer a GRU, LSTM or RNN layer built with {@code optReturnState(true)} and {@code
-     *     optBatchFirst(false)}
+     *     optBatchFirst(false)}, of any number of layers, in one or both directions
      * @param vocabSize the vocabulary size
-     * @throws IllegalArgumentException for another kind of layer
+     * @throws IllegalArgumentException for another kind of layer, or one that returns no state
      */
     public RNNModel(RecurrentBlock rnnLayer, int vocabSize) {
         this.rnnLayer = addChildBlock("rnn", rnnLayer);
         this.vocabSize = vocabSize;
         this.numStates = ModelKind.of(rnnLayer).getStates();
-        this.numHiddens = rnnLayer.getOutputShapes(new Shape[] {new Shape(1, 1, vocabSize)})[0].get(2);
-        this.rnnOperator = new RnnOperator(rnnLayer, numHiddens);
+        // (steps, batch, hidden * directions) and the state (layers * directions, batch, hidden)
+        Shape[] shapes = rnnLayer.getOutputShapes(new Shape[] {new Shape(1, 1, vocabSize)});
+        if (shapes.length < 2) {
+            throw new IllegalArgumentException(
+                    "the recurrent layer must return its state: build it with optReturnState(true)");
+        }
+        this.outputWidth = shapes[0].get(2);
+        this.numHiddens = shapes[1].get(2);
+        this.stateRows = shapes[1].get(0);
+        long directions = outputWidth / numHiddens;
+        this.rnnOperator = new RnnOperator(
+                rnnLayer, numHiddens, (int) (stateRows / directions), directions == 2);
         this.dense = addChildBlock("linear", Linear.builder().setUnits(vocabSize).build());
     }
 
@@ -63,6 +79,37 @@ public final class RNNModel extends AbstractBlock implements LanguageModel {
      */
     public static RNNModel of(ModelKind kind, int vocabSize, int numHiddens) {
         return new RNNModel(kind.newLayer(numHiddens), vocabSize);
+    }
+
+    /**
+     * Builds a concise model of {@code numLayers} stacked layers, bidirectional or not, as D2L 9.3
+     * and 9.4 do with DJL's builders ({@link ModelKind#newLayer(int, int, boolean)}).
+     *
+     * @param kind the kind of model
+     * @param vocabSize the vocabulary size
+     * @param numHiddens the hidden size of each layer and direction
+     * @param numLayers the number of stacked layers
+     * @param bidirectional whether each layer also runs backwards in time
+     * @return the model, not yet initialized
+     */
+    public static RNNModel of(
+            ModelKind kind, int vocabSize, int numHiddens, int numLayers, boolean bidirectional) {
+        return new RNNModel(kind.newLayer(numHiddens, numLayers, bidirectional), vocabSize);
+    }
+
+    /**
+     * Builds a stacked concise model by name: {@code of(ModelKind.of(kind), ...)}.
+     *
+     * @param kind "gru", "lstm" or "rnn"
+     * @param vocabSize the vocabulary size
+     * @param numHiddens the hidden size of each layer and direction
+     * @param numLayers the number of stacked layers
+     * @param bidirectional whether each layer also runs backwards in time
+     * @return the model, not yet initialized
+     */
+    public static RNNModel of(
+            String kind, int vocabSize, int numHiddens, int numLayers, boolean bidirectional) {
+        return of(ModelKind.of(kind), vocabSize, numHiddens, numLayers, bidirectional);
     }
 
     /**
@@ -96,7 +143,7 @@ public final class RNNModel extends AbstractBlock implements LanguageModel {
     @Override
     protected void initializeChildBlocks(NDManager m, DataType dataType, Shape... inputShapes) {
         rnnLayer.initialize(m, dataType, new Shape(1, 1, vocabSize));
-        dense.initialize(m, dataType, new Shape(1, numHiddens));
+        dense.initialize(m, dataType, new Shape(1, outputWidth));
     }
 
     /** {@inheritDoc} */
@@ -144,7 +191,8 @@ public final class RNNModel extends AbstractBlock implements LanguageModel {
     public NDList beginState(int batchSize, Device device) {
         NDList state = new NDList();
         for (int i = 0; i < numStates; i++) {
-            state.add(manager.zeros(new Shape(1, batchSize, numHiddens), DataType.FLOAT32, device));
+            state.add(manager.zeros(
+                    new Shape(stateRows, batchSize, numHiddens), DataType.FLOAT32, device));
         }
         return state;
     }

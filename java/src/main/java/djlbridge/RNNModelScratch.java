@@ -11,9 +11,11 @@ import djlbridge.mxnet.ScratchGraph;
 /**
  * A recurrent language model built from scratch, as the Java text's {@code RNNModelScratch}: a
  * parameter factory, a state factory and a cell function. {@link ScratchCells} holds the GRU, LSTM
- * and plain RNN cells of chapters 8 and 9. Built by {@link #hybrid} (or {@code of(...,
- * true)}), the same model runs each forward pass as one MXNet cached operator over the unrolled
- * sequence ({@link HybridScratchCells}, {@link ScratchGraph}) instead of operation by operation.
+ * and plain RNN cells of chapters 8 and 9, each of which also runs a stack of layers (D2L 9.3:
+ * {@link #of(ModelKind, int, int, int, Device, NDManager, boolean)} with more than one layer).
+ * Built by {@link #hybrid} (or {@code of(..., true)}), the same model runs each forward pass as
+ * one MXNet cached operator over the unrolled sequence and all its layers ({@link
+ * HybridScratchCells}, {@link ScratchGraph}) instead of operation by operation.
  */
 public final class RNNModelScratch implements LanguageModel {
 
@@ -64,6 +66,7 @@ public final class RNNModelScratch implements LanguageModel {
     private final NDManager manager;
     private final int vocabSize;
     private final int numHiddens;
+    private final int numLayers;
     private final NDList params;
     private final StateFn initState;
     private final CellFn forwardFn;
@@ -88,9 +91,22 @@ public final class RNNModelScratch implements LanguageModel {
             StateFn initState,
             CellFn forwardFn,
             NDManager parent) {
+        this(vocabSize, numHiddens, 1, device, getParams, initState, forwardFn, parent);
+    }
+
+    private RNNModelScratch(
+            int vocabSize,
+            int numHiddens,
+            int numLayers,
+            Device device,
+            ParamsFn getParams,
+            StateFn initState,
+            CellFn forwardFn,
+            NDManager parent) {
         this.manager = parent.newSubManager(device);
         this.vocabSize = vocabSize;
         this.numHiddens = numHiddens;
+        this.numLayers = numLayers;
         this.params = getParams.apply(vocabSize, numHiddens, device, manager);
         for (NDArray p : params) {
             p.setRequiresGradient(true);
@@ -151,11 +167,44 @@ public final class RNNModelScratch implements LanguageModel {
             Device device,
             NDManager parent,
             boolean hybridize) {
-        RNNModelScratch model = of(kind, vocabSize, numHiddens, device, parent);
+        return of(kind, vocabSize, numHiddens, 1, device, parent, hybridize);
+    }
+
+    /**
+     * Creates a stack of {@code numLayers} scratch GRU, LSTM or plain RNN layers (D2L 9.3, and
+     * its exercise 1: the deep model from the one-layer cells), hybridized or not: the
+     * parameters of {@link ScratchCells#getParams}, the state of {@link ScratchCells#initState},
+     * the text's cell of {@code kind}, which runs every layer. With one layer this is the model
+     * of {@link #of(ModelKind, int, int, Device, NDManager, boolean)}, drawing the same weights.
+     *
+     * @param kind the kind of model
+     * @param vocabSize the vocabulary size
+     * @param numHiddens the hidden size of every layer
+     * @param numLayers the number of stacked layers, at least 1
+     * @param device the device
+     * @param parent the parent manager (of the MXNet engine when {@code hybridize})
+     * @param hybridize whether forward passes run as one cached operator (all layers in one)
+     * @return the model
+     */
+    public static RNNModelScratch of(
+            ModelKind kind,
+            int vocabSize,
+            int numHiddens,
+            int numLayers,
+            Device device,
+            NDManager parent,
+            boolean hybridize) {
+        if (numLayers < 1) {
+            throw new IllegalArgumentException("numLayers must be at least 1, got " + numLayers);
+        }
+        RNNModelScratch model = new RNNModelScratch(vocabSize, numHiddens, numLayers, device,
+                (v, h, d, m) -> ScratchCells.getParams(kind, numLayers, v, h, d, m),
+                (b, h, d, m) -> ScratchCells.initState(kind, numLayers, b, h, d, m),
+                kind.getScratchCell(), parent);
         if (hybridize) {
             try {
                 model.hybrid = new HybridScratchCells(
-                        kind, vocabSize, numHiddens, model.params, model.manager);
+                        kind, numLayers, vocabSize, numHiddens, model.params, model.manager);
             } catch (RuntimeException e) {
                 model.close();
                 throw e;
@@ -245,6 +294,15 @@ public final class RNNModelScratch implements LanguageModel {
      */
     public int getNumHiddens() {
         return numHiddens;
+    }
+
+    /**
+     * Returns the number of stacked layers (1 for a model made with the text's constructor).
+     *
+     * @return the layers
+     */
+    public int getNumLayers() {
+        return numLayers;
     }
 
     /** The manager that owns the parameters (for tests that check nothing else piles up there). */

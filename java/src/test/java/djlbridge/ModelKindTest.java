@@ -23,8 +23,14 @@ public class ModelKindTest {
     private static final int V = 28;
     private static final int H = 8;
 
-    /** The shape a scratch parameter's name implies: W_x (V, H), W_h (H, H), b (H), output layer. */
+    /**
+     * The shape a scratch parameter's name implies: W_x (V, H) in layer 0 and (H, H) above it,
+     * W_h (H, H), b (H), output layer.
+     */
     private static Shape expectedShape(String name) {
+        if (name.startsWith("W_x") && name.contains("_l")) {
+            return new Shape(H, H);
+        }
         if (name.equals("W_hq")) {
             return new Shape(H, V);
         }
@@ -68,6 +74,36 @@ public class ModelKindTest {
     }
 
     @Test
+    public void stackedNamesAreTheLayersTriplesThenTheOutputLayer() {
+        assertEquals(ModelKind.GRU.getParamNames(), ModelKind.GRU.getParamNames(1));
+        assertEquals(Arrays.asList("W_xh", "W_hh", "b_h", "W_xh_l1", "W_hh_l1", "b_h_l1",
+                "W_xh_l2", "W_hh_l2", "b_h_l2", "W_hq", "b_q"), ModelKind.RNN.getParamNames(3));
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (ModelKind kind : ModelKind.values()) {
+                try (RNNModelScratch net = RNNModelScratch.of(kind, V, H, 2, Device.cpu(), m, false)) {
+                    List<String> names = kind.getParamNames(2);
+                    assertEquals(2 * kind.getParamsPerLayer() + 2, names.size());
+                    assertEquals(2, kind.layersOf(names.size()));
+                    for (int i = 0; i < names.size(); i++) {
+                        assertEquals(kind.getName() + " " + names.get(i),
+                                expectedShape(names.get(i)), net.getParams().get(i).getShape());
+                    }
+                    NDList state = net.beginState(2, Device.cpu());
+                    state.attach(m);
+                    assertEquals(2 * kind.getStates(), state.size());
+                }
+            }
+        }
+        try {
+            ModelKind.LSTM.layersOf(15);
+            fail("15 parameters were taken for LSTM layers");
+        } catch (IllegalArgumentException e) {
+            assertEquals("a scratch lstm has 12 parameters per layer and 2 in the output layer, "
+                    + "got 15", e.getMessage());
+        }
+    }
+
+    @Test
     public void theConciseLayerHasTheGatesAndStates() {
         try (NDManager m = NDManager.newBaseManager()) {
             for (ModelKind kind : ModelKind.values()) {
@@ -78,6 +114,19 @@ public class ModelKindTest {
                     NDList state = net.beginState(2, Device.cpu());
                     state.attach(m);
                     assertEquals(kind.getStates(), state.size());
+                }
+                // two bidirectional layers: layer 1 reads both directions of layer 0, the state
+                // has a row per layer and direction, the output layer reads both directions
+                try (RNNModel net = RNNModel.of(kind, V, H, 2, true).initialize(m, Device.cpu())) {
+                    NDList params = net.getParams();
+                    assertEquals(2 * 2 * 4 + 2, params.size());
+                    assertEquals(new Shape(kind.getGates() * H, V), params.get(0).getShape());
+                    assertEquals(new Shape(kind.getGates() * H, 2 * H), params.get(8).getShape());
+                    assertEquals(new Shape(V, 2 * H), params.get(params.size() - 2).getShape());
+                    NDList state = net.beginState(3, Device.cpu());
+                    state.attach(m);
+                    assertEquals(kind.getStates(), state.size());
+                    assertEquals(new Shape(4, 3, H), state.get(0).getShape());
                 }
             }
         }

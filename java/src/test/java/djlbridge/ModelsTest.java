@@ -14,6 +14,11 @@ import org.junit.Test;
 public class ModelsTest {
 
     private static void checkForward(LanguageModel net, int states, NDManager m) {
+        checkForward(net, states, m, 16);
+    }
+
+    /** {@code stateSize}: the elements of the first state array per batch row. */
+    private static void checkForward(LanguageModel net, int states, NDManager m, int stateSize) {
         int batch = 3;
         int steps = 4;
         NDArray x = m.randomInteger(0, 28, new Shape(batch, steps), ai.djl.ndarray.types.DataType.INT32);
@@ -23,7 +28,8 @@ public class ModelsTest {
         Pair<NDArray, NDList> out = net.forward(x, state, false);
         assertEquals(new Shape(steps * batch, 28), out.getKey().getShape());
         assertEquals(states, out.getValue().size());
-        assertEquals(batch * 16, out.getValue().get(0).size());
+        assertEquals(batch * stateSize, out.getValue().get(0).size());
+        assertEquals(state.get(0).getShape(), out.getValue().get(0).getShape());
     }
 
     @Test
@@ -37,6 +43,16 @@ public class ModelsTest {
                     checkForward(c, states, m);
                     assertEquals(3 * kind.getGates() + 2, s.getParams().size());
                     assertEquals(6, c.getParams().size());
+                }
+                try (LanguageModel s = RNNModelScratch.of(kind, 28, 16, 2, Device.cpu(), m, true);
+                        LanguageModel c = RNNModel.of(kind, 28, 16, 2, false).initialize(m, Device.cpu())) {
+                    checkForward(s, 2 * states, m, 16);
+                    checkForward(c, states, m, 2 * 16);
+                    assertEquals(2 * 3 * kind.getGates() + 2, s.getParams().size());
+                    assertEquals(10, c.getParams().size());
+                }
+                try (LanguageModel c = RNNModel.of(kind, 28, 16, 1, true).initialize(m, Device.cpu())) {
+                    checkForward(c, states, m, 2 * 16);
                 }
             }
         }

@@ -29,6 +29,9 @@ import java.util.Map;
 public final class HybridScratchCells {
 
     private final ModelKind kind;
+    private final int numLayers;
+    private final List<String> names;
+    private final List<String> inputNames;
     private final int vocabSize;
     private final int numHiddens;
     private final NDList params;
@@ -37,7 +40,8 @@ public final class HybridScratchCells {
     private final Map<Integer, MxSymbolBlock> blocks = new HashMap<>();
 
     /**
-     * Binds the hybrid cells to a scratch model's parameters.
+     * Binds the hybrid cells of one layer to a scratch model's parameters: {@code
+     * HybridScratchCells(kind, 1, vocabSize, numHiddens, params, manager)}.
      *
      * @param kind the kind of model
      * @param vocabSize the vocabulary size
@@ -48,16 +52,36 @@ public final class HybridScratchCells {
      */
     public HybridScratchCells(
             ModelKind kind, int vocabSize, int numHiddens, NDList params, NDManager manager) {
-        List<String> names = kind.getParamNames();
+        this(kind, 1, vocabSize, numHiddens, params, manager);
+    }
+
+    /**
+     * Binds the hybrid cells of a stack of layers to a scratch model's parameters.
+     *
+     * @param kind the kind of model
+     * @param numLayers the number of stacked layers
+     * @param vocabSize the vocabulary size
+     * @param numHiddens the hidden size of every layer
+     * @param params the parameters, in the order of {@link ModelKind#getParamNames(int)}, each
+     *     with its gradient attached
+     * @param manager the model's manager: it owns the graphs and cached operators
+     */
+    public HybridScratchCells(
+            ModelKind kind, int numLayers, int vocabSize, int numHiddens, NDList params,
+            NDManager manager) {
+        List<String> names = kind.getParamNames(numLayers);
         if (names.size() != params.size()) {
-            throw new IllegalArgumentException(
-                    kind.getName() + " needs " + names.size() + " parameters, got " + params.size());
+            throw new IllegalArgumentException(numLayers + " " + kind.getName() + " layers need "
+                    + names.size() + " parameters, got " + params.size());
         }
         if (!(manager instanceof MxNDManager)) {
             throw new IllegalArgumentException(
                     "hybrid scratch cells need the MXNet engine, got " + manager.getEngine().getEngineName());
         }
         this.kind = kind;
+        this.numLayers = numLayers;
+        this.names = names;
+        this.inputNames = ScratchGraph.inputNames(kind, numLayers);
         this.vocabSize = vocabSize;
         this.numHiddens = numHiddens;
         this.params = params;
@@ -71,13 +95,12 @@ public final class HybridScratchCells {
      *
      * @param x token indices of shape (batch, steps); the outputs belong to its manager. It is
      *     renamed {@code x} (the cached operator matches its inputs by name)
-     * @param state (H), or (H, C) for the LSTM, of shape (batch, hidden); renamed {@code h0}
-     *     (and {@code c0})
+     * @param state (H), or (H, C) for the LSTM, of shape (batch, hidden), layer by layer;
+     *     renamed {@code h0} (and {@code c0}), {@code h0_l1} ... ({@link ScratchGraph#inputNames})
      * @param training whether the pass is a training pass
      * @return logits (steps * batch, vocab), time-major, and the new state
      */
     public Pair<NDArray, NDList> forward(NDArray x, NDList state, boolean training) {
-        List<String> inputNames = ScratchGraph.inputNames(kind);
         if (x.getShape().dimension() != 2 || state.size() != inputNames.size() - 1) {
             throw new IllegalArgumentException(
                     "expected x of shape (batch, steps) and " + (inputNames.size() - 1)
@@ -102,10 +125,10 @@ public final class HybridScratchCells {
 
     private MxSymbolBlock build(int numSteps) {
         Symbol symbol = Symbol.loadJson(
-                (MxNDManager) manager, ScratchGraph.json(kind, vocabSize, numHiddens, numSteps));
+                (MxNDManager) manager,
+                ScratchGraph.json(kind, numLayers, vocabSize, numHiddens, numSteps));
         MxSymbolBlock block = new MxSymbolBlock(manager, symbol);
-        block.setInputNames(ScratchGraph.inputNames(kind));
-        List<String> names = kind.getParamNames();
+        block.setInputNames(inputNames);
         Map<String, NDArray> byName = new HashMap<>();
         for (int i = 0; i < names.size(); i++) {
             byName.put(names.get(i), params.get(i));

@@ -18,25 +18,45 @@ import djlbridge.ModelKind;
  * fraction of that. Every parameter has a multiple of {@code numHiddens} elements (gates x hidden x
  * inputs, gates x hidden), so the rows hold the same values in the same order.
  *
- * <p>The layer is taken as the concise model builds it ({@link ModelKind#newLayer}): one layer,
- * one direction, a plain RNN with tanh.
+ * <p>The layer is taken as the concise model builds it ({@link ModelKind#newLayer}): any number
+ * of layers, one or two directions, a plain RNN with tanh. The parameters are joined in the order
+ * DJL's layer joins them ({@code getDirectParameters()}: layer by layer, each layer's weights then
+ * its biases), which for more than one layer is not the layout MXNet's operator reads (the
+ * weights of all layers, then all biases): the operator sees the same flat array as from DJL's
+ * layer, so the two compute the same function; docs/parity.md says what it means for the names.
  */
 public final class RnnOperator {
 
     private final RecurrentBlock layer;
     private final ModelKind kind;
     private final long numHiddens;
+    private final int numLayers;
+    private final boolean bidirectional;
 
     /**
-     * Binds the operator to a layer.
+     * Binds the operator to a one-layer, one-direction layer.
      *
      * @param layer a GRU, LSTM or RNN block, initialized before {@link #forward} is called
      * @param numHiddens the layer's hidden size
      */
     public RnnOperator(RecurrentBlock layer, long numHiddens) {
+        this(layer, numHiddens, 1, false);
+    }
+
+    /**
+     * Binds the operator to a layer.
+     *
+     * @param layer a GRU, LSTM or RNN block, initialized before {@link #forward} is called
+     * @param numHiddens the layer's hidden size (of each direction)
+     * @param numLayers the layer's number of stacked layers ({@code setNumLayers})
+     * @param bidirectional whether the layer was built with {@code optBidirectional(true)}
+     */
+    public RnnOperator(RecurrentBlock layer, long numHiddens, int numLayers, boolean bidirectional) {
         this.layer = layer;
         this.kind = ModelKind.of(layer);
         this.numHiddens = numHiddens;
+        this.numLayers = numLayers;
+        this.bidirectional = bidirectional;
     }
 
     /**
@@ -55,10 +75,10 @@ public final class RnnOperator {
      * inputs, training)}.
      *
      * @param parameterStore the store the layer's parameter values come from
-     * @param inputs the one-hot inputs (steps, batch, vocab) followed by the state, each (1,
-     *     batch, hidden)
+     * @param inputs the one-hot inputs (steps, batch, vocab) followed by the state, each (layers *
+     *     directions, batch, hidden)
      * @param training whether the call is recorded for a backward pass
-     * @return the outputs (steps, batch, hidden) followed by the new state
+     * @return the outputs (steps, batch, hidden * directions) followed by the new state
      */
     public NDList forward(ParameterStore parameterStore, NDList inputs, boolean training) {
         NDArray x = inputs.head();
@@ -79,8 +99,8 @@ public final class RnnOperator {
         op.addParam("p", 0.0);
         op.addParam("state_size", numHiddens);
         op.addParam("state_outputs", true);
-        op.addParam("num_layers", 1);
-        op.addParam("bidirectional", false);
+        op.addParam("num_layers", numLayers);
+        op.addParam("bidirectional", bidirectional);
         if (kind == ModelKind.LSTM) {
             op.addParam("lstm_state_clip_nan", true);
         }

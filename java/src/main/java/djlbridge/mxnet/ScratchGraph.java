@@ -16,8 +16,10 @@ import java.util.Map;
  * <p>Same equations and same parameters, in the same layout (weights {@code (in, out)},
  * transposed inside the graph), as the imperative cells; the GRU applies the reset gate to H
  * before W_hh. The graph's data inputs are {@code x} (token indices, (batch, steps)), {@code h0}
- * and, for the LSTM, {@code c0}; its outputs are the logits ((steps * batch, vocab), time-major)
- * followed by the final state. The input products {@code X W_x + b} of all steps are taken at
+ * and, for the LSTM, {@code c0} (one more set per layer of a stack, {@link #inputNames(ModelKind,
+ * int)}); its outputs are the logits ((steps * batch, vocab), time-major) followed by the final
+ * state. A stack of layers is unrolled in the same graph, as {@link ScratchCells} runs it. The
+ * input products {@code X W_x + b} of all steps are taken at
  * once, and so is the output layer; per step, each gate has its own product with W_h, as in
  * {@link ScratchCells}. Sigmoid and tanh are MXNet's {@code Activation} operator (oneDNN on the
  * CPU), the same functions as the cells' to rounding. (Joining the products of the gates that
@@ -32,8 +34,15 @@ public final class ScratchGraph {
     private final List<String> json = new ArrayList<>();
     private final List<Integer> argNodes = new ArrayList<>();
     private final List<Integer> numOutputs = new ArrayList<>();
+    /** The parameters' variables, by name. */
+    private final Map<String, Ref> params = new LinkedHashMap<>();
+    private final int numSteps;
+    private final int numHiddens;
 
-    private ScratchGraph() {}
+    private ScratchGraph(int numSteps, int numHiddens) {
+        this.numSteps = numSteps;
+        this.numHiddens = numHiddens;
+    }
 
     /** One output of a node: (node id, output index). */
     private static final class Ref {
@@ -46,24 +55,42 @@ public final class ScratchGraph {
         }
     }
 
-    /** The names of the state inputs, in the order of the model's state: H, then C. */
+    /** The names of one layer's state inputs, in the order of the model's state: H, then C. */
     private static final String[] STATE_INPUTS = {"h0", "c0"};
 
     /**
-     * Returns the names of the graph's data inputs: {@code x} then one per state array.
+     * Returns the names of the graph's data inputs for one layer: {@code inputNames(kind, 1)}.
      *
      * @param kind the kind of model
      * @return the input names
      */
     public static List<String> inputNames(ModelKind kind) {
+        return inputNames(kind, 1);
+    }
+
+    /**
+     * Returns the names of the graph's data inputs: {@code x}, then one per state array, layer by
+     * layer in the order of the model's state: {@code h0} (and {@code c0}) for layer 0, {@code
+     * h0_l1} (and {@code c0_l1}) for layer 1, ...
+     *
+     * @param kind the kind of model
+     * @param numLayers the number of stacked layers
+     * @return the input names
+     */
+    public static List<String> inputNames(ModelKind kind, int numLayers) {
         List<String> names = new ArrayList<>();
         names.add("x");
-        names.addAll(Arrays.asList(STATE_INPUTS).subList(0, kind.getStates()));
+        for (int l = 0; l < numLayers; l++) {
+            for (String state : Arrays.asList(STATE_INPUTS).subList(0, kind.getStates())) {
+                names.add(state + ModelKind.layerSuffix(l));
+            }
+        }
         return Collections.unmodifiableList(names);
     }
 
     /**
-     * Builds the unrolled graph.
+     * Builds the unrolled graph of one layer: {@code json(kind, 1, vocabSize, numHiddens,
+     * numSteps)}.
      *
      * @param kind the kind of model
      * @param vocabSize the vocabulary size
@@ -72,76 +99,129 @@ public final class ScratchGraph {
      * @return the symbol JSON
      */
     public static String json(ModelKind kind, int vocabSize, int numHiddens, int numSteps) {
-        if (vocabSize < 1 || numHiddens < 1 || numSteps < 1) {
+        return json(kind, 1, vocabSize, numHiddens, numSteps);
+    }
+
+    /**
+     * Builds the unrolled graph of a stack of layers: layer {@code l}'s hidden states of all
+     * steps are layer {@code l + 1}'s input (its input products taken at once, as layer 0's), the
+     * output layer reads the last layer, and the outputs are the logits followed by the final
+     * state, layer by layer. Parameters are named as {@link ModelKind#getParamNames(int)}.
+     *
+     * @param kind the kind of model
+     * @param numLayers the number of stacked layers
+     * @param vocabSize the vocabulary size
+     * @param numHiddens the hidden size of every layer
+     * @param numSteps the number of time steps the graph is unrolled over
+     * @return the symbol JSON
+     */
+    public static String json(
+            ModelKind kind, int numLayers, int vocabSize, int numHiddens, int numSteps) {
+        if (numLayers < 1 || vocabSize < 1 || numHiddens < 1 || numSteps < 1) {
             throw new IllegalArgumentException(
-                    "vocabSize, numHiddens and numSteps must be positive: " + vocabSize + ", "
-                            + numHiddens + ", " + numSteps);
+                    "numLayers, vocabSize, numHiddens and numSteps must be positive: " + numLayers
+                            + ", " + vocabSize + ", " + numHiddens + ", " + numSteps);
         }
-        ScratchGraph g = new ScratchGraph();
-        List<String> inputNames = inputNames(kind);
+        ScratchGraph g = new ScratchGraph(numSteps, numHiddens);
+        List<String> inputNames = inputNames(kind, numLayers);
         Ref x = g.var(inputNames.get(0));
         List<Ref> state = new ArrayList<>();
         for (String name : inputNames.subList(1, inputNames.size())) {
             state.add(g.var(name));
         }
-        Map<String, Ref> p = new LinkedHashMap<>();
-        for (String name : kind.getParamNames()) {
-            p.put(name, g.var(name));
+        for (String name : kind.getParamNames(numLayers)) {
+            g.params.put(name, g.var(name));
         }
+        // layer 0 reads the one-hot inputs, time-major: (steps, batch, vocab)
+        Ref input = g.op("one_hot", attrs("depth", vocabSize), g.op("transpose", attrs(), x));
+        boolean rows = false;
+        List<Ref> hs = null;
+        List<Ref> finalState = new ArrayList<>();
+        int states = kind.getStates();
+        for (int l = 0; l < numLayers; l++) {
+            if (hs != null) {
+                // the layer below's hidden states of all steps as rows: (steps * batch, hidden)
+                input = g.concat(hs);
+                rows = true;
+            }
+            hs = g.layer(kind, ModelKind.layerSuffix(l), input, rows,
+                    state.subList(l * states, (l + 1) * states), finalState);
+        }
+        // the output layer over all steps at once: (steps * batch, vocab)
+        Ref wHqT = g.transposed(g.params.get("W_hq"));
+        Ref logits = g.fc(g.concat(hs), wHqT, g.params.get("b_q"), vocabSize);
+        List<Ref> heads = new ArrayList<>();
+        heads.add(logits);
+        heads.addAll(finalState);
+        return g.toJson(heads.toArray(new Ref[0]));
+    }
+
+    /** The steps' arrays joined along the first axis. */
+    private Ref concat(List<Ref> parts) {
+        return parts.size() == 1 ? parts.get(0)
+                : op("Concat", attrs("dim", 0, "num_args", parts.size()), parts.toArray(new Ref[0]));
+    }
+
+    /**
+     * Unrolls one layer's cell over the steps: its parameters are those named with {@code
+     * suffix}, its input is {@code input} of all steps ({@code rows}: as (steps * batch, inputs)),
+     * its begin state {@code state} (H, or H and C). Adds the final state to {@code finalState}
+     * and returns the hidden state of every step.
+     */
+    private List<Ref> layer(
+            ModelKind kind, String suffix, Ref input, boolean rows, List<Ref> state,
+            List<Ref> finalState) {
         Ref h = state.get(0);
-        Ref c = null; // the LSTM's cell state
-        // one-hot inputs, time-major: (steps, batch, vocab)
-        Ref inputs = g.op("one_hot", attrs("depth", vocabSize), g.op("transpose", attrs(), x));
         List<Ref> hs = new ArrayList<>();
         switch (kind) {
             case GRU: {
-                Gates zr = g.new Gates(p, inputs, numSteps, numHiddens, "z", "r");
-                Gates hh = g.new Gates(p, inputs, numSteps, numHiddens, "h");
+                Gates zr = new Gates(suffix, input, rows, "z", "r");
+                Gates hh = new Gates(suffix, input, rows, "h");
                 for (int t = 0; t < numSteps; t++) {
-                    Ref[] gates = zr.step(h, t, "sigmoid");
-                    Ref z = gates[0];
-                    Ref r = gates[1];
+                    Ref[] zrt = zr.step(h, t, "sigmoid");
+                    Ref z = zrt[0];
+                    Ref r = zrt[1];
                     // the reset gate applies to H before W_hh, as the Java text and ScratchCells
-                    Ref hTilda = hh.step(g.op("elemwise_mul", attrs(), r, h), t, "tanh")[0];
+                    Ref hTilda = hh.step(op("elemwise_mul", attrs(), r, h), t, "tanh")[0];
                     // Z * H + (1 - Z) * H~ written as Z * (H - H~) + H~, as ScratchCells.gru
-                    Ref diff = g.op("elemwise_sub", attrs(), h, hTilda);
-                    h = g.op("elemwise_add", attrs(), g.op("elemwise_mul", attrs(), z, diff), hTilda);
+                    Ref diff = op("elemwise_sub", attrs(), h, hTilda);
+                    h = op("elemwise_add", attrs(), op("elemwise_mul", attrs(), z, diff), hTilda);
                     hs.add(h);
                 }
+                finalState.add(h);
                 break;
             }
             case LSTM: {
-                c = state.get(1);
-                Gates ifoc = g.new Gates(p, inputs, numSteps, numHiddens, "i", "f", "o", "c");
+                Ref c = state.get(1);
+                Gates ifoc = new Gates(suffix, input, rows, "i", "f", "o", "c");
                 for (int t = 0; t < numSteps; t++) {
                     Ref[] pre = ifoc.step(h, t, null);
-                    Ref gi = g.act("sigmoid", pre[0]);
-                    Ref gf = g.act("sigmoid", pre[1]);
-                    Ref go = g.act("sigmoid", pre[2]);
-                    Ref cTilda = g.act("tanh", pre[3]);
-                    c = g.op("elemwise_add", attrs(), g.op("elemwise_mul", attrs(), gf, c),
-                            g.op("elemwise_mul", attrs(), gi, cTilda));
-                    h = g.op("elemwise_mul", attrs(), go, g.act("tanh", c));
+                    Ref gi = act("sigmoid", pre[0]);
+                    Ref gf = act("sigmoid", pre[1]);
+                    Ref go = act("sigmoid", pre[2]);
+                    Ref cTilda = act("tanh", pre[3]);
+                    c = op("elemwise_add", attrs(), op("elemwise_mul", attrs(), gf, c),
+                            op("elemwise_mul", attrs(), gi, cTilda));
+                    h = op("elemwise_mul", attrs(), go, act("tanh", c));
                     hs.add(h);
                 }
+                finalState.add(h);
+                finalState.add(c);
                 break;
             }
             case RNN: {
-                Gates hh = g.new Gates(p, inputs, numSteps, numHiddens, "h");
+                Gates hh = new Gates(suffix, input, rows, "h");
                 for (int t = 0; t < numSteps; t++) {
                     h = hh.step(h, t, "tanh")[0];
                     hs.add(h);
                 }
+                finalState.add(h);
                 break;
             }
             default:
                 throw new IllegalArgumentException("no graph is written for " + kind);
         }
-        // the output layer over all steps at once: (steps * batch, vocab)
-        Ref all = g.op("Concat", attrs("dim", 0, "num_args", hs.size()), hs.toArray(new Ref[0]));
-        Ref wHqT = g.transposed(p.get("W_hq"));
-        Ref logits = g.fc(all, wHqT, p.get("b_q"), vocabSize);
-        return c == null ? g.toJson(logits, h) : g.toJson(logits, h, c);
+        return hs;
     }
 
     /**
@@ -150,16 +230,15 @@ public final class ScratchGraph {
      * taken at once; per step, each gate has its own product with its W_h.
      */
     private final class Gates {
-        private final int numHiddens;
         private final List<List<Ref>> inputs = new ArrayList<>();
         private final List<Ref> weightsT = new ArrayList<>();
 
-        Gates(Map<String, Ref> p, Ref oneHot, int numSteps, int numHiddens, String... gates) {
-            this.numHiddens = numHiddens;
+        /** The gates of the layer whose parameters end in {@code suffix}, over {@code input}. */
+        Gates(String suffix, Ref input, boolean rows, String... gates) {
             for (String gate : gates) {
-                inputs.add(inputProducts(oneHot, numSteps, p.get("W_x" + gate), p.get("b_" + gate),
-                        numHiddens));
-                weightsT.add(transposed(p.get("W_h" + gate)));
+                inputs.add(inputProducts(input, rows, params.get("W_x" + gate + suffix),
+                        params.get("b_" + gate + suffix)));
+                weightsT.add(transposed(params.get("W_h" + gate + suffix)));
             }
         }
 
@@ -175,11 +254,17 @@ public final class ScratchGraph {
         }
     }
 
-    /** {@code X W + b} for all steps at once, split into one (batch, width) output per step. */
-    private List<Ref> inputProducts(Ref inputs, int numSteps, Ref w, Ref b, int width) {
-        Ref all = fc(inputs, transposed(w), b, width);
+    /**
+     * {@code X W + b} for all steps at once, split into one (batch, width) output per step. The
+     * input is time-major, either (steps, batch, inputs) (the one-hot inputs: each step's slice
+     * loses its first axis) or, with {@code rows}, (steps * batch, inputs) (a layer's hidden
+     * states as rows: each step is a block of rows).
+     */
+    private List<Ref> inputProducts(Ref inputs, boolean rows, Ref w, Ref b) {
+        Ref all = fc(inputs, transposed(w), b, numHiddens);
         int split = node("SliceChannel",
-                attrs("num_outputs", numSteps, "axis", 0, "squeeze_axis", 1), numSteps, all);
+                attrs("num_outputs", numSteps, "axis", 0, "squeeze_axis", rows ? 0 : 1), numSteps,
+                all);
         List<Ref> steps = new ArrayList<>(numSteps);
         for (int t = 0; t < numSteps; t++) {
             steps.add(new Ref(split, t));

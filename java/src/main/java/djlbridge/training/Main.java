@@ -8,8 +8,9 @@ import com.google.gson.JsonObject;
  *
  * <pre>
  * java -cp ... djlbridge.training.Main --data timemachine.txt [--model gru] [--impl scratch]
- *     [--epochs 500] [--lr 1] [--clip 1] [--hidden 256] [--batch-size 32] [--num-steps 35]
- *     [--max-tokens 10000] [--seed 42] [--device auto] [--random-iter] [--no-hybridize] [--json]
+ *     [--epochs 500] [--lr 1] [--clip 1] [--hidden 256] [--layers 1] [--bidirectional]
+ *     [--batch-size 32] [--num-steps 35] [--max-tokens 10000] [--seed 42] [--device auto]
+ *     [--random-iter] [--no-hybridize] [--json]
  * </pre>
  *
  * <p>Progress goes to stderr; stdout gets the text's summary, or with {@code --json} one JSON
@@ -56,6 +57,10 @@ public final class Main {
                 b.setHybridize(false);
                 continue;
             }
+            if ("--bidirectional".equals(a)) {
+                b.setBidirectional(true);
+                continue;
+            }
             if ("--json".equals(a)) {
                 json = true;
                 continue;
@@ -72,6 +77,7 @@ public final class Main {
                 case "--lr": b.setLr(parseFloat(a, v)); break;
                 case "--clip": b.setClipTheta(parseFloat(a, v)); break;
                 case "--hidden": b.setNumHiddens(parseInt(a, v)); break;
+                case "--layers": b.setNumLayers(parseInt(a, v)); break;
                 case "--batch-size": b.setBatchSize(parseInt(a, v)); break;
                 case "--num-steps": b.setNumSteps(parseInt(a, v)); break;
                 case "--max-tokens": b.setMaxTokens(parseInt(a, v)); break;

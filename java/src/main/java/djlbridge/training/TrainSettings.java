@@ -13,7 +13,8 @@ import java.nio.file.Paths;
 
 /**
  * Everything one training run needs, with the Java text's defaults: GRU, scratch, 500 epochs,
- * lr 1, clipping 1, 256 hidden units, batch 32, 35 steps, 10000 tokens, sequential sampling.
+ * lr 1, clipping 1, 256 hidden units in one layer, one direction, batch 32, 35 steps, 10000
+ * tokens, sequential sampling.
  */
 public final class TrainSettings {
 
@@ -23,6 +24,8 @@ public final class TrainSettings {
     private final float lr;
     private final float clipTheta;
     private final int numHiddens;
+    private final int numLayers;
+    private final boolean bidirectional;
     private final int batchSize;
     private final int numSteps;
     private final int maxTokens;
@@ -39,6 +42,8 @@ public final class TrainSettings {
         lr = b.lr;
         clipTheta = b.clipTheta;
         numHiddens = b.numHiddens;
+        numLayers = b.numLayers;
+        bidirectional = b.bidirectional;
         batchSize = b.batchSize;
         numSteps = b.numSteps;
         maxTokens = b.maxTokens;
@@ -91,6 +96,16 @@ public final class TrainSettings {
     /** @return the hidden size */
     public int getNumHiddens() {
         return numHiddens;
+    }
+
+    /** @return the number of stacked recurrent layers */
+    public int getNumLayers() {
+        return numLayers;
+    }
+
+    /** @return whether the recurrent layers also run backwards in time (concise models only) */
+    public boolean isBidirectional() {
+        return bidirectional;
     }
 
     /** @return the batch size */
@@ -162,20 +177,25 @@ public final class TrainSettings {
      */
     public LanguageModel newModel(int vocabSize, Device device, NDManager manager) {
         if ("concise".equals(impl)) {
-            return RNNModel.of(model, vocabSize, numHiddens).initialize(manager, device);
+            return RNNModel.of(model, vocabSize, numHiddens, numLayers, bidirectional)
+                    .initialize(manager, device);
         }
-        return RNNModelScratch.of(model, vocabSize, numHiddens, device, manager, hybridize);
+        return RNNModelScratch.of(model, vocabSize, numHiddens, numLayers, device, manager, hybridize);
     }
 
     /**
      * Describes the model in words, for messages.
      *
      * @param vocabSize the vocabulary size
-     * @return e.g. "scratch gru with 256 hidden units and 28 tokens"
+     * @return e.g. "scratch gru with 256 hidden units and 28 tokens", "concise lstm with 2
+     *     bidirectional layers of 256 hidden units and 28 tokens"
      */
     public String describeModel(int vocabSize) {
-        return impl + " " + model.getName() + " with " + numHiddens + " hidden units and "
-                + vocabSize + " tokens";
+        String units = numHiddens + " hidden units";
+        String layers = numLayers == 1 && !bidirectional ? units
+                : numLayers + (bidirectional ? " bidirectional" : "")
+                        + (numLayers == 1 ? " layer" : " layers") + " of " + units;
+        return impl + " " + model.getName() + " with " + layers + " and " + vocabSize + " tokens";
     }
 
     /**
@@ -191,6 +211,8 @@ public final class TrainSettings {
         o.addProperty("lr", lr);
         o.addProperty("clip", clipTheta);
         o.addProperty("hidden", numHiddens);
+        o.addProperty("layers", numLayers);
+        o.addProperty("bidirectional", bidirectional);
         o.addProperty("batch_size", batchSize);
         o.addProperty("num_steps", numSteps);
         o.addProperty("max_tokens", maxTokens);
@@ -211,6 +233,8 @@ public final class TrainSettings {
         float lr = 1f;
         float clipTheta = 1f;
         int numHiddens = 256;
+        int numLayers = 1;
+        boolean bidirectional;
         int batchSize = 32;
         int numSteps = 35;
         int maxTokens = 10000;
@@ -281,6 +305,25 @@ public final class TrainSettings {
          */
         public Builder setNumHiddens(int numHiddens) {
             this.numHiddens = numHiddens;
+            return this;
+        }
+
+        /**
+         * @param numLayers the number of stacked recurrent layers (D2L 9.3; default 1)
+         * @return this builder
+         */
+        public Builder setNumLayers(int numLayers) {
+            this.numLayers = numLayers;
+            return this;
+        }
+
+        /**
+         * @param bidirectional whether the recurrent layers also run backwards in time (D2L 9.4;
+         *     the concise models only; default false)
+         * @return this builder
+         */
+        public Builder setBidirectional(boolean bidirectional) {
+            this.bidirectional = bidirectional;
             return this;
         }
 
@@ -371,6 +414,9 @@ public final class TrainSettings {
             check(Float.isFinite(lr) && lr > 0, "lr must be a finite number > 0, got " + lr);
             check(Float.isFinite(clipTheta) && clipTheta > 0, "clipping theta must be > 0, got " + clipTheta);
             check(numHiddens > 0, "hidden must be > 0, got " + numHiddens);
+            check(numLayers > 0, "layers must be > 0, got " + numLayers);
+            check(!bidirectional || "concise".equals(impl),
+                    "bidirectional needs impl concise: the scratch cells run one direction");
             check(batchSize > 0, "batch size must be > 0, got " + batchSize);
             check(numSteps > 0, "num steps must be > 0, got " + numSteps);
             check(maxTokens > 0, "max tokens must be > 0, got " + maxTokens);

@@ -10,6 +10,7 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import ai.djl.util.Pair;
 import djlbridge.LanguageModel;
+import djlbridge.ModelKind;
 import djlbridge.RNNModelScratch;
 import djlbridge.TimeMachine;
 import djlbridge.TimeMachineDataset;
@@ -26,8 +27,8 @@ import java.util.List;
  *
  * <pre>
  * java -Dai.djl.offline=true -cp build/classes/java/test:$(paste -sd: build/classpath.txt) \
- *     djlbridge.mxnet.HybridBench [kind=gru] [rounds=5] [epochs=10] [hidden=256] [batch=32] \
- *     [steps=35] [tokens=10000] [profile] [only=ops|hybrid]
+ *     djlbridge.mxnet.HybridBench [kind=gru] [layers=1] [rounds=5] [epochs=10] [hidden=256] \
+ *     [batch=32] [steps=35] [tokens=10000] [profile] [only=ops|hybrid]
  * </pre>
  *
  * <p>With {@code profile}, one more epoch of each is run with a synchronization after each phase
@@ -123,6 +124,7 @@ public final class HybridBench {
      */
     public static void main(String[] args) throws Exception {
         String kind = "gru";
+        int layers = 1;
         int rounds = 5;
         int epochs = 10;
         int hidden = 256;
@@ -135,6 +137,7 @@ public final class HybridBench {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {
                 case "kind": kind = kv[1]; break;
+                case "layers": layers = Integer.parseInt(kv[1]); break;
                 case "rounds": rounds = Integer.parseInt(kv[1]); break;
                 case "epochs": epochs = Integer.parseInt(kv[1]); break;
                 case "hidden": hidden = Integer.parseInt(kv[1]); break;
@@ -155,8 +158,8 @@ public final class HybridBench {
                     .setDataPath(Paths.get(corpus)).optSeed(1).build();
             d.prepare();
             int vocab = d.getVocab().length();
-            try (RNNModelScratch ops = RNNModelScratch.of(kind, vocab, hidden, Device.cpu(), m);
-                    RNNModelScratch hyb = RNNModelScratch.hybrid(kind, vocab, hidden, Device.cpu(), m)) {
+            try (RNNModelScratch ops = RNNModelScratch.of(ModelKind.of(kind), vocab, hidden, layers, Device.cpu(), m, false);
+                    RNNModelScratch hyb = RNNModelScratch.of(ModelKind.of(kind), vocab, hidden, layers, Device.cpu(), m, true)) {
                 if (only != null) {
                     // one implementation alone, e.g. under MXNet's profiler
                     RNNModelScratch net = "hybrid".equals(only) ? hyb : ops;
@@ -168,8 +171,8 @@ public final class HybridBench {
                 epochs(ops, d, 1, m);
                 epochs(hyb, d, 1, m);
                 List<Double> ratios = new ArrayList<>();
-                System.out.printf("%s hidden %d batch %d steps %d tokens %d, %d rounds x %d epochs%n",
-                        kind, hidden, batch, steps, tokens, rounds, epochs);
+                System.out.printf("%s x%d hidden %d batch %d steps %d tokens %d, %d rounds x %d epochs%n",
+                        kind, layers, hidden, batch, steps, tokens, rounds, epochs);
                 for (int r = 0; r < rounds; r++) {
                     double a;
                     double b;

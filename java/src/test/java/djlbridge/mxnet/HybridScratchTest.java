@@ -87,10 +87,14 @@ public class HybridScratchTest {
     }
 
     private static void checkTraining(String kind) {
+        checkTraining(kind, 1);
+    }
+
+    private static void checkTraining(String kind, int layers) {
         Engine.getInstance().setRandomSeed(21);
         try (NDManager m = NDManager.newBaseManager();
-                RNNModelScratch ref = RNNModelScratch.of(kind, V, H, Device.cpu(), m);
-                RNNModelScratch hyb = RNNModelScratch.of(kind, V, H, Device.cpu(), m, true)) {
+                RNNModelScratch ref = RNNModelScratch.of(ModelKind.of(kind), V, H, layers, Device.cpu(), m, false);
+                RNNModelScratch hyb = RNNModelScratch.of(ModelKind.of(kind), V, H, layers, Device.cpu(), m, true)) {
             assertTrue(hyb.isHybrid());
             assertFalse(ref.isHybrid());
             for (NDArray p : ref.getParams()) {
@@ -127,7 +131,7 @@ public class HybridScratchTest {
                     NDList hybGrads = new NDList();
                     Pair<NDArray, NDList> r = step(ref, x, labels, refState, bm, refGrads);
                     Pair<NDArray, NDList> h = step(hyb, x, labels, hybState, bm, hybGrads);
-                    String at = kind + " batch " + b;
+                    String at = kind + " x" + layers + " batch " + b;
                     assertClose(r.getKey().get(0), h.getKey().get(0), at + " loss");
                     assertClose(r.getKey(), h.getKey(), at + " loss and logits");
                     for (int i = 0; i < refGrads.size(); i++) {
@@ -165,7 +169,31 @@ public class HybridScratchTest {
     }
 
     @Test
+    public void twoLayerGruTrainsAsTheOpByOpCells() {
+        checkTraining("gru", 2);
+    }
+
+    @Test
+    public void twoLayerLstmTrainsAsTheOpByOpCells() {
+        checkTraining("lstm", 2);
+    }
+
+    @Test
+    public void threeLayerRnnTrainsAsTheOpByOpCells() {
+        checkTraining("rnn", 3);
+    }
+
+    @Test
     public void predictionsMatchAndNothingPilesUp() throws Exception {
+        checkPredictions(1);
+    }
+
+    @Test
+    public void stackedPredictionsMatchAndNothingPilesUp() throws Exception {
+        checkPredictions(2);
+    }
+
+    private static void checkPredictions(int layers) throws Exception {
         for (String kind : KINDS) {
             Engine.getInstance().setRandomSeed(5);
             try (NDManager m = NDManager.newBaseManager()) {
@@ -180,8 +208,8 @@ public class HybridScratchTest {
                         .setDataPath(VocabTest.corpus()).optSeed(1).build();
                 d2.prepare();
                 int vocab = d.getVocab().length();
-                try (RNNModelScratch ref = RNNModelScratch.of(kind, vocab, 8, Device.cpu(), m);
-                        RNNModelScratch hyb = RNNModelScratch.hybrid(kind, vocab, 8, Device.cpu(), m)) {
+                try (RNNModelScratch ref = RNNModelScratch.of(ModelKind.of(kind), vocab, 8, layers, Device.cpu(), m, false);
+                        RNNModelScratch hyb = RNNModelScratch.of(ModelKind.of(kind), vocab, 8, layers, Device.cpu(), m, true)) {
                     copyParams(ref, hyb);
                     SoftmaxCrossEntropyLoss loss = new SoftmaxCrossEntropyLoss();
                     double refPpl = 0;
@@ -222,6 +250,10 @@ public class HybridScratchTest {
         assertTrue(json, json.contains("\"mxnet_version\":[\"int\",10900]"));
         assertEquals(Arrays.asList("x", "h0", "c0"), ScratchGraph.inputNames(ModelKind.LSTM));
         assertEquals(Arrays.asList("x", "h0"), ScratchGraph.inputNames(ModelKind.GRU));
+        assertEquals(Arrays.asList("x", "h0", "c0", "h0_l1", "c0_l1"),
+                ScratchGraph.inputNames(ModelKind.LSTM, 2));
+        String deep = ScratchGraph.json(ModelKind.RNN, 2, V, H, T);
+        assertTrue(deep, deep.contains("\"W_xh_l1\"") && deep.contains("\"h0_l1\""));
         try {
             ScratchGraph.json(ModelKind.GRU, V, H, 0);
             throw new AssertionError("expected a bad step count to be refused");

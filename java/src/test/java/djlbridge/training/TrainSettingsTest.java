@@ -32,4 +32,31 @@ public class TrainSettingsTest {
             assertEquals("model must be gru, lstm or rnn, got 'LSTM'", e.getMessage());
         }
     }
+
+    @Test
+    public void layersAndDirectionsAreModelSettings() {
+        TrainSettings plain = TrainSettings.builder().setDataPath("x").build();
+        assertEquals(1, plain.getNumLayers());
+        assertEquals(false, plain.isBidirectional());
+        assertEquals("scratch gru with 256 hidden units and 28 tokens", plain.describeModel(28));
+        TrainSettings deep = TrainSettings.builder().setDataPath("x").setModel("lstm")
+                .setImpl("concise").setNumLayers(2).setBidirectional(true).build();
+        assertEquals("concise lstm with 2 bidirectional layers of 256 hidden units and 28 tokens",
+                deep.describeModel(28));
+        assertEquals(2, deep.toJsonObject().get("layers").getAsInt());
+        assertEquals(true, deep.toJsonObject().get("bidirectional").getAsBoolean());
+        try {
+            TrainSettings.builder().setDataPath("x").setNumLayers(0).build();
+            fail("0 layers were accepted");
+        } catch (IllegalArgumentException e) {
+            assertEquals("layers must be > 0, got 0", e.getMessage());
+        }
+        try {
+            TrainSettings.builder().setDataPath("x").setBidirectional(true).build();
+            fail("a bidirectional scratch model was accepted");
+        } catch (IllegalArgumentException e) {
+            assertEquals("bidirectional needs impl concise: the scratch cells run one direction",
+                    e.getMessage());
+        }
+    }
 }
