@@ -116,7 +116,6 @@ def _resume_plan(args: argparse.Namespace, ckpt: Checkpoint) -> ResumePlan:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from . import progress
     from .checkpoint import checkpoint_root, read_checkpoint
     from .session import RunOptions, run
 
@@ -143,32 +142,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
     options = RunOptions(checkpoint_dir=root,
                          save_every=RunOptions.save_every if args.save_every is None
                          else args.save_every,
-                         overwrite=args.overwrite, hard_exit=True, names=CLI_NAMES).validate()
+                         overwrite=args.overwrite, hard_exit=True, names=CLI_NAMES,
+                         progress=not args.json).validate()
     if ckpt is not None and ckpt.warning:
         print(f"djl-bridge: warning: {ckpt.warning}", file=sys.stderr)
     if plan is not None:  # --save-every is not recorded in checkpoints: say it when given
         shown = (f"--save-every {args.save_every}",) if args.save_every is not None else ()
         print(f"djl-bridge: {plan.describe(shown)}", file=sys.stderr, flush=True)
 
-    bar = progress.ProgressBar(config.epochs, ckpt.epochs_done if ckpt else 0) \
-        if progress.wanted(args.json) else None
-    every = max(1, config.epochs // 10)
-    first = (ckpt.epochs_done if ckpt else 0) + 1  # a resumed run logs its first epoch too
-
-    def on_epoch(epoch: int, ppl: float, speed: float) -> bool:
-        if bar is not None:
-            bar.update(epoch, ppl, speed)
-        elif not args.json and (epoch % every == 0 or epoch == first):
-            shown = f"{ppl:.3f}" if ppl < 1e6 else f"{ppl:.4g}"  # a diverging run stays readable
-            print(f"epoch {epoch}/{config.epochs}  perplexity {shown}  {speed:,.0f} tokens/s",
-                  file=sys.stderr, flush=True)
-        return True
-
-    try:
-        result = run(config, options, on_epoch=on_epoch, resume_from=ckpt)
-    finally:
-        if bar is not None:
-            bar.close()
+    result = run(config, options, resume_from=ckpt)
     if args.plot is not None:
         from .plot import plot_perplexity
 

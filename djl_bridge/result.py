@@ -10,6 +10,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from .config import TrainConfig
+from .jupyter import html_table
 
 #: Called after each epoch with (epoch, perplexity, tokens_per_sec); return False to stop.
 EpochCallback = Callable[[int, float, float], Optional[bool]]
@@ -74,6 +75,20 @@ class TrainingResult:
     def to_json(self) -> str:
         """The result as one JSON object."""
         return json.dumps(self.to_dict())
+
+    def _repr_html_(self) -> str:
+        """The result as a small table in a notebook (elsewhere the plain repr)."""
+        c = self.config
+        rows = [("model", f"{c.impl} {c.model}, {c.hidden} hidden units"),
+                ("epochs", f"{self.perplexity.size} (lr {c.lr:g}, batch {c.batch_size} x "
+                           f"{c.num_steps} steps, {c.max_tokens} tokens)"),
+                ("final perplexity", f"{self.final_perplexity:.3f}"),
+                ("tokens/s", f"{self.tokens_per_sec:,.0f}"),
+                ("device", self.device),
+                ("wall time", f"{self.wall_seconds:,.1f} s")]
+        if self.extras.get("checkpoint"):
+            rows.append(("checkpoint", self.extras["checkpoint"]))
+        return html_table("TrainingResult", rows, list(self.predictions.items()))
 
     def summary(self) -> str:
         """The text's printout: the perplexity line, then one prediction per line."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from . import facade, jvm
+from . import facade, jupyter, jvm, progress
 from .checkpoint import Checkpoint, CheckpointWriter, checkpoint_root, read_checkpoint
 from .config import API_NAMES, JAVA_INT_MAX, Names, TrainConfig, as_int, as_path, check_path
 from .data import count_tokens, locate_corpus
@@ -32,15 +32,18 @@ from .resume import given_by, plan_resume
 
 @dataclass(frozen=True)
 class RunOptions:
-    """Where and how often to checkpoint, whether a second signal may end the process at once
-    (the CLI) or raises KeyboardInterrupt (a library, a REPL), and how messages name settings
-    (``TrainConfig.hidden`` for the API, ``--hidden`` for the CLI)."""
+    """Where and how often to checkpoint, whether to show progress (True: a widget in a
+    notebook, a bar on a terminal, plain lines on stderr otherwise; None: only in a notebook),
+    whether a second signal may end the process at once (the CLI) or raises KeyboardInterrupt
+    (a library, a REPL), and how messages name settings (``TrainConfig.hidden`` for the API,
+    ``--hidden`` for the CLI)."""
 
     checkpoint_dir: Optional[Path] = None
     save_every: int = 10
     overwrite: bool = False
     hard_exit: bool = False
     names: Names = API_NAMES
+    progress: Optional[bool] = None
 
     def __post_init__(self) -> None:  # a str path and numpy integers, as TrainConfig takes them
         object.__setattr__(self, "checkpoint_dir", as_path(self.checkpoint_dir))
@@ -60,6 +63,9 @@ class RunOptions:
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{self.names(name, 'RunOptions')} must be True or False, got "
                                   f"{getattr(self, name)!r}")
+        if self.progress is not None and not isinstance(self.progress, bool):
+            raise ConfigError(f"{self.names('progress', 'RunOptions')} must be True, False or "
+                              f"None (only in a notebook), got {self.progress!r}")
         if self.checkpoint_dir is not None:
             check_checkpoint_dir(check_path(self.checkpoint_dir,
                                             self.names("checkpoint_dir", "RunOptions")))
@@ -123,6 +129,19 @@ class _Saver:
                                       self.session.write_last_good)
         self.epoch = epoch
         return self.path
+
+
+def _where_saved(done: int, path: Optional[Path], options: RunOptions) -> str:
+    """What an interrupted run says about its checkpoint: how to go on, in the caller's words
+    (the command for the CLI, the function for the API)."""
+    if path is None:
+        return (f"nothing was saved (pass {options.names('checkpoint_dir', 'RunOptions')} "
+                f"{'DIR ' if options.names.cli else ''}to keep progress)")
+    if options.names.cli:
+        return (f"the checkpoint of epoch {done} is in {path}; go on with "
+                f"`djl-bridge train --resume {options.checkpoint_dir}`")
+    return (f"the checkpoint of epoch {done} is in {path}; go on with "
+            f"`djl_bridge.resume({str(options.checkpoint_dir)!r})`")
 
 
 def run(config: TrainConfig, options: RunOptions = RunOptions(),
@@ -195,9 +214,13 @@ def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallb
             start_epoch = resume_from.epochs_done
         saver = _Saver(writer, config, session, vocab, start_epoch)
         failure: list[BaseException] = []
+        shown = progress.for_run(config.epochs, start_epoch, quiet=not (
+            options.progress or (options.progress is None and jupyter.in_notebook())))
 
         def after_epoch(epoch: int, perplexity: float, speed: float) -> bool:
             try:
+                if shown is not None:
+                    shown.update(epoch, perplexity, speed)
                 go_on = on_epoch is None or on_epoch(epoch, perplexity, speed) is not False
                 if epoch % options.save_every == 0:
                     saver.save()
@@ -213,9 +236,7 @@ def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallb
         except TrainingInterruptedError:
             done = session.epochs_done()
             path = saver.save()
-            where = (f"the checkpoint of epoch {done} is in {path}; go on with "
-                     f"`djl-bridge train --resume {options.checkpoint_dir}`" if path is not None
-                     else "nothing was saved (pass --checkpoint-dir DIR to keep progress)")
+            where = _where_saved(done, path, options)
             raise Interrupted(f"{request.what} during epoch {done + 1}: {where}", done, path,
                               request.exit_status) from None
         except TrainingDivergedError as exc:
@@ -224,6 +245,9 @@ def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallb
                 exc.args = (f"{exc.args[0]}. The last good checkpoint (epoch {saver.epoch}) is "
                             f"in {path}",)
             raise
+        finally:
+            if shown is not None:
+                shown.close()
         if failure:
             raise failure[0]
         saver.save()

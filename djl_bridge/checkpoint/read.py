@@ -11,6 +11,7 @@ from typing import Any, Optional
 
 from ..config import TrainConfig, check_path
 from ..errors import CheckpointError
+from ..jupyter import html_table
 from .files import digest
 from .layout import FORMAT, META, PARAMS, VERSION, VOCAB, find_latest
 
@@ -43,6 +44,18 @@ class Checkpoint:
         return (f"{self.path} is a version-{self.version} checkpoint, written before checkpoints "
                 "carried SHA-256 sums: its files cannot be checked for damage (a resumed run "
                 f"writes version-{VERSION} checkpoints)")
+
+    def _repr_html_(self) -> str:
+        """The checkpoint as a small table in a notebook (elsewhere the plain repr)."""
+        c = self.config
+        rows = [("path", self.path),
+                ("model", f"{c.impl} {c.model}, {c.hidden} hidden units"),
+                ("epochs done", f"{self.epochs_done} of {c.epochs}"),
+                ("perplexity", f"{self.perplexity[-1]:.3f}" if self.perplexity else "none"),
+                ("tokens/s (last epoch)",
+                 f"{self.epoch_tokens_per_sec[-1]:,.0f}" if self.epoch_tokens_per_sec else "none"),
+                ("files", "verified (SHA-256)" if self.verified else self.warning)]
+        return html_table("Checkpoint", rows)
 
 
 def read_checkpoint(path: "Path | str") -> Checkpoint:
