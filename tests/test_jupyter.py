@@ -4,6 +4,7 @@ checkpoints render as HTML tables, a djl_bridge error as one line."""
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -141,3 +142,17 @@ def test_an_error_shows_as_one_line_in_ipython() -> None:
         "Interrupted: interrupted by Ctrl-C during epoch 4: nothing was saved"]
     assert ConfigError("TrainConfig.hidden must be > 0")._render_traceback_() == [
         "ConfigError: TrainConfig.hidden must be > 0"]
+
+
+def test_starting_the_jvm_keeps_the_users_locale(corpus: Path) -> None:
+    # The JVM sets the process's C locale from the environment as it starts (LC_PAPER, LC_NAME...
+    # from LANG here; LC_NUMERIC too with another LANG), under Python, numpy and every C library.
+    script = ("import locale, djl_bridge\n"
+              "before = locale.setlocale(locale.LC_ALL)\n"
+              "djl_bridge.start()\n"
+              "print(before == locale.setlocale(locale.LC_ALL), locale.setlocale(locale.LC_ALL))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_")}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**env, "LANG": "C.UTF-8", "PYTHONPATH": str(ROOT)}, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("True "), proc.stdout
