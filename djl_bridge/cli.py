@@ -276,7 +276,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_predict(sub)
     _add_doctor(sub)
     _add_bench(sub)
+    _add_notebooks(sub)
     return parser
+
+
+def _add_notebooks(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("notebooks", help="copy the chapter's Jupyter notebooks into a directory",
+                       description="Copy the notebooks (one per section, 8.5 to 9.2, with the "
+                                   "outputs of a run at the text's settings) into DIR, to open "
+                                   "with JupyterLab; they need `pip install 'djl-bridge[notebook]'`.")
+    p.add_argument("directory", type=Path, metavar="DIR", help="created if missing")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace notebooks of the same names already in DIR")
+    p.set_defaults(func=_cmd_notebooks)
+
+
+def _cmd_notebooks(args: argparse.Namespace) -> int:
+    from .notebooks import copy_to
+
+    for path in copy_to(args.directory, args.overwrite):
+        print(path)
+    print(f"open them with: jupyter lab {args.directory}  (pip install 'djl-bridge[notebook]' "
+          "jupyterlab)", file=sys.stderr)
+    return 0
 
 
 def _add_predict(sub: argparse._SubParsersAction) -> None:
