@@ -156,3 +156,29 @@ def test_starting_the_jvm_keeps_the_users_locale(corpus: Path) -> None:
                           env={**env, "LANG": "C.UTF-8", "PYTHONPATH": str(ROOT)}, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("True "), proc.stdout
+
+
+def test_notebooks_command_copies_them_and_keeps_a_users_copy(tmp_path: Path) -> None:
+    from .conftest import run_cli
+
+    target = tmp_path / "mine"
+    proc = run_cli(["notebooks", str(target)])
+    assert proc.returncode == 0, proc.stderr
+    shipped = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert len(shipped) >= 4
+    assert proc.stdout.split() == [str(target / p.name) for p in shipped]
+    assert all((target / p.name).read_bytes() == p.read_bytes() for p in shipped)
+    assert f"jupyter lab {target}" in proc.stderr
+    edited = target / shipped[0].name
+    edited.write_text("{}")  # the user's work
+    proc = run_cli(["notebooks", str(target)])
+    assert proc.returncode == 1 and edited.read_text() == "{}"
+    assert proc.stderr.strip().splitlines() == [
+        f"djl-bridge: error: {target} already holds {shipped[0].name} and {len(shipped) - 1} "
+        "more notebooks (your changes would be lost): pick another directory, or pass "
+        "--overwrite"]
+    assert run_cli(["notebooks", str(target), "--overwrite"]).returncode == 0
+    assert edited.read_bytes() == shipped[0].read_bytes()
+    assert sorted(p.name for p in target.iterdir()) == [p.name for p in shipped]  # no temporaries
+    proc = run_cli(["notebooks", str(edited / "under-a-file")])
+    assert proc.returncode == 1 and "cannot copy the notebooks into" in proc.stderr
