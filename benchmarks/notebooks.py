@@ -37,7 +37,9 @@ def run(path: Path, out: Path, work: Path) -> tuple[float, list[str]]:
 
     nb = nbformat.read(path, as_version=4)
     start = time.monotonic()
-    nbclient.NotebookClient(nb, timeout=None, kernel_name="python3",
+    # No widget state is stored: the progress widgets end as plain lines (nbclient would keep
+    # the state of closed widgets).
+    nbclient.NotebookClient(nb, timeout=None, kernel_name="python3", store_widget_state=False,
                             resources={"metadata": {"path": str(work)}}).execute()
     seconds = time.monotonic() - start
     nbformat.write(nb, out)

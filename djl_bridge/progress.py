@@ -94,7 +94,7 @@ class NotebookProgress:
         self.start = time.monotonic()
         self._shown_at = 0.0
         self._last: Optional[tuple[int, float, float]] = None
-        self._widgets: Optional[tuple[Any, Any]] = None
+        self._widgets: Optional[tuple[Any, Any, Any]] = None
         try:
             import ipywidgets
         except ImportError:
@@ -104,8 +104,8 @@ class NotebookProgress:
                                          description=f"epoch {initial}/{total}",
                                          style={"description_width": "initial"})
             label = ipywidgets.Label("starting")
-            self._widgets = (bar, label)
             first = ipywidgets.HBox([bar, label])
+            self._widgets = (bar, label, first)
         self._output: Optional[jupyter.Output] = jupyter.Output(first)
 
     def update(self, epoch: int, perplexity: float, tokens_per_sec: float) -> None:
@@ -116,7 +116,7 @@ class NotebookProgress:
             return
         self._shown_at = now
         if self._widgets is not None:
-            bar, label = self._widgets
+            bar, label, _ = self._widgets
             bar.value = epoch
             bar.description = f"epoch {epoch}/{self.total}"
             label.value = f"perplexity {_fmt(perplexity)}, {tokens_per_sec:,.0f} tokens/s"
@@ -135,8 +135,11 @@ class NotebookProgress:
             done = f"epoch 0/{self.total}: no epoch finished"
         self._output.update(jupyter.text(f"{done}  ({seconds:,.1f} s)"))
         self._output = None
-        if self._widgets is not None:
+        if self._widgets is not None:  # with their layouts and styles: no state left behind
             for widget in self._widgets:
+                for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+                    if part is not None:
+                        part.close()
                 widget.close()
             self._widgets = None
 

@@ -101,6 +101,8 @@ def _texts(cell: Any, kind: str) -> list[str]:
     return out
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 PERPLEXITY_LINE = re.compile(r"perplexity: \d+\.\d, \d+\.\d tokens/sec on cpu\(\)\n"
                              r"time traveller.*\ntraveller.*\n$")
 PROGRESS_LINE = re.compile(r"^epoch (\d+)/(\d+)  perplexity \d+\.\d{3}  [\d,]+ tokens/s  "
@@ -113,6 +115,8 @@ def test_notebook_runs_in_a_kernel(path: Path, tmp_path: Path, kernel_env: None)
     _client(nb, tmp_path).execute()
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    # The progress widgets became their lines: no widget is left to show.
+    assert not [o for c in code for o in c.outputs if WIDGET_VIEW in o.get("data", {})]
     # Nothing on stderr anywhere: no terminal bar beside the widget, no stray warning.
     assert not [t for c in code for t in _texts(c, "stderr")]
     java_runs = [c for c in code if "TimeMachine.trainCh8(" in c.source]
@@ -206,4 +210,5 @@ def test_saved_outputs_come_from_the_text_settings(path: Path) -> None:
     assert '"output_type": "error"' not in outputs
     assert f"epoch {TEXT['numEpochs']}/{TEXT['numEpochs']}" in outputs  # a full run's progress
     assert "perplexity: " in outputs and "image/png" in outputs
-    assert "application/vnd.jupyter.widget-view" not in outputs  # the widget became its line
+    assert WIDGET_VIEW not in outputs  # each progress widget became its line
+    assert not nb["metadata"].get("widgets", {}).get(WIDGET_STATE, {}).get("state")
