@@ -20,8 +20,11 @@ need_apt() {
 setup() {
   command -v java >/dev/null 2>&1 || need_apt openjdk-17-jdk-headless
   command -v gradle >/dev/null 2>&1 || need_apt gradle
-  "$PY" -m pip install -q --disable-pip-version-check -e "$ROOT[test,plot]" 2>&1 | grep -v 'as the .root. user' || true
-  "$PY" -c 'import djl_bridge, jpype, numpy, pytest' || { echo "go: python install failed" >&2; exit 1; }
+  # test: pytest and nbclient (the tests run every notebook in a real kernel); notebook: the
+  # kernel, ipywidgets and matplotlib the notebooks use.
+  "$PY" -m pip install -q --disable-pip-version-check -e "$ROOT[test,plot,notebook]" 2>&1 | grep -v 'as the .root. user' || true
+  "$PY" -c 'import djl_bridge, jpype, numpy, pytest, nbclient, ipykernel, ipywidgets, matplotlib' \
+    || { echo "go: python install failed" >&2; exit 1; }
   # Tests and runs use the shared corpus when it sits beside the checkout (nothing is downloaded).
   if [ -z "${DJL_BRIDGE_DATA:-}" ] && [ -f "$ROOT/../shared/data/timemachine.txt" ]; then
     export DJL_BRIDGE_DATA="$ROOT/../shared/data/timemachine.txt"

@@ -4,6 +4,8 @@
 ``build/classpath.txt`` (the djl-bridge jar and its runtime dependencies, MXNet's CPU natives
 included) into the wheel as ``djl_bridge/_java/lib/*.jar``, with ``djl_bridge/_java/classpath.txt``
 listing them relative to itself. A user installing the wheel needs no Gradle, Maven or network.
+The chapter's notebooks (``notebooks/*.ipynb``) go into the wheel as ``djl_bridge/_notebooks/``,
+where ``djl-bridge notebooks DIR`` finds them (``djl_bridge.notebooks.PACKAGED``).
 The editable install of a checkout (``./go setup``) skips this and keeps using
 ``build/classpath.txt``.
 
@@ -39,6 +41,7 @@ class BuildPyWithJava(build_py):
         if getattr(self, "editable_mode", False):
             return  # a checkout: jvm.find_classpath() reads build/classpath.txt
         bundle_java(Path(self.build_lib) / "djl_bridge" / "_java")
+        bundle_notebooks(Path(self.build_lib) / "djl_bridge" / "_notebooks")
 
 
 def bundle_java(target: Path) -> None:
@@ -61,6 +64,19 @@ def bundle_java(target: Path) -> None:
         shutil.copy2(jar, target / "lib" / jar.name)
         names.append(f"lib/{jar.name}")
     (target / "classpath.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
+
+
+def bundle_notebooks(target: Path) -> None:
+    """Copies ``notebooks/*.ipynb`` (with their saved outputs) to ``target``."""
+    sources = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    if not sources:
+        raise SystemExit("djl-bridge: error: notebooks/*.ipynb missing: build the wheel from a "
+                         "full checkout or sdist")
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for notebook in sources:
+        shutil.copy2(notebook, target / notebook.name)
 
 
 class PlatformDistribution(Distribution):

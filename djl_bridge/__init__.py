@@ -13,6 +13,11 @@ Checkpoints, resume and Ctrl-C (see docs/training.md)::
     print(djl_bridge.predict(Path("runs/gru"), "time traveller", 50))
     djl_bridge.resume(Path("runs/gru"), epochs=100, lr=0.5)   # the resume rule of --resume
 
+In a notebook, a live perplexity curve (a PNG file elsewhere) and a progress widget::
+
+    result = djl_bridge.train(config, on_epoch=djl_bridge.PerplexityPlot(config.epochs))
+    result          # a small HTML table
+
 Or start the JVM and read like the Java text::
 
     djl_bridge.start()
@@ -38,6 +43,7 @@ from .errors import (
     TrainingInterruptedError,
 )
 from .jvm import start
+from .plot import PerplexityPlot
 from .session import Interrupted, RunOptions, predict, resume, run
 from .result import TrainingResult
 from .train import train
@@ -59,6 +65,7 @@ __all__ = [
     "JvmConflictError",
     "NativeLibraryError",
     "NotBuiltError",
+    "PerplexityPlot",
     "PredictionWarning",
     "ResourceError",
     "TrainConfig",

@@ -148,7 +148,6 @@ def _resume_plan(args: argparse.Namespace, ckpt: Checkpoint) -> ResumePlan:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from . import progress
     from .checkpoint import checkpoint_root, read_checkpoint
     from .session import RunOptions, run
 
@@ -170,7 +169,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     options = RunOptions(checkpoint_dir=root,
                          save_every=RunOptions.save_every if args.save_every is None
                          else args.save_every,
-                         overwrite=args.overwrite, hard_exit=True, names=CLI_NAMES).validate()
+                         overwrite=args.overwrite, hard_exit=True, names=CLI_NAMES,
+                         progress=not args.json).validate()
     if ckpt is not None and ckpt.warning:
         say(f"djl-bridge: warning: {ckpt.warning}")
     if plan is not None:  # --save-every is not recorded in checkpoints: say it when given
@@ -181,31 +181,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         say(f"djl-bridge: D2L {section.number} {section.title}: {config.describe()}, lr "
             f"{config.lr:g}, {config.epochs} epochs")
 
-    bar = progress.ProgressBar(config.epochs, ckpt.epochs_done if ckpt else 0) \
-        if progress.wanted(args.json) else None
-    every = max(1, config.epochs // 10)
-    first = (ckpt.epochs_done if ckpt else 0) + 1  # a resumed run logs its first epoch too
-
-    def on_epoch(epoch: int, ppl: float, speed: float) -> bool:
-        nonlocal bar
-        if bar is not None:
-            try:
-                bar.update(epoch, ppl, speed)
-            except OSError:  # the terminal is gone (SIGHUP): the run goes on without a bar
-                bar = None
-        elif not args.json and (epoch % every == 0 or epoch == first):
-            shown = f"{ppl:.3f}" if ppl < 1e6 else f"{ppl:.4g}"  # a diverging run stays readable
-            say(f"epoch {epoch}/{config.epochs}  perplexity {shown}  {speed:,.0f} tokens/s")
-        return True
-
-    try:
-        result = _with_notes(lambda: run(config, options, on_epoch=on_epoch, resume_from=ckpt))
-    finally:
-        if bar is not None:
-            try:
-                bar.close()
-            except OSError:
-                pass
+    result = _with_notes(lambda: run(config, options, resume_from=ckpt))
     if args.plot is not None:
         from .plot import plot_perplexity
 
@@ -331,7 +307,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_predict(sub)
     _add_doctor(sub)
     _add_bench(sub)
+    _add_notebooks(sub)
     return parser
+
+
+def _add_notebooks(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("notebooks", help="copy the chapter's Jupyter notebooks into a directory",
+                       description="Copy the notebooks (one per section, 8.5 to 9.2, with the "
+                                   "outputs of a run at the text's settings) into DIR, to open "
+                                   "with JupyterLab; they need `pip install 'djl-bridge[notebook]'`.")
+    p.add_argument("directory", type=Path, metavar="DIR", help="created if missing")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace notebooks of the same names already in DIR")
+    p.set_defaults(func=_cmd_notebooks)
+
+
+def _cmd_notebooks(args: argparse.Namespace) -> int:
+    from .notebooks import copy_to
+
+    for path in copy_to(args.directory, args.overwrite):
+        print(path)
+    print(f"open them with: jupyter lab {args.directory}  (pip install 'djl-bridge[notebook]' "
+          "jupyterlab)", file=sys.stderr)
+    return 0
 
 
 def _add_predict(sub: argparse._SubParsersAction) -> None:

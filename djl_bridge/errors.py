@@ -9,6 +9,11 @@ class BridgeError(Exception):
 
     java_trace: str = ""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython and Jupyter show for it: one line, as the CLI does, since the message
+        already says what is wrong and how to fix it (``%debug`` still reaches the stack)."""
+        return [f"{type(self).__name__}: {self}"]
+
 
 class ConfigError(BridgeError, ValueError):
     """A hyper-parameter or option is out of range."""

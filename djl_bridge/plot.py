@@ -1,67 +1,174 @@
 """The perplexity curve as D2L's ``Animator`` draws it (x: epoch, y: perplexity, legend "train",
-grid), written atomically to a PNG. Needs matplotlib: ``pip install 'djl-bridge[plot]'``."""
+grid): written atomically to a PNG (``--plot``), or live in a notebook, one figure redrawn after
+the epochs (:class:`PerplexityPlot`). Needs matplotlib: ``pip install 'djl-bridge[plot]'``.
+
+Every figure is a ``matplotlib.figure.Figure`` of its own, rendered by the Agg canvas: pyplot,
+matplotlib's backend, its list of open figures and its rcParams are never touched, so a
+notebook's inline plots and a script's backend stay what the user made them.
+"""
 from __future__ import annotations
 
+import io
 import os
 import tempfile
+import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
+from . import jupyter
+from .config import as_int, check_path
 from .errors import ConfigError, MissingExtraError
 from .outputs import check_output_file
 
+#: How to get matplotlib; the notebook extra carries it too.
 HOW = "install it with `pip install 'djl-bridge[plot]'` (or `pip install matplotlib`)"
+#: Size and resolution of the figure, as the text's Animator (3.5 x 2.5 inches).
+FIGSIZE = (3.5, 2.5)
+DPI = 120
 
 
-def require_matplotlib(needed_by: str = "plot_perplexity") -> Any:
-    """Imports matplotlib with the Agg backend, or raises :class:`MissingExtraError` saying
-    that ``needed_by`` (``--plot`` on the command line, else this module's function) needs it."""
+def require_matplotlib(what: str = "--plot") -> Any:
+    """matplotlib's ``Figure`` class (pyplot is never imported), or :class:`MissingExtraError`
+    naming ``what`` needs it."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
     except ImportError as exc:
-        drop = f", or drop {needed_by}" if needed_by.startswith("--") else ""
-        raise MissingExtraError(f"{needed_by} needs matplotlib, which is not installed ({exc}): "
-                                f"{HOW}{drop}") from None
-    return plt
+        fix = f"{HOW}, or drop --plot" if what == "--plot" else HOW
+        raise MissingExtraError(f"{what} needs matplotlib, which is not installed ({exc}): {fix}") \
+            from None
+    return Figure
 
 
-def check_target(path: Path) -> None:
+def check_target(path: Path, name: str = "--plot") -> None:
     """Rejects a plot path that cannot be written, before any training: a name not ending in
     .png, a directory, a missing directory or one under a regular file, a read-only place (a
-    probe file is created, synced and deleted next to it). Raises :class:`ConfigError`."""
+    probe file is created, synced and deleted next to it). Raises :class:`ConfigError` naming
+    the setting ``name``."""
     if path.suffix.lower() != ".png" and not path.is_dir():  # a directory: say so, below
-        raise ConfigError(f"--plot {path}: the file name must end in .png")
-    check_output_file(path, "--plot")
+        raise ConfigError(f"{name} {path}: the file name must end in .png")
+    check_output_file(path, name)
+
+
+def draw(perplexity: Sequence[float], num_epochs: int, title: str = "",
+         what: str = "--plot", epochs: Optional[Sequence[int]] = None) -> Any:
+    """The curve as a new ``Figure`` (not registered with pyplot); ``epochs`` are the x values
+    (default 1, 2, ...)."""
+    figure = require_matplotlib(what)
+    fig = figure(figsize=FIGSIZE)
+    ax = fig.add_subplot()
+    xs = list(epochs) if epochs is not None else list(range(1, len(perplexity) + 1))
+    ax.plot(xs, list(perplexity), "-", label="train")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("perplexity")
+    ax.set_xlim(1, max(num_epochs, 2))
+    ax.legend()
+    ax.grid(True)
+    if title:
+        ax.set_title(title, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def png_bytes(fig: Any) -> bytes:
+    """The figure as PNG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    return buf.getvalue()
+
+
+def write_png(data: bytes, path: Path) -> Path:
+    """Writes ``data`` to ``path`` through a synced temporary file and a rename."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
 
 
 def plot_perplexity(perplexity: Sequence[float], path: Path, num_epochs: int, title: str = "") -> Path:
-    """Draws perplexity per epoch and writes ``path`` through a temporary file and a rename."""
-    plt = require_matplotlib()
-    fig, ax = plt.subplots(figsize=(3.5, 2.5))
-    try:
-        epochs = list(range(1, len(perplexity) + 1))
-        ax.plot(epochs, list(perplexity), "-", label="train")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("perplexity")
-        ax.set_xlim(1, max(num_epochs, 2))
-        ax.legend()
-        ax.grid(True)
-        if title:
-            ax.set_title(title, fontsize=8)
-        fig.tight_layout()
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fig.savefig(fh, format="png", dpi=120)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    finally:
-        plt.close(fig)
-    return path
+    """Draws perplexity per epoch and writes ``path`` atomically."""
+    return write_png(png_bytes(draw(perplexity, num_epochs, title)), path)
+
+
+class PerplexityPlot:
+    """D2L's ``Animator`` for perplexity, driven by the per-epoch callback: pass it as
+    ``on_epoch`` (``djl_bridge.train(config, on_epoch=plot)``), or as the ``EpochCallback`` of
+    the Java ``TimeMachine.trainCh8``; it returns True (go on).
+
+    In a notebook it shows one figure under the cell and redraws it in place: after the first
+    epoch, then at most every ``min_interval`` seconds, and at the last. With ``path`` it writes
+    that PNG (atomically, as ``--plot``) when the last epoch is drawn or on :meth:`close`;
+    outside a notebook ``path`` is where the curve goes. Use it once per run.
+    """
+
+    def __init__(self, num_epochs: int, path: "Path | str | None" = None, title: str = "",
+                 min_interval: float = 1.0) -> None:
+        num_epochs = as_int(num_epochs)
+        if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs <= 0:
+            raise ConfigError(f"PerplexityPlot.num_epochs must be a whole number > 0, got "
+                              f"{num_epochs!r}")
+        self.path = None if path is None else check_path(path, "PerplexityPlot.path")
+        if self.path is not None:
+            check_target(self.path, "PerplexityPlot.path")
+        self.live = jupyter.in_notebook()
+        if not self.live and self.path is None:
+            raise ConfigError("PerplexityPlot: outside a notebook the curve needs a file: pass "
+                              "path='perplexity.png'")
+        require_matplotlib("PerplexityPlot")  # before any training, as --plot
+        self.num_epochs = num_epochs
+        self.title = title
+        self.min_interval = float(min_interval)
+        self.epochs: list[int] = []
+        self.perplexity: list[float] = []
+        self._output: Optional[jupyter.Output] = None
+        self._drawn_at = 0.0
+        self._closed = False
+
+    def __call__(self, epoch: int, perplexity: float, tokens_per_sec: float = 0.0) -> bool:
+        """Adds one epoch (the ``on_epoch`` signature) and redraws when it is time."""
+        self.epochs.append(int(epoch))
+        self.perplexity.append(float(perplexity))
+        last = int(epoch) >= self.num_epochs
+        if last:
+            self.close()
+        elif self.live and (self._output is None
+                            or time.monotonic() - self._drawn_at >= self.min_interval):
+            self._show()
+        return True
+
+    def _image(self) -> bytes:
+        return png_bytes(draw(self.perplexity, self.num_epochs, self.title, "PerplexityPlot",
+                              self.epochs))
+
+    def _show(self, data: Optional[bytes] = None) -> None:
+        image = jupyter.png(data if data is not None else self._image())
+        if self._output is None:
+            self._output = jupyter.Output(image)
+        else:
+            self._output.update(image)
+        self._drawn_at = time.monotonic()
+
+    def close(self) -> Optional[Path]:
+        """Draws the epochs so far a last time and writes ``path``; returns it (None without
+        one). Called by the last epoch; call it yourself after a run that stopped early."""
+        if self._closed or not self.perplexity:
+            return self.path if self._closed else None
+        self._closed = True
+        data = self._image()
+        if self.live:
+            self._show(data)
+        if self.path is not None:
+            write_png(data, self.path)
+        return self.path
+
+    def __enter__(self) -> "PerplexityPlot":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

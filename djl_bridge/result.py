@@ -10,6 +10,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from .config import TrainConfig
+from .jupyter import html_table
 
 #: Called after each epoch with (epoch, perplexity, tokens_per_sec); return False to stop.
 EpochCallback = Callable[[int, float, float], Optional[bool]]
@@ -74,6 +75,30 @@ class TrainingResult:
     def to_json(self) -> str:
         """The result as one JSON object."""
         return json.dumps(self.to_dict())
+
+    def _repr_html_(self) -> str:
+        """The result as a small table in a notebook (elsewhere the plain repr)."""
+        c = self.config
+        rows = [("model", c.describe()),
+                ("epochs", f"{self.perplexity.size} (lr {c.lr:g}, batch {c.batch_size} x "
+                           f"{c.num_steps} steps, {c.max_tokens} tokens)"),
+                ("final perplexity", f"{self.final_perplexity:.3f}"),
+                ("tokens/s", f"{self.tokens_per_sec:,.0f}"),
+                ("device", self.device),
+                ("wall time", f"{self.wall_seconds:,.1f} s")]
+        if self.extras.get("checkpoint"):
+            rows.append(("checkpoint", self.extras["checkpoint"]))
+        return html_table("TrainingResult", rows, list(self.predictions.items()))
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's plain text of a result: a few lines, not every epoch's numbers (those stay
+        in the fields and in ``repr()``)."""
+        printer.text(f"TrainingResult({self.config.describe()}, {self.perplexity.size} epochs: "
+                     f"perplexity {self.final_perplexity:.3f}, {self.tokens_per_sec:,.0f} "
+                     f"tokens/s on {self.device}, {self.wall_seconds:,.1f} s)")
+        for prefix, text in self.predictions.items():
+            printer.break_()
+            printer.text(f"  {prefix!r}: {text!r}")
 
     def summary(self) -> str:
         """The text's printout: the perplexity line, then one prediction per line."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from . import facade, jvm
+from . import facade, jupyter, jvm, progress
 from .checkpoint import Checkpoint, CheckpointWriter, checkpoint_root, read_checkpoint
 from .config import API_NAMES, JAVA_INT_MAX, Names, TrainConfig, as_int, as_path, check_path
 from .data import count_tokens, locate_corpus
@@ -34,15 +34,18 @@ from .resume import given_by, plan_resume
 
 @dataclass(frozen=True)
 class RunOptions:
-    """Where and how often to checkpoint, whether a second signal may end the process at once
-    (the CLI) or raises KeyboardInterrupt (a library, a REPL), and how messages name settings
-    (``TrainConfig.hidden`` for the API, ``--hidden`` for the CLI)."""
+    """Where and how often to checkpoint, whether to show progress (True: a widget in a
+    notebook, a bar on a terminal, plain lines on stderr otherwise; None: only in a notebook),
+    whether a second signal may end the process at once (the CLI) or raises KeyboardInterrupt
+    (a library, a REPL), and how messages name settings (``TrainConfig.hidden`` for the API,
+    ``--hidden`` for the CLI)."""
 
     checkpoint_dir: Optional[Path] = None
     save_every: int = 10
     overwrite: bool = False
     hard_exit: bool = False
     names: Names = API_NAMES
+    progress: Optional[bool] = None
 
     def __post_init__(self) -> None:  # a str path and numpy integers, as TrainConfig takes them
         object.__setattr__(self, "checkpoint_dir", as_path(self.checkpoint_dir))
@@ -62,6 +65,9 @@ class RunOptions:
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{self.names(name, 'RunOptions')} must be True or False, got "
                                   f"{getattr(self, name)!r}")
+        if self.progress is not None and not isinstance(self.progress, bool):
+            raise ConfigError(f"{self.names('progress', 'RunOptions')} must be True, False or "
+                              f"None (only in a notebook), got {self.progress!r}")
         if self.checkpoint_dir is not None:
             check_checkpoint_dir(check_path(self.checkpoint_dir,
                                             self.names("checkpoint_dir", "RunOptions")),
@@ -234,6 +240,8 @@ def _train(session: facade.Session, config: TrainConfig, options: RunOptions,
                        resume_from.perplexity, resume_from.epoch_tokens_per_sec)
         start_epoch = resume_from.epochs_done
     saver = _Saver(writer, config, session, vocab, start_epoch)
+    shown = progress.for_run(config.epochs, start_epoch, quiet=not (
+        options.progress or (options.progress is None and jupyter.in_notebook())))
     #: What raised in the epoch callback, and whether it was the caller's on_epoch (then the
     #: finished epochs are saved before it is raised again) or the save itself.
     failure: list[tuple[BaseException, bool]] = []
@@ -241,6 +249,8 @@ def _train(session: facade.Session, config: TrainConfig, options: RunOptions,
     def after_epoch(epoch: int, perplexity: float, speed: float) -> bool:
         in_callback = True
         try:
+            if shown is not None:
+                shown.update(epoch, perplexity, speed)
             go_on = on_epoch is None or on_epoch(epoch, perplexity, speed) is not False
             in_callback = False
             if epoch % options.save_every == 0 or guard.take_save_request():
@@ -251,8 +261,12 @@ def _train(session: facade.Session, config: TrainConfig, options: RunOptions,
             return False
 
     try:
-        call_interruptible(lambda: session.train(config.epochs, after_epoch),
-                           session.request_stop, guard=guard)
+        try:
+            call_interruptible(lambda: session.train(config.epochs, after_epoch),
+                               session.request_stop, guard=guard)
+        finally:
+            if shown is not None:
+                shown.close()
     except TrainingInterruptedError:
         done = session.epochs_done()
         path = saver.save()

@@ -11,13 +11,17 @@ from .session import RunOptions, run
 __all__ = ["EpochCallback", "TrainingResult", "train"]
 
 
-def train(config: TrainConfig, on_epoch: Optional[EpochCallback] = None) -> TrainingResult:
+def train(config: TrainConfig, on_epoch: Optional[EpochCallback] = None,
+          progress: Optional[bool] = None) -> TrainingResult:
     """Trains on the Java side and returns the result as numpy data.
 
     The config is validated and the corpus found before the JVM starts, so a bad value costs no
-    JVM start. ``on_epoch`` runs after every epoch; returning ``False`` stops the run there.
+    JVM start. ``on_epoch`` runs after every epoch; returning ``False`` stops the run there
+    (:class:`djl_bridge.PerplexityPlot` is one). ``progress``: True shows it where the call runs
+    (a widget in a notebook, a bar on a terminal, lines on stderr), False never, None (the
+    default) only in a notebook.
     Ctrl-C or SIGTERM stops the run after the current batch (:class:`djl_bridge.Interrupted`); a
     second Ctrl-C raises KeyboardInterrupt. For checkpoints and resume use
     :func:`djl_bridge.run`.
     """
-    return run(config, RunOptions(), on_epoch=on_epoch)
+    return run(config, RunOptions(progress=progress), on_epoch=on_epoch)

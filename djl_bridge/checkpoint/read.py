@@ -35,6 +35,7 @@ import numpy as np
 from ..config import API_NAMES, Names, TrainConfig, check_path
 from ..errors import CheckpointError, ConfigError
 from ..reference.kinds import elements, parameter_shapes
+from ..jupyter import html_table
 from . import files, layout
 from .layout import FORMAT, MANIFEST_KEY, META, PARAMS, VERSION, VOCAB
 
@@ -73,6 +74,25 @@ class Checkpoint:
         return (f"{self.path} is a version-{self.version} checkpoint, written before checkpoints "
                 "carried SHA-256 sums: its files cannot be checked for damage (a resumed run "
                 f"writes version-{VERSION} checkpoints)")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's plain text of a checkpoint: one line, not its bytes and history."""
+        last = f"perplexity {self.perplexity[-1]:.3f}" if self.perplexity else "no epoch"
+        printer.text(f"Checkpoint({self.path}: {self.config.describe()}, epoch "
+                     f"{self.epochs_done} of {self.config.epochs}, {last}, "
+                     f"{'verified' if self.verified else 'not verified'})")
+
+    def _repr_html_(self) -> str:
+        """The checkpoint as a small table in a notebook (elsewhere the plain repr)."""
+        c = self.config
+        rows = [("path", self.path),
+                ("model", c.describe()),
+                ("epochs done", f"{self.epochs_done} of {c.epochs}"),
+                ("perplexity", f"{self.perplexity[-1]:.3f}" if self.perplexity else "none"),
+                ("tokens/s (last epoch)",
+                 f"{self.epoch_tokens_per_sec[-1]:,.0f}" if self.epoch_tokens_per_sec else "none"),
+                ("files", "verified (SHA-256)" if self.verified else self.warning)]
+        return html_table("Checkpoint", rows)
 
 
 class _ConfigNames(Names):

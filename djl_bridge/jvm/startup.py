@@ -7,6 +7,7 @@ same classpath does nothing, and a JVM started elsewhere without our jar is repo
 """
 from __future__ import annotations
 
+import locale
 import os
 from pathlib import Path
 from typing import Optional, Sequence
@@ -24,7 +25,7 @@ from .options import (
     probe_options,
     resolve_jvm_options,
 )
-from .runtime import find_java
+from .runtime import JavaRuntime, find_java
 from .threads import OMP_THREADS_ENV, openmp_env, threads_in_use
 
 
@@ -83,11 +84,22 @@ def start(classpath: Optional[Sequence[Path]] = None,
     check_address_space((*options, *natives.jvm_options), source)
     if chosen != JVM_OPTIONS:  # not our tested defaults: try them in a child JVM first
         probe_options(java, options, source)
+    # The JVM sets the C locale of the whole process from the environment as it starts (LC_ALL
+    # ""): Python's, numpy's and every C library's number and date formats would follow. The
+    # locale is the user's: put it back once the JVM and the engine are up.
+    users_locale = locale.setlocale(locale.LC_ALL)
+    try:
+        _start_jvm(java, [*options, *natives.jvm_options], entries)
+        check_engine()
+    finally:
+        locale.setlocale(locale.LC_ALL, users_locale)
+
+
+def _start_jvm(java: JavaRuntime, options: Sequence[str], entries: Sequence[Path]) -> None:
     try:
         jpype.startJVM(
             str(java.libjvm),
             *options,
-            *natives.jvm_options,
             classpath=[str(p) for p in entries],
             convertStrings=False,
             # Ctrl-C goes to Python (which asks the trainer to stop), never straight to the JVM.
@@ -97,7 +109,6 @@ def start(classpath: Optional[Sequence[Path]] = None,
         reason = (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc))
         raise JavaNotFoundError(f"the JVM {java.libjvm} ({java.origin}) did not start "
                                 f"({reason}): {java.fix}") from None
-    check_engine()
 
 
 def check_engine() -> str:

@@ -1,0 +1,214 @@
+"""The chapter's notebooks, executed top to bottom by a real Jupyter kernel (nbclient + ipykernel)
+at tiny settings: a cell after the one tagged ``parameters`` makes them tiny. Checked: no cell
+fails, every training prints the text's lines and shows one redrawn figure, the Pythonic cells
+show one progress display (never also a terminal bar) and an HTML table, the user's matplotlib
+backend and other state are as before, and an interrupted training cell ends in one line with
+its checkpoint intact and the next cell training again. The saved notebooks hold the outputs of
+a run at the text's settings."""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from djl_bridge import read_checkpoint
+
+from .conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+#: The override the tests put after the parameters cell: few epochs, a small model and corpus.
+TINY = {"numEpochs": 3, "numHiddens": 16, "maxTokens": 2000, "batchSize": 4, "numSteps": 5,
+        "moreEpochs": 2}
+#: The text's settings, which the saved outputs must come from.
+TEXT = {"numEpochs": 500, "batchSize": 32, "numSteps": 35, "maxTokens": 10000}
+
+#: Put first: the user's state as a notebook holds it before anything of djl_bridge runs.
+SNAPSHOT = """\
+import locale, os, signal, sys
+import matplotlib, matplotlib.pyplot as plt
+def _user_state():
+    return {"backend": matplotlib.get_backend(), "figures": plt.get_fignums(),
+            "rcParams": dict(matplotlib.rcParams),
+            "signals": [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM,
+                                                      signal.SIGHUP, signal.SIGUSR1)],
+            "locale": locale.setlocale(locale.LC_ALL), "cwd": os.getcwd(),
+            "streams": (sys.stdout, sys.stderr, sys.stdin),
+            # The OpenMP settings are the JVM's, chosen once at its start (docs/install.md).
+            "environ": {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "MKL_"))}}
+_before = _user_state()"""
+#: Put last: what changed, and a plot of the user's own, shown inline as before.
+CHECK = """\
+_after = _user_state()
+print("changed:", sorted(k for k in _before if _before[k] != _after[k]))
+plt.plot([1, 2, 3], [3, 1, 2])
+plt.show()"""
+
+
+def _require(module: str) -> Any:
+    """The module, or a skip where it is not installed (CI installs it: a failure there)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"{module} is not installed: pip install -e '.[test,notebook]' (./go setup "
+                    "does)")
+
+
+@pytest.fixture()
+def kernel_env(monkeypatch: pytest.MonkeyPatch, corpus: Path) -> None:
+    """The kernel imports this checkout's djl_bridge and reads the test corpus."""
+    _require("ipykernel")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("DJL_BRIDGE_DATA", str(corpus))
+
+
+def _load(path: Path, overrides: dict[str, Any], first: str = "", last: str = "") -> Any:
+    nbformat = _require("nbformat")
+    nb = nbformat.read(path, as_version=4)
+    at = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
+    assert len(at) == 1, f"{path.name}: one cell must be tagged 'parameters'"
+    override = "\n".join(f"{name} = {value!r}" for name, value in overrides.items())
+    nb.cells.insert(at[0] + 1, nbformat.v4.new_code_cell(override))
+    if first:
+        nb.cells.insert(0, nbformat.v4.new_code_cell(first))
+    if last:
+        nb.cells.append(nbformat.v4.new_code_cell(last))
+    return nb
+
+
+def _client(nb: Any, work: Path) -> Any:
+    nbclient = _require("nbclient")
+    return nbclient.NotebookClient(nb, timeout=900, kernel_name="python3",
+                                   resources={"metadata": {"path": str(work)}})
+
+
+def _texts(cell: Any, kind: str) -> list[str]:
+    """The text of each output of ``kind``: "stdout"/"stderr" streams, or a MIME type."""
+    out = []
+    for o in cell.outputs:
+        if o.output_type == "stream" and o.name == kind:
+            out.append(o.text)
+        elif o.output_type in ("display_data", "execute_result") and kind in o.data:
+            out.append(o.data[kind])
+    return out
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+PERPLEXITY_LINE = re.compile(r"perplexity: \d+\.\d, \d+\.\d tokens/sec on cpu\(\)\n"
+                             r"time traveller.*\ntraveller.*\n$")
+PROGRESS_LINE = re.compile(r"^epoch (\d+)/(\d+)  perplexity \d+\.\d{3}  [\d,]+ tokens/s  "
+                           r"\([\d,.]+ s\)$")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_in_a_kernel(path: Path, tmp_path: Path, kernel_env: None) -> None:
+    nb = _load(path, TINY, SNAPSHOT, CHECK)
+    _client(nb, tmp_path).execute()
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    # The progress widgets became their lines: no widget is left to show.
+    assert not [o for c in code for o in c.outputs if WIDGET_VIEW in o.get("data", {})]
+    # Nothing on stderr anywhere: no terminal bar beside the widget, no stray warning.
+    assert not [t for c in code for t in _texts(c, "stderr")]
+    java_runs = [c for c in code if "TimeMachine.trainCh8(" in c.source]
+    api_runs = [c for c in code if re.search(r"djl_bridge\.(train|run|resume)\(", c.source)]
+    assert java_runs and api_runs, "each notebook trains like the text and from the Python API"
+    for cell in java_runs:
+        # The text's three lines, and the live plot: one figure although it was drawn after
+        # the first and after the last epoch (redrawn in place, not one image per epoch).
+        assert PERPLEXITY_LINE.search("".join(_texts(cell, "stdout"))), cell.outputs
+        assert len(_texts(cell, "image/png")) == 1, cell.source
+    for cell in api_runs:
+        progress = [t for t in _texts(cell, "text/plain") if t.startswith("epoch ")]
+        assert len(progress) == 1 and PROGRESS_LINE.match(progress[0]), cell.outputs
+        done, total = map(int, PROGRESS_LINE.match(progress[0]).groups())
+        assert done == total
+        tables = _texts(cell, "text/html")
+        assert len(tables) == 1 and tables[0].startswith("<table>") and "TrainingResult" in tables[0]
+        if "PerplexityPlot" in cell.source:
+            assert len(_texts(cell, "image/png")) == 1
+    # The user's state: matplotlib's inline backend, figures, rcParams, signal handlers, locale,
+    # working directory, streams and environment are what they were; the user's own plot shows.
+    assert _texts(code[-1], "stdout") == ["changed: []\n"], code[-1].outputs
+    assert len(_texts(code[-1], "image/png")) == 1
+
+
+def test_interrupting_a_training_cell(tmp_path: Path, kernel_env: None) -> None:
+    # The kernel's interrupt button (SIGINT) in the middle of the checkpointed run of 9.1: the
+    # cell ends in one line, the checkpoint is intact, the next cells read it and train again.
+    nbclient = _require("nbclient")
+    nb = _load(ROOT / "notebooks" / "9.1-gru.ipynb", {**TINY, "numEpochs": 100_000})
+    client = _client(nb, tmp_path)
+    code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"
+            and "TimeMachine.trainCh8(" not in c.source]  # the text's runs: not needed here
+    (train_at,) = [k for k, (_, c) in enumerate(code) if "djl_bridge.run(" in c.source]
+    latest = tmp_path / "runs" / "gru" / "LATEST"
+
+    with client.setup_kernel():
+        for index, cell in code[:train_at]:
+            client.execute_cell(cell, index)
+        pid = client.km.provisioner.process.pid
+
+        ended = threading.Event()
+
+        def interrupt() -> None:  # once the first checkpoint is written, during later epochs
+            while not latest.exists():
+                if ended.wait(0.2):
+                    return  # the cell ended by itself: the assertions below say how
+            os.kill(pid, signal.SIGINT)
+
+        pressed = threading.Thread(target=interrupt, daemon=True)
+        pressed.start()
+        index, cell = code[train_at]
+        try:
+            with pytest.raises(nbclient.exceptions.CellExecutionError):
+                client.execute_cell(cell, index)
+        finally:
+            ended.set()
+            pressed.join()
+        (error,) = [o for o in cell.outputs if o.output_type == "error"]
+        assert len(error.traceback) == 1, error.traceback
+        line = error.traceback[0]
+        match = re.fullmatch(r"Interrupted: interrupted by Ctrl-C during epoch (\d+): the "
+                             r"checkpoint of epoch (\d+) is in runs/gru/epoch-0*(\d+); go on with "
+                             r"`djl_bridge\.resume\('runs/gru'\)`", line)
+        assert match, line
+        stopped, saved, named = map(int, match.groups())
+        assert stopped == saved + 1 and named == saved >= 10
+        assert cell.outputs[-1] is error  # the cell ends with it
+        ckpt = read_checkpoint(tmp_path / "runs" / "gru")
+        assert ckpt.verified and ckpt.epochs_done == saved and len(ckpt.perplexity) == saved
+
+        rest = code[train_at + 1:]
+        for index, cell in rest:
+            client.execute_cell(cell, index)
+        tables = [t for _, c in rest for t in _texts(c, "text/html")]
+        assert f"{saved} of 100000" in tables[0]  # the checkpoint, shown as a table
+        assert "TrainingResult" in tables[1]  # resumed: trained again
+    assert read_checkpoint(tmp_path / "runs" / "gru").epochs_done == saved + TINY["moreEpochs"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_saved_outputs_come_from_the_text_settings(path: Path) -> None:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    (params,) = [c for c in code if "parameters" in c["metadata"].get("tags", [])]
+    namespace: dict[str, Any] = {}
+    exec("".join(params["source"]), namespace)  # noqa: S102 - the notebook's own assignments
+    assert {k: namespace[k] for k in TEXT} == TEXT
+    assert all(c["execution_count"] for c in code), "run every cell before saving"
+    outputs = "".join(json.dumps(c["outputs"]) for c in code)
+    assert '"output_type": "error"' not in outputs
+    assert f"epoch {TEXT['numEpochs']}/{TEXT['numEpochs']}" in outputs  # a full run's progress
+    assert "perplexity: " in outputs and "image/png" in outputs
+    assert WIDGET_VIEW not in outputs  # each progress widget became its line
+    assert not nb["metadata"].get("widgets", {}).get(WIDGET_STATE, {}).get("state")
