@@ -23,7 +23,7 @@ from typing import Optional
 
 import djl_bridge
 from djl_bridge import gpu
-from djl_bridge.config import IMPLS, MODELS, TrainConfig
+from djl_bridge.config import CLI_NAMES, IMPLS, MODELS, TrainConfig
 from djl_bridge.errors import BridgeError
 from djl_bridge import facade
 from djl_bridge.session import prepare
@@ -133,7 +133,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         base = prepare(TrainConfig(
             model=pairs[0][0], impl=pairs[0][1], epochs=args.epochs, lr=args.lr,
             hidden=args.hidden, batch_size=args.batch_size, num_steps=args.num_steps,
-            max_tokens=args.max_tokens, data=args.data, seed=args.seed, device=args.against))
+            max_tokens=args.max_tokens, data=args.data, seed=args.seed, device=args.against),
+            CLI_NAMES)  # a command line: its messages name flags
         if args.against == "gpu":
             print(f"djl-bridge gpu check: {gpu.resolve_device('gpu').gpu.label()}",  # type: ignore[union-attr]
                   file=sys.stderr)

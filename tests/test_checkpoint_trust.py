@@ -139,7 +139,7 @@ def test_the_lock_never_writes_through_what_it_finds(tmp_path: Path, case: str,
         checkpoint.CheckpointLock(root).acquire()
     assert _one_line(info.value) == (
         f"{lock} is {kind}, not a lock file djl-bridge made, and is never written through: "
-        "remove it, or pick another --checkpoint-dir")
+        "remove it, or pick another RunOptions.checkpoint_dir")  # the API's names
     assert precious.read_text() == "precious\n"
     assert not nowhere.exists()
     assert not checkpoint.holds_lock(root)
@@ -359,8 +359,8 @@ def test_the_bytes_that_were_checked_are_the_bytes_loaded(
     swapped = (other / "epoch-000001" / name).read_bytes()
     real_read = session.read_checkpoint
 
-    def read_then_swap(path: object) -> checkpoint.Checkpoint:
-        ckpt = real_read(path)  # type: ignore[arg-type]
+    def read_then_swap(path: object, *names: object) -> checkpoint.Checkpoint:
+        ckpt = real_read(path, *names)  # type: ignore[arg-type]
         ckpt.params_file.write_bytes(swapped)  # between the check and the load
         return ckpt
 
@@ -497,7 +497,8 @@ def test_a_write_that_is_not_allowed_does_not_say_free_space(tmp_path: Path, cod
         checkpoint.write_checkpoint(root, cfg, 2, [9.0] * 2, [1.0] * 2, VOCAB, refused)
     assert _one_line(info.value) == (
         f"could not write the checkpoint of epoch 2 into {root}: {os.strerror(code)}: make "
-        f"{root} writable or pick another --checkpoint-dir; the checkpoint of epoch 1 is intact")
+        f"{root} writable or pick another RunOptions.checkpoint_dir; the checkpoint of epoch 1 is "
+        "intact")
 
 
 def test_an_object_array_npz_names_the_file(jvm: None, tmp_path: Path) -> None:

@@ -327,11 +327,11 @@ def test_prepare_resolves_the_device_before_the_jvm(corpus: Path, monkeypatch: p
     assert prepare(small).device == "cpu"
     note = capsys.readouterr().err
     assert note.count("\n") == 1 and "compute capability 9.0" in note and "training on the CPU" in note
-    with pytest.raises(ConfigError, match="compute capability 9.0.*use --device cpu"):
+    with pytest.raises(ConfigError, match="compute capability 9.0.*use TrainConfig.device cpu"):
         prepare(TrainConfig(**{**small.__dict__, "device": "gpu"}))
     monkeypatch.setattr(gpu.driver, "inventory", lambda: NO_DRIVER)
     assert prepare(small).device == "auto" and capsys.readouterr().err == ""
-    with pytest.raises(ConfigError, match="--device gpu: no NVIDIA driver"):
+    with pytest.raises(ConfigError, match="TrainConfig.device gpu: no NVIDIA driver"):
         prepare(TrainConfig(**{**small.__dict__, "device": "gpu"}))
 
 
