@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from djl_bridge import read_checkpoint
+from djl_bridge.jvm import DEFAULT_THREADS_ENV
 
 from .conftest import ROOT
 
@@ -29,8 +30,11 @@ TINY = {"numEpochs": 3, "numHiddens": 16, "maxTokens": 2000, "batchSize": 4, "nu
 #: The text's settings, which the saved outputs must come from.
 TEXT = {"numEpochs": 500, "batchSize": 32, "numSteps": 35, "maxTokens": 10000}
 
+#: The OpenMP settings, which are the JVM's, chosen once at its start (docs/install.md): the
+#: count and whether it is djl_bridge's own.
+OPENMP_VARS = ("OMP_", "MKL_", DEFAULT_THREADS_ENV)
 #: Put first: the user's state as a notebook holds it before anything of djl_bridge runs.
-SNAPSHOT = """\
+SNAPSHOT = f"_OPENMP = {OPENMP_VARS!r}\n" + """\
 import locale, os, signal, sys
 import matplotlib, matplotlib.pyplot as plt
 def _user_state():
@@ -40,8 +44,7 @@ def _user_state():
                                                       signal.SIGHUP, signal.SIGUSR1)],
             "locale": locale.setlocale(locale.LC_ALL), "cwd": os.getcwd(),
             "streams": (sys.stdout, sys.stderr, sys.stdin),
-            # The OpenMP settings are the JVM's, chosen once at its start (docs/install.md).
-            "environ": {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "MKL_"))}}
+            "environ": {k: v for k, v in os.environ.items() if not k.startswith(_OPENMP)}}
 _before = _user_state()"""
 #: Put last: what changed, and a plot of the user's own, shown inline as before.
 CHECK = """\
