@@ -313,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_notebooks(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("notebooks", help="copy the chapter's Jupyter notebooks into a directory",
-                       description="Copy the notebooks (one per section, 8.5 to 9.2, with the "
+                       description="Copy the notebooks (one per section, 8.5 to 9.4, with the "
                                    "outputs of a run at the text's settings) into DIR, to open "
                                    "with JupyterLab; they need `pip install 'djl-bridge[notebook]'`.")
     p.add_argument("directory", type=Path, metavar="DIR", help="created if missing")

@@ -9,6 +9,7 @@ Every call into Java goes through :mod:`djl_bridge.facade`, which translates Jav
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import warnings
 from dataclasses import dataclass
@@ -30,6 +31,21 @@ from .interrupt import StopGuard, call_interruptible
 from .outputs import check_checkpoint_dir
 from .result import EpochCallback, TrainingResult
 from .resume import given_by, plan_resume
+
+
+#: This package's folder, as a frame's file name may spell it (imported through a link or not).
+_PACKAGE_DIRS = tuple({os.path.dirname(os.path.abspath(__file__)) + os.sep,
+                       os.path.dirname(os.path.realpath(__file__)) + os.sep})
+
+
+def _warn_at_caller(message: str, category: type[Warning]) -> None:
+    """Issues a warning at the caller's line, the first frame outside djl_bridge, however many
+    of its functions the call went through (``train`` -> ``run``, ``resume`` -> ``run``): the
+    notebook cell or script that trained, not a line of this package."""
+    frame, level = sys._getframe(1), 2
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIRS):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 @dataclass(frozen=True)
@@ -192,7 +208,7 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
         if writer is not None:
             writer.close()
     if config.prediction_note:  # the text's lesson of D2L 9.4, wherever such a model predicts
-        warnings.warn(config.prediction_note, PredictionWarning, stacklevel=2)
+        _warn_at_caller(config.prediction_note, PredictionWarning)
         result.extras["prediction_note"] = config.prediction_note
     return result
 
@@ -323,7 +339,7 @@ def predict(checkpoint: "Path | str", prefix: str, num_preds: int, device: str =
             "use lower-case letters and spaces")
     config = dataclasses.replace(ckpt.config, device=device, data=ckpt.path).validate(names)
     if config.prediction_note:
-        warnings.warn(config.prediction_note, PredictionWarning, stacklevel=2)
+        _warn_at_caller(config.prediction_note, PredictionWarning)
     with StopGuard(hard_exit, unit="character", can_save=False) as guard:
         jvm.start()
         # The bytes read and checked by read_checkpoint are the bytes loaded: nothing is read again.

@@ -227,6 +227,21 @@ def test_predictions_of_a_bidirectional_model_carry_one_note(jvm: None, corpus: 
     assert "time traveller" in proc.stdout  # the text's printout is unchanged
 
 
+def test_the_note_points_at_the_line_that_trained(jvm: None, corpus: Path, tmp_path: Path) -> None:
+    # Through train() -> run() and resume() -> run() as well: the warning names the caller's line
+    # (a notebook shows that cell), not one of djl_bridge's own.
+    config = TrainConfig.for_section("9.4", epochs=1, data=corpus, **SMALL)
+    with pytest.warns(PredictionWarning) as trained:
+        djl_bridge.train(config)
+    with pytest.warns(PredictionWarning) as run:
+        djl_bridge.run(config, RunOptions(checkpoint_dir=tmp_path / "ck"))
+    with pytest.warns(PredictionWarning) as resumed:
+        djl_bridge.resume(tmp_path / "ck", epochs=2)
+    with pytest.warns(PredictionWarning) as predicted:
+        djl_bridge.predict(tmp_path / "ck", "time traveller", 5)
+    assert [w.filename for w in [*trained, *run, *resumed, *predicted]] == [__file__] * 4
+
+
 # ------------------------------------------------------------------------------------ bench
 
 def test_bench_runs_two_layers_through_both_launchers(corpus: Path) -> None:

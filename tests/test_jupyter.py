@@ -116,7 +116,7 @@ def test_training_result_is_a_table_in_a_notebook(tmp_path: Path) -> None:
     result = _result(tmp_path)
     page = result._repr_html_()
     assert page.startswith("<table>") and "TrainingResult" in page
-    for shown in ("concise lstm, 16 hidden units", "5.250", "12,346", "cpu()", "61.2 s",
+    for shown in ("concise lstm, 16 hidden", "5.250", "12,346", "cpu()", "61.2 s",
                   "runs/x/epoch-000003", "time traveller &lt;b&gt;&amp;", "traveller x"):
         assert shown in page, shown
     assert "<b>" not in page  # predictions are escaped
@@ -128,7 +128,7 @@ def test_checkpoint_is_a_table_in_a_notebook(tmp_path: Path) -> None:
                       epochs_done=20, perplexity=[9.0, 4.5], epoch_tokens_per_sec=[1.0, 2500.0],
                       vocab=["<unk>", " "])
     page = ckpt._repr_html_()
-    for shown in ("Checkpoint", "epoch-000020", "scratch gru, 32 hidden units", "20 of 50",
+    for shown in ("Checkpoint", "epoch-000020", "scratch gru, 32 hidden", "20 of 50",
                   "4.500", "2,500", "verified (SHA-256)"):
         assert shown in page, shown
     old = Checkpoint(path=tmp_path, config=TrainConfig(), epochs_done=1, perplexity=[],

@@ -1,10 +1,11 @@
 """The chapter's notebooks, executed top to bottom by a real Jupyter kernel (nbclient + ipykernel)
 at tiny settings: a cell after the one tagged ``parameters`` makes them tiny. Checked: no cell
 fails, every training prints the text's lines and shows one redrawn figure, the Pythonic cells
-show one progress display (never also a terminal bar) and an HTML table, the user's matplotlib
-backend and other state are as before, and an interrupted training cell ends in one line with
-its checkpoint intact and the next cell training again. The saved notebooks hold the outputs of
-a run at the text's settings."""
+show one progress display (never also a terminal bar) and an HTML table, nothing is on stderr
+but the PredictionWarning of a bidirectional model's run (9.4), at the cell's line, the user's
+matplotlib backend and other state are as before, and an interrupted training cell ends in one
+line with its checkpoint intact and the next cell training again. The saved notebooks hold the
+outputs of a run at the text's settings."""
 from __future__ import annotations
 
 import importlib
@@ -19,6 +20,8 @@ from typing import Any
 import pytest
 
 from djl_bridge import read_checkpoint
+from djl_bridge.config import BIDIRECTIONAL_NOTE
+from djl_bridge.jvm import DEFAULT_THREADS_ENV
 
 from .conftest import ROOT
 
@@ -29,8 +32,11 @@ TINY = {"numEpochs": 3, "numHiddens": 16, "maxTokens": 2000, "batchSize": 4, "nu
 #: The text's settings, which the saved outputs must come from.
 TEXT = {"numEpochs": 500, "batchSize": 32, "numSteps": 35, "maxTokens": 10000}
 
+#: The OpenMP settings, which are the JVM's, chosen once at its start (docs/install.md): the
+#: count and whether it is djl_bridge's own.
+OPENMP_VARS = ("OMP_", "MKL_", DEFAULT_THREADS_ENV)
 #: Put first: the user's state as a notebook holds it before anything of djl_bridge runs.
-SNAPSHOT = """\
+SNAPSHOT = f"_OPENMP = {OPENMP_VARS!r}\n" + """\
 import locale, os, signal, sys
 import matplotlib, matplotlib.pyplot as plt
 def _user_state():
@@ -40,8 +46,7 @@ def _user_state():
                                                       signal.SIGHUP, signal.SIGUSR1)],
             "locale": locale.setlocale(locale.LC_ALL), "cwd": os.getcwd(),
             "streams": (sys.stdout, sys.stderr, sys.stdin),
-            # The OpenMP settings are the JVM's, chosen once at its start (docs/install.md).
-            "environ": {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "MKL_"))}}
+            "environ": {k: v for k, v in os.environ.items() if not k.startswith(_OPENMP)}}
 _before = _user_state()"""
 #: Put last: what changed, and a plot of the user's own, shown inline as before.
 CHECK = """\
@@ -105,6 +110,10 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 PERPLEXITY_LINE = re.compile(r"perplexity: \d+\.\d, \d+\.\d tokens/sec on cpu\(\)\n"
                              r"time traveller.*\ntraveller.*\n$")
+#: What a cell that trains a bidirectional model shows on stderr (D2L 9.4's lesson): the warning,
+#: at the cell's own line.
+NOTE_LINE = re.compile(r"(?P<file>.+):\d+: PredictionWarning: " + re.escape(BIDIRECTIONAL_NOTE)
+                       + r"\n")
 PROGRESS_LINE = re.compile(r"^epoch (\d+)/(\d+)  perplexity \d+\.\d{3}  [\d,]+ tokens/s  "
                            r"\([\d,.]+ s\)$")
 
@@ -117,11 +126,21 @@ def test_notebook_runs_in_a_kernel(path: Path, tmp_path: Path, kernel_env: None)
     assert not [o for c in code for o in c.outputs if o.output_type == "error"]
     # The progress widgets became their lines: no widget is left to show.
     assert not [o for c in code for o in c.outputs if WIDGET_VIEW in o.get("data", {})]
-    # Nothing on stderr anywhere: no terminal bar beside the widget, no stray warning.
-    assert not [t for c in code for t in _texts(c, "stderr")]
     java_runs = [c for c in code if "TimeMachine.trainCh8(" in c.source]
     api_runs = [c for c in code if re.search(r"djl_bridge\.(train|run|resume)\(", c.source)]
     assert java_runs and api_runs, "each notebook trains like the text and from the Python API"
+    # Nothing on stderr but the note of a run of a bidirectional model, once, pointing at the
+    # cell: no terminal bar beside the widget, no stray warning.
+    stderr = {i: "".join(_texts(c, "stderr")) for i, c in enumerate(code) if _texts(c, "stderr")}
+    bidirectional = {i for i, c in enumerate(code) if c in api_runs
+                     and "bidirectional" in "".join(_texts(c, "text/html"))}
+    assert set(stderr) == bidirectional, stderr
+    # The notebook that trains the text's bidirectional layer (9.4) shows the note too.
+    assert bool(bidirectional) == any("optBidirectional(True)" in c.source for c in code)
+    for i in bidirectional:
+        note = NOTE_LINE.match(stderr[i])
+        assert note and "djl_bridge" not in note["file"], stderr[i]
+        assert stderr[i].count("Warning") == 1, stderr[i]
     for cell in java_runs:
         # The text's three lines, and the live plot: one figure although it was drawn after
         # the first and after the last epoch (redrawn in place, not one image per epoch).
