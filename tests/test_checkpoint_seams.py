@@ -212,7 +212,7 @@ def test_a_new_run_refuses_a_directory_with_another_runs_checkpoints(tmp_path: P
     with pytest.raises(CheckpointError) as info:
         checkpoint.CheckpointWriter(root).open()
     assert _one_line(info.value) == (
-        f"{root} already holds the checkpoints of another run (epoch 3, lstm concise, 16 hidden): "
+        f"{root} already holds the checkpoints of another run (epoch 3, concise lstm, 16 hidden): "
         f"continue it with `djl_bridge.resume('{root}')`, replace it with "
         "RunOptions.overwrite=True, or pick another RunOptions.checkpoint_dir")
     assert not checkpoint.holds_lock(root)  # a refused writer does not keep the lock
