@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Optional
 
 import pytest
 
@@ -24,6 +24,7 @@ from djl_bridge.errors import BridgeError, CheckpointError
 from .conftest import ROOT, run_cli
 from .test_checkpoint_seams import tmpfs  # noqa: F401 - the fixture
 from .test_seams import TINY, Child, _one_error
+from .test_seams import _no_child_outlives_its_test  # noqa: F401 - the autouse fixture
 
 #: What a crashed or confused process leaves on stderr.
 BROKEN = ("Traceback", "Exception ignored", "Fatal error", "hs_err", "internal error",
@@ -34,14 +35,6 @@ FLAG = re.compile(r"(?<![\w-])--[a-z]")
 T1 = [*TINY, "--threads", "1"]
 
 
-@pytest.fixture(autouse=True)
-def _no_child_outlives_its_test() -> Iterator[None]:
-    yield
-    for child in Child.started:
-        if child.proc.poll() is None:
-            child.proc.kill()
-            child.proc.wait(30)
-    Child.started.clear()
 
 
 def _clean(err: str) -> None:

@@ -21,22 +21,17 @@ times). Each fault is one line with the fix.
 """
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import os
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-import numpy as np
-
 from ..config import API_NAMES, Names, TrainConfig, check_path
 from ..errors import CheckpointError, ConfigError
-from ..reference.kinds import elements, parameter_shapes
+from ..reference.kinds import parameter_shapes
 from ..jupyter import html_table
-from . import files, layout
+from . import checks, files, layout
 from .layout import FORMAT, MANIFEST_KEY, META, PARAMS, VERSION, VOCAB
 
 #: How often a read starts again when the checkpoint it was reading is replaced or pruned by a
@@ -201,30 +196,30 @@ def _read_epoch(ckpt: Path, dir_fd: int) -> Checkpoint:
     if version >= 2:
         entries = meta.get("files")
         if not isinstance(entries, dict):
-            raise _damaged(ckpt, f"{META} lists no files")
+            raise checks.damaged(ckpt, f"{META} lists no files")
         if meta.get("params_file") != params_name:
-            raise _damaged(ckpt, f"params_file {meta.get('params_file')!r}, expected "
+            raise checks.damaged(ckpt, f"params_file {meta.get('params_file')!r}, expected "
                                  f"{params_name!r} for a {config.impl} model")
         for name in (VOCAB, params_name):
             entry = entries.get(name)
             if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
-                raise _damaged(ckpt, f"{META} records no SHA-256 of {name}")
+                raise checks.damaged(ckpt, f"{META} records no SHA-256 of {name}")
             size = entry.get("bytes")
             if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-                raise _damaged(ckpt, f"{META} records no size of {name}")
+                raise checks.damaged(ckpt, f"{META} records no size of {name}")
             recorded[name], sums[name] = size, entry["sha256"]
     vocab_bytes = _read_file(ckpt, dir_fd, VOCAB, recorded.get(VOCAB),
                              (2, layout.VOCAB_MAX_BYTES), "a vocabulary")
-    _check_sum(ckpt / VOCAB, vocab_bytes, sums.get(VOCAB), recorded.get(VOCAB))
-    vocab = _parse_vocab(ckpt, vocab_bytes)
+    checks.check_sum(ckpt / VOCAB, vocab_bytes, sums.get(VOCAB), recorded.get(VOCAB))
+    vocab = checks.parse_vocab(ckpt, vocab_bytes)
     shapes = parameter_shapes(config.model, config.impl, len(vocab), config.hidden,
                               config.layers, config.bidirectional)
-    fits = _fitting_size(ckpt, config, len(vocab), shapes)
+    fits = checks.fitting_size(ckpt, config, len(vocab), shapes)
     params = _read_file(ckpt, dir_fd, params_name, recorded.get(params_name), fits,
-                        f"the {_model_words(config, len(vocab))}")
-    _check_sum(ckpt / params_name, params, sums.get(params_name), recorded.get(params_name))
+                        f"the {checks.model_words(config, len(vocab))}")
+    checks.check_sum(ckpt / params_name, params, sums.get(params_name), recorded.get(params_name))
     if config.impl == "scratch":
-        _check_npz(ckpt / params_name, params, shapes, _model_words(config, len(vocab)))
+        checks.check_npz(ckpt / params_name, params, shapes, checks.model_words(config, len(vocab)))
     return Checkpoint(ckpt, config, done, ppl, speed, vocab, version=version,
                       verified=version >= 2, params=params)
 
@@ -235,25 +230,25 @@ def _read_meta(ckpt: Path, dir_fd: int) -> dict[str, Any]:
     try:
         raw = files.read_entry(META, dir_fd, layout.META_MAX_BYTES)
     except FileNotFoundError:
-        raise _Vanished(_damaged(ckpt, f"no {META}")) from None
+        raise _Vanished(checks.damaged(ckpt, f"no {META}")) from None
     except files.NotRegularFileError as exc:
-        raise _not_regular(ckpt / META, exc.kind) from None
+        raise checks.not_regular(ckpt / META, exc.kind) from None
     except files.TooLargeError as exc:
-        raise _damaged(ckpt, f"{META} is {exc.size} bytes, more than any djl-bridge writes "
+        raise checks.damaged(ckpt, f"{META} is {exc.size} bytes, more than any djl-bridge writes "
                              f"(at most {exc.limit})") from None
     except OSError as exc:
-        raise _damaged(ckpt, f"{META} cannot be read: {exc.strerror or exc}") from None
+        raise checks.damaged(ckpt, f"{META} cannot be read: {exc.strerror or exc}") from None
     try:
         meta = json.loads(raw.decode("utf-8"))
     except ValueError:  # UnicodeDecodeError, json.JSONDecodeError
-        raise _damaged(ckpt, f"{META} is not valid JSON: truncated or overwritten") from None
+        raise checks.damaged(ckpt, f"{META} is not valid JSON: truncated or overwritten") from None
     if not isinstance(meta, dict):
-        raise _damaged(ckpt, f"{META} is not a JSON object")
+        raise checks.damaged(ckpt, f"{META} is not a JSON object")
     if meta.get("format") != FORMAT:
-        raise _damaged(ckpt, f"format {meta.get('format')!r}, expected {FORMAT!r}")
+        raise checks.damaged(ckpt, f"format {meta.get('format')!r}, expected {FORMAT!r}")
     version = meta.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise _damaged(ckpt, f"version {version!r}")
+        raise checks.damaged(ckpt, f"version {version!r}")
     if version > VERSION:
         raise CheckpointError(
             f"{ckpt} was written by a newer djl-bridge (checkpoint version {version}; this one "
@@ -261,7 +256,7 @@ def _read_meta(ckpt: Path, dir_fd: int) -> dict[str, Any]:
     if version >= 3:
         claimed = meta.get(MANIFEST_KEY)
         if not isinstance(claimed, str):
-            raise _damaged(ckpt, f"{META} has no {MANIFEST_KEY}")
+            raise checks.damaged(ckpt, f"{META} has no {MANIFEST_KEY}")
         if claimed != layout.manifest_digest(meta):
             raise CheckpointError(
                 f"{ckpt / META} is damaged (its content does not match its {MANIFEST_KEY}: it "
@@ -288,9 +283,9 @@ def _meta_fields(ckpt: Path, meta: dict[str, Any]
         if len(ppl) != done or len(speed) != done:
             raise ValueError(f"{len(ppl)} perplexities for {done} epochs")
     except ConfigError as exc:
-        raise _damaged(ckpt, f"{META} {exc}") from None
+        raise checks.damaged(ckpt, f"{META} {exc}") from None
     except (ValueError, KeyError, TypeError) as exc:
-        raise _damaged(ckpt, str(exc)) from None
+        raise checks.damaged(ckpt, str(exc)) from None
     return config, done, ppl, speed
 
 
@@ -301,7 +296,7 @@ def _read_file(ckpt: Path, dir_fd: int, name: str, recorded: Optional[int],
     path = ckpt / name
     low, high = fits
     if recorded is not None and not low <= recorded <= high:
-        raise _wrong_size(path, f"{META} records {recorded} bytes", what, fits)
+        raise checks.wrong_size(path, f"{META} records {recorded} bytes", what, fits)
     try:
         fd, st = files.open_regular(name, dir_fd)
     except FileNotFoundError:
@@ -309,7 +304,7 @@ def _read_file(ckpt: Path, dir_fd: int, name: str, recorded: Optional[int],
             f"{path} is missing: the checkpoint is incomplete; use another checkpoint or train "
             "again")) from None
     except files.NotRegularFileError as exc:
-        raise _not_regular(path, exc.kind) from None
+        raise checks.not_regular(path, exc.kind) from None
     except OSError as exc:
         raise CheckpointError(f"{path} cannot be read ({exc.strerror or exc}): use another "
                               "checkpoint or train again") from None
@@ -318,7 +313,7 @@ def _read_file(ckpt: Path, dir_fd: int, name: str, recorded: Optional[int],
             raise CheckpointError(f"{path} is damaged ({st.st_size} bytes, {recorded} were "
                                   "written): use another checkpoint or train again")
         if not low <= st.st_size <= high:
-            raise _wrong_size(path, f"it is {st.st_size} bytes", what, fits)
+            raise checks.wrong_size(path, f"it is {st.st_size} bytes", what, fits)
         try:
             data = files.read_fd(fd, st.st_size)
         except OSError as exc:
@@ -327,103 +322,6 @@ def _read_file(ckpt: Path, dir_fd: int, name: str, recorded: Optional[int],
     finally:
         os.close(fd)
     return data
-
-
-def _check_sum(path: Path, data: bytes, expected: Optional[str], written: Optional[int]) -> None:
-    """Checks ``data`` (the bytes read from ``path``) against the recorded SHA-256, if any."""
-    if expected is None:
-        return
-    got = hashlib.sha256(data).hexdigest()
-    if got != expected:
-        sizes = (f"; {len(data)} bytes, {written} were written"
-                 if written is not None and written != len(data) else "")
-        raise CheckpointError(f"{path} is damaged (SHA-256 mismatch: expected {expected}, "
-                              f"got {got}{sizes}): use another checkpoint or train again")
-
-
-def _parse_vocab(ckpt: Path, raw: bytes) -> list[str]:
-    try:
-        vocab = json.loads(raw.decode("utf-8"))
-    except ValueError:
-        raise _damaged(ckpt, f"{VOCAB} is not valid JSON") from None
-    if not isinstance(vocab, list) or not vocab or vocab[0] != "<unk>" \
-            or not all(isinstance(t, str) and t for t in vocab) or len(set(vocab)) != len(vocab):
-        raise _damaged(ckpt, f"{VOCAB} is not a list of distinct tokens starting with <unk>")
-    return vocab
-
-
-def _fitting_size(ckpt: Path, config: TrainConfig, vocab_size: int,
-                  shapes: tuple[tuple[str, tuple[int, ...]], ...]) -> tuple[int, int]:
-    """The sizes the parameter file may have for the model the config and vocabulary name; a
-    model whose numbers could never be loaded (more than :data:`~.layout.PARAMS_MAX_BYTES`) is
-    refused here, before anything is read or built."""
-    count = sum(elements(shape) for _, shape in shapes)
-    if 4 * count > layout.PARAMS_MAX_BYTES:
-        raise CheckpointError(
-            f"{ckpt / META} names a model too large to load (a {_model_words(config, vocab_size)} "
-            f"has {count} parameters, more than {layout.PARAMS_MAX_BYTES} bytes): the checkpoint "
-            "was edited or damaged; use another checkpoint or train again")
-    low, high = layout.params_size_range(config.impl, shapes)
-    return low, min(high, layout.PARAMS_MAX_BYTES)
-
-
-def _wrong_size(path: Path, found: str, what: str, fits: tuple[int, int]) -> CheckpointError:
-    low, high = fits
-    return CheckpointError(
-        f"{path} does not fit {META} ({found}; {what} takes {low}..{high}): the checkpoint was "
-        "edited or damaged; use another checkpoint or train again")
-
-
-def _model_words(config: TrainConfig, vocab_size: int) -> str:
-    """The model in words, as the Java side says it, with the setting that sizes it named as
-    ``checkpoint.json`` names it: "scratch gru with 256 hidden units (config.hidden) and 28
-    tokens"."""
-    layers = "" if config.layers == 1 and not config.bidirectional else \
-        f" in {config.layers}{' bidirectional' if config.bidirectional else ''} layer" \
-        f"{'s' if config.layers > 1 else ''} (config.layers)"
-    return (f"{config.impl} {config.model} with {config.hidden} hidden units (config.hidden)"
-            f"{layers} and {vocab_size} tokens")
-
-
-def _check_npz(path: Path, data: bytes, shapes: tuple[tuple[str, tuple[int, ...]], ...],
-               model: str) -> None:
-    """Checks that ``data`` is an NPZ of float32 arrays of exactly these shapes, in this order,
-    each entry declaring the size its header and shape give: reads the zip's directory and each
-    ``.npy`` header (never an array, never a pickle)."""
-    def wrong(detail: str) -> CheckpointError:
-        return CheckpointError(f"{path} does not hold the parameters of a {model} ({detail}): "
-                               "use another checkpoint or train again")
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as npz:
-            infos = npz.infolist()
-            if len(infos) != len(shapes):
-                raise wrong(f"{len(infos)} arrays, the model has {len(shapes)}")
-            for i, (info, (_, shape)) in enumerate(zip(infos, shapes)):
-                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                    raise wrong(f"array {i} is packed with zip method {info.compress_type}")
-                with npz.open(info) as entry:
-                    version = np.lib.format.read_magic(entry)
-                    if version == (1, 0):
-                        found, fortran, dtype = np.lib.format.read_array_header_1_0(entry)
-                    elif version == (2, 0):
-                        found, fortran, dtype = np.lib.format.read_array_header_2_0(entry)
-                    else:
-                        raise ValueError(f"array {i} is an .npy of version {version}")
-                    header = entry.tell()
-                if dtype != np.dtype("<f4") or fortran:
-                    raise wrong(f"array {i} ({info.filename}) is {dtype.str}"
-                                f"{' in Fortran order' if fortran else ''}, not float32")
-                if tuple(found) != shape:
-                    raise wrong(f"array {i} has shape {tuple(found)}, expected {shape}")
-                if info.file_size != header + 4 * elements(shape):
-                    raise wrong(f"array {i} declares {info.file_size} bytes for shape {shape}")
-    except CheckpointError:
-        raise
-    except (zipfile.BadZipFile, ValueError, EOFError, OSError, RuntimeError,
-            NotImplementedError) as exc:
-        raise CheckpointError(f"{path} is not an NPZ parameter file ({exc}): use another "
-                              "checkpoint or train again") from None
 
 
 def _not_a_directory(root: Path, root_fd: int, name: str, exc: OSError) -> CheckpointError:
@@ -437,13 +335,3 @@ def _not_a_directory(root: Path, root_fd: int, name: str, exc: OSError) -> Check
     return CheckpointError(f"{root / name} is {kind}, not a checkpoint directory: a checkpoint "
                            "holds only regular files and directories; use another checkpoint or "
                            "train again")
-
-
-def _not_regular(path: Path, kind: str) -> CheckpointError:
-    return CheckpointError(f"{path} is {kind}, not a regular file: a checkpoint holds only "
-                           "regular files; use another checkpoint or train again")
-
-
-def _damaged(ckpt: Path, detail: str) -> CheckpointError:
-    return CheckpointError(f"{ckpt} is not a readable djl-bridge checkpoint ({detail}): use "
-                           "another checkpoint directory, or train again")

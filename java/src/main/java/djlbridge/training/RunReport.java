@@ -137,16 +137,7 @@ public final class RunReport {
      * null when unset or not a number (MXNet then takes half the CPUs).
      */
     private static Integer ompThreads() {
-        String value = System.getenv(ThreadPolicy.OMP_THREADS_ENV);
-        if (value == null) {
-            return null;
-        }
-        try {
-            int n = Integer.parseInt(value.trim());
-            return n > 0 ? n : null;
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        return ThreadPolicy.parseCount(System.getenv(ThreadPolicy.OMP_THREADS_ENV));
     }
 
     /**

@@ -300,7 +300,13 @@ public final class ThreadPolicy implements SessionListener {
         return adaptive ? "adaptive, 1-" + ceiling + " threads" : "pinned at " + ceiling + " threads";
     }
 
-    private static Integer parseCount(String value) {
+    /**
+     * Reads a thread count as {@code OMP_NUM_THREADS} holds it.
+     *
+     * @param value the variable's value, or null when unset
+     * @return the count, or null when unset, not a number or not positive
+     */
+    static Integer parseCount(String value) {
         if (value == null) {
             return null;
         }
