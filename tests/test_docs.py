@@ -189,3 +189,21 @@ def test_the_readme_links_resolve() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     for target in re.findall(r"\]\(((?:docs|examples|benchmarks|notebooks)/[^)#]+)", text):
         assert (ROOT / target).exists(), f"README links to {target}, which does not exist"
+
+
+#: Names docs/architecture.md writes that are DJL's own (or a nested class), not this project's.
+DJL_NAMES = {"Builder", "TrainingDivergedException", "TrainingListener"}
+
+
+def test_architecture_names_only_classes_that_exist() -> None:
+    """Every class name docs/architecture.md writes in backticks is a Java class of java/src or
+    a Python class of djl_bridge (or one of DJL's it compares with): the doc cannot keep naming a
+    class that was renamed or removed, as the README once named Ch8Runner."""
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`([A-Z][a-z][A-Za-z0-9]*)(?=[.`(])", doc))
+    java = {p.stem for p in (ROOT / "java" / "src").rglob("*.java")}
+    python: set[str] = set()
+    for path in (ROOT / "djl_bridge").rglob("*.py"):
+        python |= set(re.findall(r"^\s*class (\w+)", path.read_text(encoding="utf-8"), re.M))
+    assert len(named) > 20, "the check reads no class names"
+    assert sorted(named - java - python - DJL_NAMES) == []
