@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Optional
 
 import pytest
@@ -204,3 +205,44 @@ def test_under_load_the_threads_drop_to_one(corpus) -> None:  # type: ignore[no-
             b.wait()
     assert out["thread_policy"] == "adaptive" and out["omp_threads"] == jvm.usable_cpus()
     assert out["epoch_threads"][-1] == 1, out["epoch_threads"]
+
+
+def _registry() -> "Path":
+    """The run registry of this user, where the JVM keeps it (java.io.tmpdir, /tmp on Linux)."""
+    import getpass
+    import re
+    import tempfile
+
+    user = re.sub(r"[^A-Za-z0-9._-]", "_", getpass.getuser())
+    return Path(tempfile.gettempdir()) / f"djl-bridge-runs-{user}"
+
+
+def test_a_training_run_is_in_the_registry_and_a_killed_one_is_cleared(corpus: Path) -> None:
+    """Runs started together agree on threads through the registry: a run that trains has its
+    entry (its threads and start time), and the entry of a run killed with -9 is removed by the
+    next run that reads the registry, which then takes every CPU."""
+    import signal
+    import time
+
+    registry = _registry()
+    args = [sys.executable, "-m", "djl_bridge.cli", "train", "--epochs", "100000", "--hidden",
+            "16", "--batch-size", "4", "--num-steps", "5", "--max-tokens", "2000", "--data",
+            str(corpus)]
+    proc = subprocess.Popen(args, env=_clean_env(), cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    entry = registry / str(proc.pid)
+    try:
+        deadline = time.monotonic() + 240
+        while not entry.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert entry.exists(), proc.stderr.read() if proc.poll() is not None else "no entry"
+        threads, start = entry.read_text(encoding="ascii").split()
+        assert 1 <= int(threads) <= jvm.usable_cpus() and start.isdigit()
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(60)
+    assert entry.exists()  # nobody could remove it: the process had no time
+    done = _cli(["train", *TINY, "--json", "--data", str(corpus)])
+    assert done.returncode == 0, done.stderr
+    assert not entry.exists(), "the entry of the killed run is still there"
+    assert not (registry / str(os.getpid())).exists()  # an in-process run released its entry

@@ -42,6 +42,11 @@ import java.util.function.Supplier;
  * pinned: the policy never changes it. Nor on a GPU, nor where {@code /proc} or DJL's binding of
  * MXNet cannot be read.
  *
+ * <p>Runs started together: the load before the first batch cannot show a run that starts at
+ * the same moment, so the first decision also asks the {@link RunRegistry} (this user's runs on
+ * this machine and their threads): a run takes at most the CPUs the others' threads leave (at
+ * least one), and every later step keeps to that too. Pinned runs are recorded, never lowered.
+ *
  * <p>As a {@link SessionListener} it records the count each epoch ended with ({@link
  * #getEpochThreads}, the report's {@code epoch_threads}).
  */
@@ -74,6 +79,7 @@ public final class ThreadPolicy implements SessionListener {
     private final Supplier<CpuLoad.Sample> sampler;
     private final Engine engine;
     private final LongSupplier clock;
+    private final RunRegistry registry;
     private final List<Integer> epochThreads = new ArrayList<>();
     private int threads;
     private int raiseTo;
@@ -82,6 +88,11 @@ public final class ThreadPolicy implements SessionListener {
 
     ThreadPolicy(int ceiling, int cpus, boolean adaptive, Supplier<CpuLoad.Sample> sampler,
             Engine engine, LongSupplier clock) {
+        this(ceiling, cpus, adaptive, sampler, engine, clock, null);
+    }
+
+    ThreadPolicy(int ceiling, int cpus, boolean adaptive, Supplier<CpuLoad.Sample> sampler,
+            Engine engine, LongSupplier clock, RunRegistry registry) {
         if (ceiling < 1 || cpus < 1) {
             throw new IllegalArgumentException("threads " + ceiling + ", cpus " + cpus);
         }
@@ -91,6 +102,7 @@ public final class ThreadPolicy implements SessionListener {
         this.sampler = sampler;
         this.engine = engine;
         this.clock = clock;
+        this.registry = registry;
         this.threads = ceiling;
         if (adaptive) {
             last = sampler.get(); // the load from here to the first batch decides its count
@@ -109,8 +121,10 @@ public final class ThreadPolicy implements SessionListener {
         boolean adaptable = load != null && OmpThreads.isAvailable()
                 && Device.Type.CPU.equals(device.getDeviceType());
         int cpus = load != null ? load.getCpus() : Runtime.getRuntime().availableProcessors();
+        RunRegistry registry =
+                Device.Type.CPU.equals(device.getDeviceType()) ? RunRegistry.ofThisProcess() : null;
         return of(System.getenv(), cpus, adaptable, load == null ? () -> null : load::sample,
-                Engine.MXNET, System::nanoTime);
+                Engine.MXNET, System::nanoTime, registry);
     }
 
     /**
@@ -127,11 +141,31 @@ public final class ThreadPolicy implements SessionListener {
      */
     static ThreadPolicy of(Map<String, String> env, int cpus, boolean adaptable,
             Supplier<CpuLoad.Sample> sampler, Engine engine, LongSupplier clock) {
+        return of(env, cpus, adaptable, sampler, engine, clock, null);
+    }
+
+    /**
+     * The policy the environment {@code env} asks for, agreeing on threads with the other runs of
+     * {@code registry} (null: the load alone).
+     *
+     * @param env the environment variables
+     * @param cpus the CPUs this process may use
+     * @param adaptable whether the count can follow the load here
+     * @param sampler reads the CPU counters
+     * @param engine sets the count
+     * @param clock nanoseconds
+     * @param registry this user's runs on this machine, or null
+     * @return the policy
+     */
+    static ThreadPolicy of(Map<String, String> env, int cpus, boolean adaptable,
+            Supplier<CpuLoad.Sample> sampler, Engine engine, LongSupplier clock,
+            RunRegistry registry) {
         Integer start = parseCount(env.get(OMP_THREADS_ENV));
         String ours = env.get(DEFAULT_THREADS_ENV);
         boolean pinned = start != null && (ours == null || !ours.trim().equals(start.toString()));
         int ceiling = start != null ? start : mxnetDefault(cpus);
-        return new ThreadPolicy(ceiling, cpus, adaptable && !pinned, sampler, engine, clock);
+        return new ThreadPolicy(ceiling, cpus, adaptable && !pinned, sampler, engine, clock,
+                registry);
     }
 
     /**
@@ -158,6 +192,9 @@ public final class ThreadPolicy implements SessionListener {
         threads = ceiling;
         raiseTo = 0;
         if (!adaptive) {
+            if (registry != null) {
+                registry.record(ceiling); // adaptive runs leave a pinned run its CPUs
+            }
             return;
         }
         long wait = FIRST_SAMPLE_NANOS - (clock.getAsLong() - lastNanos);
@@ -174,6 +211,9 @@ public final class ThreadPolicy implements SessionListener {
         }
         last = sample;
         lastNanos = clock.getAsLong();
+        if (registry != null) { // runs that start together: the later one takes what is left
+            count = registry.claim(count, cpus);
+        }
         int requested = engine.lastRequested();
         if (count != (requested == 0 ? ceiling : requested)) {
             engine.request(count);
@@ -197,7 +237,14 @@ public final class ThreadPolicy implements SessionListener {
         if (last != null) {
             double others = CpuLoad.otherCpus(last, sample, cpus);
             if (!Double.isNaN(others)) {
-                set(next(target(others, cpus, ceiling)));
+                int target = target(others, cpus, ceiling);
+                if (registry != null) {
+                    target = Math.max(1, Math.min(target, cpus - registry.othersThreads()));
+                }
+                set(next(target));
+                if (registry != null) {
+                    registry.record(threads);
+                }
             }
         }
         last = sample;
@@ -206,6 +253,9 @@ public final class ThreadPolicy implements SessionListener {
 
     /** Ends a train call: MXNet back at the start count, for predictions and any other work. */
     public void stopTraining() {
+        if (registry != null) {
+            registry.release();
+        }
         if (adaptive) {
             set(ceiling);
             last = sampler.get();
