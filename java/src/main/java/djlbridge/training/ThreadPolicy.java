@@ -44,8 +44,10 @@ import java.util.function.Supplier;
  *
  * <p>Runs started together: the load before the first batch cannot show a run that starts at
  * the same moment, so the first decision also asks the {@link RunRegistry} (this user's runs on
- * this machine and their threads): a run takes at most the CPUs the others' threads leave (at
- * least one), and every later step keeps to that too. Pinned runs are recorded, never lowered.
+ * this machine and their threads): a session reserves its start count as it opens (while it
+ * reads the corpus and builds the model), and at its first batch a run takes at most the CPUs
+ * the others' threads leave (at least one); every later step keeps to that too, and the entry
+ * goes when a train call ends or the session closes. Pinned runs are recorded, never lowered.
  *
  * <p>As a {@link SessionListener} it records the count each epoch ended with ({@link
  * #getEpochThreads}, the report's {@code epoch_threads}).
@@ -104,6 +106,9 @@ public final class ThreadPolicy implements SessionListener {
         this.clock = clock;
         this.registry = registry;
         this.threads = ceiling;
+        if (registry != null) { // reserved from the session's start: runs opened together see it
+            registry.record(ceiling);
+        }
         if (adaptive) {
             last = sampler.get(); // the load from here to the first batch decides its count
             lastNanos = clock.getAsLong();
@@ -249,6 +254,13 @@ public final class ThreadPolicy implements SessionListener {
         }
         last = sample;
         lastNanos = now;
+    }
+
+    /** The session is closed: this run holds no threads any more. */
+    public void close() {
+        if (registry != null) {
+            registry.release();
+        }
     }
 
     /** Ends a train call: MXNet back at the start count, for predictions and any other work. */

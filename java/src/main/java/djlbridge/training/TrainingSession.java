@@ -460,6 +460,7 @@ public final class TrainingSession implements AutoCloseable {
      */
     @Override
     public void close() {
+        threads.close();
         lastGood.close();
         if (owner) {
             net.close();

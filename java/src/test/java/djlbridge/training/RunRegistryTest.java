@@ -94,14 +94,24 @@ public class RunRegistryTest {
                 run(dir, 32));
         now[0] += ThreadPolicy.FIRST_SAMPLE_NANOS;
         idle[0] = new CpuLoad.Sample(200, 200, 0); // both waited for their sample: all idle
-        a.startTraining();
-        b.startTraining();
+        a.startTraining(); // b reserved 2 as it opened: a takes what is left, one
+        b.startTraining(); // a holds 1 now: one left for b
+        assertEquals("the load alone would give it 2", 1, a.getThreads());
+        assertEquals(1, b.getThreads());
+        b.stopTraining(); // b is done: a raises once two readings agree
+        for (int i = 1; i <= 2; i++) {
+            now[0] += ThreadPolicy.INTERVAL_NANOS;
+            idle[0] = new CpuLoad.Sample(200 + 200 * i, 200 + 200 * i, 0);
+            a.step();
+        }
         assertEquals(2, a.getThreads());
-        assertEquals("the load alone would give it 2 too", 1, b.getThreads());
-        b.stopTraining();
-        now[0] += ThreadPolicy.INTERVAL_NANOS;
-        idle[0] = new CpuLoad.Sample(400, 400, 0);
-        a.step();
-        assertEquals(2, a.getThreads());
+        a.stopTraining();
+        a.close();
+        ThreadPolicy alone = new ThreadPolicy(2, 2, true, () -> idle[0], engine, () -> now[0],
+                run(dir, 33));
+        now[0] += ThreadPolicy.FIRST_SAMPLE_NANOS;
+        idle[0] = new CpuLoad.Sample(800, 800, 0);
+        alone.startTraining();
+        assertEquals("a run alone takes every CPU", 2, alone.getThreads());
     }
 }
