@@ -246,8 +246,9 @@ public final class ThreadPolicy implements SessionListener {
                 if (registry != null) {
                     target = Math.max(1, Math.min(target, cpus - registry.othersThreads()));
                 }
+                int before = threads;
                 set(next(target));
-                if (registry != null) {
+                if (registry != null && threads != before) { // a file write only on a change
                     registry.record(threads);
                 }
             }
