@@ -114,6 +114,8 @@ def test_train_adapts_below_one_thread_per_cpu_by_default(corpus) -> None:  # ty
     assert out["omp_threads"] == jvm.usable_cpus() and out["thread_policy"] == "adaptive"
     assert len(out["epoch_threads"]) == 2
     assert all(1 <= t <= jvm.usable_cpus() for t in out["epoch_threads"]), out["epoch_threads"]
+    # one character at a time: one thread (faster, and it cannot spin beside other runs)
+    assert out["prediction_threads"] == 1
 
 
 def test_threads_flag_and_environment_pin_the_count(corpus) -> None:  # type: ignore[no-untyped-def]
@@ -124,6 +126,7 @@ def test_threads_flag_and_environment_pin_the_count(corpus) -> None:  # type: ig
     proc = _cli(["train", *TINY, "--data", str(corpus), "--json"], OMP_NUM_THREADS="3")
     out = _report(proc)
     assert (out["omp_threads"], out["thread_policy"], out["epoch_threads"]) == (3, "pinned", [3])
+    assert out["prediction_threads"] == 3  # a pinned count holds for predictions too
 
 
 def test_a_pinned_count_above_the_cpus_gets_one_note(corpus) -> None:  # type: ignore[no-untyped-def]

@@ -30,6 +30,7 @@ public final class RunReport {
     private final double peakRssMb;
     private final int[] epochThreads;
     private final String threadPolicy;
+    private final int predictionThreads;
     private final int resumedFromEpoch;
     private final String device;
     private final double wallSeconds;
@@ -68,6 +69,7 @@ public final class RunReport {
         this.peakRssMb = peakRssMb;
         this.epochThreads = threads.getEpochThreads();
         this.threadPolicy = threads.isAdaptive() ? "adaptive" : "pinned";
+        this.predictionThreads = threads.getPredictionThreads();
     }
 
     /** @return the perplexity of every epoch, counted over resumes */
@@ -169,6 +171,7 @@ public final class RunReport {
             threads.add(t);
         }
         o.add("epoch_threads", threads);
+        o.addProperty("prediction_threads", predictionThreads);
         return o;
     }
 

@@ -28,12 +28,18 @@ import java.util.function.Supplier;
  * created with, at the first batch, for the life of the process; the matrix products and
  * element-wise kernels use the count of the moment. So {@link #step} (called before every batch,
  * it reads the clock and acts about once per {@link #INTERVAL_NANOS}) goes on adapting those: a
- * lower count applies at once, a higher one when two samples in a row ask for it. {@link
- * #stopTraining} puts MXNet back at the start count, where it stays for everything else,
- * predictions included: oneDNN's packed GEMM of the RNN operator's inference sizes its buffers by
- * the count it was created with and must never run with more (training's float32 kernels either
- * follow the current count without per-thread buffers or keep their creation count; see {@link
- * OmpThreads}).
+ * lower count applies at once, a higher one when two samples in a row ask for it.
+ *
+ * <p>Outside training, and for every prediction ({@link #beginInference}), an adaptive policy
+ * leaves MXNet at {@link #REST_THREADS} = 1 ({@link #stopTraining} puts it there). Why: one
+ * character at a time, batch 1, is faster on one thread even on an idle machine (3,000 characters
+ * here: 25-45% faster for the scratch GRU, about 12% for the concise one), and a run that predicts
+ * with a thread per CPU beside other runs spins at every operator: three runs started together
+ * spent 15 s in their 100 characters of predictions after 8 s of training. It is also the one
+ * count safe for inference whatever came before: oneDNN's packed GEMM of the RNN operator's
+ * inference sizes its buffers by the count it was created with and must never run with more,
+ * and every inference runs with one (training's float32 kernels either follow the current count
+ * without per-thread buffers or keep their creation count; see {@link OmpThreads}).
  *
  * <p>Which count is whose: {@code OMP_NUM_THREADS} is MXNet's start count. djl_bridge's Python
  * launcher sets it to one per CPU when the user did not, and says so in {@link
@@ -73,6 +79,9 @@ public final class ThreadPolicy implements SessionListener {
     /** Added to the free CPUs before rounding down: 0.5 rounds to the nearest count. */
     public static final double MARGIN = 0.5;
 
+    /** The count of an adaptive policy outside training and for every prediction. */
+    public static final int REST_THREADS = 1;
+
     private static volatile boolean noted;
 
     private final int ceiling;
@@ -85,6 +94,10 @@ public final class ThreadPolicy implements SessionListener {
     private final List<Integer> epochThreads = new ArrayList<>();
     private int threads;
     private int raiseTo;
+    private boolean training;
+    private int inferences;
+    private int trainingThreads;
+    private int predictionThreads;
     private CpuLoad.Sample last;
     private long lastNanos;
 
@@ -196,6 +209,7 @@ public final class ThreadPolicy implements SessionListener {
     public void startTraining() throws InterruptedException {
         threads = ceiling;
         raiseTo = 0;
+        training = true;
         if (!adaptive) {
             if (registry != null) {
                 registry.record(ceiling); // adaptive runs leave a pinned run its CPUs
@@ -228,7 +242,7 @@ public final class ThreadPolicy implements SessionListener {
 
     /** One step (a batch, a generated character): about once a second, reads the load and acts. */
     public void step() {
-        if (!adaptive) {
+        if (!adaptive || inferences > 0) {
             return;
         }
         long now = clock.getAsLong();
@@ -264,17 +278,52 @@ public final class ThreadPolicy implements SessionListener {
         }
     }
 
-    /** Ends a train call: MXNet back at the start count, for predictions and any other work. */
+    /**
+     * Ends a train call: an adaptive policy puts MXNet at {@link #REST_THREADS} for predictions
+     * and any other work (a pinned one never moved it).
+     */
     public void stopTraining() {
+        training = false;
         if (registry != null) {
             registry.release();
         }
         if (adaptive) {
-            set(ceiling);
+            set(REST_THREADS);
             last = sampler.get();
             lastNanos = clock.getAsLong();
         }
-        threads = ceiling;
+    }
+
+    /**
+     * Starts a prediction: an adaptive policy runs it with {@link #REST_THREADS}, also from an
+     * epoch callback in the middle of training (the count stays put until {@link
+     * #endInference}). Calls nest.
+     */
+    public void beginInference() {
+        if (inferences++ == 0 && adaptive) {
+            trainingThreads = threads;
+            set(REST_THREADS);
+        }
+        predictionThreads = threads;
+    }
+
+    /**
+     * Returns the count the last prediction ran with.
+     *
+     * @return threads, 0 before any prediction of this session
+     */
+    public int getPredictionThreads() {
+        return predictionThreads;
+    }
+
+    /** Ends a prediction: back to the training count inside a train call, else at rest. */
+    public void endInference() {
+        if (inferences == 0) {
+            throw new IllegalStateException("endInference() without beginInference()");
+        }
+        if (--inferences == 0 && adaptive && training) {
+            set(trainingThreads);
+        }
     }
 
     /** Lower at once; higher only when the sample before asked for a raise too. */
@@ -293,10 +342,11 @@ public final class ThreadPolicy implements SessionListener {
     }
 
     private void set(int count) {
-        if (count != threads) {
+        int requested = engine.lastRequested(); // another session of this process may have moved it
+        if (count != threads || count != (requested == 0 ? ceiling : requested)) {
             engine.request(count);
-            threads = count;
         }
+        threads = count;
     }
 
     /** {@inheritDoc} */
@@ -315,7 +365,8 @@ public final class ThreadPolicy implements SessionListener {
     }
 
     /**
-     * Returns the count the operators run with now (the start count outside a call).
+     * Returns the count the operators run with now: outside a train call the start count until
+     * the first call or prediction, then {@link #REST_THREADS} (pinned: always the start count).
      *
      * @return threads
      */

@@ -382,7 +382,12 @@ public final class TrainingSession implements AutoCloseable {
      * @return the prefix followed by the generated characters
      */
     public String predict(String prefix, int numPreds) {
-        return TimeMachine.predictCh8(prefix, numPreds, net, vocab, device, manager, control);
+        threads.beginInference(); // one OpenMP thread: see ThreadPolicy
+        try {
+            return TimeMachine.predictCh8(prefix, numPreds, net, vocab, device, manager, control);
+        } finally {
+            threads.endInference();
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import ai.djl.Device;
@@ -139,25 +140,63 @@ public class ThreadPolicyTest {
     }
 
     @Test
-    public void recordsEachEpochAndRestoresTheStartCountAfterACall() throws Exception {
+    public void recordsEachEpochAndRestsAtOneThreadAfterACall() throws Exception {
         Machine m = new Machine(4);
         ThreadPolicy p = m.policy(4);
         m.second();
         p.startTraining();
+        p.onEpoch(null, null);
+        p.stopTraining();
+        assertEquals("predictions and other work after a call: one thread", 1, p.getThreads());
+        assertEquals(List.of(1), m.requests);
+        m.second();
+        p.startTraining(); // an idle machine: the start count again
+        assertEquals(4, p.getThreads());
         p.onEpoch(null, null);
         m.others = 2.9; // 1.1 free -> floor(1.6) = 1
         m.ours = 1.0;
         m.second();
         p.step();
         p.onEpoch(null, null);
-        p.stopTraining();
-        assertArrayEquals(new int[] {4, 1}, p.getEpochThreads());
-        assertEquals(4, p.getThreads());
-        assertEquals(List.of(1, 4), m.requests);
-        m.others = 0;
+        p.stopTraining(); // already at one thread: nothing to ask
+        assertArrayEquals(new int[] {4, 4, 1}, p.getEpochThreads());
+        assertEquals(List.of(1, 4, 1), m.requests);
+    }
+
+    @Test
+    public void aPredictionRunsOnOneThreadAlsoInTheMiddleOfTraining() throws Exception {
+        Machine m = new Machine(4);
+        ThreadPolicy p = m.policy(4);
         m.second();
-        p.startTraining(); // the engine is at the start count already: nothing to ask
-        assertEquals(List.of(1, 4), m.requests);
+        p.startTraining();
+        p.beginInference(); // an epoch callback predicts
+        p.beginInference();
+        assertEquals(1, p.getThreads());
+        m.others = 3.0;
+        m.second();
+        p.step(); // a generated character is a step: the count stays put while predicting
+        assertEquals(1, p.getThreads());
+        p.endInference();
+        assertEquals("nested", 1, p.getThreads());
+        p.endInference();
+        assertEquals("the training count again", 4, p.getThreads());
+        p.stopTraining();
+        p.beginInference(); // a prediction after training: at rest already
+        p.endInference();
+        assertEquals(1, p.getThreads());
+        assertEquals(List.of(1, 4, 1), m.requests);
+        assertThrows(IllegalStateException.class, p::endInference);
+    }
+
+    @Test
+    public void aPinnedPolicyPredictsWithItsCount() throws Exception {
+        Machine m = new Machine(2);
+        ThreadPolicy p = ThreadPolicy.of(Map.of("OMP_NUM_THREADS", "2"), 2, true, m::sample, m,
+                () -> m.now);
+        p.beginInference();
+        p.endInference();
+        assertEquals(2, p.getThreads());
+        assertTrue(m.requests.isEmpty());
     }
 
     @Test
