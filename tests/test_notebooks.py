@@ -220,7 +220,7 @@ def test_interrupting_a_training_cell(tmp_path: Path, kernel_env: None) -> None:
 #: for 500 epochs, and the text-style cells that pass a Python cell function to the Java model
 #: (8.5, 9.2) run at about 2,600 tokens/s on 2 cores, 30 minutes and more a run (issue 18, open).
 #: Run `python3 benchmarks/notebooks.py --inplace notebooks/NAME.ipynb` and take it off the list.
-NOT_SAVED_YET = {"8.5-rnn-scratch", "9.2-lstm", "9.3-deep-rnn", "9.4-bi-rnn"}
+NOT_SAVED_YET = {"8.5-rnn-scratch", "9.2-lstm"}
 
 
 def test_the_not_saved_list_names_notebooks_without_outputs() -> None:
