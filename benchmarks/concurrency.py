@@ -14,7 +14,8 @@ first on PYTHONPATH). Variants:
   ``--torch PYTHON`` or ``$DJL_BRIDGE_TORCH_PYTHON`` names a python with torch.
 
 For each variant and N (``--n 1,2,3``): the wall time of N started together and of N one after
-another, their ratio, and tokens/s of each run (median and min-max). Then ``--idle-rounds``
+another, their ratio, and tokens/s of each run (median and min-max); ``--rounds R`` repeats every
+pair R times, interleaved, and gives the median times and the ratio's median (min-max). Then ``--idle-rounds``
 rounds of one run alone, ``default`` and ``pinned`` in alternating order: tokens/s of each and
 the per-round ratio. The output is Markdown, ready for docs/bench.md; ``--json`` prints every run
 instead. Example (about 10 minutes on 2 CPUs)::
@@ -112,6 +113,13 @@ def _spread(values: Sequence[float]) -> str:
     return f"{med:,.0f} ({min(values):,.0f}-{max(values):,.0f})"
 
 
+def _spread_ratio(values: Sequence[float]) -> str:
+    med = statistics.median(values)
+    if len(values) == 1:
+        return f"{med:.2f}"
+    return f"{med:.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
 def _threads(runs: Sequence[Run]) -> str:
     counts = sorted({t for r in runs for t in (r.epoch_threads or [])})
     return "-" if not counts else ",".join(str(c) for c in counts)
@@ -142,6 +150,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--n", default="1,2,3", help="how many runs share the machine, a comma list")
     p.add_argument("--variants", default="default,pinned,threads1,torch",
                    help=f"a comma list of {','.join(VARIANTS)} (torch only with a torch python)")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="repeat every together/one-after-another pair this many times, "
+                        "interleaved (the table gives medians, min-max of the ratio)")
     p.add_argument("--idle-rounds", type=int, default=3,
                    help="rounds of one run alone, default against pinned (0: none)")
     p.add_argument("--torch", type=Path, default=None, metavar="PYTHON",
@@ -154,8 +165,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     counts = [int(x) for x in args.n.split(",") if x]
     variants = [v for v in args.variants.split(",") if v]
     bad = [v for v in variants if v not in VARIANTS]
-    if bad or not counts or min(counts) < 1:
-        p.error(f"--variants takes {','.join(VARIANTS)}, --n whole numbers >= 1")
+    if bad or not counts or min(counts) < 1 or args.rounds < 1:
+        p.error(f"--variants takes {','.join(VARIANTS)}, --n whole numbers >= 1, --rounds >= 1")
     torch = args.torch or (Path(os.environ[TORCH_ENV]) if os.environ.get(TORCH_ENV) else None)
     if "torch" in variants:
         if torch is None:
@@ -164,20 +175,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             bench.check_torch(torch)
     cfg = prepare(replace(TrainConfig(epochs=args.epochs), data=args.data))
     runs: list[Run] = []
-    rows = []
-    for variant in variants:
-        for n in counts:
-            wall_t, t_runs = together(variant, n, cfg, torch)
-            runs += t_runs
-            if n == 1:
-                wall_s, s_runs = wall_t, t_runs
-            else:
-                s_runs = [one(variant, n, "sequential", cfg, torch) for _ in range(n)]
-                runs += s_runs
-                wall_s = sum(r.wall_seconds for r in s_runs)
-            rows.append((variant, n, wall_t, wall_s, t_runs, s_runs))
-            print(f"{variant} x{n}: together {wall_t:.1f} s, one after another {wall_s:.1f} s",
-                  file=sys.stderr, flush=True)
+    # (variant, n) -> per round: (together s, one after another s, their runs)
+    measured: dict[tuple[str, int], list[tuple[float, float, list[Run], list[Run]]]] = {}
+    for r in range(args.rounds):
+        for variant in variants:
+            for n in counts:
+                wall_t, t_runs = together(variant, n, cfg, torch)
+                runs += t_runs
+                if n == 1:
+                    wall_s, s_runs = wall_t, t_runs
+                else:
+                    s_runs = [one(variant, n, "sequential", cfg, torch) for _ in range(n)]
+                    runs += s_runs
+                    wall_s = sum(x.wall_seconds for x in s_runs)
+                measured.setdefault((variant, n), []).append((wall_t, wall_s, t_runs, s_runs))
+                print(f"round {r + 1}, {variant} x{n}: together {wall_t:.1f} s, one after another "
+                      f"{wall_s:.1f} s", file=sys.stderr, flush=True)
     idle = []
     for r in range(args.idle_rounds):
         order = ("default", "pinned") if r % 2 == 0 else ("pinned", "default")
@@ -194,10 +207,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print("| variant | runs | together s | one after another s | together ÷ after | "
           "tokens/s each, together | tokens/s each, alone | threads per epoch, together |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")
-    for variant, n, wall_t, wall_s, t_runs, s_runs in rows:
-        print(f"| {variant} | {n} | {wall_t:.1f} | {wall_s:.1f} | {wall_t / wall_s:.2f} | "
-              f"{_spread([r.tokens_per_sec for r in t_runs])} | "
-              f"{_spread([r.tokens_per_sec for r in s_runs])} | {_threads(t_runs)} |")
+    for (variant, n), rounds in measured.items():
+        t_runs = [x for m in rounds for x in m[2]]
+        s_runs = [x for m in rounds for x in m[3]]
+        ratio = _spread_ratio([m[0] / m[1] for m in rounds])
+        print(f"| {variant} | {n} | {statistics.median(m[0] for m in rounds):.1f} | "
+              f"{statistics.median(m[1] for m in rounds):.1f} | {ratio} | "
+              f"{_spread([x.tokens_per_sec for x in t_runs])} | "
+              f"{_spread([x.tokens_per_sec for x in s_runs])} | {_threads(t_runs)} |")
     if idle:
         print()
         print("| round | default tokens/s | pinned tokens/s | default ÷ pinned |")

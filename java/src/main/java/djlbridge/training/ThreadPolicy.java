@@ -209,7 +209,6 @@ public final class ThreadPolicy implements SessionListener {
     public void startTraining() throws InterruptedException {
         threads = ceiling;
         raiseTo = 0;
-        training = true;
         if (!adaptive) {
             if (registry != null) {
                 registry.record(ceiling); // adaptive runs leave a pinned run its CPUs
@@ -238,6 +237,7 @@ public final class ThreadPolicy implements SessionListener {
             engine.request(count);
         }
         threads = count;
+        training = true; // not before: an interrupted wait leaves the policy at rest
     }
 
     /** One step (a batch, a generated character): about once a second, reads the load and acts. */
