@@ -189,6 +189,18 @@ public class ThreadPolicyTest {
     }
 
     @Test
+    public void anInterruptedStartLeavesThePolicyAtRest() throws Exception {
+        Machine m = new Machine(2);
+        ThreadPolicy p = m.policy(2); // the first decision waits for a quarter second of load
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, p::startTraining);
+        p.beginInference(); // the caller predicts anyway: no train call to hand a count back to
+        p.endInference();
+        assertEquals(1, p.getThreads());
+        assertEquals(List.of(1), m.requests);
+    }
+
+    @Test
     public void aPinnedPolicyPredictsWithItsCount() throws Exception {
         Machine m = new Machine(2);
         ThreadPolicy p = ThreadPolicy.of(Map.of("OMP_NUM_THREADS", "2"), 2, true, m::sample, m,
