@@ -106,18 +106,11 @@ def one(variant: str, n: int, mode: str, cfg: TrainConfig, torch: Optional[Path]
     return _finish(variant, proc, start, n, mode)
 
 
-def _spread(values: Sequence[float]) -> str:
+def _spread(values: Sequence[float], fmt: str = ",.0f") -> str:
     med = statistics.median(values)
     if len(values) == 1:
-        return f"{med:,.0f}"
-    return f"{med:,.0f} ({min(values):,.0f}-{max(values):,.0f})"
-
-
-def _spread_ratio(values: Sequence[float]) -> str:
-    med = statistics.median(values)
-    if len(values) == 1:
-        return f"{med:.2f}"
-    return f"{med:.2f} ({min(values):.2f}-{max(values):.2f})"
+        return f"{med:{fmt}}"
+    return f"{med:{fmt}} ({min(values):{fmt}}-{max(values):{fmt}})"
 
 
 def _threads(runs: Sequence[Run]) -> str:
@@ -210,7 +203,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for (variant, n), rounds in measured.items():
         t_runs = [x for m in rounds for x in m[2]]
         s_runs = [x for m in rounds for x in m[3]]
-        ratio = _spread_ratio([m[0] / m[1] for m in rounds])
+        ratio = _spread([m[0] / m[1] for m in rounds], ".2f")
         print(f"| {variant} | {n} | {statistics.median(m[0] for m in rounds):.1f} | "
               f"{statistics.median(m[1] for m in rounds):.1f} | {ratio} | "
               f"{_spread([x.tokens_per_sec for x in t_runs])} | "

@@ -207,7 +207,6 @@ public final class ThreadPolicy implements SessionListener {
      * @throws InterruptedException if interrupted while waiting for the load to be measured
      */
     public void startTraining() throws InterruptedException {
-        threads = ceiling;
         raiseTo = 0;
         if (!adaptive) {
             if (registry != null) {
@@ -232,11 +231,7 @@ public final class ThreadPolicy implements SessionListener {
         if (registry != null) { // runs that start together: the later one takes what is left
             count = registry.claim(count, cpus);
         }
-        int requested = engine.lastRequested();
-        if (count != (requested == 0 ? ceiling : requested)) {
-            engine.request(count);
-        }
-        threads = count;
+        set(count);
         training = true; // not before: an interrupted wait leaves the policy at rest
     }
 
@@ -341,9 +336,13 @@ public final class ThreadPolicy implements SessionListener {
         return target;
     }
 
+    /**
+     * Puts MXNet at {@code count}, asking the engine only when its count differs: the count the
+     * engine was asked for last (by any session of this process), or the start count if none.
+     */
     private void set(int count) {
-        int requested = engine.lastRequested(); // another session of this process may have moved it
-        if (count != threads || count != (requested == 0 ? ceiling : requested)) {
+        int requested = engine.lastRequested();
+        if (count != (requested == 0 ? ceiling : requested)) {
             engine.request(count);
         }
         threads = count;
