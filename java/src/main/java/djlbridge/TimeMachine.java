@@ -13,10 +13,10 @@ import ai.djl.training.loss.Loss;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.Pair;
 import djlbridge.mxnet.ClipSgd;
-import djlbridge.training.EpochCallback;
 import djlbridge.training.RunReport;
+import djlbridge.training.SessionListener;
+import djlbridge.training.StepCheck;
 import djlbridge.training.StopRequestedException;
-import djlbridge.training.TrainingControl;
 import djlbridge.training.TrainingSession;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,8 +30,8 @@ import java.util.List;
  * #trainCh8}, {@link #trainEpochCh8}, {@link #predictCh8}, {@link #gradClipping}, {@link #sgd}).
  *
  * <p>Fixes over the text: one {@link LanguageModel} interface instead of {@code Object net}; a
- * float learning rate and clipping threshold; a {@link RunReport} instead of printing; an
- * {@link EpochCallback}; every array of a batch is freed with the batch; the loss sum and the
+ * float learning rate and clipping threshold; a {@link RunReport} instead of printing; a
+ * {@link SessionListener} per epoch; every array of a batch is freed with the batch; the loss sum and the
  * clipping norm stay on the device (one host read per epoch).
  */
 public final class TimeMachine {
@@ -114,7 +114,7 @@ public final class TimeMachine {
 
     /**
      * Trains a model and predicts from the two prefixes of the text: the text's signature over
-     * {@link TrainingSession}, the one epoch loop.
+     * {@link TrainingSession}, the one epoch loop, with the model as a {@link LanguageModelTask}.
      *
      * @param net the model
      * @param dataset the prepared dataset
@@ -125,7 +125,7 @@ public final class TimeMachine {
      * @param device the device
      * @param useRandomIter whether batches are random (a fresh state per batch)
      * @param manager the manager for the training arrays
-     * @param callback receives each epoch, or null
+     * @param listener receives each epoch, or null
      * @return the result
      * @throws IOException if the data cannot be read
      * @throws TranslateException if batching fails
@@ -140,11 +140,11 @@ public final class TimeMachine {
             Device device,
             boolean useRandomIter,
             NDManager manager,
-            EpochCallback callback)
+            SessionListener listener)
             throws IOException, TranslateException {
-        try (TrainingSession session =
-                TrainingSession.wrap(net, dataset, vocab, lr, clipTheta, device, useRandomIter, manager)) {
-            session.train(numEpochs, callback);
+        try (TrainingSession session = LanguageModelTask.wrap(
+                net, dataset, vocab, lr, clipTheta, device, useRandomIter, manager)) {
+            session.train(numEpochs, listener);
             return session.result();
         }
     }
@@ -178,7 +178,8 @@ public final class TimeMachine {
     }
 
     /**
-     * Trains one epoch, checking {@code control} before every batch.
+     * Trains one epoch, calling {@code control} before every batch (a session's: the stop flag and
+     * the thread policy; or a {@code TrainingControl}).
      *
      * @param net the model
      * @param dataset the prepared dataset
@@ -203,7 +204,7 @@ public final class TimeMachine {
             Device device,
             boolean useRandomIter,
             NDManager manager,
-            TrainingControl control)
+            StepCheck control)
             throws IOException, TranslateException {
         long start = System.nanoTime();
         long tokens = 0;
@@ -377,7 +378,7 @@ public final class TimeMachine {
             Vocab vocab,
             Device device,
             NDManager manager,
-            TrainingControl control) {
+            StepCheck control) {
         if (prefix.isEmpty()) {
             throw new IllegalArgumentException("prefix must not be empty");
         }

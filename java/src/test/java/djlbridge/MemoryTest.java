@@ -8,7 +8,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
-import djlbridge.training.TrainSettings;
+import djlbridge.TrainSettings;
 import org.junit.Test;
 
 /** Every array a batch creates is freed with it: nothing piles up on any manager over epochs. */

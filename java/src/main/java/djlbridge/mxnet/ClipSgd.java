@@ -7,11 +7,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import djlbridge.TimeMachine;
 
 /**
- * The trainer's update after each backward pass: {@link TimeMachine#gradClipping} followed by
- * {@link TimeMachine#sgd}, computed by MXNet's multi-tensor operators in a handful of calls
+ * The trainer's update after each backward pass: the text's {@code TimeMachine.gradClipping}
+ * followed by {@code TimeMachine.sgd}, computed by MXNet's multi-tensor operators in a handful of calls
  * instead of about six per parameter.
  *
  * <p>Same arithmetic as the text: with {@code norm} the joint L2 norm of all gradients, every

@@ -1,10 +1,14 @@
 package djlbridge.training;
 
-/** The numbers of one finished epoch: perplexity, speed and the epoch's own wall time. */
+/**
+ * The numbers of one finished epoch: the task's named measure (the language model's
+ * "perplexity", sequence to sequence's "loss"), the speed and the epoch's own wall time.
+ */
 public final class EpochRecord {
 
     private final int epoch;
-    private final double perplexity;
+    private final String measureName;
+    private final double measure;
     private final double tokensPerSec;
     private final double seconds;
 
@@ -12,13 +16,16 @@ public final class EpochRecord {
      * Creates a record.
      *
      * @param epoch the epoch, counted from 1 over resumes
-     * @param perplexity the training perplexity of the epoch
+     * @param measureName what {@code measure} is ("perplexity", "loss")
+     * @param measure the epoch's measure
      * @param tokensPerSec tokens trained per second in the epoch
      * @param seconds the epoch's wall time (NaN for an epoch read back from a checkpoint)
      */
-    public EpochRecord(int epoch, double perplexity, double tokensPerSec, double seconds) {
+    public EpochRecord(int epoch, String measureName, double measure, double tokensPerSec,
+            double seconds) {
         this.epoch = epoch;
-        this.perplexity = perplexity;
+        this.measureName = measureName;
+        this.measure = measure;
         this.tokensPerSec = tokensPerSec;
         this.seconds = seconds;
     }
@@ -28,9 +35,14 @@ public final class EpochRecord {
         return epoch;
     }
 
-    /** @return the training perplexity */
-    public double getPerplexity() {
-        return perplexity;
+    /** @return what the measure is: "perplexity", "loss" */
+    public String getMeasureName() {
+        return measureName;
+    }
+
+    /** @return the epoch's measure */
+    public double getMeasure() {
+        return measure;
     }
 
     /** @return tokens per second */
@@ -45,6 +57,7 @@ public final class EpochRecord {
 
     @Override
     public String toString() {
-        return String.format("epoch %d perplexity %.4f tokens/s %.1f", epoch, perplexity, tokensPerSec);
+        return String.format("epoch %d %s %.4f tokens/s %.1f", epoch, measureName, measure,
+                tokensPerSec);
     }
 }

@@ -3,7 +3,6 @@ package djlbridge.training;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import djlbridge.LanguageModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +21,7 @@ public final class LastGoodParameters implements SessionListener, AutoCloseable 
     private final NDManager manager;
     private NDManager kept;
     private NDList values;
-    private LanguageModel net;
+    private TrainingTask task;
     private int epoch = -1;
     private boolean closed;
 
@@ -39,17 +38,17 @@ public final class LastGoodParameters implements SessionListener, AutoCloseable 
      * Takes the model's parameters now as the last good ones: copies of its arrays, which later
      * training does not change.
      *
-     * @param net the model
+     * @param task the task whose parameters to copy
      * @param epochsDone the epochs those parameters finished
      */
-    public synchronized void keep(LanguageModel net, int epochsDone) {
+    public synchronized void keep(TrainingTask task, int epochsDone) {
         if (closed) {
             throw new IllegalStateException("closed");
         }
         NDManager next = manager.newSubManager();
         NDList copies = new NDList();
         try {
-            for (NDArray p : net.getParams()) {
+            for (NDArray p : task.getParameters()) {
                 NDArray copy = p.duplicate();
                 copy.attach(next);
                 copies.add(copy);
@@ -63,19 +62,19 @@ public final class LastGoodParameters implements SessionListener, AutoCloseable 
         }
         kept = next;
         values = copies;
-        this.net = net;
+        this.task = task;
         epoch = epochsDone;
     }
 
     /** {@inheritDoc} */
     @Override
     public void onEpoch(TrainingSession session, EpochRecord record) {
-        keep(session.getModel(), record.getEpoch());
+        keep(session.getTask(), record.getEpoch());
     }
 
     /**
      * Encodes the kept parameters as the bytes of the model's parameter file ({@link
-     * ParameterFiles}): the bytes {@link ParameterFiles#encode(LanguageModel)} gave when they were
+     * ParameterFiles}): the bytes the task's {@link TrainingTask#encodeParameters} gave when they were
      * kept (an NPZ file's entries are dated now, not then). Call it while the model is not
      * training on another thread.
      *
@@ -85,7 +84,7 @@ public final class LastGoodParameters implements SessionListener, AutoCloseable 
         if (values == null) {
             throw new IllegalStateException(closed ? "closed" : "no parameters kept yet");
         }
-        return ParameterFiles.encode(net, values);
+        return task.encodeParameters(values);
     }
 
     /**
@@ -121,6 +120,6 @@ public final class LastGoodParameters implements SessionListener, AutoCloseable 
         manager.close();
         kept = null;
         values = null;
-        net = null;
+        task = null;
     }
 }

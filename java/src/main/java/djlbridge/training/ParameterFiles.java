@@ -4,27 +4,26 @@ import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
-import djlbridge.LanguageModel;
-import djlbridge.RNNModel;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * The parameter files of a model: the concise model ({@link RNNModel}) in DJL's own block format
- * ({@code Block.saveParameters}/{@code loadParameters}), every other model as DJL's NPZ encoding
- * of its parameter list ({@code NDList.encode(os, Encoding.NPZ)}), which {@code numpy.load} reads
+ * The parameter files of a model, in two formats: a model that is one DJL {@link Block} (the
+ * language model's concise model) in DJL's own block format ({@code
+ * Block.saveParameters}/{@code loadParameters}), every other model as DJL's NPZ encoding of its
+ * parameter list ({@code NDList.encode(os, Encoding.NPZ)}), which {@code numpy.load} reads
  * without pickle. Loading copies into the model's existing arrays, so whatever holds them (a
- * cached graph, the optimizer) sees the new values.
+ * cached graph, the optimizer) sees the new values. A task picks the format of its model (pass its
+ * block, or null for NPZ); nothing here knows a task's classes.
  */
 public final class ParameterFiles {
 
@@ -49,18 +48,19 @@ public final class ParameterFiles {
     /**
      * Encodes the model's parameters as the bytes of its parameter file.
      *
-     * @param net the model
+     * @param block the model as one DJL block (block format), or null (NPZ)
+     * @param params the model's parameters, in its order (NPZ)
      * @return the file's bytes
      */
-    public static byte[] encode(LanguageModel net) {
+    public static byte[] encode(Block block, NDList params) {
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         try {
-            if (net instanceof RNNModel) {
+            if (block != null) {
                 try (DataOutputStream dos = new DataOutputStream(bos)) {
-                    ((RNNModel) net).saveParameters(dos);
+                    block.saveParameters(dos);
                 }
             } else {
-                net.getParams().encode(bos, NDList.Encoding.NPZ);
+                params.encode(bos, NDList.Encoding.NPZ);
             }
         } catch (IOException e) {
             throw new IllegalStateException("could not encode the parameters: " + e.getMessage(), e);
@@ -70,18 +70,18 @@ public final class ParameterFiles {
 
     /**
      * Encodes other values for the model's parameters (copies of them, taken earlier) as the
-     * bytes of the model's parameter file: the same bytes {@link #encode(LanguageModel)} gives
+     * bytes of the model's parameter file: the same bytes {@link #encode(Block, NDList)} gives
      * while the model's parameters hold these values. The model's own values are left as they
      * are; for the concise model they are swapped out while DJL writes its block format and then
      * copied back, so call this while the model is not training on another thread.
      *
-     * @param net the model whose file format, names and order the values follow
-     * @param values one array per parameter, in the order of {@link LanguageModel#getParams()},
+     * @param block the model as one DJL block (block format), or null (NPZ)
+     * @param params the model's parameters, whose names and order the values follow
+     * @param values one array per parameter, in the order of {@code params},
      *     with the same shapes, data types and (for NPZ entry names) array names
      * @return the file's bytes
      */
-    public static byte[] encode(LanguageModel net, NDList values) {
-        NDList params = net.getParams();
+    public static byte[] encode(Block block, NDList params, NDList values) {
         if (values.size() != params.size()) {
             throw new IllegalArgumentException(
                     values.size() + " arrays given for a model with " + params.size() + " parameters");
@@ -96,7 +96,7 @@ public final class ParameterFiles {
                         + p.getName() + " " + p.getDataType() + " " + p.getShape());
             }
         }
-        if (!(net instanceof RNNModel)) {
+        if (block == null) {
             // NPZ holds nothing but the arrays: their names, shapes and values.
             ByteArrayOutputStream bos = new ByteArrayOutputStream();
             try {
@@ -117,7 +117,7 @@ public final class ParameterFiles {
             }
             try {
                 copyAll(values, params);
-                return encode(net);
+                return encode(block, params);
             } finally {
                 copyAll(own, params);
             }
@@ -131,42 +131,28 @@ public final class ParameterFiles {
     }
 
     /**
-     * Loads a parameter file into the model, checking that it fits: reads the file's bytes and
-     * calls {@link #load(LanguageModel, byte[], String, String, NDManager)}.
-     *
-     * @param net the model
-     * @param file the parameter file
-     * @param what the model in words, for messages ("scratch gru with 256 hidden units ...")
-     * @param scratch a manager for temporary arrays
-     * @throws IOException if the file cannot be read or does not fit the model
-     */
-    public static void load(LanguageModel net, Path file, String what, NDManager scratch)
-            throws IOException {
-        load(net, Files.readAllBytes(file), file.toString(), what, scratch);
-    }
-
-    /**
      * Loads the bytes of a parameter file into the model, checking that they fit. The caller
      * reads (and may verify) the bytes, so that what was checked is what is loaded and no file
      * is opened here by a name the JVM's locale may not be able to spell.
      *
-     * @param net the model
+     * @param block the model as one DJL block (block format), or null (NPZ)
+     * @param params the model's parameters, in its order (NPZ)
      * @param bytes the whole parameter file
      * @param source what the bytes are, for messages (the file's path)
      * @param what the model in words, for messages ("scratch gru with 256 hidden units ...")
      * @param scratch a manager for temporary arrays
      * @throws IOException if the bytes do not hold the parameters of this model
      */
-    public static void load(LanguageModel net, byte[] bytes, String source, String what,
+    public static void load(Block block, NDList params, byte[] bytes, String source, String what,
             NDManager scratch) throws IOException {
-        if (net instanceof RNNModel) {
-            loadBlock((RNNModel) net, bytes, source, what);
+        if (block != null) {
+            loadBlock(block, bytes, source, what);
         } else {
-            loadNpz(net, bytes, source, what, scratch);
+            loadNpz(params, bytes, source, what, scratch);
         }
     }
 
-    private static void loadBlock(RNNModel block, byte[] bytes, String file, String what)
+    private static void loadBlock(Block block, byte[] bytes, String file, String what)
             throws IOException {
         NDManager owner = block.getParameters().valueAt(0).getArray().getManager();
         List<NDArray> old = new ArrayList<>();
@@ -192,10 +178,9 @@ public final class ParameterFiles {
         old.forEach(NDArray::close);
     }
 
-    private static void loadNpz(LanguageModel net, byte[] bytes, String file, String what,
+    private static void loadNpz(NDList params, byte[] bytes, String file, String what,
             NDManager parent)
             throws IOException {
-        NDList params = net.getParams();
         try (NDManager tmp = parent.newSubManager()) {
             NDList loaded;
             try {

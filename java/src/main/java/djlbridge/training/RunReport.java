@@ -4,6 +4,8 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import djlbridge.threads.ThreadCounts;
+import djlbridge.threads.ThreadPolicy;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -12,8 +14,10 @@ import java.util.Map;
 
 /**
  * What a training run hands back, computed once here for every launcher (Python reads {@link
- * #toJson}, {@code Main} prints it): perplexity and speed per epoch, the run's tokens/s, wall time,
- * memory and the text's predictions.
+ * #toJson}, {@code Main} prints it): the task's measure (the language model's perplexity) and speed per
+ * epoch, the run's tokens/s, wall time, memory and the task's predictions. The JSON names the
+ * measure as the task does: {@code "perplexity"} and {@code "final_perplexity"} for the language
+ * model, {@code "loss"} and {@code "final_loss"} for sequence to sequence.
  *
  * <p>The run's tokens/s is the median over the epochs trained in this run, its first (warm-up)
  * epoch left out when there are more.
@@ -23,7 +27,8 @@ public final class RunReport {
     private static final Gson GSON =
             new GsonBuilder().serializeSpecialFloatingPointValues().disableHtmlEscaping().create();
 
-    private final double[] perplexity;
+    private final String measureName;
+    private final double[] measure;
     private final double[] epochTokensPerSec;
     private final double[] epochSeconds;
     private final double[] rssMb;
@@ -39,16 +44,18 @@ public final class RunReport {
     /**
      * Creates a result.
      *
+     * @param measureName what the epochs' measure is ("perplexity", "loss")
      * @param records every epoch, counted over resumes
      * @param resumedFromEpoch the epochs read back from a checkpoint (0 for a fresh run)
      * @param device the device, as DJL names it
      * @param wallSeconds the wall time of this run's training
-     * @param predictions prefix to generated text
+     * @param predictions input to prediction (a prefix to generated text)
      * @param rssMb the resident set size after each epoch of this run
      * @param peakRssMb the peak resident set size of the process
      * @param threads the run's thread policy, with the count each epoch of this run ended with
      */
     public RunReport(
+            String measureName,
             List<EpochRecord> records,
             int resumedFromEpoch,
             String device,
@@ -57,7 +64,8 @@ public final class RunReport {
             double[] rssMb,
             double peakRssMb,
             ThreadPolicy threads) {
-        this.perplexity = records.stream().mapToDouble(EpochRecord::getPerplexity).toArray();
+        this.measureName = measureName;
+        this.measure = records.stream().mapToDouble(EpochRecord::getMeasure).toArray();
         this.epochTokensPerSec = records.stream().mapToDouble(EpochRecord::getTokensPerSec).toArray();
         this.epochSeconds =
                 records.stream().skip(resumedFromEpoch).mapToDouble(EpochRecord::getSeconds).toArray();
@@ -72,14 +80,19 @@ public final class RunReport {
         this.predictionThreads = threads.getPredictionThreads();
     }
 
-    /** @return the perplexity of every epoch, counted over resumes */
-    public double[] getPerplexity() {
-        return perplexity.clone();
+    /** @return what the measure is: "perplexity", "loss" */
+    public String getMeasureName() {
+        return measureName;
     }
 
-    /** @return the perplexity of the last epoch, NaN when none */
-    public double getFinalPerplexity() {
-        return perplexity.length == 0 ? Double.NaN : perplexity[perplexity.length - 1];
+    /** @return the measure of every epoch, counted over resumes */
+    public double[] getMeasure() {
+        return measure.clone();
+    }
+
+    /** @return the measure of the last epoch, NaN when none */
+    public double getFinalMeasure() {
+        return measure.length == 0 ? Double.NaN : measure[measure.length - 1];
     }
 
     /** @return tokens per second of every epoch, counted over resumes */
@@ -104,7 +117,7 @@ public final class RunReport {
 
     /** @return the epochs done, counted over resumes */
     public int getEpochsDone() {
-        return perplexity.length;
+        return measure.length;
     }
 
     /**
@@ -139,7 +152,7 @@ public final class RunReport {
      * null when unset or not a number (MXNet then takes half the CPUs).
      */
     private static Integer ompThreads() {
-        return ThreadPolicy.parseCount(System.getenv(ThreadPolicy.OMP_THREADS_ENV));
+        return ThreadCounts.parseCount(System.getenv(ThreadPolicy.OMP_THREADS_ENV));
     }
 
     /**
@@ -150,8 +163,8 @@ public final class RunReport {
      */
     public JsonObject toJsonObject() {
         JsonObject o = new JsonObject();
-        o.add("perplexity", array(perplexity));
-        o.addProperty("final_perplexity", getFinalPerplexity());
+        o.add(measureName, array(measure));
+        o.addProperty("final_" + measureName, getFinalMeasure());
         o.addProperty("tokens_per_sec", getTokensPerSec());
         o.add("epoch_tokens_per_sec", array(epochTokensPerSec));
         o.addProperty("device", device);
@@ -190,7 +203,7 @@ public final class RunReport {
      * @param o the object
      * @return the text
      */
-    static String write(JsonObject o) {
+    public static String write(JsonObject o) {
         return GSON.toJson(o);
     }
 
@@ -205,6 +218,6 @@ public final class RunReport {
     @Override
     public String toString() {
         return String.format(
-                "perplexity: %.1f, %.1f tokens/sec on %s", getFinalPerplexity(), getTokensPerSec(), device);
+                "%s: %.1f, %.1f tokens/sec on %s", measureName, getFinalMeasure(), getTokensPerSec(), device);
     }
 }

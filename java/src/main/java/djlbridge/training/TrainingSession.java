@@ -3,59 +3,42 @@ package djlbridge.training;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.loss.Loss;
-import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import ai.djl.translate.TranslateException;
-import ai.djl.util.Pair;
-import djlbridge.LanguageModel;
-import djlbridge.TimeMachine;
-import djlbridge.TimeMachineDataset;
-import djlbridge.Vocab;
 import djlbridge.mxnet.NativeHeap;
+import djlbridge.threads.ThreadPolicy;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * The one epoch loop of djl_bridge. Every launcher trains through it: {@link TimeMachine#trainCh8}
- * (the text's signature), {@link Main} (plain {@code java}), Python's {@code djl_bridge.train} and
- * the parity checks.
+ * The one epoch loop of djl_bridge, for any {@link TrainingTask}. Every launcher trains through
+ * it: the text's {@code trainCh8}, the plain {@code java} launcher, Python's {@code
+ * djl_bridge.train} and the parity checks (each through the language model's task).
  *
- * <p>Each epoch is {@link TimeMachine#trainEpochCh8}; what happens around it are {@link
+ * <p>Each epoch is the task's {@link TrainingTask#trainEpoch}; what happens around it are {@link
  * SessionListener}s, called in order after the epoch is added to the history: first {@link
- * DivergenceCheck} (a non-finite perplexity ends the run and the epoch is taken back out
- * of the history: it never counted), then {@link LastGoodParameters} (copies of the parameters of
- * the last finite epoch, kept on the device so a stopped or diverged run can still save them),
- * then {@link MemoryRecorder}, then {@link ThreadPolicy} (the threads each epoch ended with), then
- * the listeners the caller added (Python's progress bar and checkpoints). A {@link
- * TrainingControl} is checked before every batch: a stop request ends the run within one batch
- * with a {@link StopRequestedException}, the epoch in progress dropped; while it trains each check
- * is also a step of the {@link ThreadPolicy}, which sets MXNet's OpenMP threads to the CPUs other
- * processes leave free (unless the user pinned them).
+ * DivergenceCheck} (a non-finite measure ends the run and the epoch is taken back out of the
+ * history: it never counted), then {@link LastGoodParameters} (copies of the parameters of the
+ * last finite epoch, kept on the device so a stopped or diverged run can still save them), then
+ * {@link MemoryRecorder}, then the {@link ThreadPolicy} (the threads each epoch ended with), then
+ * the listeners the caller added (Python's progress bar and checkpoints). Before every batch the
+ * task calls the session's {@link StepCheck}: the {@link TrainingControl}'s stop flag (a request
+ * ends the run within one batch with a {@link StopRequestedException}, the epoch in progress
+ * dropped), then a step of the {@link ThreadPolicy}, which sets MXNet's OpenMP threads to the CPUs
+ * other processes leave free (unless the user pinned them).
  *
- * <p>A session made by {@link #open} owns its manager, dataset and model and frees them on {@link
- * #close}; one made by {@link #wrap} trains the caller's and frees nothing of theirs. Either frees
- * its copies of the last good parameters on {@link #close}.
+ * <p>A session made by {@link #open} or {@link #forPrediction} owns its manager and task and frees
+ * them on {@link #close}; one made by {@link #wrap} trains the caller's task and frees nothing of
+ * theirs. Either frees its copies of the last good parameters on {@link #close}.
  */
 public final class TrainingSession implements AutoCloseable {
 
-    private final TrainSettings settings;
+    private final TrainingTask task;
     private final Device device;
     private final NDManager manager;
     private final boolean owner;
-    private final TimeMachineDataset dataset;
-    private final Vocab vocab;
-    private final LanguageModel net;
-    private final float lr;
-    private final float clipTheta;
-    private final boolean randomIter;
     private final TrainingControl control;
-    private final Loss loss = new SoftmaxCrossEntropyLoss();
     private final List<EpochRecord> history = new ArrayList<>();
     private final List<SessionListener> listeners = new ArrayList<>();
     private final DivergenceCheck divergence = new DivergenceCheck();
@@ -64,141 +47,97 @@ public final class TrainingSession implements AutoCloseable {
     private final ThreadPolicy threads;
     private int resumedFrom;
     private double wallSeconds;
+    private boolean stopAfterEpoch;
 
-    private TrainingSession(
-            TrainSettings settings,
-            Device device,
-            NDManager manager,
-            boolean owner,
-            TimeMachineDataset dataset,
-            Vocab vocab,
-            LanguageModel net,
-            float lr,
-            float clipTheta,
-            boolean randomIter,
+    private TrainingSession(TrainingTask task, Device device, NDManager manager, boolean owner,
             TrainingControl control) {
-        this.settings = settings;
+        this.task = task;
         this.device = device;
         this.manager = manager;
         this.owner = owner;
-        this.dataset = dataset;
-        this.vocab = vocab;
-        this.net = net;
-        this.lr = lr;
-        this.clipTheta = clipTheta;
-        this.randomIter = randomIter;
         this.control = control == null ? new TrainingControl() : control;
         this.lastGood = new LastGoodParameters(manager);
         this.threads = ThreadPolicy.forDevice(device);
         listeners.add(lastGood);
         listeners.add(memory);
-        listeners.add(threads);
+        listeners.add((session, record) -> threads.epochEnded());
     }
 
     /**
-     * Opens a session for training: picks the device, seeds DJL, reads the corpus and creates the
-     * model the settings name.
+     * Opens a session for training: picks the device, seeds DJL, and has {@code factory} make the
+     * task (read its data, build its model) on the session's manager.
      *
-     * @param s the settings
+     * @param device "auto", "cpu" or "gpu"
+     * @param seed the seed of DJL's engine
+     * @param factory makes the task
      * @param control the stop flag checked before every batch, or null
      * @return the session (close it)
-     * @throws IOException if the corpus cannot be read
-     * @throws TranslateException if the dataset cannot be prepared
+     * @throws IOException if the task's data cannot be read
+     * @throws TranslateException if the task's data cannot be prepared
      */
-    public static TrainingSession open(TrainSettings s, TrainingControl control)
-            throws IOException, TranslateException {
+    public static TrainingSession open(String device, long seed, TaskFactory factory,
+            TrainingControl control) throws IOException, TranslateException {
         NativeHeap.configure();
-        Device device = DeviceChoice.pick(s.getDevice());
-        Engine.getInstance().setRandomSeed((int) s.getSeed());
-        NDManager manager = NDManager.newBaseManager(device);
+        Device d = DeviceChoice.pick(device);
+        Engine.getInstance().setRandomSeed((int) seed);
+        NDManager manager = NDManager.newBaseManager(d);
+        TrainingTask task = null;
         try {
-            TimeMachineDataset dataset = s.newDataset(manager);
-            dataset.prepare();
-            Vocab vocab = dataset.getVocab();
-            LanguageModel net = s.newModel(vocab.length(), device, manager);
-            TrainingSession session =
-                    new TrainingSession(s, device, manager, true, dataset, vocab, net, s.getLr(),
-                            s.getClipTheta(), s.isRandomIter(), control);
-            session.lastGood.keep(net, 0);
+            task = factory.create(d, manager);
+            TrainingSession session = new TrainingSession(task, d, manager, true, control);
+            session.lastGood.keep(task, 0);
             return session;
         } catch (IOException | TranslateException | RuntimeException e) {
+            if (task != null) {
+                task.close();
+            }
             manager.close();
             throw e;
         }
     }
 
     /**
-     * Wraps a model and dataset the caller made (as in the Java text) in a session that trains
-     * them; closing it frees nothing of the caller's.
+     * Wraps a task the caller made (as the text's {@code trainCh8} does) in a session that trains
+     * it; closing the session frees nothing of the caller's.
      *
-     * @param net the model
-     * @param dataset the prepared dataset
-     * @param vocab the vocabulary predictions are decoded with
-     * @param lr the learning rate
-     * @param clipTheta the gradient clipping threshold
+     * @param task the task
      * @param device the device
-     * @param useRandomIter whether each batch starts from a fresh state
-     * @param manager the manager the training arrays come from
+     * @param manager the manager the task's arrays come from
+     * @param control the stop flag, or null
      * @return the session
      */
-    public static TrainingSession wrap(
-            LanguageModel net,
-            TimeMachineDataset dataset,
-            Vocab vocab,
-            float lr,
-            float clipTheta,
-            Device device,
-            boolean useRandomIter,
-            NDManager manager) {
-        TrainingSession session =
-                new TrainingSession(null, device, manager, false, dataset, vocab, net, lr,
-                        clipTheta, useRandomIter, null);
-        session.lastGood.keep(net, 0);
+    public static TrainingSession wrap(TrainingTask task, Device device, NDManager manager,
+            TrainingControl control) {
+        TrainingSession session = new TrainingSession(task, device, manager, false, control);
+        session.lastGood.keep(task, 0);
         return session;
     }
 
     /**
-     * Opens a session that only predicts: the model of {@code s} with the parameters of a
-     * checkpoint and its vocabulary; no corpus is read.
+     * Opens a session that only predicts: the task {@code factory} makes (with no data to train
+     * on), with the parameters of a checkpoint's parameter file, whose bytes the caller read (and
+     * verified: nothing is opened by name here).
      *
-     * @param s the settings the checkpoint was trained with
-     * @param idxToToken the vocabulary, index to token, {@code <unk>} first
-     * @param params the parameter file ({@link ParameterFiles#fileName})
-     * @param control the stop flag checked before every generated character, or null
-     * @return the session (close it)
-     * @throws IOException if the parameters cannot be read or do not fit the model
-     */
-    public static TrainingSession forPrediction(
-            TrainSettings s, List<String> idxToToken, Path params, TrainingControl control)
-            throws IOException {
-        return forPrediction(s, idxToToken, Files.readAllBytes(params), params.toString(), control);
-    }
-
-    /**
-     * Opens a session that only predicts, from the bytes of a checkpoint's parameter file (read,
-     * and verified, by the caller: nothing is opened by name here).
-     *
-     * @param s the settings the checkpoint was trained with
-     * @param idxToToken the vocabulary, index to token, {@code <unk>} first
-     * @param params the whole parameter file ({@link ParameterFiles#fileName})
+     * @param device "auto", "cpu" or "gpu"
+     * @param factory makes the task
+     * @param params the whole parameter file
      * @param source what the bytes are, for messages (the file's path)
-     * @param control the stop flag checked before every generated character, or null
+     * @param control the stop flag checked before every generated token, or null
      * @return the session (close it)
      * @throws IOException if the parameters do not fit the model
      */
-    public static TrainingSession forPrediction(
-            TrainSettings s, List<String> idxToToken, byte[] params, String source,
-            TrainingControl control) throws IOException {
-        Vocab vocab = Vocab.ofIdxToToken(idxToToken);
-        Device device = DeviceChoice.pick(s.getDevice());
-        NDManager manager = NDManager.newBaseManager(device);
+    public static TrainingSession forPrediction(String device, TaskFactory factory, byte[] params,
+            String source, TrainingControl control) throws IOException {
+        Device d = DeviceChoice.pick(device);
+        NDManager manager = NDManager.newBaseManager(d);
         try {
-            LanguageModel net = s.newModel(vocab.length(), device, manager);
-            TrainingSession session =
-                    new TrainingSession(s, device, manager, true, null, vocab, net, s.getLr(),
-                            s.getClipTheta(), s.isRandomIter(), control);
-            ParameterFiles.load(net, params, source, s.describeModel(vocab.length()), manager);
+            TrainingTask task = factory.create(d, manager);
+            TrainingSession session = new TrainingSession(task, d, manager, true, control);
+            task.loadParameters(params, source);
             return session;
+        } catch (TranslateException e) {
+            manager.close();
+            throw new IOException("the model could not be made: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
@@ -217,69 +156,58 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     /**
-     * Continues from a checkpoint: loads its parameters and replays the dataset's random source
-     * over the {@code done} epochs already trained, so the next batches are those of a run that
-     * never stopped.
-     *
-     * @param params the parameter file of the checkpoint
-     * @param done the epochs the checkpoint finished
-     * @param perplexity their perplexities
-     * @param tokensPerSec their speeds
-     * @throws IOException if the file cannot be read or does not fit the model
-     */
-    public void resume(Path params, int done, double[] perplexity, double[] tokensPerSec)
-            throws IOException {
-        resume(Files.readAllBytes(params), params.toString(), done, perplexity, tokensPerSec);
-    }
-
-    /**
-     * Continues from a checkpoint whose parameter file the caller read (and verified): as {@link
-     * #resume(Path, int, double[], double[])}, from the file's bytes.
+     * Continues from a checkpoint whose parameter file the caller read (and verified): loads its
+     * parameters and replays the task's random draws over the {@code done} epochs already
+     * trained, so the next batches are those of a run that never stopped.
      *
      * @param params the whole parameter file of the checkpoint
      * @param source what the bytes are, for messages (the file's path)
      * @param done the epochs the checkpoint finished
-     * @param perplexity their perplexities
+     * @param measure their measures (the task's: perplexities for the language model)
      * @param tokensPerSec their speeds
      * @throws IOException if the bytes do not fit the model
      */
-    public void resume(byte[] params, String source, int done, double[] perplexity,
+    public void resume(byte[] params, String source, int done, double[] measure,
             double[] tokensPerSec) throws IOException {
         if (!history.isEmpty()) {
             throw new IllegalStateException("resume() must come before any training");
         }
-        if (dataset == null) {
+        if (!task.canTrain()) {
             throw new IllegalStateException("this session only predicts");
         }
-        if (perplexity.length != done || tokensPerSec.length != done) {
-            throw new IllegalArgumentException(
-                    "the checkpoint lists " + perplexity.length + " perplexities for " + done + " epochs");
+        String name = task.getMeasureName();
+        if (measure.length != done || tokensPerSec.length != done) {
+            throw new IllegalArgumentException("the checkpoint lists " + measure.length + " "
+                    + name + " values for " + done + " epochs");
         }
-        ParameterFiles.load(net, params, source, describeModel(), manager);
+        task.loadParameters(params, source);
         for (int i = 0; i < done; i++) {
-            dataset.nextEpochBatches(); // each epoch's offset (and shuffle) draw, as it was trained
-            history.add(new EpochRecord(i + 1, perplexity[i], tokensPerSec[i], Double.NaN));
+            task.skipEpoch(); // each epoch's random draws, as it was trained
+            history.add(new EpochRecord(i + 1, name, measure[i], tokensPerSec[i], Double.NaN));
         }
         resumedFrom = done;
-        lastGood.keep(net, done);
+        lastGood.keep(task, done);
     }
 
     /**
-     * Trains until {@code untilEpoch} epochs are done (counted over resumes). A non-finite loss
-     * throws {@link DivergedException}; a stop request throws {@link
-     * StopRequestedException}; both leave the last good parameters for {@link
-     * #writeLastGood}.
+     * Trains until {@code untilEpoch} epochs are done (counted over resumes). A non-finite
+     * measure throws {@link DivergedException}; a stop request throws {@link
+     * StopRequestedException}; both leave the last good parameters for {@link #writeLastGood}.
      *
      * @param untilEpoch the total number of epochs
-     * @param callback receives (epoch, perplexity, tokens/s) after the session's listeners;
-     *     false stops after this epoch; may be null
+     * @param listener called after the session's listeners, for this call only; may be null
      * @return the epochs done
      * @throws IOException if the data cannot be read
      * @throws TranslateException if batching fails
      */
-    public int train(int untilEpoch, EpochCallback callback) throws IOException, TranslateException {
-        if (dataset == null) {
+    public int train(int untilEpoch, SessionListener listener)
+            throws IOException, TranslateException {
+        if (!task.canTrain()) {
             throw new IllegalStateException("this session only predicts");
+        }
+        List<SessionListener> all = new ArrayList<>(listeners);
+        if (listener != null) {
+            all.add(listener);
         }
         long start = System.nanoTime();
         try {
@@ -288,32 +216,32 @@ public final class TrainingSession implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new StopRequestedException("interrupted before training");
         }
-        control.stepThreads(threads);
+        StepCheck step = () -> {
+            control.check();
+            threads.step();
+        };
+        stopAfterEpoch = false;
         try {
-            while (history.size() < untilEpoch) {
+            for (SessionListener l : all) {
+                l.onRunStart(this);
+            }
+            while (history.size() < untilEpoch && !stopAfterEpoch) {
                 long t0 = System.nanoTime();
-                Pair<Double, Double> r =
-                        TimeMachine.trainEpochCh8(
-                                net, dataset, loss, lr, clipTheta, device, randomIter, manager, control);
-                EpochRecord record =
-                        new EpochRecord(history.size() + 1, r.getKey(), r.getValue(),
-                                (System.nanoTime() - t0) / 1e9);
-                accept(record);
-                if (callback != null
-                        && !callback.onEpoch(record.getEpoch(), record.getPerplexity(),
-                                record.getTokensPerSec())) {
-                    break;
-                }
+                EpochResult r = task.trainEpoch(step);
+                accept(new EpochRecord(history.size() + 1, task.getMeasureName(), r.getMeasure(),
+                        r.getTokensPerSec(), (System.nanoTime() - t0) / 1e9), all);
             }
         } finally {
-            control.stepThreads(null);
             threads.stopTraining();
             wallSeconds += (System.nanoTime() - start) / 1e9;
+            for (SessionListener l : all) {
+                l.onRunEnd(this);
+            }
         }
         return history.size();
     }
 
-    private void accept(EpochRecord record) {
+    private void accept(EpochRecord record, List<SessionListener> all) {
         history.add(record);
         try {
             divergence.onEpoch(this, record);
@@ -321,24 +249,29 @@ public final class TrainingSession implements AutoCloseable {
             history.remove(history.size() - 1); // a diverged epoch never counts
             throw e;
         }
-        for (SessionListener l : listeners) {
+        for (SessionListener l : all) {
             l.onEpoch(this, record);
         }
     }
 
     /**
-     * Returns the result of the run so far: the history, the speed, the memory, and the text's
-     * predictions from {@link TimeMachine#PREFIXES}.
+     * Ends the current train call after the epoch in progress (its listeners all run); for a
+     * listener that decides to stop (Python's callback returning false).
+     */
+    public void stopAfterEpoch() {
+        stopAfterEpoch = true;
+    }
+
+    /**
+     * Returns the result of the run so far: the history, the speed, the memory, and the task's
+     * predictions.
      *
      * @return the result
      */
     public RunReport result() {
-        Map<String, String> predictions = new LinkedHashMap<>();
-        for (String prefix : TimeMachine.PREFIXES) {
-            predictions.put(prefix, predict(prefix, TimeMachine.PREDICT_LENGTH));
-        }
-        return new RunReport(history, resumedFrom, device.toString(), wallSeconds, predictions,
-                memory.getRssMb(), ProcessMemory.peakResidentMb(), threads);
+        return new RunReport(task.getMeasureName(), history, resumedFrom, device.toString(),
+                wallSeconds, task.reportPredictions(this::predict), memory.getRssMb(),
+                ProcessMemory.peakResidentMb(), threads);
     }
 
     /**
@@ -354,8 +287,8 @@ public final class TrainingSession implements AutoCloseable {
 
     /**
      * Encodes the parameters of the last finished epoch (or of the start) as the bytes of the
-     * model's parameter file, for a caller that writes the file itself ({@link
-     * #getLastGoodEpoch} is their epoch).
+     * task's parameter file, for a caller that writes the file itself ({@link #getLastGoodEpoch}
+     * is their epoch).
      *
      * @return the file's bytes
      */
@@ -374,17 +307,17 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     /**
-     * Generates text greedily after {@code prefix}, as {@link TimeMachine#predictCh8}; a stop
-     * request ends it between two characters.
+     * Predicts from {@code input} with the task (the language model: greedy text after a
+     * prefix), on the thread policy's inference count; a stop request ends it between two tokens.
      *
-     * @param prefix the prefix (its characters must be in the vocabulary)
-     * @param numPreds the number of characters to generate
-     * @return the prefix followed by the generated characters
+     * @param input the prefix (its characters must be in the vocabulary), the source sentence
+     * @param length the number of tokens to generate (at most)
+     * @return the prediction
      */
-    public String predict(String prefix, int numPreds) {
+    public String predict(String input, int length) {
         threads.beginInference(); // one OpenMP thread: see ThreadPolicy
         try {
-            return TimeMachine.predictCh8(prefix, numPreds, net, vocab, device, manager, control);
+            return task.predict(input, length, control);
         } finally {
             threads.endInference();
         }
@@ -400,12 +333,12 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     /**
-     * Returns the vocabulary, index to token.
+     * Returns the task this session trains.
      *
-     * @return the tokens, {@code <unk>} first
+     * @return the task
      */
-    public List<String> getIdxToToken() {
-        return new ArrayList<>(vocab.getIdxToToken());
+    public TrainingTask getTask() {
+        return task;
     }
 
     /**
@@ -418,12 +351,21 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     /**
-     * Returns the perplexity of every finished epoch, counted over resumes.
+     * Returns what the measure is, as the task names it.
+     *
+     * @return e.g. "perplexity" or "loss"
+     */
+    public String getMeasureName() {
+        return task.getMeasureName();
+    }
+
+    /**
+     * Returns the measure of every finished epoch, counted over resumes.
      *
      * @return one value per epoch
      */
-    public double[] getPerplexity() {
-        return history.stream().mapToDouble(EpochRecord::getPerplexity).toArray();
+    public double[] getMeasure() {
+        return history.stream().mapToDouble(EpochRecord::getMeasure).toArray();
     }
 
     /**
@@ -436,31 +378,7 @@ public final class TrainingSession implements AutoCloseable {
     }
 
     /**
-     * Returns the learning rate.
-     *
-     * @return the learning rate
-     */
-    public float getLr() {
-        return lr;
-    }
-
-    /**
-     * Returns the model being trained.
-     *
-     * @return the model
-     */
-    public LanguageModel getModel() {
-        return net;
-    }
-
-    private String describeModel() {
-        return settings == null
-                ? net.getClass().getSimpleName() + " with " + net.getVocabSize() + " tokens"
-                : settings.describeModel(vocab.length());
-    }
-
-    /**
-     * Frees the kept last good parameters, and the model and every array of a session made by
+     * Frees the kept last good parameters, and the task and every array of a session made by
      * {@link #open}/{@link #forPrediction}.
      */
     @Override
@@ -468,15 +386,13 @@ public final class TrainingSession implements AutoCloseable {
         threads.close();
         lastGood.close();
         if (owner) {
-            net.close();
+            task.close();
             manager.close();
         }
     }
 
     @Override
     public String toString() {
-        return "TrainingSession"
-                + Arrays.asList(settings == null ? "wrapped" : settings.getModel(),
-                        settings == null ? "" : settings.getImpl(), history.size());
+        return "TrainingSession[" + task.describeModel() + ", " + history.size() + " epochs]";
     }
 }

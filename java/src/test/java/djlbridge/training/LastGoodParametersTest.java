@@ -12,8 +12,10 @@ import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import djlbridge.LanguageModel;
+import djlbridge.LanguageModelTask;
 import djlbridge.TimeMachine;
 import djlbridge.TimeMachineDataset;
+import djlbridge.TrainSettings;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -23,7 +25,7 @@ import org.junit.Test;
 
 /**
  * {@link LastGoodParameters} keeps copies, not views, of the parameters and writes from them the
- * file {@link ParameterFiles#encode(LanguageModel)} gave when they were kept; it frees the copies
+ * file {@link LanguageModelTask#encode(LanguageModel)} gave when they were kept; it frees the copies
  * of the epoch before and all of them when the session closes.
  */
 public final class LastGoodParametersTest {
@@ -42,7 +44,7 @@ public final class LastGoodParametersTest {
 
     private static TrainingSession wrap(TrainSettings s, LanguageModel net, TimeMachineDataset d,
             NDManager m) {
-        return TrainingSession.wrap(net, d, d.getVocab(), s.getLr(), s.getClipTheta(), Device.cpu(),
+        return LanguageModelTask.wrap(net, d, d.getVocab(), s.getLr(), s.getClipTheta(), Device.cpu(),
                 s.isRandomIter(), m);
     }
 
@@ -57,9 +59,9 @@ public final class LastGoodParametersTest {
      */
     private static byte[] assertWriteIsEncode(TrainingSession t, Path file) throws Exception {
         for (int attempt = 0; attempt < 5; attempt++) {
-            byte[] before = ParameterFiles.encode(t.getModel());
+            byte[] before = LanguageModelTask.encode(((LanguageModelTask) t.getTask()).getModel());
             t.writeLastGood(file);
-            byte[] after = ParameterFiles.encode(t.getModel());
+            byte[] after = LanguageModelTask.encode(((LanguageModelTask) t.getTask()).getModel());
             if (Arrays.equals(before, after)) {
                 assertArrayEquals(before, Files.readAllBytes(file));
                 return before;
@@ -111,7 +113,7 @@ public final class LastGoodParametersTest {
                                 Device.cpu(), s.isRandomIter(), m);
                     }
                     assertFalse(impl + ": the model should have changed", Arrays.equals(
-                            withoutZipTimes(atTwo), withoutZipTimes(ParameterFiles.encode(net))));
+                            withoutZipTimes(atTwo), withoutZipTimes(LanguageModelTask.encode(net))));
                     assertEquals(2, t.writeLastGood(file));
                     assertArrayEquals(impl, withoutZipTimes(atTwo),
                             withoutZipTimes(Files.readAllBytes(file)));
@@ -152,7 +154,7 @@ public final class LastGoodParametersTest {
                     // On its own: each keep frees the copies of the one before.
                     LastGoodParameters keeper = new LastGoodParameters(m);
                     for (int i = 0; i < 20; i++) {
-                        keeper.keep(net, i);
+                        keeper.keep(t.getTask(), i);
                         assertEquals(params, count(keeper.getManager()));
                     }
                     assertEquals(19, keeper.getEpoch());

@@ -6,8 +6,10 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import djlbridge.LanguageModel;
+import djlbridge.LanguageModelTask;
 import djlbridge.TimeMachine;
 import djlbridge.TimeMachineDataset;
+import djlbridge.TrainSettings;
 import djlbridge.VocabTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +23,7 @@ import org.junit.Test;
 public final class TrainingSessionTest {
 
     /** A tiny GRU configuration on the test corpus (also used by other tests of the package). */
-    static TrainSettings.Builder tiny(String impl) {
+    public static TrainSettings.Builder tiny(String impl) {
         return TrainSettings.builder()
                 .setImpl(impl)
                 .setModel("gru")
@@ -40,24 +42,24 @@ public final class TrainingSessionTest {
         for (String impl : new String[] {"scratch", "concise"}) {
             TrainSettings s = tiny(impl).setNumEpochs(3).build();
             double[] full;
-            try (TrainingSession a = TrainingSession.open(s, null)) {
+            try (TrainingSession a = LanguageModelTask.open(s, null)) {
                 a.train(3, null);
-                full = a.getPerplexity();
+                full = a.getMeasure();
             }
             Path dir = Files.createTempDirectory("ckpt");
             Path params = dir.resolve(ParameterFiles.fileName(impl));
             double[] first;
             double[] speed;
-            try (TrainingSession b = TrainingSession.open(s, null)) {
+            try (TrainingSession b = LanguageModelTask.open(s, null)) {
                 b.train(1, null);
                 assertEquals(1, b.writeLastGood(params));
-                first = b.getPerplexity();
+                first = b.getMeasure();
                 speed = b.getEpochTokensPerSec();
             }
-            try (TrainingSession c = TrainingSession.open(s, null)) {
-                c.resume(params, 1, first, speed);
+            try (TrainingSession c = LanguageModelTask.open(s, null)) {
+                c.resume(Files.readAllBytes(params), params.toString(), 1, first, speed);
                 c.train(3, null);
-                assertArrayEquals(impl, full, c.getPerplexity(), 0.0);
+                assertArrayEquals(impl, full, c.getMeasure(), 0.0);
             }
         }
     }
@@ -65,7 +67,7 @@ public final class TrainingSessionTest {
     @Test
     public void stopRequestEndsTheEpochAndKeepsTheLastGood() throws Exception {
         TrainingControl control = new TrainingControl();
-        try (TrainingSession s = TrainingSession.open(tiny("scratch").build(), control)) {
+        try (TrainingSession s = LanguageModelTask.open(tiny("scratch").build(), control)) {
             s.train(1, null);
             control.requestStop();
             try {
@@ -85,13 +87,13 @@ public final class TrainingSessionTest {
             Path params = Files.createTempDirectory("ckpt").resolve(ParameterFiles.fileName(impl));
             String expected;
             List<String> vocab;
-            try (TrainingSession t = TrainingSession.open(s, null)) {
+            try (TrainingSession t = LanguageModelTask.open(s, null)) {
                 t.train(2, null);
                 t.writeLastGood(params);
                 expected = t.predict("time traveller", 20);
-                vocab = t.getIdxToToken();
+                vocab = ((LanguageModelTask) t.getTask()).getIdxToToken();
             }
-            try (TrainingSession p = TrainingSession.forPrediction(s, vocab, params, null)) {
+            try (TrainingSession p = LanguageModelTask.forPrediction(s, vocab, params, null)) {
                 assertEquals(impl, expected, p.predict("time traveller", 20));
             }
         }
@@ -107,26 +109,26 @@ public final class TrainingSessionTest {
             byte[] bytes;
             String expected;
             List<String> vocab;
-            try (TrainingSession t = TrainingSession.open(s, null)) {
+            try (TrainingSession t = LanguageModelTask.open(s, null)) {
                 t.train(1, null);
                 bytes = t.encodeLastGood();
                 assertEquals(1, t.writeLastGood(params));
                 expected = t.predict("time traveller", 20);
-                vocab = t.getIdxToToken();
+                vocab = ((LanguageModelTask) t.getTask()).getIdxToToken();
             }
             assertArrayEquals(impl, Files.readAllBytes(params), bytes);
             String source = "/nowhere/dätä/" + ParameterFiles.fileName(impl);
             TrainSettings noCorpus = tiny(impl).setDataPath(null).build();
-            try (TrainingSession p = TrainingSession.forPrediction(noCorpus, vocab, bytes, source, null)) {
+            try (TrainingSession p = LanguageModelTask.forPrediction(noCorpus, vocab, bytes, source, null)) {
                 assertEquals(impl, expected, p.predict("time traveller", 20));
             }
             byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length / 2);
-            try (TrainingSession p = TrainingSession.forPrediction(s, vocab, cut, source, null)) {
+            try (TrainingSession p = LanguageModelTask.forPrediction(s, vocab, cut, source, null)) {
                 fail("expected an IOException, got " + p);
             } catch (java.io.IOException e) {
                 assertTrue(e.getMessage(), e.getMessage().startsWith(source + " "));
             }
-            try (TrainingSession c = TrainingSession.open(s, null)) {
+            try (TrainingSession c = LanguageModelTask.open(s, null)) {
                 c.resume(bytes, source, 1, new double[] {9.0}, new double[] {1.0});
                 assertEquals(1, c.getEpochsDone());
             }
@@ -139,7 +141,7 @@ public final class TrainingSessionTest {
                 .setImpl("scratch").setModel("rnn").setNumHiddens(16).setBatchSize(4).setNumSteps(5)
                 .setMaxTokens(500).setLr(400f).setSeed(42).setDevice("cpu")
                 .setDataPath(System.getProperty("djlbridge.corpus")).build();
-        try (TrainingSession t = TrainingSession.open(s, null)) {
+        try (TrainingSession t = LanguageModelTask.open(s, null)) {
             try {
                 t.train(8, null);
                 fail("expected a DivergedException");
@@ -156,12 +158,12 @@ public final class TrainingSessionTest {
         TrainSettings small = tiny("scratch").build();
         Path params = Files.createTempDirectory("ckpt").resolve("params.npz");
         List<String> vocab;
-        try (TrainingSession t = TrainingSession.open(small, null)) {
+        try (TrainingSession t = LanguageModelTask.open(small, null)) {
             t.writeLastGood(params);
-            vocab = t.getIdxToToken();
+            vocab = ((LanguageModelTask) t.getTask()).getIdxToToken();
         }
         TrainSettings bigger = tiny("scratch").setNumHiddens(32).build();
-        try (TrainingSession p = TrainingSession.forPrediction(bigger, vocab, params, null)) {
+        try (TrainingSession p = LanguageModelTask.forPrediction(bigger, vocab, params, null)) {
             fail("expected an IOException, got " + p);
         } catch (java.io.IOException e) {
             assertTrue(e.getMessage(), e.getMessage().contains("does not hold the parameters"));
@@ -171,15 +173,35 @@ public final class TrainingSessionTest {
     @Test
     public void listenersSeeEachAcceptedEpochInOrder() throws Exception {
         List<Integer> seen = new java.util.ArrayList<>();
-        try (TrainingSession t = TrainingSession.open(tiny("scratch").build(), null)) {
+        try (TrainingSession t = LanguageModelTask.open(tiny("scratch").build(), null)) {
             t.addListener((session, record) -> {
                 // The epoch is already in the history and its parameters are the last good ones.
                 assertEquals(record.getEpoch(), session.getEpochsDone());
                 assertEquals(record.getEpoch(), session.getLastGoodEpoch());
                 seen.add(record.getEpoch());
             });
-            t.train(3, (epoch, ppl, speed) -> epoch < 2); // false after epoch 2 stops the run there
+            List<String> calls = new java.util.ArrayList<>();
+            t.train(3, new SessionListener() {
+                @Override
+                public void onRunStart(TrainingSession session) {
+                    calls.add("start");
+                }
+
+                @Override
+                public void onEpoch(TrainingSession session, EpochRecord record) {
+                    calls.add("perplexity".equals(record.getMeasureName()) ? "epoch" : "?");
+                    if (record.getEpoch() == 2) {
+                        session.stopAfterEpoch(); // the run ends there
+                    }
+                }
+
+                @Override
+                public void onRunEnd(TrainingSession session) {
+                    calls.add("end");
+                }
+            });
             assertEquals(java.util.Arrays.asList(1, 2), seen);
+            assertEquals(java.util.Arrays.asList("start", "epoch", "epoch", "end"), calls);
             RunReport r = t.result();
             assertEquals(2, r.getEpochsDone());
             assertEquals(2, r.getRssMb().length);
@@ -194,9 +216,9 @@ public final class TrainingSessionTest {
     public void theTextsTrainCh8RunsTheSameLoop() throws Exception {
         TrainSettings s = tiny("scratch").build();
         double[] viaSession;
-        try (TrainingSession t = TrainingSession.open(s, null)) {
+        try (TrainingSession t = LanguageModelTask.open(s, null)) {
             t.train(2, null);
-            viaSession = t.getPerplexity();
+            viaSession = t.getMeasure();
         }
         // The text's way: its own manager, dataset and model, then trainCh8.
         ai.djl.engine.Engine.getInstance().setRandomSeed((int) s.getSeed());
@@ -208,7 +230,7 @@ public final class TrainingSessionTest {
             LanguageModel net = s.newModel(dataset.getVocab().length(), ai.djl.Device.cpu(), manager);
             RunReport r = TimeMachine.trainCh8(net, dataset, dataset.getVocab(), s.getLr(),
                     s.getClipTheta(), 2, ai.djl.Device.cpu(), s.isRandomIter(), manager, null);
-            assertArrayEquals(viaSession, r.getPerplexity(), 0.0);
+            assertArrayEquals(viaSession, r.getMeasure(), 0.0);
             assertTrue(r.getPredictions().get("traveller").startsWith("traveller"));
         }
     }
@@ -216,7 +238,7 @@ public final class TrainingSessionTest {
     @Test
     public void predictionStopsOnRequest() throws Exception {
         TrainingControl control = new TrainingControl();
-        try (TrainingSession t = TrainingSession.open(tiny("concise").build(), control)) {
+        try (TrainingSession t = LanguageModelTask.open(tiny("concise").build(), control)) {
             control.requestStop();
             try {
                 t.predict("time traveller", 1_000_000);
@@ -235,11 +257,11 @@ public final class TrainingSessionTest {
                     .setBatchSize(8).setNumSteps(10).setMaxTokens(2000).setSeed(5)
                     .setDataPath(VocabTest.corpus().toString()).setDevice("cpu").build();
             RunReport r;
-            try (TrainingSession session = TrainingSession.open(s, null)) {
+            try (TrainingSession session = LanguageModelTask.open(s, null)) {
                 session.train(s.getNumEpochs(), null);
                 r = session.result();
             }
-            double[] ppl = r.getPerplexity();
+            double[] ppl = r.getMeasure();
             assertEquals(6, ppl.length);
             assertTrue(impl + " " + java.util.Arrays.toString(ppl), ppl[5] < ppl[0] * 0.9);
             assertTrue(r.getPredictions().get("time traveller").startsWith("time traveller"));
@@ -253,7 +275,7 @@ public final class TrainingSessionTest {
                 .setNumEpochs(20).setNumHiddens(16).setBatchSize(8).setNumSteps(10)
                 .setMaxTokens(1000).setLr(1e30f).setClipTheta(1e30f).setSeed(1)
                 .setDataPath(VocabTest.corpus().toString()).setDevice("cpu").build();
-        try (TrainingSession session = TrainingSession.open(s, null)) {
+        try (TrainingSession session = LanguageModelTask.open(s, null)) {
             try {
                 session.train(s.getNumEpochs(), null);
                 throw new AssertionError("expected divergence");
@@ -262,7 +284,7 @@ public final class TrainingSessionTest {
                 // The diverged epoch never counted: history and last good end at the epoch before.
                 assertEquals(e.getEpoch() - 1, session.getEpochsDone());
                 assertEquals(e.getEpoch() - 1, session.getLastGoodEpoch());
-                for (double p : session.getPerplexity()) {
+                for (double p : session.getMeasure()) {
                     assertTrue(Double.isFinite(p));
                 }
             }

@@ -1,13 +1,17 @@
-package djlbridge.training;
+package djlbridge.cli;
 
 import com.google.gson.JsonObject;
+import djlbridge.LanguageModelTask;
+import djlbridge.TrainSettings;
+import djlbridge.training.RunReport;
+import djlbridge.training.TrainingSession;
 
 /**
  * Trains from plain {@code java}, without Python, through the same {@link TrainingSession} as the
  * bridge, with the flag names of {@code djl-bridge train}:
  *
  * <pre>
- * java -cp ... djlbridge.training.Main --data timemachine.txt [--model gru] [--impl scratch]
+ * java -cp ... djlbridge.cli.Main --data timemachine.txt [--model gru] [--impl scratch]
  *     [--epochs 500] [--lr 1] [--clip 1] [--hidden 256] [--layers 1] [--bidirectional]
  *     [--batch-size 32] [--num-steps 35] [--max-tokens 10000] [--seed 42] [--device auto]
  *     [--random-iter] [--no-hybridize] [--json]
@@ -21,7 +25,7 @@ import com.google.gson.JsonObject;
  * the CPUs. The Python launcher sets it to one per CPU when unset ({@code --threads} there); a
  * JVM cannot set its own environment, so from plain {@code java} run e.g. {@code
  * OMP_NUM_THREADS=$(nproc) DJL_BRIDGE_DEFAULT_THREADS=$(nproc) java ...} for the same speed and
- * threads that follow the load ({@link ThreadPolicy}; {@code OMP_NUM_THREADS} alone pins the
+ * threads that follow the load ({@code ThreadPolicy}; {@code OMP_NUM_THREADS} alone pins the
  * count). The JSON's {@code omp_threads} says what the run started with, {@code thread_policy}
  * and {@code epoch_threads} what it did.
  */
@@ -84,27 +88,24 @@ public final class Main {
                 case "--seed": b.setSeed(parseInt(a, v)); break;
                 case "--device": b.setDevice(v); break;
                 default: throw new IllegalArgumentException(
-                        "unknown option " + a + ": see the javadoc of djlbridge.training.Main");
+                        "unknown option " + a + ": see the javadoc of djlbridge.cli.Main");
             }
         }
         TrainSettings settings = b.build();
         int every = Math.max(1, settings.getNumEpochs() / 10);
         RunReport r;
-        try (TrainingSession session = TrainingSession.open(settings, null)) {
+        try (TrainingSession session = LanguageModelTask.open(settings, null)) {
             String note = session.getThreadPolicy().noteOnce();
             if (note != null) {
                 System.err.println("djl-bridge: note: " + note);
             }
-            session.train(
-                    settings.getNumEpochs(),
-                    (epoch, ppl, speed) -> {
-                        if (epoch % every == 0 || epoch == 1) {
-                            System.err.printf(
-                                    "epoch %d/%d  perplexity %.3f  %,.0f tokens/s%n",
-                                    epoch, settings.getNumEpochs(), ppl, speed);
-                        }
-                        return true;
-                    });
+            session.train(settings.getNumEpochs(), (run, record) -> {
+                int epoch = record.getEpoch();
+                if (epoch % every == 0 || epoch == 1) {
+                    System.err.printf("epoch %d/%d  perplexity %.3f  %,.0f tokens/s%n", epoch,
+                            settings.getNumEpochs(), record.getMeasure(), record.getTokensPerSec());
+                }
+            });
             r = session.result();
         }
         if (json) {

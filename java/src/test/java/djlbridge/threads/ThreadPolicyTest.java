@@ -1,4 +1,4 @@
-package djlbridge.training;
+package djlbridge.threads;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
@@ -15,7 +15,9 @@ import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
 import djlbridge.LanguageModel;
 import djlbridge.TimeMachine;
 import djlbridge.TimeMachineDataset;
+import djlbridge.TrainSettings;
 import djlbridge.mxnet.OmpThreads;
+import djlbridge.training.TrainingSessionTest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -33,7 +35,7 @@ public class ThreadPolicyTest {
     private static final long SECOND = ThreadPolicy.INTERVAL_NANOS;
 
     /** A machine of {@code cpus} CPUs whose load the test sets before each step. */
-    private static final class Machine implements ThreadPolicy.Engine {
+    private static final class Machine implements ThreadEngine {
         final int cpus;
         long total;
         long idle;
@@ -76,13 +78,13 @@ public class ThreadPolicyTest {
 
     @Test
     public void threadsAreTheFreeCpusRoundedWithinOneAndTheCeiling() {
-        assertEquals(2, ThreadPolicy.target(0.0, 2, 2));
-        assertEquals(2, ThreadPolicy.target(0.4, 2, 2)); // light background work: keep both
-        assertEquals(1, ThreadPolicy.target(0.6, 2, 2));
-        assertEquals(1, ThreadPolicy.target(1.0, 2, 2)); // one other run of one thread
-        assertEquals(1, ThreadPolicy.target(2.0, 2, 2)); // never below 1
-        assertEquals(6, ThreadPolicy.target(2.0, 8, 6)); // never above the start count
-        assertEquals(5, ThreadPolicy.target(3.2, 8, 8));
+        assertEquals(2, ThreadCounts.target(0.0, 2, 2));
+        assertEquals(2, ThreadCounts.target(0.4, 2, 2)); // light background work: keep both
+        assertEquals(1, ThreadCounts.target(0.6, 2, 2));
+        assertEquals(1, ThreadCounts.target(1.0, 2, 2)); // one other run of one thread
+        assertEquals(1, ThreadCounts.target(2.0, 2, 2)); // never below 1
+        assertEquals(6, ThreadCounts.target(2.0, 8, 6)); // never above the start count
+        assertEquals(5, ThreadCounts.target(3.2, 8, 8));
     }
 
     @Test
@@ -145,19 +147,19 @@ public class ThreadPolicyTest {
         ThreadPolicy p = m.policy(4);
         m.second();
         p.startTraining();
-        p.onEpoch(null, null);
+        p.epochEnded();
         p.stopTraining();
         assertEquals("predictions and other work after a call: one thread", 1, p.getThreads());
         assertEquals(List.of(1), m.requests);
         m.second();
         p.startTraining(); // an idle machine: the start count again
         assertEquals(4, p.getThreads());
-        p.onEpoch(null, null);
+        p.epochEnded();
         m.others = 2.9; // 1.1 free -> floor(1.6) = 1
         m.ours = 1.0;
         m.second();
         p.step();
-        p.onEpoch(null, null);
+        p.epochEnded();
         p.stopTraining(); // already at one thread: nothing to ask
         assertArrayEquals(new int[] {4, 4, 1}, p.getEpochThreads());
         assertEquals(List.of(1, 4, 1), m.requests);
@@ -277,11 +279,9 @@ public class ThreadPolicyTest {
             TimeMachineDataset data = s.newDataset(manager);
             data.prepare();
             LanguageModel net = s.newModel(data.getVocab().length(), Device.cpu(), manager);
-            TrainingControl control = new TrainingControl();
-            control.stepThreads(policy);
             policy.startTraining();
             ppl = TimeMachine.trainEpochCh8(net, data, new SoftmaxCrossEntropyLoss(), s.getLr(),
-                    s.getClipTheta(), Device.cpu(), s.isRandomIter(), manager, control).getKey();
+                    s.getClipTheta(), Device.cpu(), s.isRandomIter(), manager, policy::step).getKey();
             policy.stopTraining();
             net.close();
         }
@@ -295,12 +295,12 @@ public class ThreadPolicyTest {
             for (String impl : new String[] {"scratch", "concise"}) {
                 OmpThreads.request(cpus); // both runs start with one thread per CPU
                 double fixed = oneEpoch(impl, ThreadPolicy.of(Map.of(), cpus, false,
-                        () -> null, ThreadPolicy.Engine.MXNET, () -> 0));
+                        () -> null, ThreadEngine.MXNET, () -> 0));
                 // every step a second passes and the others' load flips between none and all
                 // CPUs: the real engine gets 1 thread, then (two samples later) all again
                 long[] t = {0, 0, 0};
                 List<Integer> asked = new ArrayList<>();
-                ThreadPolicy.Engine counting = new ThreadPolicy.Engine() {
+                ThreadEngine counting = new ThreadEngine() {
                     @Override
                     public void request(int threads) {
                         asked.add(threads);

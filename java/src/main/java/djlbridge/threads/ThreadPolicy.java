@@ -1,4 +1,4 @@
-package djlbridge.training;
+package djlbridge.threads;
 
 import ai.djl.Device;
 import djlbridge.mxnet.OmpThreads;
@@ -55,10 +55,11 @@ import java.util.function.Supplier;
  * the others' threads leave (at least one); every later step keeps to that too, and the entry
  * goes when a train call ends or the session closes. Pinned runs are recorded, never lowered.
  *
- * <p>As a {@link SessionListener} it records the count each epoch ended with ({@link
- * #getEpochThreads}, the report's {@code epoch_threads}).
+ * <p>The session tells it when each epoch ends ({@link #epochEnded}); it records the count each
+ * epoch ended with ({@link #getEpochThreads}, the report's {@code epoch_threads}). The
+ * arithmetic of a count is {@link ThreadCounts}; the engine it sets is a {@link ThreadEngine}.
  */
-public final class ThreadPolicy implements SessionListener {
+public final class ThreadPolicy {
 
     /** The environment variable of MXNet's OpenMP start count. */
     public static final String OMP_THREADS_ENV = "OMP_NUM_THREADS";
@@ -88,7 +89,7 @@ public final class ThreadPolicy implements SessionListener {
     private final int cpus;
     private final boolean adaptive;
     private final Supplier<CpuLoad.Sample> sampler;
-    private final Engine engine;
+    private final ThreadEngine engine;
     private final LongSupplier clock;
     private final RunRegistry registry;
     private final List<Integer> epochThreads = new ArrayList<>();
@@ -102,12 +103,12 @@ public final class ThreadPolicy implements SessionListener {
     private long lastNanos;
 
     ThreadPolicy(int ceiling, int cpus, boolean adaptive, Supplier<CpuLoad.Sample> sampler,
-            Engine engine, LongSupplier clock) {
+            ThreadEngine engine, LongSupplier clock) {
         this(ceiling, cpus, adaptive, sampler, engine, clock, null);
     }
 
     ThreadPolicy(int ceiling, int cpus, boolean adaptive, Supplier<CpuLoad.Sample> sampler,
-            Engine engine, LongSupplier clock, RunRegistry registry) {
+            ThreadEngine engine, LongSupplier clock, RunRegistry registry) {
         if (ceiling < 1 || cpus < 1) {
             throw new IllegalArgumentException("threads " + ceiling + ", cpus " + cpus);
         }
@@ -142,7 +143,7 @@ public final class ThreadPolicy implements SessionListener {
         RunRegistry registry =
                 Device.Type.CPU.equals(device.getDeviceType()) ? RunRegistry.ofThisProcess() : null;
         return of(System.getenv(), cpus, adaptable, load == null ? () -> null : load::sample,
-                Engine.MXNET, System::nanoTime, registry);
+                ThreadEngine.MXNET, System::nanoTime, registry);
     }
 
     /**
@@ -158,7 +159,7 @@ public final class ThreadPolicy implements SessionListener {
      * @return the policy
      */
     static ThreadPolicy of(Map<String, String> env, int cpus, boolean adaptable,
-            Supplier<CpuLoad.Sample> sampler, Engine engine, LongSupplier clock) {
+            Supplier<CpuLoad.Sample> sampler, ThreadEngine engine, LongSupplier clock) {
         return of(env, cpus, adaptable, sampler, engine, clock, null);
     }
 
@@ -176,28 +177,14 @@ public final class ThreadPolicy implements SessionListener {
      * @return the policy
      */
     static ThreadPolicy of(Map<String, String> env, int cpus, boolean adaptable,
-            Supplier<CpuLoad.Sample> sampler, Engine engine, LongSupplier clock,
+            Supplier<CpuLoad.Sample> sampler, ThreadEngine engine, LongSupplier clock,
             RunRegistry registry) {
-        Integer start = parseCount(env.get(OMP_THREADS_ENV));
+        Integer start = ThreadCounts.parseCount(env.get(OMP_THREADS_ENV));
         String ours = env.get(DEFAULT_THREADS_ENV);
         boolean pinned = start != null && (ours == null || !ours.trim().equals(start.toString()));
-        int ceiling = start != null ? start : mxnetDefault(cpus);
+        int ceiling = start != null ? start : ThreadCounts.mxnetDefault(cpus);
         return new ThreadPolicy(ceiling, cpus, adaptable && !pinned, sampler, engine, clock,
                 registry);
-    }
-
-    /**
-     * Returns the threads for a machine where other processes keep {@code others} of the {@code
-     * cpus} CPUs busy: {@code clamp(floor(cpus - others + MARGIN), 1, ceiling)}.
-     *
-     * @param others CPUs busy with other work
-     * @param cpus the CPUs this process may use
-     * @param ceiling the most threads
-     * @return the count, 1 to {@code ceiling}
-     */
-    public static int target(double others, int cpus, int ceiling) {
-        int free = (int) Math.floor(cpus - others + MARGIN);
-        return Math.max(1, Math.min(ceiling, free));
     }
 
     /**
@@ -223,7 +210,7 @@ public final class ThreadPolicy implements SessionListener {
         if (last != null && sample != null) {
             double others = CpuLoad.otherCpus(last, sample, cpus);
             if (!Double.isNaN(others)) {
-                count = target(others, cpus, ceiling);
+                count = ThreadCounts.target(others, cpus, ceiling);
             }
         }
         last = sample;
@@ -251,7 +238,7 @@ public final class ThreadPolicy implements SessionListener {
         if (last != null) {
             double others = CpuLoad.otherCpus(last, sample, cpus);
             if (!Double.isNaN(others)) {
-                int target = target(others, cpus, ceiling);
+                int target = ThreadCounts.target(others, cpus, ceiling);
                 if (registry != null) {
                     target = Math.max(1, Math.min(target, cpus - registry.othersThreads()));
                 }
@@ -348,9 +335,8 @@ public final class ThreadPolicy implements SessionListener {
         threads = count;
     }
 
-    /** {@inheritDoc} */
-    @Override
-    public void onEpoch(TrainingSession session, EpochRecord record) {
+    /** An epoch ended: records the count it ended with ({@link #getEpochThreads}). */
+    public void epochEnded() {
         epochThreads.add(threads);
     }
 
@@ -411,62 +397,5 @@ public final class ThreadPolicy implements SessionListener {
     @Override
     public String toString() {
         return adaptive ? "adaptive, 1-" + ceiling + " threads" : "pinned at " + ceiling + " threads";
-    }
-
-    /**
-     * Reads a thread count as {@code OMP_NUM_THREADS} holds it.
-     *
-     * @param value the variable's value, or null when unset
-     * @return the count, or null when unset, not a number or not positive
-     */
-    static Integer parseCount(String value) {
-        if (value == null) {
-            return null;
-        }
-        try {
-            int n = Integer.parseInt(value.trim());
-            return n > 0 ? n : null;
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
-    /** MXNet 1.9 without {@code OMP_NUM_THREADS}: half the CPUs on x86 (it assumes hyper-threads). */
-    private static int mxnetDefault(int cpus) {
-        String arch = System.getProperty("os.arch", "");
-        boolean x86 = arch.contains("86") || arch.contains("amd64");
-        return Math.max(1, x86 ? cpus / 2 : cpus);
-    }
-
-    /** Where the policy sets the count: MXNet's engine, or a test's. */
-    interface Engine {
-
-        /** MXNet's engine, through {@link OmpThreads}. */
-        Engine MXNET =
-                new Engine() {
-                    @Override
-                    public void request(int threads) {
-                        OmpThreads.request(threads);
-                    }
-
-                    @Override
-                    public int lastRequested() {
-                        return OmpThreads.getRequested();
-                    }
-                };
-
-        /**
-         * Queues a new count.
-         *
-         * @param threads the count
-         */
-        void request(int threads);
-
-        /**
-         * Returns the count requested last.
-         *
-         * @return the count, 0 when never requested
-         */
-        int lastRequested();
     }
 }

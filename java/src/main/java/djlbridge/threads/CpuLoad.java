@@ -1,4 +1,4 @@
-package djlbridge.training;
+package djlbridge.threads;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package djlbridge.training;
+package djlbridge.threads;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
@@ -74,8 +74,8 @@ public class RunRegistryTest {
         Path dir = Files.createTempDirectory("runs");
         long[] now = {0};
         CpuLoad.Sample[] idle = {new CpuLoad.Sample(0, 0, 0)};
-        ThreadPolicy.Engine engine =
-                new ThreadPolicy.Engine() {
+        ThreadEngine engine =
+                new ThreadEngine() {
                     private int last;
 
                     @Override

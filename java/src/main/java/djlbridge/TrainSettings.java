@@ -1,13 +1,8 @@
-package djlbridge.training;
+package djlbridge;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
-import djlbridge.LanguageModel;
-import djlbridge.ModelKind;
-import djlbridge.RNNModel;
-import djlbridge.RNNModelScratch;
-import djlbridge.TimeMachineDataset;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 

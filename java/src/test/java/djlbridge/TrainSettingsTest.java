@@ -1,10 +1,9 @@
-package djlbridge.training;
+package djlbridge;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.fail;
 
-import djlbridge.ModelKind;
 import org.junit.Test;
 
 /** The model of {@link TrainSettings}: by name (as Python sets it) or by kind, and refused names. */

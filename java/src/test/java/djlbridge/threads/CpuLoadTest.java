@@ -1,4 +1,4 @@
-package djlbridge.training;
+package djlbridge.threads;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
