@@ -238,7 +238,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="measure tokens/s and RSS, bridge against plain java (and PyTorch), "
                                      "in interleaved rounds, each run its own process",
                        description="Train each model x impl from the bridge (Python + JPype), from plain "
-                                   "`java` (djlbridge.training.Main) and, with --torch, as the PyTorch "
+                                   "`java` (djlbridge.cli.Main) and, with --torch, as the PyTorch "
                                    "reference (benchmarks/torch_ref.py), each run a fresh process, the launchers "
                                    "of a model back to back in rotating order, for --rounds rounds; "
                                    "print per launcher the median tokens/s with its min-max, s/epoch, "

@@ -55,7 +55,7 @@ class Names:
 
     def respell(self, text: str) -> str:
         """``text`` written in the command line's flags (the Java side's messages: its launcher
-        ``djlbridge.training.Main`` takes the same flags) in these names: for the API every
+        ``djlbridge.cli.Main`` takes the same flags) in these names: for the API every
         ``--flag`` of a :class:`TrainConfig` field becomes the field (``TrainConfig.lr``)."""
         if self.cli:
             return text

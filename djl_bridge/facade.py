@@ -33,19 +33,20 @@ T = TypeVar("T")
 #: The text's classes (package ``djlbridge``).
 TIME_MACHINE = "djlbridge.TimeMachine"
 TIME_MACHINE_DATASET = "djlbridge.TimeMachineDataset"
+TRAIN_SETTINGS = "djlbridge.TrainSettings"
+LANGUAGE_MODEL_TASK = "djlbridge.LanguageModelTask"
 VOCAB = "djlbridge.Vocab"
 RNN_MODEL = "djlbridge.RNNModel"
 RNN_MODEL_SCRATCH = "djlbridge.RNNModelScratch"
 MODEL_KIND = "djlbridge.ModelKind"
 #: The machinery around the text (package ``djlbridge.training``).
-TRAIN_SETTINGS = "djlbridge.training.TrainSettings"
-TRAINING_SESSION = "djlbridge.training.TrainingSession"
 TRAINING_CONTROL = "djlbridge.training.TrainingControl"
 PARAMETER_FILES = "djlbridge.training.ParameterFiles"
-EPOCH_CALLBACK = "djlbridge.training.EpochCallback"
-THREAD_POLICY = "djlbridge.training.ThreadPolicy"
-#: The plain-java launcher (``java -cp … djlbridge.training.Main``), used by the bench.
-MAIN = "djlbridge.training.Main"
+SESSION_LISTENER = "djlbridge.training.SessionListener"
+#: The thread policy (package ``djlbridge.threads``).
+THREAD_POLICY = "djlbridge.threads.ThreadPolicy"
+#: The plain-java launcher (``java -cp … djlbridge.cli.Main``), used by the bench.
+MAIN = "djlbridge.cli.Main"
 #: DJL and the JDK.
 DEVICE = "ai.djl.Device"
 ENGINE = "ai.djl.engine.Engine"
@@ -182,24 +183,35 @@ def to_java_ints(values: np.ndarray, manager: Any) -> Any:
 
 @functools.lru_cache(maxsize=None)
 def _epoch_callback_class() -> type:
-    """The one Python class implementing ``EpochCallback``: JPype makes a Java proxy class for
+    """The one Python class implementing ``SessionListener``: JPype makes a Java proxy class for
     each class it is given, which lives as long as the JVM, so it is defined once, not per call."""
 
-    @jpype.JImplements(EPOCH_CALLBACK)
+    @jpype.JImplements(SESSION_LISTENER)
     class _Callback:
         def __init__(self, fn: Callable[[int, float, float], bool]) -> None:
             self.fn = fn
 
         @jpype.JOverride
-        def onEpoch(self, epoch: int, perplexity: float, speed: float) -> bool:  # noqa: N802
-            return bool(self.fn(int(epoch), float(perplexity), float(speed)))
+        def onRunStart(self, session: Any) -> None:  # noqa: N802
+            pass
+
+        @jpype.JOverride
+        def onEpoch(self, session: Any, record: Any) -> None:  # noqa: N802
+            if not self.fn(int(record.getEpoch()), float(record.getMeasure()),
+                           float(record.getTokensPerSec())):
+                session.stopAfterEpoch()
+
+        @jpype.JOverride
+        def onRunEnd(self, session: Any) -> None:  # noqa: N802
+            pass
 
     return _Callback
 
 
 def epoch_callback(fn: Callable[[int, float, float], bool]) -> Any:
-    """A Java ``EpochCallback`` that calls ``fn(epoch, perplexity, tokens_per_sec)``; its bool
-    says whether to go on. ``fn`` must not raise: Java would only see a failed callback."""
+    """A Java ``SessionListener`` that calls ``fn(epoch, measure, tokens_per_sec)`` after each
+    epoch (the measure: the language model's perplexity); its bool says whether to go on. ``fn``
+    must not raise: Java would only see a failed listener."""
     return _epoch_callback_class()(fn)
 
 
@@ -275,7 +287,7 @@ class Session:
         through :func:`readable_by_java`), builds the model."""
         with readable_by_java(config.data) as data, java_errors(names):
             control = jclass(TRAINING_CONTROL)()
-            return cls(jclass(TRAINING_SESSION).open(train_settings(config, data), control),
+            return cls(jclass(LANGUAGE_MODEL_TASK).open(train_settings(config, data), control),
                        control, names)
 
     @classmethod
@@ -287,7 +299,7 @@ class Session:
         names them in messages)."""
         with java_errors(names):
             control = jclass(TRAINING_CONTROL)()
-            return cls(jclass(TRAINING_SESSION).forPrediction(
+            return cls(jclass(LANGUAGE_MODEL_TASK).forPrediction(
                 train_settings(config), string_list(vocab), java_bytes(params), str(source),
                 control), control, names)
 
@@ -295,7 +307,7 @@ class Session:
     @_in_callers_names
     def vocab(self) -> list[str]:
         """The vocabulary, index to token."""
-        return [str(t) for t in self._session.getIdxToToken()]
+        return [str(t) for t in self._session.getTask().getIdxToToken()]
 
     @_on_java_thread
     @_in_callers_names
@@ -344,7 +356,7 @@ class Session:
     @_in_callers_names
     def history(self) -> tuple[list[float], list[float]]:
         """Perplexity and tokens/s of every finished epoch."""
-        return ([float(p) for p in self._session.getPerplexity()],
+        return ([float(p) for p in self._session.getMeasure()],
                 [float(s) for s in self._session.getEpochTokensPerSec()])
 
     @_on_java_thread

@@ -98,7 +98,7 @@ def plot_perplexity(perplexity: Sequence[float], path: Path, num_epochs: int, ti
 
 class PerplexityPlot:
     """D2L's ``Animator`` for perplexity, driven by the per-epoch callback: pass it as
-    ``on_epoch`` (``djl_bridge.train(config, on_epoch=plot)``), or as the ``EpochCallback`` of
+    ``on_epoch`` (``djl_bridge.train(config, on_epoch=plot)``), or (through ``facade.epoch_callback``) as the ``SessionListener`` of
     the Java ``TimeMachine.trainCh8``; it returns True (go on).
 
     In a notebook it shows one figure under the cell and redraws it in place: after the first

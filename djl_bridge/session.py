@@ -1,7 +1,7 @@
 """Runs the Java ``TrainingSession`` (the one epoch loop) from Python: ``run(config, options)``
 trains with checkpoints, resume, Ctrl-C/SIGTERM and a clean report when the loss diverges;
 ``predict(checkpoint, prefix, n)`` generates text from a checkpoint. One call into Java trains all
-epochs; a JPype proxy of ``EpochCallback`` is called once per epoch (progress, checkpoints); the
+epochs; a JPype proxy of ``SessionListener`` is called once per epoch (progress, checkpoints); the
 result (numbers, predictions, memory) is computed in Java and read back as JSON.
 
 Every call into Java goes through :mod:`djl_bridge.facade`, which translates Java exceptions.

@@ -298,7 +298,7 @@ def test_a_java_error_escaping_a_call_is_still_one_line(jvm: None) -> None:
 
     with pytest.raises(ConfigError, match="^model must be gru, lstm or rnn, got 'x'$"):
         with java_errors():  # IllegalArgumentException -> ConfigError, subclass-aware
-            jpype.JClass("djlbridge.training.TrainSettings").builder().setModel("x").setDataPath("d").build()
+            jpype.JClass("djlbridge.TrainSettings").builder().setModel("x").setDataPath("d").build()
     with pytest.raises(JavaError) as info:
         with java_errors():
             jpype.JClass("java.util.ArrayList")().get(3)
@@ -363,7 +363,7 @@ def test_the_package_has_no_import_cycles() -> None:
 def test_python_and_java_defaults_are_the_same(jvm: None) -> None:
     import jpype
 
-    settings = jpype.JClass("djlbridge.training.TrainSettings").builder().setDataPath("x").build()
+    settings = jpype.JClass("djlbridge.TrainSettings").builder().setDataPath("x").build()
     java = json.loads(str(settings.toJsonObject().toString()))
     python = TrainConfig().to_dict()
     for name, value in java.items():
@@ -382,12 +382,14 @@ def test_only_the_training_session_loops_over_epochs() -> None:
     java = ROOT / "java" / "src" / "main" / "java" / "djlbridge"
     loops = [str(p.relative_to(java)) for p in java.rglob("*.java")
              if "trainEpochCh8(" in p.read_text() and p.name != "TimeMachine.java"]
-    assert loops == ["training/TrainingSession.java"]
+    assert loops == ["LanguageModelTask.java"]  # one epoch per call, through the session
+    session = (java / "training" / "TrainingSession.java").read_text()
+    assert session.count("task.trainEpoch(") == 1
     text = (java / "TimeMachine.java").read_text()
     body = text[text.index("public static RunReport trainCh8("):]
     body = body[body.index("public static RunReport trainCh8(", 10):]
     body = body[:body.index("public static Pair<Double, Double> trainEpochCh8(")]
-    assert "TrainingSession.wrap(" in body and "for (int epoch" not in body
+    assert "LanguageModelTask.wrap(" in body and "for (int epoch" not in body
 
 
 def test_data_that_is_not_a_file_is_one_line(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """MXNet's OpenMP threads: the count a run starts with (``--threads``, else ``OMP_NUM_THREADS``,
 else one per usable CPU), whether it is the user's (pinned) or ours (it follows the load while
-the run trains: ``djlbridge.training.ThreadPolicy``), and the rule once libmxnet has read it.
+the run trains: ``djlbridge.threads.ThreadPolicy``), and the rule once libmxnet has read it.
 Setting the count for this process is :func:`djl_bridge.jvm.set_threads` (it depends on whether
 the JVM runs).
 """

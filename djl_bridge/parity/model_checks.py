@@ -187,7 +187,7 @@ def _carried_state(ctx: Context, impl: str, layers: int = 1) -> CheckResult:
         result = ctx.j.TimeMachine.trainCh8(net, java_ds, ctx.java_full.getVocab(),
                                             facade.jfloat(s.lr), facade.jfloat(s.clip), epochs,
                                             ctx.device, False, ctx.manager, None)
-        java = [np.log(np.array(list(result.getPerplexity()))), *W.get_weights(net)]
+        java = [np.log(np.array(list(result.getMeasure()))), *W.get_weights(net)]
         twin = _twin(impl, "lstm", w, layers, False)
         twin_epochs = [list(twin_ds.next_epoch()) for _ in range(epochs)]  # an offset each
         twin_ppl = ref_model.train_epochs(twin, twin_epochs, s.lr, s.clip, False)
