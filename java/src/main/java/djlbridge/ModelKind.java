@@ -1,6 +1,7 @@
 package djlbridge;
 
 import ai.djl.nn.recurrent.RecurrentBlock;
+import djlbridge.mxnet.CellKind;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -22,7 +23,7 @@ import java.util.Optional;
  * is the second layer's), then the one output layer; its state is the kind's state arrays layer
  * by layer ({@code H} of each layer; for the LSTM {@code H, C} of layer 0, then of layer 1, ...).
  */
-public enum ModelKind {
+public enum ModelKind implements CellKind {
 
     /** The gated recurrent unit of section 9.1: state (H). */
     GRU("gru", new String[] {"z", "r", "h"}, 1,
@@ -151,6 +152,7 @@ public enum ModelKind {
      *
      * @return "gru", "lstm" or "rnn"
      */
+    @Override
     public String getName() {
         return name;
     }
@@ -170,6 +172,7 @@ public enum ModelKind {
      *
      * @return 2 for LSTM, 1 otherwise
      */
+    @Override
     public int getStates() {
         return states;
     }
@@ -193,6 +196,7 @@ public enum ModelKind {
      * @param numLayers the number of stacked layers, at least 1
      * @return e.g. W_xh, W_hh, b_h, W_xh_l1, W_hh_l1, b_h_l1, W_hq, b_q for two RNN layers
      */
+    @Override
     public List<String> getParamNames(int numLayers) {
         if (numLayers < 1) {
             throw new IllegalArgumentException("numLayers must be at least 1, got " + numLayers);
@@ -216,6 +220,12 @@ public enum ModelKind {
      */
     public static String layerSuffix(int layer) {
         return layer == 0 ? "" : "_l" + layer;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String getLayerSuffix(int layer) {
+        return layerSuffix(layer);
     }
 
     /**

@@ -16,26 +16,29 @@
  *       needs.
  * </ul>
  *
+ * <p>The language model as a task of the machinery: {@link djlbridge.LanguageModelTask} (the
+ * dataset, vocabulary, model, loss, {@code trainEpochCh8} and {@code predictCh8} behind {@code
+ * djlbridge.training.TrainingTask}; its {@code open}/{@code wrap}/{@code forPrediction} make the
+ * session) and {@link djlbridge.TrainSettings} (the text's defaults; it builds the dataset and the
+ * model it names).
  * <p>Two package-private helpers keep the text's classes short without changing their API: the
  * streaming UTF-8 reader behind {@code TimeMachine}'s corpus functions, and the partition
  * arithmetic (offsets, batches, shuffles) behind {@code TimeMachineDataset}.
- *
  * <p>Where the text is wrong the classes deviate and say so in a comment: {@code setSteps}
  * instead of a hard-coded 35, a float learning rate instead of an int, {@link
  * djlbridge.LanguageModel} instead of {@code Object net}, a new random offset every epoch.
- *
- * <p>What depends on what. The text's trainer is a thin signature over the machinery of {@link
- * djlbridge.training}: {@code trainCh8} wraps the caller's model and dataset in a {@code
- * TrainingSession} and returns its {@code RunReport}, {@code trainEpochCh8} checks a {@code
- * TrainingControl}; the other way round, the session builds this package's dataset and models
- * and runs {@code trainEpochCh8}. So the two packages use each other, by design: the text keeps
- * its signatures, and there is one epoch loop. The speed code of {@link djlbridge.mxnet} is called
- * at three points: {@link djlbridge.RNNModel#forward} ({@code RnnOperator}), a hybridized {@link
- * djlbridge.RNNModelScratch} ({@code HybridScratchCells}) and the update after each batch of
- * {@code trainEpochCh8} ({@code ClipSgd}). Their engine-neutral equivalents are here too (DJL's
- * layer forward, the op-by-op cells, {@code gradClipping} and {@code sgd}), so another engine
- * would change those three calls, not the classes.
- *
+ * <p>What depends on what. This package uses the machinery of {@link djlbridge.training}: {@code
+ * trainCh8} wraps the caller's model and dataset in a {@code LanguageModelTask} and its {@code
+ * TrainingSession} and returns its {@code RunReport}; {@code trainEpochCh8} and {@code predictCh8}
+ * call a {@code StepCheck} before every step. The machinery never names this package: it runs a
+ * {@code TrainingTask}. The speed code of {@link djlbridge.mxnet} is called at three points:
+ * {@link djlbridge.RNNModel#forward} ({@code RnnOperator}), a hybridized {@link
+ * djlbridge.RNNModelScratch} ({@code HybridScratchCells}, given the {@code ModelKind} as a {@code
+ * CellKind}) and the update after each batch of {@code trainEpochCh8} ({@code ClipSgd}). Their
+ * engine-neutral equivalents are here too (DJL's layer forward, the op-by-op cells, {@code
+ * gradClipping} and {@code sgd}), so another engine would change those three calls, not the
+ * classes. No package uses this one but the launcher of {@code djlbridge.cli} ({@code
+ * PackageGraphTest} holds the graph free of circles).
  * <p>Why this cut: a reader of the text finds the text's classes alone in this package, with the
  * text's names and signatures, and nothing that exists only for the CLI, the checkpoints or the
  * speed of MXNet.

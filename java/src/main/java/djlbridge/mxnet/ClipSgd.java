@@ -10,8 +10,8 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * The trainer's update after each backward pass: the text's {@code TimeMachine.gradClipping}
- * followed by {@code TimeMachine.sgd}, computed by MXNet's multi-tensor operators in a handful of calls
- * instead of about six per parameter.
+ * followed by {@code TimeMachine.sgd}, computed by MXNet's multi-tensor operators in a handful of
+ * calls instead of about six per parameter.
  *
  * <p>Same arithmetic as the text: with {@code norm} the joint L2 norm of all gradients, every
  * parameter becomes {@code p - lr * (theta / max(norm, theta)) * grad}. The clipping scale is

@@ -9,8 +9,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import djlbridge.ModelKind;
-import djlbridge.ScratchCells;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +26,7 @@ import java.util.Map;
  */
 public final class HybridScratchCells {
 
-    private final ModelKind kind;
+    private final CellKind kind;
     private final int numLayers;
     private final List<String> names;
     private final List<String> inputNames;
@@ -46,12 +44,12 @@ public final class HybridScratchCells {
      * @param kind the kind of model
      * @param vocabSize the vocabulary size
      * @param numHiddens the hidden size
-     * @param params the parameters, in the order of {@link ModelKind#getParamNames}, each with
+     * @param params the parameters, in the order of {@link CellKind#getParamNames}, each with
      *     its gradient attached
      * @param manager the model's manager: it owns the graphs and cached operators
      */
     public HybridScratchCells(
-            ModelKind kind, int vocabSize, int numHiddens, NDList params, NDManager manager) {
+            CellKind kind, int vocabSize, int numHiddens, NDList params, NDManager manager) {
         this(kind, 1, vocabSize, numHiddens, params, manager);
     }
 
@@ -62,12 +60,12 @@ public final class HybridScratchCells {
      * @param numLayers the number of stacked layers
      * @param vocabSize the vocabulary size
      * @param numHiddens the hidden size of every layer
-     * @param params the parameters, in the order of {@link ModelKind#getParamNames(int)}, each
+     * @param params the parameters, in the order of {@link CellKind#getParamNames(int)}, each
      *     with its gradient attached
      * @param manager the model's manager: it owns the graphs and cached operators
      */
     public HybridScratchCells(
-            ModelKind kind, int numLayers, int vocabSize, int numHiddens, NDList params,
+            CellKind kind, int numLayers, int vocabSize, int numHiddens, NDList params,
             NDManager manager) {
         List<String> names = kind.getParamNames(numLayers);
         if (names.size() != params.size()) {
@@ -90,7 +88,7 @@ public final class HybridScratchCells {
     }
 
     /**
-     * Runs the model over a batch, as {@link ScratchCells#gru} and its siblings but in one
+     * Runs the model over a batch, as {@code ScratchCells.gru} and its siblings but in one
      * cached operation. Inside a {@code GradientCollector} the call is recorded for backward.
      *
      * @param x token indices of shape (batch, steps); the outputs belong to its manager. It is

@@ -5,9 +5,11 @@ import ai.djl.mxnet.engine.MxOpParams;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.recurrent.GRU;
+import ai.djl.nn.recurrent.LSTM;
+import ai.djl.nn.recurrent.RNN;
 import ai.djl.nn.recurrent.RecurrentBlock;
 import ai.djl.training.ParameterStore;
-import djlbridge.ModelKind;
 
 /**
  * The forward pass of one of DJL's recurrent layers as DJL's MXNet engine runs it, one call of
@@ -18,7 +20,7 @@ import djlbridge.ModelKind;
  * fraction of that. Every parameter has a multiple of {@code numHiddens} elements (gates x hidden x
  * inputs, gates x hidden), so the rows hold the same values in the same order.
  *
- * <p>The layer is taken as the concise model builds it ({@link ModelKind#newLayer}): any number
+ * <p>The layer is taken as the concise model builds it ({@code ModelKind.newLayer}): any number
  * of layers, one or two directions, a plain RNN with tanh. The parameters are joined in the order
  * DJL's layer joins them ({@code getDirectParameters()}: layer by layer, each layer's weights then
  * its biases), which for more than one layer is not the layout MXNet's operator reads (the
@@ -28,7 +30,8 @@ import djlbridge.ModelKind;
 public final class RnnOperator {
 
     private final RecurrentBlock layer;
-    private final ModelKind kind;
+    private final String mode;
+    private final int numStates;
     private final long numHiddens;
     private final int numLayers;
     private final boolean bidirectional;
@@ -53,7 +56,8 @@ public final class RnnOperator {
      */
     public RnnOperator(RecurrentBlock layer, long numHiddens, int numLayers, boolean bidirectional) {
         this.layer = layer;
-        this.kind = ModelKind.of(layer);
+        this.mode = mode(layer);
+        this.numStates = layer instanceof LSTM ? 2 : 1;
         this.numHiddens = numHiddens;
         this.numLayers = numLayers;
         this.bidirectional = bidirectional;
@@ -95,16 +99,15 @@ public final class RnnOperator {
         concat.addParam("num_args", parts.length);
         NDArray flat = mx.invoke("Concat", parts, concat).reshape(-1);
         MxOpParams op = new MxOpParams();
-        op.addParam("mode", mode(kind));
+        op.addParam("mode", mode);
         op.addParam("p", 0.0);
         op.addParam("state_size", numHiddens);
         op.addParam("state_outputs", true);
         op.addParam("num_layers", numLayers);
         op.addParam("bidirectional", bidirectional);
-        if (kind == ModelKind.LSTM) {
+        if (layer instanceof LSTM) {
             op.addParam("lstm_state_clip_nan", true);
         }
-        int numStates = kind.getStates();
         NDArray[] args = new NDArray[2 + numStates];
         args[0] = x;
         args[1] = flat;
@@ -116,17 +119,18 @@ public final class RnnOperator {
         return mx.invoke("_npx_rnn", new NDList(args), op);
     }
 
-    /** MXNet's name of the recurrent cell. */
-    private static String mode(ModelKind kind) {
-        switch (kind) {
-            case GRU:
-                return "gru";
-            case LSTM:
-                return "lstm";
-            case RNN:
-                return "rnn_tanh";
-            default:
-                throw new IllegalArgumentException("MXNet's RNN operator has no " + kind.getName());
+    /** MXNet's name of the recurrent cell (DJL's {@code RNN} layer: tanh, as the text's). */
+    private static String mode(RecurrentBlock layer) {
+        if (layer instanceof GRU) {
+            return "gru";
         }
+        if (layer instanceof LSTM) {
+            return "lstm";
+        }
+        if (layer instanceof RNN) {
+            return "rnn_tanh";
+        }
+        throw new IllegalArgumentException(
+                "a GRU, LSTM or RNN layer is needed, got " + layer.getClass().getName());
     }
 }

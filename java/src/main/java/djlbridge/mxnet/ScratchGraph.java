@@ -1,7 +1,5 @@
 package djlbridge.mxnet;
 
-import djlbridge.ModelKind;
-import djlbridge.ScratchCells;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -10,18 +8,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The scratch GRU, LSTM and plain RNN of {@link ScratchCells}, unrolled over a fixed number of
+ * The scratch GRU, LSTM and plain RNN of {@code ScratchCells}, unrolled over a fixed number of
  * time steps, written as one MXNet symbol graph (the JSON that {@code Symbol.loadJson} reads).
  *
  * <p>Same equations and same parameters, in the same layout (weights {@code (in, out)},
  * transposed inside the graph), as the imperative cells; the GRU applies the reset gate to H
  * before W_hh. The graph's data inputs are {@code x} (token indices, (batch, steps)), {@code h0}
- * and, for the LSTM, {@code c0} (one more set per layer of a stack, {@link #inputNames(ModelKind,
+ * and, for the LSTM, {@code c0} (one more set per layer of a stack, {@link #inputNames(CellKind,
  * int)}); its outputs are the logits ((steps * batch, vocab), time-major) followed by the final
- * state. A stack of layers is unrolled in the same graph, as {@link ScratchCells} runs it. The
+ * state. A stack of layers is unrolled in the same graph, as {@code ScratchCells} runs it. The
  * input products {@code X W_x + b} of all steps are taken at
  * once, and so is the output layer; per step, each gate has its own product with W_h, as in
- * {@link ScratchCells}. Sigmoid and tanh are MXNet's {@code Activation} operator (oneDNN on the
+ * {@code ScratchCells}. Sigmoid and tanh are MXNet's {@code Activation} operator (oneDNN on the
  * CPU), the same functions as the cells' to rounding. (Joining the products of the gates that
  * share H into one wider product and splitting the result was measured slower here: the split
  * and its backward cost more than the products they save; see docs/bench.md.)
@@ -64,7 +62,7 @@ public final class ScratchGraph {
      * @param kind the kind of model
      * @return the input names
      */
-    public static List<String> inputNames(ModelKind kind) {
+    public static List<String> inputNames(CellKind kind) {
         return inputNames(kind, 1);
     }
 
@@ -77,12 +75,12 @@ public final class ScratchGraph {
      * @param numLayers the number of stacked layers
      * @return the input names
      */
-    public static List<String> inputNames(ModelKind kind, int numLayers) {
+    public static List<String> inputNames(CellKind kind, int numLayers) {
         List<String> names = new ArrayList<>();
         names.add("x");
         for (int l = 0; l < numLayers; l++) {
             for (String state : Arrays.asList(STATE_INPUTS).subList(0, kind.getStates())) {
-                names.add(state + ModelKind.layerSuffix(l));
+                names.add(state + kind.getLayerSuffix(l));
             }
         }
         return Collections.unmodifiableList(names);
@@ -98,7 +96,7 @@ public final class ScratchGraph {
      * @param numSteps the number of time steps the graph is unrolled over
      * @return the symbol JSON
      */
-    public static String json(ModelKind kind, int vocabSize, int numHiddens, int numSteps) {
+    public static String json(CellKind kind, int vocabSize, int numHiddens, int numSteps) {
         return json(kind, 1, vocabSize, numHiddens, numSteps);
     }
 
@@ -106,7 +104,7 @@ public final class ScratchGraph {
      * Builds the unrolled graph of a stack of layers: layer {@code l}'s hidden states of all
      * steps are layer {@code l + 1}'s input (its input products taken at once, as layer 0's), the
      * output layer reads the last layer, and the outputs are the logits followed by the final
-     * state, layer by layer. Parameters are named as {@link ModelKind#getParamNames(int)}.
+     * state, layer by layer. Parameters are named as {@link CellKind#getParamNames(int)}.
      *
      * @param kind the kind of model
      * @param numLayers the number of stacked layers
@@ -116,7 +114,7 @@ public final class ScratchGraph {
      * @return the symbol JSON
      */
     public static String json(
-            ModelKind kind, int numLayers, int vocabSize, int numHiddens, int numSteps) {
+            CellKind kind, int numLayers, int vocabSize, int numHiddens, int numSteps) {
         if (numLayers < 1 || vocabSize < 1 || numHiddens < 1 || numSteps < 1) {
             throw new IllegalArgumentException(
                     "numLayers, vocabSize, numHiddens and numSteps must be positive: " + numLayers
@@ -144,7 +142,7 @@ public final class ScratchGraph {
                 input = g.concat(hs);
                 rows = true;
             }
-            hs = g.layer(kind, ModelKind.layerSuffix(l), input, rows,
+            hs = g.layer(kind, kind.getLayerSuffix(l), input, rows,
                     state.subList(l * states, (l + 1) * states), finalState);
         }
         // the output layer over all steps at once: (steps * batch, vocab)
@@ -169,12 +167,12 @@ public final class ScratchGraph {
      * and returns the hidden state of every step.
      */
     private List<Ref> layer(
-            ModelKind kind, String suffix, Ref input, boolean rows, List<Ref> state,
+            CellKind kind, String suffix, Ref input, boolean rows, List<Ref> state,
             List<Ref> finalState) {
         Ref h = state.get(0);
         List<Ref> hs = new ArrayList<>();
-        switch (kind) {
-            case GRU: {
+        switch (kind.getName()) {
+            case "gru": {
                 Gates zr = new Gates(suffix, input, rows, "z", "r");
                 Gates hh = new Gates(suffix, input, rows, "h");
                 for (int t = 0; t < numSteps; t++) {
@@ -191,7 +189,7 @@ public final class ScratchGraph {
                 finalState.add(h);
                 break;
             }
-            case LSTM: {
+            case "lstm": {
                 Ref c = state.get(1);
                 Gates ifoc = new Gates(suffix, input, rows, "i", "f", "o", "c");
                 for (int t = 0; t < numSteps; t++) {
@@ -209,7 +207,7 @@ public final class ScratchGraph {
                 finalState.add(c);
                 break;
             }
-            case RNN: {
+            case "rnn": {
                 Gates hh = new Gates(suffix, input, rows, "h");
                 for (int t = 0; t < numSteps; t++) {
                     h = hh.step(h, t, "tanh")[0];

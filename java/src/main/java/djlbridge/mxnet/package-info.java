@@ -17,14 +17,15 @@
  *       per-batch buffers are reused instead of faulted in again;
  *   <li>{@link djlbridge.mxnet.OmpThreads}: the OpenMP thread count of the engine's CPU worker,
  *       changed while the process runs (the count itself is chosen by {@code
- *       djlbridge.training.ThreadPolicy}).
+ *       djlbridge.threads.ThreadPolicy});
+ *   <li>{@link djlbridge.mxnet.CellKind}: what the graph and the operator need to know of a kind
+ *       of cell (the text's {@code ModelKind} implements it).
  * </ul>
  *
- * <p>What depends on what: the code here uses only {@code ModelKind} of {@link djlbridge} (the
- * javadoc links to the text's classes it mirrors); {@link djlbridge} calls it at three points and
- * {@link djlbridge.training} calls {@code NativeHeap} once and {@code OmpThreads} from its thread
- * policy.
- *
+ * <p>What depends on what: the code here names no other package of djl_bridge (a kind of cell is
+ * a {@code CellKind}; the javadoc names the text's classes it mirrors in {@code code} only).
+ * {@link djlbridge} calls it at three points, {@link djlbridge.training} calls {@code NativeHeap}
+ * once and {@link djlbridge.threads} calls {@code OmpThreads} from its thread policy.
  * <p>Why this cut: another engine would replace this package and those five calls, not edit the
  * text's classes or the training machinery.
  */
