@@ -42,7 +42,7 @@ from .errors import (
     TrainingDivergedError,
     TrainingInterruptedError,
 )
-from .jvm import start
+from .bridge import start
 from .plot import PerplexityPlot
 from .session import Interrupted, RunOptions, predict, resume, run
 from .result import TrainingResult

@@ -4,7 +4,7 @@ trains with checkpoints, resume, Ctrl-C/SIGTERM and a clean report when the loss
 epochs; a JPype proxy of ``EpochCallback`` is called once per epoch (progress, checkpoints); the
 result (numbers, predictions, memory) is computed in Java and read back as JSON.
 
-Every call into Java goes through :mod:`djl_bridge.facade`, which translates Java exceptions.
+Every call into Java goes through :mod:`djl_bridge.bridge`, which translates Java exceptions.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from . import facade, jupyter, jvm, progress
+from . import bridge, jupyter, progress
 from .checkpoint import Checkpoint, CheckpointWriter, checkpoint_root, read_checkpoint
 from .config import API_NAMES, JAVA_INT_MAX, Names, TrainConfig, as_int, as_path, check_path
 from .data import count_tokens, locate_corpus
@@ -129,7 +129,7 @@ def prepare(config: TrainConfig, names: Names = API_NAMES) -> TrainConfig:
     return dataclasses.replace(config, data=data, device=device)
 
 
-def _print_threads_note(session: facade.Session) -> None:
+def _print_threads_note(session: bridge.Session) -> None:
     """Says once per process when a pinned thread count exceeds the CPUs (Java's rule)."""
     note = session.threads_note()
     if note:
@@ -141,7 +141,7 @@ class _Saver:
     never before an epoch has finished (there are no parameters to save then)."""
 
     def __init__(self, writer: Optional[CheckpointWriter], config: TrainConfig,
-                 session: facade.Session, vocab: list[str], start_epoch: int) -> None:
+                 session: bridge.Session, vocab: list[str], start_epoch: int) -> None:
         self.writer = writer
         self.config = config
         self.session = session
@@ -232,8 +232,8 @@ def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallb
     # The run's signal handlers from here to the save after a stop: a signal during the JVM's
     # start or the corpus's reading stops the run before its first batch.
     with StopGuard(options.hard_exit, can_save=writer is not None) as guard:
-        jvm.start()
-        session = facade.Session.open(config, options.names)
+        bridge.start()
+        session = bridge.Session.open(config, options.names)
         _print_threads_note(session)
         try:
             return _train(session, config, options, on_epoch, resume_from, writer, guard)
@@ -241,7 +241,7 @@ def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallb
             session.close()
 
 
-def _train(session: facade.Session, config: TrainConfig, options: RunOptions,
+def _train(session: bridge.Session, config: TrainConfig, options: RunOptions,
            on_epoch: Optional[EpochCallback], resume_from: Optional[Checkpoint],
            writer: Optional[CheckpointWriter], guard: StopGuard) -> TrainingResult:
     names = options.names
@@ -341,9 +341,9 @@ def predict(checkpoint: "Path | str", prefix: str, num_preds: int, device: str =
     if config.prediction_note:
         _warn_at_caller(config.prediction_note, PredictionWarning)
     with StopGuard(hard_exit, unit="character", can_save=False) as guard:
-        jvm.start()
+        bridge.start()
         # The bytes read and checked by read_checkpoint are the bytes loaded: nothing is read again.
-        session = facade.Session.for_prediction(config, ckpt.vocab, ckpt.params, ckpt.params_file,
+        session = bridge.Session.for_prediction(config, ckpt.vocab, ckpt.params, ckpt.params_file,
                                                  names)
         _print_threads_note(session)
         try:

@@ -1,14 +1,13 @@
 """Moving weights between numpy and a Java ``LanguageModel``, both ways, through the arrays of
 ``LanguageModel.getParams()`` (in place: the gradients attached to them stay attached). The
-conversions themselves are :mod:`djl_bridge.facade`'s."""
+conversions themselves are :mod:`djl_bridge.bridge`'s."""
 from __future__ import annotations
 
 from typing import Any, Sequence
 
 import numpy as np
 
-from .facade import float_buffer, to_java, to_numpy
-from .javaerrors import translated
+from .bridge import float_buffer, to_java, to_numpy, translated
 
 __all__ = ["float_buffer", "get_gradients", "get_weights", "set_weights", "to_java", "to_numpy"]
 

@@ -159,12 +159,12 @@ def test_sigterm_in_epoch_1_saves_nothing_and_exits_143(tmp_path: Path) -> None:
     ck = tmp_path / "ck"
     hook = """
 import os, signal
-from djl_bridge import facade
-train = facade.Session.train
+from djl_bridge import bridge
+train = bridge.Session.train
 def training(self, *args, **kwargs):
     os.kill(os.getpid(), signal.SIGTERM)   # as the first epoch starts
     return train(self, *args, **kwargs)
-facade.Session.train = training
+bridge.Session.train = training
 """
     child = Child(["train", "--hidden", "64", "--batch-size", "8", "--num-steps", "10",
                    "--max-tokens", "20000", "--epochs", "3", "--checkpoint-dir", str(ck)],
@@ -413,12 +413,12 @@ except djl_bridge.BridgeError as exc:
 def test_a_stopped_api_run_says_how_to_go_on_in_python(tmp_path: Path, corpus: Path) -> None:
     script = f"""
 import os, signal, djl_bridge
-from djl_bridge import facade
-train = facade.Session.train
+from djl_bridge import bridge
+train = bridge.Session.train
 def training(self, *args, **kwargs):
     os.kill(os.getpid(), signal.SIGTERM)
     return train(self, *args, **kwargs)
-facade.Session.train = training
+bridge.Session.train = training
 config = djl_bridge.TrainConfig(hidden=64, batch_size=8, num_steps=10, max_tokens=20000,
                                 epochs=3, data={str(corpus)!r})
 for options in (djl_bridge.RunOptions(), djl_bridge.RunOptions(checkpoint_dir={str(tmp_path)!r})):

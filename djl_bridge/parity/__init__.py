@@ -23,7 +23,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from ..javaerrors import java_errors
+from ..bridge import java_errors
 from .core import (DEEP_LAYERS, IMPLS, KINDS, REL_FLOOR, TOL_FORWARD, TOL_GRAD, TOL_TRAIN,
                    CheckResult, Context, ParitySetup, compare, format_table, variant)
 from .data_checks import (check_batches_random, check_batches_sequential, check_corpus,

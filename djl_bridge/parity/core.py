@@ -10,7 +10,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from .. import facade, jvm
+from .. import bridge
 from .. import weights as W
 from ..reference import kinds, load_corpus
 
@@ -123,14 +123,14 @@ class Context:
     and vocabulary on both sides."""
 
     def __init__(self, setup: ParitySetup) -> None:
-        jvm.start()
+        bridge.start()
         self.setup = setup
         # The JVM reads the corpus through a descriptor Python holds open until close(): it
         # names no path (a non-ASCII one fails under LC_ALL=C).
         self._corpus = contextlib.ExitStack()
-        self.java_data = Path(self._corpus.enter_context(facade.readable_by_java(setup.data)))
+        self.java_data = Path(self._corpus.enter_context(bridge.readable_by_java(setup.data)))
         try:
-            self.j = facade.classes()
+            self.j = bridge.classes()
             self.device = self.j.Device.cpu()
             self.base = self.j.NDManager.newBaseManager(self.device)
             self.manager = self.base
@@ -147,7 +147,7 @@ class Context:
         """A prepared Java ``TimeMachineDataset``."""
         ds = (self.j.TimeMachineDataset.builder().setManager(self.manager)
               .setMaxTokens(max_tokens).setSampling(batch_size, random).setSteps(num_steps)
-              .setDataPath(facade.java_path(self.java_data))
+              .setDataPath(bridge.java_path(self.java_data))
               .optSeed(self.setup.seed if seed is None else seed).build())
         ds.prepare()
         return ds
@@ -178,7 +178,7 @@ class Context:
 
     def ints(self, values: np.ndarray) -> Any:
         """An int32 NDArray of ``values``."""
-        return facade.to_java_ints(values, self.manager)
+        return bridge.to_java_ints(values, self.manager)
 
     def close(self) -> None:
         """Frees every array of the checks, and lets the corpus go."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import facade
+from .. import bridge
 
 from ..reference import JavaRandom, TwinDataset, Vocab, java_shuffle, read_time_machine, tokenize
 from .core import CheckResult, Context, _count_mismatches, _exact
@@ -25,7 +25,7 @@ def check_java_random(ctx: Context) -> CheckResult:
         for size in (1, 2, 5, 17, 100):
             jl = ctx.j.ArrayList()
             for i in range(size):
-                jl.add(facade.jint(i))
+                jl.add(bridge.jint(i))
             ctx.j.Collections.shuffle(jl, jr)
             tl = list(range(size))
             java_shuffle(tl, tr)
@@ -48,7 +48,7 @@ def check_text(ctx: Context) -> CheckResult:
     """``TimeMachine.readTimeMachine`` lines, ``tokenize(lines, "word")``, and a word ``Vocab``
     with ``minFreq`` 3 and two reserved tokens (many words tie in count: their order is first
     appearance)."""
-    path = facade.java_path(ctx.java_data)
+    path = bridge.java_path(ctx.java_data)
     java_lines = ctx.j.TimeMachine.readTimeMachine(path)
     lines = read_time_machine(ctx.setup.data)
     mismatches = _count_mismatches([str(line) for line in java_lines], lines)
@@ -56,7 +56,7 @@ def check_text(ctx: Context) -> CheckResult:
     words = tokenize(lines, "word")
     mismatches += _count_mismatches([[str(w) for w in line] for line in java_words], words)
     reserved = ["<pad>", "<bos>"]
-    java_vocab = ctx.j.Vocab(java_words, 3, facade.strings(reserved))
+    java_vocab = ctx.j.Vocab(java_words, 3, bridge.strings(reserved))
     vocab = Vocab(words, min_freq=3, reserved_tokens=reserved)
     mismatches += _count_mismatches([str(t) for t in java_vocab.getIdxToToken()], vocab.idx_to_token)
     return _exact("text lines, word tokens, word vocab", mismatches,

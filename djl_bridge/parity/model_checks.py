@@ -9,7 +9,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from .. import facade
+from .. import bridge
 from .. import weights as W
 from ..reference import TwinDataset, TwinModel
 from ..reference import model as ref_model
@@ -117,7 +117,7 @@ def _clipping(ctx: Context, above: bool) -> CheckResult:
         theta = norm / 2 if above else norm * 2
         clipped, _ = ref_model.clip_gradients(grads, theta)
         _java_backward(ctx, c.net, c.x, c.y, c.state)
-        ctx.j.TimeMachine.gradClipping(c.net, facade.jfloat(theta), ctx.manager)
+        ctx.j.TimeMachine.gradClipping(c.net, bridge.jfloat(theta), ctx.manager)
         java = W.get_gradients(c.net)
         name = "clipping norm > theta" if above else "clipping norm < theta"
         return _numeric(name, java, clipped, TOL_GRAD, f"norm {norm:.4g}, theta {theta:.4g}")
@@ -157,9 +157,9 @@ def _training(ctx: Context, impl: str, kind: str, layers: int = 1,
             perplexities.append(perplexity)
             return True
 
-        ctx.j.TimeMachine.trainCh8(net, java_ds, ctx.java_full.getVocab(), facade.jfloat(s.lr),
-                                   facade.jfloat(s.clip), s.train_steps, ctx.device, random_iter,
-                                   ctx.manager, facade.epoch_callback(collect))
+        ctx.j.TimeMachine.trainCh8(net, java_ds, ctx.java_full.getVocab(), bridge.jfloat(s.lr),
+                                   bridge.jfloat(s.clip), s.train_steps, ctx.device, random_iter,
+                                   ctx.manager, bridge.epoch_callback(collect))
         twin = _twin(impl, kind, w, layers, bidirectional)
         epochs = [list(twin_ds.next_epoch()) for _ in range(s.train_steps)]
         clipped = _count_clipped(_twin(impl, kind, w, layers, bidirectional), epochs, s)
@@ -185,7 +185,7 @@ def _carried_state(ctx: Context, impl: str, layers: int = 1) -> CheckResult:
         w = ctx.random_weights(net, scale=0.1)
         W.set_weights(net, w)
         result = ctx.j.TimeMachine.trainCh8(net, java_ds, ctx.java_full.getVocab(),
-                                            facade.jfloat(s.lr), facade.jfloat(s.clip), epochs,
+                                            bridge.jfloat(s.lr), bridge.jfloat(s.clip), epochs,
                                             ctx.device, False, ctx.manager, None)
         java = [np.log(np.array(list(result.getPerplexity()))), *W.get_weights(net)]
         twin = _twin(impl, "lstm", w, layers, False)
