@@ -325,8 +325,11 @@ def test_a_raising_callback_saves_the_finished_epochs_first(jvm: None, corpus: P
     config = djl_bridge.TrainConfig(hidden=16, batch_size=4, num_steps=5, max_tokens=800,
                                     epochs=10, data=corpus)
     options = djl_bridge.RunOptions(checkpoint_dir=tmp_path / "ck", save_every=100)
-    with pytest.raises(_Raised, match="the caller's own error"):
+    with pytest.raises(djl_bridge.CallbackError, match=r"^callback on_epoch \(.*on_epoch\) "
+                       r"raised _Raised: the caller's own error in on_epoch_end after epoch 3; "
+                       r"the run stopped there: the checkpoint of epoch 3 is in ") as info:
         djl_bridge.run(config, options, on_epoch=on_epoch)
+    assert isinstance(info.value.__cause__, _Raised)  # the caller's own error, kept
     assert djl_bridge.read_checkpoint(tmp_path / "ck").epochs_done == 3
 
 
@@ -343,8 +346,9 @@ def test_a_run_gives_back_every_signal_handler(jvm: None, corpus: Path) -> None:
                                         epochs=1, data=corpus)
         djl_bridge.train(config)
         assert all(signal.getsignal(s) is mine for s in signals)
-        with pytest.raises(_Raised):
+        with pytest.raises(djl_bridge.CallbackError) as info:
             djl_bridge.train(config, on_epoch=lambda *a: (_ for _ in ()).throw(_Raised()))
+        assert isinstance(info.value.__cause__, _Raised)
         assert all(signal.getsignal(s) is mine for s in signals)
     finally:
         for s, handler in before.items():
