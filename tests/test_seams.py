@@ -408,7 +408,7 @@ class _BrokenModel:
 
 
 def test_weights_helpers_raise_python_errors(jvm: None) -> None:
-    from djl_bridge import weights
+    from djl_bridge.bridge import weights
     from djl_bridge.errors import JavaError
 
     with pytest.raises(JavaError, match="Index 0 out of bounds for length 0"):

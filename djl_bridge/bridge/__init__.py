@@ -1,8 +1,8 @@
 """The bridge to the Java side: the only package of djl_bridge that imports JPype
 (Pyserini's ``pyclass.py`` idea, one module per job). The rest of djl_bridge goes through it:
-``session`` trains through :class:`Session`, ``parity`` gets its classes from :func:`classes` and
-its values through the conversions, ``weights`` moves arrays with :func:`to_numpy`/:func:`to_java`,
-``doctor`` asks :func:`engine_facts`, ``bench`` starts :data:`MAIN` in a plain ``java``.
+``session`` trains through :class:`Session`, ``parity`` asks :class:`~.parity.JavaComponents`
+for each component's numbers, ``doctor`` asks :func:`engine_facts`, ``bench`` starts :data:`MAIN`
+in a plain ``java``.
 
 * :mod:`.names` -- every Java class name, written once.
 * :mod:`.classes` -- classes looked up by those names (:func:`jclass`), the parity checks' set.
@@ -14,6 +14,8 @@ its values through the conversions, ``weights`` moves arrays with :func:`to_nump
   (finding Java, the jars, the options and the threads is :mod:`djl_bridge.jvm`'s).
 * :mod:`.session` -- :class:`Session`, the Java ``TrainingSession`` as a Python object.
 * :mod:`.facts` -- what the Java side says about itself (engine, model kinds, file names).
+* :mod:`.weights` -- a Java model's parameters and gradients as numpy arrays, and back.
+* :mod:`.parity` -- what the parity checks ask of the Java side, as Python values.
 """
 from __future__ import annotations
 
