@@ -15,8 +15,11 @@ Checkpoints, resume and Ctrl-C (see docs/training.md)::
 
 In a notebook, a live perplexity curve (a PNG file elsewhere) and a progress widget::
 
-    result = djl_bridge.train(config, on_epoch=djl_bridge.PerplexityPlot(config.epochs))
+    result = djl_bridge.train(config, callbacks=[djl_bridge.PerplexityPlot()])
     result          # a small HTML table
+
+Your own per-epoch code is a :class:`Callback` (``on_run_start``, ``on_epoch_end``,
+``on_run_end``), or the shortcut ``on_epoch=lambda epoch, ppl, speed: ...``.
 
 Or start the JVM and read like the Java text::
 
@@ -25,10 +28,12 @@ Or start the JVM and read like the Java text::
 """
 from __future__ import annotations
 
+from .callbacks import Callback, EpochRecord, RunInfo
 from .checkpoint import Checkpoint, read_checkpoint
 from .config import TrainConfig
 from .errors import (
     BridgeError,
+    CallbackError,
     CheckpointError,
     ConfigError,
     DataError,
@@ -42,7 +47,7 @@ from .errors import (
     TrainingDivergedError,
     TrainingInterruptedError,
 )
-from .jvm import start
+from .bridge import start
 from .plot import PerplexityPlot
 from .session import Interrupted, RunOptions, predict, resume, run
 from .result import TrainingResult
@@ -50,6 +55,8 @@ from .train import train
 
 __all__ = [
     "BridgeError",
+    "Callback",
+    "CallbackError",
     "Checkpoint",
     "CheckpointError",
     "Interrupted",
@@ -60,6 +67,7 @@ __all__ = [
     "run",
     "ConfigError",
     "DataError",
+    "EpochRecord",
     "JavaError",
     "JavaNotFoundError",
     "JvmConflictError",
@@ -68,6 +76,7 @@ __all__ = [
     "PerplexityPlot",
     "PredictionWarning",
     "ResourceError",
+    "RunInfo",
     "TrainConfig",
     "TrainingDivergedError",
     "TrainingInterruptedError",

@@ -151,9 +151,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .checkpoint import checkpoint_root, read_checkpoint
     from .session import RunOptions, run
 
-    from . import jvm
+    from . import bridge
 
-    jvm.set_threads(args.threads, "--threads")
+    bridge.set_threads(args.threads, "--threads")
     ckpt: Optional[Checkpoint] = None
     plan: Optional[ResumePlan] = None
     if args.resume is not None:
@@ -349,8 +349,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from .session import predict
 
     if args.threads is not None:
-        from . import jvm
-        jvm.set_threads(args.threads, "--threads")
+        from . import bridge
+        bridge.set_threads(args.threads, "--threads")
     write_result(_with_notes(lambda: predict(args.checkpoint, args.prefix, args.num_preds,
                                              args.device, hard_exit=True, names=CLI_NAMES)))
     return 0
@@ -404,10 +404,10 @@ def _command(args: argparse.Namespace, console: Console) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return console.settle(EXIT_BROKEN_PIPE)
     except Exception as exc:  # noqa: BLE001 - the last net: one line, never a traceback
-        from . import facade
+        from . import bridge
 
-        if facade.is_java_exception(exc):
-            err = facade.translate(exc, CLI_NAMES)
+        if bridge.is_java_exception(exc):
+            err = bridge.translate(exc, CLI_NAMES)
             if debug:
                 say(err.java_trace)
             return console.settle(EXIT_ERROR, f"djl-bridge: error: {err}")

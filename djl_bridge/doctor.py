@@ -132,10 +132,10 @@ def check_natives(ctx: Context) -> str:
 
 def check_engine(ctx: Context) -> str:
     """Starts the JVM and loads DJL's MXNet engine."""
-    from . import facade
+    from . import bridge
 
-    jvm.start()
-    f = facade.engine_facts()
+    bridge.start()
+    f = bridge.engine_facts()
     libs = native_library_paths()
     loaded = f"; loaded {', '.join(libs)}" if libs else ""
     return (f"Java {f.java_version} at {f.java_home}; DJL {f.djl_version}; engine {f.engine} "
@@ -144,9 +144,9 @@ def check_engine(ctx: Context) -> str:
 
 def check_gpu(ctx: Context) -> str:
     """The GPUs DJL sees."""
-    from . import facade
+    from . import bridge
 
-    f = facade.engine_facts()
+    f = bridge.engine_facts()
     count = f.gpu_count
     cuda_text = f"CUDA {f.cuda}" if f.cuda is not None else "no CUDA runtime found"
     return f"{count} GPU(s) visible to DJL, {cuda_text}" + (

@@ -72,6 +72,20 @@ class CheckpointError(BridgeError):
     """A checkpoint directory is missing, incomplete or does not fit the run."""
 
 
+class CallbackError(BridgeError):
+    """A callback of the run raised: the run stopped after the last finished epoch, which was
+    saved (where there is a checkpoint directory). ``callback`` names it (its class, or
+    ``on_epoch (fn)``), ``hook`` is the hook that raised, ``epoch`` the epoch it was told of
+    (None for the start and the end); the callback's exception is ``__cause__``."""
+
+    def __init__(self, message: str, callback: str = "", hook: str = "",
+                 epoch: "int | None" = None) -> None:
+        super().__init__(message)
+        self.callback = callback
+        self.hook = hook
+        self.epoch = epoch
+
+
 class MissingExtraError(BridgeError):
     """An optional feature needs a package that is not installed."""
 

@@ -3,7 +3,7 @@ the caller can save the last finished epoch; SIGUSR1 asks for a checkpoint after
 epoch and lets the run go on.
 
 A Python signal handler cannot run while the main thread is inside a Java call, so long calls run
-on the Java thread (:mod:`djl_bridge.javathread`, :func:`call_interruptible`) and the calling
+on the Java thread (:mod:`djl_bridge.bridge.thread`, :func:`call_interruptible`) and the calling
 thread waits on them in short waits.
 For the whole of a run -- the JVM's start, the training, the save after a stop -- a
 :class:`StopGuard` holds the handlers of these signals, and gives back the ones it found when the
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, Callable, Optional, TypeVar
 
-from . import javathread
+from .bridge import thread as javathread
 from .errors import ResourceError
 
 T = TypeVar("T")

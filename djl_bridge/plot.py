@@ -1,6 +1,6 @@
 """The perplexity curve as D2L's ``Animator`` draws it (x: epoch, y: perplexity, legend "train",
 grid): written atomically to a PNG (``--plot``), or live in a notebook, one figure redrawn after
-the epochs (:class:`PerplexityPlot`). Needs matplotlib: ``pip install 'djl-bridge[plot]'``.
+the epochs (:class:`PerplexityPlot`, a run's callback). Needs matplotlib: ``pip install 'djl-bridge[plot]'``.
 
 Every figure is a ``matplotlib.figure.Figure`` of its own, rendered by the Agg canvas: pyplot,
 matplotlib's backend, its list of open figures and its rcParams are never touched, so a
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from . import jupyter
+from .callbacks import Callback, EpochRecord, RunInfo
 from .config import as_int, check_path
 from .errors import ConfigError, MissingExtraError
 from .outputs import check_output_file
@@ -60,7 +61,7 @@ def draw(perplexity: Sequence[float], num_epochs: int, title: str = "",
     ax.plot(xs, list(perplexity), "-", label="train")
     ax.set_xlabel("epoch")
     ax.set_ylabel("perplexity")
-    ax.set_xlim(1, max(num_epochs, 2))
+    ax.set_xlim(1, max(num_epochs, *xs[-1:], 2))
     ax.legend()
     ax.grid(True)
     if title:
@@ -96,10 +97,13 @@ def plot_perplexity(perplexity: Sequence[float], path: Path, num_epochs: int, ti
     return write_png(png_bytes(draw(perplexity, num_epochs, title)), path)
 
 
-class PerplexityPlot:
-    """D2L's ``Animator`` for perplexity, driven by the per-epoch callback: pass it as
-    ``on_epoch`` (``djl_bridge.train(config, on_epoch=plot)``), or (through ``facade.epoch_callback``) as the ``SessionListener`` of
-    the Java ``TimeMachine.trainCh8``; it returns True (go on).
+class PerplexityPlot(Callback):
+    """D2L's ``Animator`` for perplexity, a run's callback:
+    ``djl_bridge.train(config, callbacks=[PerplexityPlot()])``. It learns the epoch count (and a
+    resumed run's earlier epochs) when the run starts, draws each epoch, and draws the last time
+    when the run ends. It is also a function ``(epoch, perplexity, tokens_per_sec)`` that returns
+    True (go on), for ``on_epoch`` or the ``SessionListener`` of the Java ``TimeMachine.trainCh8``;
+    then give it ``num_epochs``, which ends the x axis and says when the last epoch is drawn.
 
     In a notebook it shows one figure under the cell and redraws it in place: after the first
     epoch, then at most every ``min_interval`` seconds, and at the last. With ``path`` it writes
@@ -107,12 +111,13 @@ class PerplexityPlot:
     outside a notebook ``path`` is where the curve goes. Use it once per run.
     """
 
-    def __init__(self, num_epochs: int, path: "Path | str | None" = None, title: str = "",
-                 min_interval: float = 1.0) -> None:
-        num_epochs = as_int(num_epochs)
-        if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs <= 0:
-            raise ConfigError(f"PerplexityPlot.num_epochs must be a whole number > 0, got "
-                              f"{num_epochs!r}")
+    def __init__(self, num_epochs: Optional[int] = None, path: "Path | str | None" = None,
+                 title: str = "", min_interval: float = 1.0) -> None:
+        if num_epochs is not None:
+            num_epochs = as_int(num_epochs)
+            if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs <= 0:
+                raise ConfigError(f"PerplexityPlot.num_epochs must be a whole number > 0, got "
+                                  f"{num_epochs!r}")
         self.path = None if path is None else check_path(path, "PerplexityPlot.path")
         if self.path is not None:
             check_target(self.path, "PerplexityPlot.path")
@@ -121,7 +126,7 @@ class PerplexityPlot:
             raise ConfigError("PerplexityPlot: outside a notebook the curve needs a file: pass "
                               "path='perplexity.png'")
         require_matplotlib("PerplexityPlot")  # before any training, as --plot
-        self.num_epochs = num_epochs
+        self.num_epochs: Optional[int] = num_epochs
         self.title = title
         self.min_interval = float(min_interval)
         self.epochs: list[int] = []
@@ -130,11 +135,30 @@ class PerplexityPlot:
         self._drawn_at = 0.0
         self._closed = False
 
+    def on_run_start(self, run: RunInfo) -> None:
+        """Learns the run's epoch count, and the epochs a resumed run did before."""
+        self.num_epochs = run.epochs
+        if not self.epochs:
+            for record in run.history:
+                self.epochs.append(record.epoch)
+                self.perplexity.append(record.value)
+
+    def on_epoch_end(self, record: EpochRecord, history: Sequence[EpochRecord]) -> bool:
+        return self(record.epoch, record.value, record.tokens_per_sec)
+
+    def on_run_end(self, result: Any) -> None:
+        """Draws the epochs a last time (a run a callback stopped early too) and writes ``path``."""
+        self.close()
+
     def __call__(self, epoch: int, perplexity: float, tokens_per_sec: float = 0.0) -> bool:
-        """Adds one epoch (the ``on_epoch`` signature) and redraws when it is time."""
+        """Adds one epoch (the ``on_epoch`` signature) and redraws when it is time. Handed to the
+        Java ``TimeMachine.trainCh8`` as its ``SessionListener``, it is called with the session
+        and the epoch's record instead, and reads the two numbers from the record."""
+        if hasattr(perplexity, "getMeasure"):  # (session, record) from the Java listener
+            epoch, perplexity = int(perplexity.getEpoch()), float(perplexity.getMeasure())
         self.epochs.append(int(epoch))
         self.perplexity.append(float(perplexity))
-        last = int(epoch) >= self.num_epochs
+        last = self.num_epochs is not None and int(epoch) >= self.num_epochs
         if last:
             self.close()
         elif self.live and (self._output is None
@@ -143,8 +167,8 @@ class PerplexityPlot:
         return True
 
     def _image(self) -> bytes:
-        return png_bytes(draw(self.perplexity, self.num_epochs, self.title, "PerplexityPlot",
-                              self.epochs))
+        return png_bytes(draw(self.perplexity, self.num_epochs or max(self.epochs), self.title,
+                              "PerplexityPlot", self.epochs))
 
     def _show(self, data: Optional[bytes] = None) -> None:
         image = jupyter.png(data if data is not None else self._image())

@@ -1,10 +1,11 @@
 """Runs the Java ``TrainingSession`` (the one epoch loop) from Python: ``run(config, options)``
 trains with checkpoints, resume, Ctrl-C/SIGTERM and a clean report when the loss diverges;
 ``predict(checkpoint, prefix, n)`` generates text from a checkpoint. One call into Java trains all
-epochs; a JPype proxy of ``SessionListener`` is called once per epoch (progress, checkpoints); the
-result (numbers, predictions, memory) is computed in Java and read back as JSON.
+epochs; after each, Java calls the run's callbacks (:mod:`djl_bridge.callbacks`: the progress
+display, the user's, the checkpoints); the result (numbers, predictions, memory) is computed in
+Java and read back as JSON.
 
-Every call into Java goes through :mod:`djl_bridge.facade`, which translates Java exceptions.
+Every call into Java goes through :mod:`djl_bridge.bridge`, which translates Java exceptions.
 """
 from __future__ import annotations
 
@@ -14,9 +15,20 @@ import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
-from . import facade, jupyter, jvm, progress
+from . import bridge, jupyter, progress
+from .callbacks import (
+    PERPLEXITY,
+    Callback,
+    CallbackList,
+    PeriodicCheckpoint,
+    RunInfo,
+    SaveOnSignal,
+    ShowProgress,
+    check_callbacks,
+    records,
+)
 from .checkpoint import Checkpoint, CheckpointWriter, checkpoint_root, read_checkpoint
 from .config import API_NAMES, JAVA_INT_MAX, Names, TrainConfig, as_int, as_path, check_path
 from .data import count_tokens, locate_corpus
@@ -129,7 +141,7 @@ def prepare(config: TrainConfig, names: Names = API_NAMES) -> TrainConfig:
     return dataclasses.replace(config, data=data, device=device)
 
 
-def _print_threads_note(session: facade.Session) -> None:
+def _print_threads_note(session: bridge.Session) -> None:
     """Says once per process when a pinned thread count exceeds the CPUs (Java's rule)."""
     note = session.threads_note()
     if note:
@@ -141,7 +153,7 @@ class _Saver:
     never before an epoch has finished (there are no parameters to save then)."""
 
     def __init__(self, writer: Optional[CheckpointWriter], config: TrainConfig,
-                 session: facade.Session, vocab: list[str], start_epoch: int) -> None:
+                 session: bridge.Session, vocab: list[str], start_epoch: int) -> None:
         self.writer = writer
         self.config = config
         self.session = session
@@ -168,11 +180,14 @@ class _Saver:
 
 def run(config: TrainConfig, options: RunOptions = RunOptions(),
         on_epoch: Optional[EpochCallback] = None,
-        resume_from: "Checkpoint | Path | str | None" = None) -> TrainingResult:
+        resume_from: "Checkpoint | Path | str | None" = None,
+        callbacks: Optional[Sequence[Callback]] = None) -> TrainingResult:
     """Trains ``config`` (continuing ``resume_from`` when given), checkpointing into
-    ``options.checkpoint_dir``. Raises :class:`Interrupted` on Ctrl-C/SIGTERM/SIGHUP and
-    :class:`TrainingDivergedError` on a non-finite loss, both after saving the last good epoch;
-    an exception of ``on_epoch`` is raised again after saving the epochs that finished. SIGUSR1
+    ``options.checkpoint_dir``; ``callbacks`` (:class:`djl_bridge.Callback`) are told of the
+    run's start, each epoch and its end, ``on_epoch`` is the shortcut for one function. Raises
+    :class:`Interrupted` on Ctrl-C/SIGTERM/SIGHUP and :class:`TrainingDivergedError` on a
+    non-finite loss, both after saving the last good epoch; a callback that raises stops the
+    run, the epochs that finished are saved, then one :class:`CallbackError` names it. SIGUSR1
     writes a checkpoint when the current epoch ends. The signal handlers are the run's from the
     JVM's start to the save after a stop; the ones found are given back.
 
@@ -184,9 +199,7 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
         raise ConfigError(f"config must be a djl_bridge.TrainConfig, got {config!r}")
     if not isinstance(options, RunOptions):
         raise ConfigError(f"options must be a djl_bridge.RunOptions, got {options!r}")
-    if on_epoch is not None and not callable(on_epoch):
-        raise ConfigError(f"on_epoch must be a function (epoch, perplexity, tokens_per_sec), "
-                          f"got {on_epoch!r}")
+    hooks = CallbackList(check_callbacks(callbacks, on_epoch))
     if resume_from is not None:
         if not isinstance(resume_from, Checkpoint):  # a checkpoint directory, as a path
             resume_from = read_checkpoint(check_path(resume_from, options.names("resume_from", "")),
@@ -203,18 +216,21 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
         writer = CheckpointWriter(options.checkpoint_dir, resuming=resuming,
                                   overwrite=options.overwrite, names=options.names).open()
     try:
-        result = _run(config, options, on_epoch, resume_from, writer)
+        result = _run(config, options, hooks, resume_from, writer)
     finally:
         if writer is not None:
             writer.close()
     if config.prediction_note:  # the text's lesson of D2L 9.4, wherever such a model predicts
         _warn_at_caller(config.prediction_note, PredictionWarning)
         result.extras["prediction_note"] = config.prediction_note
+    saved = result.extras.get("checkpoint")
+    hooks.end(result, "the run had finished" + (f" (its checkpoint is in {saved})" if saved else ""))
     return result
 
 
 def resume(checkpoint: "Path | str", options: RunOptions = RunOptions(),
-           on_epoch: Optional[EpochCallback] = None, **changes: Any) -> TrainingResult:
+           on_epoch: Optional[EpochCallback] = None,
+           callbacks: Optional[Sequence[Callback]] = None, **changes: Any) -> TrainingResult:
     """Continues the run of a checkpoint directory (or one ``epoch-N`` directory of it), as
     ``djl-bridge train --resume DIR``: ``changes`` are the :class:`TrainConfig` fields to give
     (e.g. ``epochs=800, lr=0.1``); the resume rule (:mod:`djl_bridge.resume`) refuses model and
@@ -224,25 +240,25 @@ def resume(checkpoint: "Path | str", options: RunOptions = RunOptions(),
     plan = plan_resume(ckpt, changes, options.names)
     if options.checkpoint_dir is None:
         options = dataclasses.replace(options, checkpoint_dir=checkpoint_root(ckpt.path))
-    return run(plan.config, options, on_epoch=on_epoch, resume_from=ckpt)
+    return run(plan.config, options, on_epoch=on_epoch, resume_from=ckpt, callbacks=callbacks)
 
 
-def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallback],
+def _run(config: TrainConfig, options: RunOptions, hooks: CallbackList,
          resume_from: Optional[Checkpoint], writer: Optional[CheckpointWriter]) -> TrainingResult:
     # The run's signal handlers from here to the save after a stop: a signal during the JVM's
     # start or the corpus's reading stops the run before its first batch.
     with StopGuard(options.hard_exit, can_save=writer is not None) as guard:
-        jvm.start()
-        session = facade.Session.open(config, options.names)
+        bridge.start()
+        session = bridge.Session.open(config, options.names)
         _print_threads_note(session)
         try:
-            return _train(session, config, options, on_epoch, resume_from, writer, guard)
+            return _train(session, config, options, hooks, resume_from, writer, guard)
         finally:
             session.close()
 
 
-def _train(session: facade.Session, config: TrainConfig, options: RunOptions,
-           on_epoch: Optional[EpochCallback], resume_from: Optional[Checkpoint],
+def _train(session: bridge.Session, config: TrainConfig, options: RunOptions,
+           hooks: CallbackList, resume_from: Optional[Checkpoint],
            writer: Optional[CheckpointWriter], guard: StopGuard) -> TrainingResult:
     names = options.names
     vocab = session.vocab()
@@ -256,33 +272,24 @@ def _train(session: facade.Session, config: TrainConfig, options: RunOptions,
                        resume_from.perplexity, resume_from.epoch_tokens_per_sec)
         start_epoch = resume_from.epochs_done
     saver = _Saver(writer, config, session, vocab, start_epoch)
-    shown = progress.for_run(config.epochs, start_epoch, quiet=not (
-        options.progress or (options.progress is None and jupyter.in_notebook())))
-    #: What raised in the epoch callback, and whether it was the caller's on_epoch (then the
-    #: finished epochs are saved before it is raised again) or the save itself.
-    failure: list[tuple[BaseException, bool]] = []
-
-    def after_epoch(epoch: int, perplexity: float, speed: float) -> bool:
-        in_callback = True
-        try:
-            if shown is not None:
-                shown.update(epoch, perplexity, speed)
-            go_on = on_epoch is None or on_epoch(epoch, perplexity, speed) is not False
-            in_callback = False
-            if epoch % options.save_every == 0 or guard.take_save_request():
-                saver.save()
-            return go_on
-        except BaseException as exc:  # noqa: BLE001 - re-raised after the Java call
-            failure.append((exc, in_callback))
-            return False
-
+    # The library's own callbacks around the user's: the progress display first, the
+    # checkpoints (every save_every epochs, and the one SIGUSR1 asked for) last.
+    shown = ShowProgress(progress.for_run)
+    quiet = not (options.progress or (options.progress is None and jupyter.in_notebook()))
+    hooks.before = [] if quiet else [shown]
+    hooks.after = [PeriodicCheckpoint(options.save_every, saver.save),
+                   SaveOnSignal(guard.take_save_request, saver.save)]
+    history = records(resume_from.perplexity, resume_from.epoch_tokens_per_sec) \
+        if resume_from is not None else ()
+    info = RunInfo(config, config.epochs, start_epoch, PERPLEXITY, options.checkpoint_dir,
+                   history[:start_epoch])
     try:
         try:
-            call_interruptible(lambda: session.train(config.epochs, after_epoch),
+            hooks.start(info)
+            call_interruptible(lambda: session.train(config.epochs, hooks.epoch),
                                session.request_stop, guard=guard)
         finally:
-            if shown is not None:
-                shown.close()
+            shown.close()
     except TrainingInterruptedError:
         done = session.epochs_done()
         path = saver.save()
@@ -297,11 +304,11 @@ def _train(session: facade.Session, config: TrainConfig, options: RunOptions,
         elif writer is not None and saver.session.last_good_epoch() <= 0:
             exc.args = (f"{exc.args[0]}. Nothing was saved (no epoch finished)",)
         raise
-    if failure:
-        error, in_callback = failure[0]
-        if in_callback:
-            saver.save()  # the epochs that finished are kept, then the caller's error goes on
-        raise error
+    if hooks.failure is not None:
+        if hooks.failure.callback is not None:  # the user's: the finished epochs are kept first
+            path = saver.save()
+            hooks.raise_failure("the run stopped there: " + _where(path, saver.epoch, options))
+        hooks.raise_failure("")  # the library's own error (a checkpoint that failed), as it is
     saver.save()
     return TrainingResult.from_report(
         session.report(), config, checkpoint=str(saver.path) if saver.path is not None else None)
@@ -341,9 +348,9 @@ def predict(checkpoint: "Path | str", prefix: str, num_preds: int, device: str =
     if config.prediction_note:
         _warn_at_caller(config.prediction_note, PredictionWarning)
     with StopGuard(hard_exit, unit="character", can_save=False) as guard:
-        jvm.start()
+        bridge.start()
         # The bytes read and checked by read_checkpoint are the bytes loaded: nothing is read again.
-        session = facade.Session.for_prediction(config, ckpt.vocab, ckpt.params, ckpt.params_file,
+        session = bridge.Session.for_prediction(config, ckpt.vocab, ckpt.params, ckpt.params_file,
                                                  names)
         _print_threads_note(session)
         try:

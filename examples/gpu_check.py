@@ -25,7 +25,7 @@ import djl_bridge
 from djl_bridge import gpu
 from djl_bridge.config import CLI_NAMES, IMPLS, MODELS, TrainConfig
 from djl_bridge.errors import BridgeError
-from djl_bridge import facade
+from djl_bridge import bridge
 from djl_bridge.session import prepare
 
 
@@ -75,7 +75,7 @@ def same_parameters(a: Path, b: Path) -> bool:
 def run_on(config: TrainConfig, device: str, start: Path, write_start: bool) -> DeviceRun:
     """Trains ``config`` on ``device``; the first run writes its initial parameters to ``start``,
     the second loads them (TrainingSession.resume from epoch 0), so both begin alike."""
-    session = facade.Session.open(replace(config, device=device))
+    session = bridge.Session.open(replace(config, device=device))
     try:
         if write_start:
             session.write_last_good(start)
@@ -108,7 +108,7 @@ def compare(config: TrainConfig, against: str, tolerance: float) -> Comparison:
 
 def params_file_name(impl: str) -> str:
     """The parameter file name of ``impl``, as the Java side writes it."""
-    return facade.params_file_name(impl)
+    return bridge.params_file_name(impl)
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -436,13 +436,13 @@ def test_a_bug_in_write_params_is_not_disguised(tmp_path: Path) -> None:
 def test_a_java_ioexception_on_a_full_disk(jvm: None, corpus: Path,
                                            tmpfs: Callable[[str], Path]) -> None:
     """The real path: the Java side writes the parameters into a full file system."""
-    from djl_bridge import facade
+    from djl_bridge import bridge
     from djl_bridge.session import prepare
 
     root = tmpfs("size=64k")
     config = prepare(TrainConfig(impl="concise", model="gru", hidden=64, batch_size=4,
                                  num_steps=5, max_tokens=800, epochs=1, data=corpus))
-    session = facade.Session.open(config)
+    session = bridge.Session.open(config)
     try:
         session.train(1)
         vocab = session.vocab()

@@ -159,12 +159,12 @@ def test_sigterm_in_epoch_1_saves_nothing_and_exits_143(tmp_path: Path) -> None:
     ck = tmp_path / "ck"
     hook = """
 import os, signal
-from djl_bridge import facade
-train = facade.Session.train
+from djl_bridge import bridge
+train = bridge.Session.train
 def training(self, *args, **kwargs):
     os.kill(os.getpid(), signal.SIGTERM)   # as the first epoch starts
     return train(self, *args, **kwargs)
-facade.Session.train = training
+bridge.Session.train = training
 """
     child = Child(["train", "--hidden", "64", "--batch-size", "8", "--num-steps", "10",
                    "--max-tokens", "20000", "--epochs", "3", "--checkpoint-dir", str(ck)],
@@ -325,8 +325,11 @@ def test_a_raising_callback_saves_the_finished_epochs_first(jvm: None, corpus: P
     config = djl_bridge.TrainConfig(hidden=16, batch_size=4, num_steps=5, max_tokens=800,
                                     epochs=10, data=corpus)
     options = djl_bridge.RunOptions(checkpoint_dir=tmp_path / "ck", save_every=100)
-    with pytest.raises(_Raised, match="the caller's own error"):
+    with pytest.raises(djl_bridge.CallbackError, match=r"^callback on_epoch \(.*on_epoch\) "
+                       r"raised _Raised: the caller's own error in on_epoch_end after epoch 3; "
+                       r"the run stopped there: the checkpoint of epoch 3 is in ") as info:
         djl_bridge.run(config, options, on_epoch=on_epoch)
+    assert isinstance(info.value.__cause__, _Raised)  # the caller's own error, kept
     assert djl_bridge.read_checkpoint(tmp_path / "ck").epochs_done == 3
 
 
@@ -343,8 +346,9 @@ def test_a_run_gives_back_every_signal_handler(jvm: None, corpus: Path) -> None:
                                         epochs=1, data=corpus)
         djl_bridge.train(config)
         assert all(signal.getsignal(s) is mine for s in signals)
-        with pytest.raises(_Raised):
+        with pytest.raises(djl_bridge.CallbackError) as info:
             djl_bridge.train(config, on_epoch=lambda *a: (_ for _ in ()).throw(_Raised()))
+        assert isinstance(info.value.__cause__, _Raised)
         assert all(signal.getsignal(s) is mine for s in signals)
     finally:
         for s, handler in before.items():
@@ -413,12 +417,12 @@ except djl_bridge.BridgeError as exc:
 def test_a_stopped_api_run_says_how_to_go_on_in_python(tmp_path: Path, corpus: Path) -> None:
     script = f"""
 import os, signal, djl_bridge
-from djl_bridge import facade
-train = facade.Session.train
+from djl_bridge import bridge
+train = bridge.Session.train
 def training(self, *args, **kwargs):
     os.kill(os.getpid(), signal.SIGTERM)
     return train(self, *args, **kwargs)
-facade.Session.train = training
+bridge.Session.train = training
 config = djl_bridge.TrainConfig(hidden=64, batch_size=8, num_steps=10, max_tokens=20000,
                                 epochs=3, data={str(corpus)!r})
 for options in (djl_bridge.RunOptions(), djl_bridge.RunOptions(checkpoint_dir={str(tmp_path)!r})):

@@ -1,4 +1,4 @@
-"""The layout holds: one module talks to Java, each model kind is defined once per language, and
+"""The layout holds: one package talks to Java, each model kind is defined once per language, and
 the two definitions agree; the rooms of the package stay rooms (inside each sub-package no module
 imports one that imports it back, and one module reads ELF files)."""
 from __future__ import annotations
@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from djl_bridge import facade
+from djl_bridge import bridge
 from djl_bridge.reference import kinds
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "djl_bridge"
-#: The modules that may import JPype: the facade, its translation rules, and starting the JVM.
-JPYPE_MODULES = {"facade.py", "javaerrors.py", "jvm/startup.py"}
+#: The package that may import JPype: the bridge (class names, conversions, the session, error
+#: translation, the Java thread, starting the JVM).
+BRIDGE = PACKAGE / "bridge"
 SUBPACKAGES = sorted(p.parent for p in PACKAGE.glob("*/__init__.py"))
 
 
@@ -28,11 +29,11 @@ def _imports_jpype(path: Path) -> bool:
     return False
 
 
-def test_only_the_facade_the_error_rules_and_the_jvm_start_import_jpype() -> None:
-    found = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") if _imports_jpype(p)}
-    assert found <= JPYPE_MODULES, f"these modules talk to Java outside the facade: " \
-                                   f"{sorted(found - JPYPE_MODULES)}"
-    assert "facade.py" in found
+def test_only_the_bridge_package_imports_jpype() -> None:
+    found = {p for p in PACKAGE.rglob("*.py") if _imports_jpype(p)}
+    outside = sorted(str(p.relative_to(PACKAGE)) for p in found if BRIDGE not in p.parents)
+    assert not outside, f"these modules talk to Java outside djl_bridge/bridge/: {outside}"
+    assert BRIDGE / "session.py" in found and BRIDGE / "startup.py" in found
 
 
 def test_java_class_names_are_written_once() -> None:
@@ -49,7 +50,7 @@ def test_java_class_names_are_written_once() -> None:
 
 
 def test_python_model_kinds_equal_java_model_kind(jvm: None) -> None:
-    java = facade.model_kinds()
+    java = bridge.model_kinds()
     python = [{"name": k.name, "gates": k.gates, "states": k.states, "params": list(k.param_names),
                "params_2_layers": list(kinds.scratch_param_names(k, 2))}
               for k in kinds.KINDS]
@@ -82,7 +83,7 @@ def test_no_import_cycle_inside_a_subpackage(package: Path) -> None:
 
 
 def test_the_split_packages_are_there() -> None:
-    assert {p.name for p in SUBPACKAGES} >= {"jvm", "gpu", "checkpoint", "bench"}
+    assert {p.name for p in SUBPACKAGES} >= {"bridge", "jvm", "gpu", "checkpoint", "bench"}
 
 
 def test_one_elf_reader() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from djl_bridge import javathread
+from djl_bridge.bridge import thread as javathread
 
 from .conftest import ROOT
 
@@ -63,7 +63,7 @@ def test_every_call_runs_on_the_one_java_thread() -> None:
 def test_a_ctrl_c_while_waiting_is_raised_after_the_java_call_ends() -> None:
     code = (
         "import os, signal, threading, time\n"
-        "from djl_bridge import javathread\n"
+        "from djl_bridge.bridge import thread as javathread\n"
         "done = []\n"
         "def slow():\n"
         "    os.kill(os.getpid(), signal.SIGINT)\n"

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from djl_bridge import cli, parity
-from djl_bridge import weights as W
+from djl_bridge.bridge import weights as W
 from djl_bridge.reference import JavaRandom, model as ref_model, sampling
 
 from .conftest import run_cli
@@ -335,9 +335,9 @@ def test_java_exception_is_a_failed_row(ctx: parity.Context, monkeypatch: pytest
     def broken(c: parity.Context) -> parity.CheckResult:
         net = c.new_model("scratch", "rnn")
         try:
-            c.j.TimeMachine.predictCh8("", 5, net, c.java_full.getVocab(), c.device, c.manager)
+            c.java.predict(net, "", 5)
         finally:
-            net.close()
+            c.java.close_model(net)
         raise AssertionError("predictCh8 accepted an empty prefix")
 
     monkeypatch.setattr(parity, "CHECKS", [("broken", broken)])

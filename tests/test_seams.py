@@ -293,7 +293,7 @@ def test_mxnet_out_of_memory_is_one_line(corpus: Path, impl: str, expected: str)
 def test_a_java_error_escaping_a_call_is_still_one_line(jvm: None) -> None:
     import jpype
 
-    from djl_bridge.javaerrors import java_errors
+    from djl_bridge.bridge import java_errors
     from djl_bridge.errors import ConfigError, JavaError
 
     with pytest.raises(ConfigError, match="^model must be gru, lstm or rnn, got 'x'$"):
@@ -410,7 +410,7 @@ class _BrokenModel:
 
 
 def test_weights_helpers_raise_python_errors(jvm: None) -> None:
-    from djl_bridge import weights
+    from djl_bridge.bridge import weights
     from djl_bridge.errors import JavaError
 
     with pytest.raises(JavaError, match="Index 0 out of bounds for length 0"):

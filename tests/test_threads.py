@@ -13,7 +13,7 @@ from typing import Optional
 
 import pytest
 
-from djl_bridge import bench, facade, jvm
+from djl_bridge import bench, bridge, jvm
 from djl_bridge.errors import ConfigError
 from djl_bridge.jvm.threads import DEFAULT_THREADS_ENV
 
@@ -76,7 +76,7 @@ def test_an_inherited_count_of_ours_is_ours_again() -> None:
 
 
 def test_java_reads_the_variable_python_writes(jvm: None) -> None:
-    assert facade.default_threads_env() == OURS == DEFAULT_THREADS_ENV
+    assert bridge.default_threads_env() == OURS == DEFAULT_THREADS_ENV
 
 
 @pytest.mark.parametrize("threads", [0, -2, 4097, True, 1.5, "2"])
@@ -152,13 +152,13 @@ def test_bad_counts_are_one_line(corpus) -> None:  # type: ignore[no-untyped-def
 def test_threads_cannot_change_once_mxnet_runs() -> None:
     code = (
         "import os, djl_bridge\n"
-        "from djl_bridge import jvm\n"
+        "from djl_bridge import bridge, jvm\n"
         "from djl_bridge.errors import ConfigError\n"
         "djl_bridge.start(threads=1)\n"
         "assert os.environ['OMP_NUM_THREADS'] == '1'\n"
-        "assert jvm.set_threads(1) == 1 and jvm.set_threads() == 1\n"
+        "assert bridge.set_threads(1) == 1 and bridge.set_threads() == 1\n"
         "try:\n"
-        "    jvm.set_threads(2)\n"
+        "    bridge.set_threads(2)\n"
         "except ConfigError as e:\n"
         "    print(e)\n"
     )
@@ -172,13 +172,13 @@ def test_threads_cannot_change_once_mxnet_runs() -> None:
 def test_threads_cannot_be_pinned_once_they_adapt() -> None:
     code = (
         "import os, djl_bridge\n"
-        "from djl_bridge import jvm\n"
+        "from djl_bridge import bridge, jvm\n"
         "from djl_bridge.errors import ConfigError\n"
         "djl_bridge.start()\n"
         "n = jvm.usable_cpus()\n"
-        "assert jvm.set_threads() == n\n"
+        "assert bridge.set_threads() == n\n"
         "try:\n"
-        "    jvm.set_threads(n)\n"
+        "    bridge.set_threads(n)\n"
         "except ConfigError as e:\n"
         "    print(e)\n"
     )

@@ -19,7 +19,7 @@ One topic a module; this package re-exports what the CLI and the tests call:
 
 * :mod:`.config` -- :class:`BenchConfig`, the launchers, the defaults, :class:`BenchError`.
 * :mod:`.launch` -- the command line and environment of each launcher (the Java side's main
-  class is :data:`djl_bridge.facade.MAIN`; :data:`TORCH_SCRIPT`).
+  class is :data:`djl_bridge.bridge.MAIN`; :data:`TORCH_SCRIPT`).
 * :mod:`.stats` -- medians, spreads, ratios, RSS growth, on plain numbers.
 * :mod:`.results` -- :class:`RunResult` and :func:`read_run_json`.
 * :mod:`.summary` -- :class:`BenchRow`, :class:`WarmupRow`, :func:`summarize`, :func:`warmup`.

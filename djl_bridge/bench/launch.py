@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from .. import facade, gpu, jvm
+from .. import bridge, gpu, jvm
 from ..config import TrainConfig
 from ..errors import ConfigError
 from .config import LAUNCHERS, BenchError
@@ -41,7 +41,7 @@ def java_executable() -> Path:
 
 def train_args(cfg: TrainConfig) -> list[str]:
     """The options every launcher shares (``djl-bridge train``, the Java side's
-    :data:`djl_bridge.facade.MAIN` and ``torch_ref.py`` spell them alike)."""
+    :data:`djl_bridge.bridge.MAIN` and ``torch_ref.py`` spell them alike)."""
     return [
         "--model", cfg.model, "--impl", cfg.impl, "--epochs", str(cfg.epochs),
         "--lr", repr(float(cfg.lr)), "--clip", repr(float(cfg.clip)), "--hidden", str(cfg.hidden),
@@ -66,7 +66,7 @@ def command(launcher: str, cfg: TrainConfig, torch_python: Optional[Path] = None
         # The options a bridge run's JVM gets (DJL_BRIDGE_JVM_OPTIONS, Java 22+), and the CUDA
         # natives of the cuda11 extra when they apply.
         args = [str(java_executable()), *jvm.effective_jvm_options(), *gpu.java_child_options(),
-                "-cp", classpath, facade.MAIN, *train_args(cfg), "--json"]
+                "-cp", classpath, bridge.MAIN, *train_args(cfg), "--json"]
         if cfg.random_iter:
             args.append("--random-iter")
         return args

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from ..bridge.names import IO_EXCEPTION
 from ..config import API_NAMES, Names, TrainConfig
 from ..errors import BridgeError, CheckpointError
 from . import files
@@ -161,7 +162,7 @@ def _io_reason(exc: BaseException) -> Optional[str]:
         return exc.strerror or str(exc)
     if isinstance(exc, BridgeError):
         return str(exc)
-    if any(getattr(c, "__name__", "") == "java.io.IOException" for c in type(exc).__mro__):
+    if any(getattr(c, "__name__", "") == IO_EXCEPTION for c in type(exc).__mro__):
         get_message = getattr(exc, "getMessage", None)
         message = get_message() if get_message is not None else None
         return str(message) if message is not None else str(exc)

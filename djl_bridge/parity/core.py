@@ -10,8 +10,9 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from .. import facade, jvm
-from .. import weights as W
+from .. import bridge
+from ..bridge import weights as W
+from ..bridge.parity import JavaComponents
 from ..reference import kinds, load_corpus
 
 #: The floor of the denominator of the relative error (so an all-zero reference does not divide
@@ -111,31 +112,21 @@ def _count_mismatches(a: Sequence[Any], b: Sequence[Any]) -> int:
     return sum(x != y for x, y in zip(a, b)) + abs(len(a) - len(b))
 
 
-def _to_int32(value: int) -> int:
-    """Wraps a seed to Java's ``int``, as the trainer's ``(int) seed`` cast does."""
-    value &= 0xFFFFFFFF
-    return value - (1 << 32) if value >= (1 << 31) else value
-
-
 class Context:
-    """The JVM objects and twin data the checks share: a base NDManager (``manager`` is a fresh
-    sub-manager of it during each check, closed after it by :func:`run_check`), the full corpus
-    and vocabulary on both sides."""
+    """The Java side (:class:`~djl_bridge.bridge.parity.JavaComponents`, ``java``: every Java
+    call of a check goes through it) and the twin data the checks share: the full corpus and
+    vocabulary on both sides; during each check (:func:`run_check`) its arrays live on a
+    sub-manager freed after it."""
 
     def __init__(self, setup: ParitySetup) -> None:
-        jvm.start()
+        bridge.start()
         self.setup = setup
         # The JVM reads the corpus through a descriptor Python holds open until close(): it
         # names no path (a non-ASCII one fails under LC_ALL=C).
         self._corpus = contextlib.ExitStack()
-        self.java_data = Path(self._corpus.enter_context(facade.readable_by_java(setup.data)))
+        java_data = self._corpus.enter_context(bridge.readable_by_java(setup.data))
         try:
-            self.j = facade.classes()
-            self.device = self.j.Device.cpu()
-            self.base = self.j.NDManager.newBaseManager(self.device)
-            self.manager = self.base
-            self.j.Engine.getInstance().setRandomSeed(_to_int32(setup.seed))
-            self.java_full = self.dataset(batch_size=1, num_steps=1, random=False, max_tokens=0)
+            self.java = JavaComponents(java_data, setup.seed)
             self.corpus, self.vocab = load_corpus(setup.data, max_tokens=0)
             self.rng = np.random.default_rng(setup.seed & 0xFFFFFFFFFFFFFFFF)
         except BaseException:
@@ -144,28 +135,14 @@ class Context:
 
     def dataset(self, batch_size: int, num_steps: int, random: bool, max_tokens: int,
                 seed: Optional[int] = None) -> Any:
-        """A prepared Java ``TimeMachineDataset``."""
-        ds = (self.j.TimeMachineDataset.builder().setManager(self.manager)
-              .setMaxTokens(max_tokens).setSampling(batch_size, random).setSteps(num_steps)
-              .setDataPath(facade.java_path(self.java_data))
-              .optSeed(self.setup.seed if seed is None else seed).build())
-        ds.prepare()
-        return ds
+        """A prepared Java ``TimeMachineDataset`` (a handle for ``java``'s methods)."""
+        return self.java.dataset(batch_size, num_steps, random, max_tokens, seed)
 
     def new_model(self, impl: str, kind: str, layers: int = 1, bidirectional: bool = False) -> Any:
-        """A fresh Java model with the vocabulary of the corpus: the text's one-layer factories,
-        or a stack of ``layers`` (the concise one ``bidirectional`` or not)."""
-        v, h = len(self.vocab), self.setup.hidden
-        if impl == "concise":
-            model = self.j.RNNModel.of(kind, v, h) if layers == 1 and not bidirectional else \
-                self.j.RNNModel.of(kind, v, h, layers, bidirectional)
-            return model.initialize(self.manager, self.device)
-        if bidirectional:
-            raise ValueError("only the concise models run both directions")
-        if layers == 1:
-            return self.j.RNNModelScratch.of(kind, v, h, self.device, self.manager, impl == "hybrid")
-        return self.j.RNNModelScratch.of(self.j.ModelKind.of(kind), v, h, layers, self.device,
-                                         self.manager, impl == "hybrid")
+        """A fresh Java model with the vocabulary of the corpus (a handle for ``java``'s
+        methods; close it with ``java.close_model``)."""
+        return self.java.new_model(impl, kind, len(self.vocab), self.setup.hidden, layers,
+                                   bidirectional)
 
     def random_weights(self, net: Any, scale: Optional[float] = None) -> list[np.ndarray]:
         """Random weights (N(0, scale)) and biases (N(0, scale / 3)) shaped as the model's
@@ -176,14 +153,10 @@ class Context:
             out.append(self.rng.normal(0.0, s if p.ndim > 1 else s / 3, p.shape))
         return out
 
-    def ints(self, values: np.ndarray) -> Any:
-        """An int32 NDArray of ``values``."""
-        return facade.to_java_ints(values, self.manager)
-
     def close(self) -> None:
         """Frees every array of the checks, and lets the corpus go."""
         try:
-            self.base.close()
+            self.java.close()
         finally:
             self._corpus.close()
 

@@ -9,8 +9,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from .. import facade
-from .. import weights as W
+from ..bridge import weights as W
 from ..reference import TwinDataset, TwinModel
 from ..reference import model as ref_model
 from .core import (TOL_FORWARD, twin_impl, TOL_GRAD, TOL_TRAIN, CheckResult, Context, ParitySetup,
@@ -19,10 +18,6 @@ from .core import (TOL_FORWARD, twin_impl, TOL_GRAD, TOL_TRAIN, CheckResult, Con
 
 def _random_state(ctx: Context, twin: TwinModel, batch_size: int) -> list[np.ndarray]:
     return [ctx.rng.normal(0.0, 0.5, s.shape) for s in twin.begin_state(batch_size)]
-
-
-def _java_state(ctx: Context, state: Sequence[np.ndarray]) -> Any:
-    return ctx.j.NDList(*[W.to_java(s, ctx.manager) for s in state])
 
 
 def _inputs(ctx: Context, batch_size: int, num_steps: int) -> tuple[np.ndarray, np.ndarray]:
@@ -61,47 +56,32 @@ def _random_case(ctx: Context, impl: str, kind: str, layers: int = 1,
         x, y = _inputs(ctx, s.batch_size, s.num_steps)
         yield _Case(net, twin, x, y, _random_state(ctx, twin, s.batch_size))
     finally:
-        net.close()
+        ctx.java.close_model(net)
 
 
 def _forward(ctx: Context, impl: str, kind: str, layers: int = 1,
              bidirectional: bool = False) -> CheckResult:
     with _random_case(ctx, impl, kind, layers, bidirectional) as c:
         net, x, state = c.net, c.x, c.state
-        out = net.forward(ctx.ints(x), _java_state(ctx, state), False)
-        java = [W.to_numpy(out.getKey())] + [W.to_numpy(a) for a in out.getValue()]
+        java_logits, java_state = ctx.java.forward(net, x, state)
+        java = [java_logits, *java_state]
         logits, new_state, cache = c.twin.forward(x, state)
         ref = [logits, *new_state]
         what = "logits and final state"
         if impl == "concise":
             # The DJL layer alone too: its outputs (steps, batch, hidden) for one-hot inputs.
             onehot = np.eye(len(ctx.vocab))[x.T]
-            store = ctx.j.ParameterStore(ctx.manager, False)
-            layer_in = ctx.j.NDList(W.to_java(onehot, ctx.manager))
-            layer_in.addAll(_java_state(ctx, state))
-            java.append(W.to_numpy(net.getRnnLayer().forward(store, layer_in, False).get(0)))
+            java.append(ctx.java.layer_forward(net, onehot, state))
             ref.append(cache.hs)
             what += ", layer outputs"
         return _numeric(f"forward {impl} {kind}{variant(layers, bidirectional)}", java, ref,
                         TOL_FORWARD, what)
 
 
-def _java_backward(ctx: Context, net: Any, x: np.ndarray, y: np.ndarray,
-                   state: Sequence[np.ndarray]) -> float:
-    """One recorded forward and backward of the trainer's loss on the Java side."""
-    labels = ctx.ints(np.asarray(y).T.reshape(-1))
-    loss = ctx.j.SoftmaxCrossEntropyLoss()
-    with ctx.j.Engine.getInstance().newGradientCollector() as gc:
-        out = net.forward(ctx.ints(x), _java_state(ctx, state), True)
-        value = loss.evaluate(ctx.j.NDList(labels), ctx.j.NDList(out.getKey())).mean()
-        gc.backward(value)
-    return float(value.getFloat())
-
-
 def _gradients(ctx: Context, impl: str, kind: str, layers: int = 1,
                bidirectional: bool = False) -> CheckResult:
     with _random_case(ctx, impl, kind, layers, bidirectional) as c:
-        java_loss = _java_backward(ctx, c.net, c.x, c.y, c.state)
+        java_loss = ctx.java.backward(c.net, c.x, c.y, c.state)
         loss, grads, _ = c.twin.loss_and_grads(c.x, c.y, c.state)
         java = [np.array([java_loss])] + W.get_gradients(c.net)
         return _numeric(f"gradients {impl} {kind}{variant(layers, bidirectional)}", java,
@@ -116,8 +96,8 @@ def _clipping(ctx: Context, above: bool) -> CheckResult:
         _, norm = ref_model.clip_gradients(grads, 1.0)
         theta = norm / 2 if above else norm * 2
         clipped, _ = ref_model.clip_gradients(grads, theta)
-        _java_backward(ctx, c.net, c.x, c.y, c.state)
-        ctx.j.TimeMachine.gradClipping(c.net, facade.jfloat(theta), ctx.manager)
+        ctx.java.backward(c.net, c.x, c.y, c.state)
+        ctx.java.clip_gradients(c.net, theta)
         java = W.get_gradients(c.net)
         name = "clipping norm > theta" if above else "clipping norm < theta"
         return _numeric(name, java, clipped, TOL_GRAD, f"norm {norm:.4g}, theta {theta:.4g}")
@@ -144,22 +124,15 @@ def _training(ctx: Context, impl: str, kind: str, layers: int = 1,
     max_tokens = t + b * t
     java_ds = ctx.dataset(b, t, random_iter, max_tokens)
     twin_ds = TwinDataset(ctx.corpus[:max_tokens], b, t, random_iter, s.seed)
-    if int(java_ds.getNumBatches()) != 1 or twin_ds.num_batches != 1:
+    if ctx.java.layout(java_ds)[1] != 1 or twin_ds.num_batches != 1:
         return CheckResult(name, math.inf, math.inf, TOL_TRAIN, False,
                            "setup: not one batch per epoch")
     net = ctx.new_model(impl, kind, layers, bidirectional)
     try:
         w = ctx.random_weights(net, scale=0.1)
         W.set_weights(net, w)
-        perplexities: list[float] = []
-
-        def collect(epoch: int, perplexity: float, speed: float) -> bool:
-            perplexities.append(perplexity)
-            return True
-
-        ctx.j.TimeMachine.trainCh8(net, java_ds, ctx.java_full.getVocab(), facade.jfloat(s.lr),
-                                   facade.jfloat(s.clip), s.train_steps, ctx.device, random_iter,
-                                   ctx.manager, facade.epoch_callback(collect))
+        perplexities = ctx.java.train_ch8(net, java_ds, s.lr, s.clip, s.train_steps, random_iter,
+                                          listen=True)
         twin = _twin(impl, kind, w, layers, bidirectional)
         epochs = [list(twin_ds.next_epoch()) for _ in range(s.train_steps)]
         clipped = _count_clipped(_twin(impl, kind, w, layers, bidirectional), epochs, s)
@@ -169,7 +142,7 @@ def _training(ctx: Context, impl: str, kind: str, layers: int = 1,
                         f"loss per step and final weights, "
                         f"{'random' if random_iter else 'sequential'}, {clipped} steps clipped")
     finally:
-        net.close()
+        ctx.java.close_model(net)
 
 
 def _carried_state(ctx: Context, impl: str, layers: int = 1) -> CheckResult:
@@ -184,10 +157,8 @@ def _carried_state(ctx: Context, impl: str, layers: int = 1) -> CheckResult:
     try:
         w = ctx.random_weights(net, scale=0.1)
         W.set_weights(net, w)
-        result = ctx.j.TimeMachine.trainCh8(net, java_ds, ctx.java_full.getVocab(),
-                                            facade.jfloat(s.lr), facade.jfloat(s.clip), epochs,
-                                            ctx.device, False, ctx.manager, None)
-        java = [np.log(np.array(list(result.getMeasure()))), *W.get_weights(net)]
+        perplexities = ctx.java.train_ch8(net, java_ds, s.lr, s.clip, epochs, False, listen=False)
+        java = [np.log(np.array(perplexities)), *W.get_weights(net)]
         twin = _twin(impl, "lstm", w, layers, False)
         twin_epochs = [list(twin_ds.next_epoch()) for _ in range(epochs)]  # an offset each
         twin_ppl = ref_model.train_epochs(twin, twin_epochs, s.lr, s.clip, False)
@@ -196,7 +167,7 @@ def _carried_state(ctx: Context, impl: str, layers: int = 1) -> CheckResult:
                         TOL_TRAIN, f"log perplexity per epoch and final weights, {epochs} epochs "
                         f"of {'/'.join(str(len(e)) for e in twin_epochs)} batches")
     finally:
-        net.close()
+        ctx.java.close_model(net)
 
 
 def check_carried_state_scratch(ctx: Context) -> CheckResult:
@@ -231,14 +202,13 @@ def _prediction(ctx: Context, impl: str, kind: str, layers: int = 1,
         w = ctx.random_weights(net, scale=0.5)
         W.set_weights(net, w)
         twin = _twin(impl, kind, w, layers, bidirectional)
-        jv = ctx.java_full.getVocab()
         mismatches, texts = 0, []
-        for prefix in ctx.j.TimeMachine.PREFIXES:
-            java = str(ctx.j.TimeMachine.predictCh8(prefix, 50, net, jv, ctx.device, ctx.manager))
-            ours = ref_model.predict(twin, ctx.vocab, str(prefix), 50)
+        for prefix in ctx.java.prefixes():
+            java = ctx.java.predict(net, prefix, 50)
+            ours = ref_model.predict(twin, ctx.vocab, prefix, 50)
             mismatches += _count_mismatches(list(java), list(ours))
             texts.append(java)
         return _exact(f"predict {impl} {kind}{variant(layers, bidirectional)}", mismatches,
                       " | ".join(texts))
     finally:
-        net.close()
+        ctx.java.close_model(net)

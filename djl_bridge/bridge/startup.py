@@ -1,4 +1,5 @@
-"""Starting the one JVM of this process (the only module of the start-up that imports JPype):
+"""Starting the one JVM of this process (the bridge's part of the start-up; finding Java, the
+jars, the options, the threads and the natives is :mod:`djl_bridge.jvm`'s):
 the threads fixed before libmxnet loads, the options tried, the natives prepared and checked,
 then ``jpype.startJVM`` and DJL's MXNet engine loaded once, its failure worded in one line.
 
@@ -15,18 +16,19 @@ from typing import Optional, Sequence
 import jpype
 
 from ..errors import JavaNotFoundError, JvmConflictError, NativeLibraryError
-from .classpath import JAR_NAME_PREFIX, find_classpath
-from .limits import check_address_space
-from .natives import check_engine_cache, check_mxnet_library_path, native_error_message
-from .options import (
+from ..jvm.classpath import JAR_NAME_PREFIX, find_classpath
+from ..jvm.limits import check_address_space
+from ..jvm.natives import check_engine_cache, check_mxnet_library_path, native_error_message
+from ..jvm.options import (
     JVM_OPTIONS,
     JVM_OPTIONS_ENV,
     effective_jvm_options,
     probe_options,
     resolve_jvm_options,
 )
-from .runtime import JavaRuntime, find_java
-from .threads import OMP_THREADS_ENV, openmp_env, threads_in_use
+from ..jvm.runtime import JavaRuntime, find_java
+from ..jvm.threads import OMP_THREADS_ENV, openmp_env, threads_in_use
+from . import names as N
 
 
 def is_started() -> bool:
@@ -64,7 +66,7 @@ def start(classpath: Optional[Sequence[Path]] = None,
     entries = list(classpath) if classpath is not None else find_classpath()
     set_threads(threads)
     if jpype.isJVMStarted():
-        running = str(jpype.JClass("java.lang.System").getProperty("java.class.path") or "")
+        running = str(jpype.JClass(N.JAVA_SYSTEM).getProperty("java.class.path") or "")
         ours = [str(p) for p in entries if p.name.startswith(JAR_NAME_PREFIX)]
         if not all(jar in running for jar in ours):
             raise JvmConflictError(
@@ -114,7 +116,7 @@ def _start_jvm(java: JavaRuntime, options: Sequence[str], entries: Sequence[Path
 def check_engine() -> str:
     """Loads DJL's MXNet engine (natives included); returns "MXNet <version>"."""
     try:
-        engine = jpype.JClass("ai.djl.engine.Engine").getInstance()
+        engine = jpype.JClass(N.ENGINE).getInstance()
         return f"{engine.getEngineName()} {engine.getVersion()}"
     except jpype.JException as exc:
         raise NativeLibraryError(native_error_message(_root_message(exc))) from None

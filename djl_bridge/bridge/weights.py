@@ -1,14 +1,14 @@
 """Moving weights between numpy and a Java ``LanguageModel``, both ways, through the arrays of
-``LanguageModel.getParams()`` (in place: the gradients attached to them stay attached). The
-conversions themselves are :mod:`djl_bridge.facade`'s."""
+``LanguageModel.getParams()`` (in place: the gradients attached to them stay attached), with the
+conversions of :mod:`.convert`."""
 from __future__ import annotations
 
 from typing import Any, Sequence
 
 import numpy as np
 
-from .facade import float_buffer, to_java, to_numpy
-from .javaerrors import translated
+from .convert import float_buffer, to_java, to_numpy
+from .errors import translated
 
 __all__ = ["float_buffer", "get_gradients", "get_weights", "set_weights", "to_java", "to_numpy"]
 

@@ -22,8 +22,8 @@ from typing import Any, Callable, Iterator, Optional, TypeVar
 
 import jpype
 
-from .config import API_NAMES, Names
-from .errors import (
+from ..config import API_NAMES, Names
+from ..errors import (
     BridgeError,
     ConfigError,
     DataError,
@@ -32,10 +32,8 @@ from .errors import (
     TrainingDivergedError,
     TrainingInterruptedError,
 )
-
-#: The Java side's own exceptions (the other classes of the rules are the JDK's and DJL's).
-DIVERGED = "djlbridge.training.DivergedException"
-STOP_REQUESTED = "djlbridge.training.StopRequestedException"
+from . import names as N
+from .names import DIVERGED, STOP_REQUESTED
 
 #: MXNet's ways of saying that a native allocation failed.
 _NATIVE_OOM = re.compile(r"bad_alloc|out of memory|failed to allocate|cannot allocate", re.I)
@@ -100,11 +98,11 @@ def _bad_argument(link: Any, message: str, trace: str, names: Names) -> BridgeEr
 RULES: tuple[Rule, ...] = (
     Rule(DIVERGED, _diverged),
     Rule(STOP_REQUESTED, _interrupted),
-    Rule("java.lang.OutOfMemoryError", _heap),
-    Rule("ai.djl.engine.EngineException", _native_oom),
-    Rule("java.nio.charset.CharacterCodingException", _not_utf8),
-    Rule("java.nio.file.NoSuchFileException", _no_file),
-    Rule("java.lang.IllegalArgumentException", _bad_argument),
+    Rule(N.OUT_OF_MEMORY, _heap),
+    Rule(N.ENGINE_EXCEPTION, _native_oom),
+    Rule(N.CHARACTER_CODING, _not_utf8),
+    Rule(N.NO_SUCH_FILE, _no_file),
+    Rule(N.ILLEGAL_ARGUMENT, _bad_argument),
 )
 
 

@@ -1,0 +1,49 @@
+"""Every Java class Python names, written here once: the text's classes, the machinery around
+them, DJL's, the JDK's, and the exceptions the translation rules (:mod:`.errors`) match. The
+other modules of the bridge look classes up by these names (:func:`.classes.jclass`); no module
+outside the bridge names a Java class (``tests/test_layout.py`` and ``tests/test_imports.py``
+hold both)."""
+from __future__ import annotations
+
+#: The text's classes (package ``djlbridge``).
+TIME_MACHINE = "djlbridge.TimeMachine"
+TIME_MACHINE_DATASET = "djlbridge.TimeMachineDataset"
+VOCAB = "djlbridge.Vocab"
+RNN_MODEL = "djlbridge.RNNModel"
+RNN_MODEL_SCRATCH = "djlbridge.RNNModelScratch"
+MODEL_KIND = "djlbridge.ModelKind"
+TRAIN_SETTINGS = "djlbridge.TrainSettings"
+LANGUAGE_MODEL_TASK = "djlbridge.LanguageModelTask"
+#: The machinery around the text (package ``djlbridge.training``).
+TRAINING_CONTROL = "djlbridge.training.TrainingControl"
+PARAMETER_FILES = "djlbridge.training.ParameterFiles"
+SESSION_LISTENER = "djlbridge.training.SessionListener"
+#: The thread policy (package ``djlbridge.threads``).
+THREAD_POLICY = "djlbridge.threads.ThreadPolicy"
+#: The Java side's own exceptions.
+DIVERGED = "djlbridge.training.DivergedException"
+STOP_REQUESTED = "djlbridge.training.StopRequestedException"
+#: The plain-java launcher (``java -cp … djlbridge.cli.Main``), used by the bench.
+MAIN = "djlbridge.cli.Main"
+#: DJL.
+DEVICE = "ai.djl.Device"
+ENGINE = "ai.djl.engine.Engine"
+ENGINE_EXCEPTION = "ai.djl.engine.EngineException"
+CUDA_UTILS = "ai.djl.util.cuda.CudaUtils"
+NDLIST = "ai.djl.ndarray.NDList"
+NDMANAGER = "ai.djl.ndarray.NDManager"
+SHAPE = "ai.djl.ndarray.types.Shape"
+SOFTMAX_CE_LOSS = "ai.djl.training.loss.SoftmaxCrossEntropyLoss"
+PARAMETER_STORE = "ai.djl.training.ParameterStore"
+#: The JDK.
+JAVA_PATHS = "java.nio.file.Paths"
+JAVA_SYSTEM = "java.lang.System"
+JAVA_RANDOM = "java.util.Random"
+JAVA_ARRAY_LIST = "java.util.ArrayList"
+JAVA_COLLECTIONS = "java.util.Collections"
+FLOAT_BUFFER = "java.nio.FloatBuffer"
+IO_EXCEPTION = "java.io.IOException"
+OUT_OF_MEMORY = "java.lang.OutOfMemoryError"
+CHARACTER_CODING = "java.nio.charset.CharacterCodingException"
+NO_SUCH_FILE = "java.nio.file.NoSuchFileException"
+ILLEGAL_ARGUMENT = "java.lang.IllegalArgumentException"
