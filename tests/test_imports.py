@@ -207,7 +207,7 @@ def test_java_classes_are_named_in_one_module() -> None:
                 where.setdefault(node.value, set()).add(name)
     elsewhere = {cls: mods - {NAMES_MODULE} for cls, mods in where.items() if mods - {NAMES_MODULE}}
     assert not elsewhere, f"Java class names written outside {NAMES_MODULE}: {elsewhere}"
-    assert {"djlbridge.training.TrainingSession", "java.lang.OutOfMemoryError"} <= set(where)
+    assert {"djlbridge.LanguageModelTask", "java.lang.OutOfMemoryError"} <= set(where)
 
 
 def java_style_calls(tree: ast.AST) -> set[str]:
