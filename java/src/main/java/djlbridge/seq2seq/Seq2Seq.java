@@ -13,6 +13,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.training.dataset.Batch;
+import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
@@ -128,8 +129,33 @@ public final class Seq2Seq {
             Vocab tgtVocab,
             NDManager manager)
             throws IOException, TranslateException {
+        return trainEpochSeq2Seq(net, dataset, optimizer, new MaskedSoftmaxCELoss(), tgtVocab, manager);
+    }
+
+    /**
+     * {@link #trainEpochSeq2Seq(EncoderDecoder, ArrayDataset, Optimizer, Vocab, NDManager)} with
+     * another loss (e.g. to measure the Java text's): labels (Y, Y_valid_len), predictions the
+     * logits, one loss per sentence.
+     *
+     * @param net an initialized model ({@link #initialize})
+     * @param dataset the data of {@link NMT#loadDataNMT}
+     * @param optimizer the optimizer (keeps its state between epochs)
+     * @param loss the loss per sentence
+     * @param tgtVocab the target vocabulary
+     * @param manager the manager holding the parameters
+     * @return the summed loss, the target tokens and the wall time
+     * @throws IOException when the data set cannot be read
+     * @throws TranslateException when a batch cannot be made
+     */
+    public static EpochResult trainEpochSeq2Seq(
+            EncoderDecoder net,
+            ArrayDataset dataset,
+            Optimizer optimizer,
+            Loss loss,
+            Vocab tgtVocab,
+            NDManager manager)
+            throws IOException, TranslateException {
         long start = System.nanoTime();
-        MaskedSoftmaxCELoss loss = new MaskedSoftmaxCELoss();
         ParameterStore ps = new ParameterStore(manager, false);
         int bos = tgtVocab.getIdx("<bos>");
         double lossSum = 0;
