@@ -14,12 +14,15 @@ from djl_bridge import parity
 from djl_bridge.parity.seq2seq_checks import SEQ2SEQ_CHECKS
 from djl_bridge.reference import bleu as ref_bleu, nmt as ref_nmt, seq2seq as ref_s2s
 
-FRA = Path(os.environ.get("DJL_BRIDGE_FRA", Path(__file__).resolve().parents[2] / "shared/data/fra-eng/fra.txt"))
+#: fra.txt: $DJL_BRIDGE_FRA, else the shared data folder beside the checkout.
+FRA = Path(os.environ.get("DJL_BRIDGE_FRA",
+                          Path(__file__).resolve().parents[2] / "shared/data/fra-eng/fra.txt"))
 
 
 def test_bleu_as_the_book() -> None:
     assert ref_bleu.bleu("il est riche .", "il est calme .", 2) == pytest.approx(0.658, abs=5e-4)
-    assert ref_bleu.bleu("je suis en retard ?", "je suis chez moi .", 2) == pytest.approx(0.447, abs=5e-4)
+    assert ref_bleu.bleu("je suis en retard ?", "je suis chez moi .", 2) == \
+        pytest.approx(0.447, abs=5e-4)
     # shorter than k: the book raises ZeroDivisionError, the project says 0
     assert ref_bleu.bleu("va", "va !", 2) == 0.0
 
@@ -34,7 +37,8 @@ def test_bleu_int_division_is_the_java_texts_departure(monkeypatch: pytest.Monke
 def test_mask_and_loss_as_the_book() -> None:
     x = np.array([[1, 2, 3], [4, 5, 6]])
     assert ref_s2s.sequence_mask(x, np.array([1, 2])).tolist() == [[1, 0, 0], [4, 5, 0]]
-    loss, _ = ref_s2s.masked_softmax_ce(np.ones((3, 4, 10)), np.ones((3, 4), int), np.array([4, 2, 0]))
+    loss, _ = ref_s2s.masked_softmax_ce(np.ones((3, 4, 10)), np.ones((3, 4), int),
+                                        np.array([4, 2, 0]))
     assert loss == pytest.approx([2.3026, 1.1513, 0.0], abs=1e-4)
 
 

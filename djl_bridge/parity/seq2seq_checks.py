@@ -69,8 +69,8 @@ def check_nmt_data(ctx: Context) -> CheckResult:
             mismatches += _count_mismatches([[str(t) for t in line] for line in jl], tl)
     _, jsrc, jtgt, arrays = _java_data(ctx)
     twin = ref_nmt.load_data_nmt(SAMPLE, NUM_STEPS)
-    mismatches += _count_mismatches([str(t) for t in jsrc.getIdxToToken()], twin.src_vocab.idx_to_token)
-    mismatches += _count_mismatches([str(t) for t in jtgt.getIdxToToken()], twin.tgt_vocab.idx_to_token)
+    for jv, tv in ((jsrc, twin.src_vocab), (jtgt, twin.tgt_vocab)):
+        mismatches += _count_mismatches([str(t) for t in jv.getIdxToToken()], tv.idx_to_token)
     for a, b in zip(arrays, (twin.src, twin.src_valid_len, twin.tgt, twin.tgt_valid_len)):
         mismatches += int(a.shape != b.shape) or int((a != b).sum())
     return _exact("seq2seq data", mismatches, f"{len(twin.src)} pairs, {NUM_STEPS} steps")
@@ -89,11 +89,13 @@ def check_masked_loss(ctx: Context) -> CheckResult:
             j.NDList(facade.to_java_ints(label, m), facade.to_java_ints(valid, m)), j.NDList(jl))
         gc.backward(loss.sum())
     value, grad = ref.masked_softmax_ce(logits, label, valid)
-    return _numeric("seq2seq masked loss", [facade.to_numpy(loss), facade.to_numpy(jl.getGradient())],
-                    [value, grad], TOL_GRAD, "value and gradient, valid lengths 5 2 0 3")
+    java_arrays = [facade.to_numpy(loss), facade.to_numpy(jl.getGradient())]
+    return _numeric("seq2seq masked loss", java_arrays, [value, grad], TOL_GRAD,
+                    "value and gradient, valid lengths 5 2 0 3")
 
 
-BLEU_CASES = (("il est riche .", "il est calme .", 2), ("je suis en retard ?", "je suis chez moi .", 2),
+BLEU_CASES = (("il est riche .", "il est calme .", 2),
+              ("je suis en retard ?", "je suis chez moi .", 2),
               ("je suis", "je suis chez moi .", 2), ("va !", "va !", 2), ("a b c d", "a b", 3),
               ("il est il est", "il est calme .", 2), ("va", "va !", 2), ("il il il", "il", 1))
 
@@ -107,7 +109,8 @@ def check_bleu(ctx: Context) -> CheckResult:
                     f"{len(BLEU_CASES)} cases")
 
 
-def _random_model(ctx: Context, v_src: int, v_tgt: int, scale: float) -> tuple[Any, list[np.ndarray]]:
+def _random_model(ctx: Context, v_src: int, v_tgt: int, scale: float
+                  ) -> tuple[Any, list[np.ndarray]]:
     j = java()
     net = j.EncoderDecoder(j.Encoder(v_src, EMBED, HIDDEN, LAYERS, facade.jfloat(0)),
                            j.Decoder(v_tgt, EMBED, HIDDEN, LAYERS, facade.jfloat(0)))
@@ -166,13 +169,16 @@ def check_greedy(ctx: Context) -> CheckResult:
         net, weights = _random_model(ctx, len(sv), len(tv), 1.2)
         p = ref.Seq2SeqParams.of(weights, LAYERS)
         for sentence in SENTENCES:
-            got = str(java().Seq2Seq.predictSeq2Seq(net, sentence, jsrc, jtgt, NUM_STEPS, ctx.manager))
+            got = str(java().Seq2Seq.predictSeq2Seq(net, sentence, jsrc, jtgt, NUM_STEPS,
+                                                    ctx.manager))
             src = ref_nmt.truncate_pad([sv.idx(t) for t in sentence.lower().split(" ")]
                                        + [sv.idx("<eos>")], NUM_STEPS, sv.idx("<pad>"))
-            want = tv.to_tokens(ref.predict_greedy(p, src, tv.idx("<bos>"), tv.idx("<eos>"), NUM_STEPS))
+            ids = ref.predict_greedy(p, src, tv.idx("<bos>"), tv.idx("<eos>"), NUM_STEPS)
+            want = tv.to_tokens(ids)
             mismatches += _count_mismatches(got.split(" ") if got else [], want)
             tokens += len(want)
-    return _exact("seq2seq greedy", mismatches, f"3 models, {len(SENTENCES)} sentences, {tokens} tokens")
+    return _exact("seq2seq greedy", mismatches,
+                  f"3 models, {len(SENTENCES)} sentences, {tokens} tokens")
 
 
 #: The rows, by id (registered in :data:`djl_bridge.parity.CHECKS`).

@@ -129,7 +129,8 @@ public final class Seq2Seq {
             Vocab tgtVocab,
             NDManager manager)
             throws IOException, TranslateException {
-        return trainEpochSeq2Seq(net, dataset, optimizer, new MaskedSoftmaxCELoss(), tgtVocab, manager);
+        return trainEpochSeq2Seq(
+                net, dataset, optimizer, new MaskedSoftmaxCELoss(), tgtVocab, manager);
     }
 
     /**
@@ -322,7 +323,8 @@ public final class Seq2Seq {
             int numMatches = 0;
             Map<String, Integer> labelSubs = new HashMap<>();
             for (int i = 0; i < lenLabel - n + 1; i++) {
-                labelSubs.merge(String.join(" ", Arrays.copyOfRange(label, i, i + n)), 1, Integer::sum);
+                String key = String.join(" ", Arrays.copyOfRange(label, i, i + n));
+                labelSubs.merge(key, 1, Integer::sum);
             }
             for (int i = 0; i < lenPred - n + 1; i++) {
                 String key = String.join(" ", Arrays.copyOfRange(pred, i, i + n));
