@@ -1,0 +1,170 @@
+package djlbridge.seq2seq;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.recurrent.GRU;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.XavierInitializer;
+import ai.djl.training.loss.Loss;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.Test;
+
+public class Seq2SeqModelTest {
+
+    static EncoderDecoder net(int src, int tgt, float dropout) {
+        return new EncoderDecoder(
+                new Seq2SeqEncoder(src, 8, 16, 2, dropout),
+                new Seq2SeqDecoder(tgt, 8, 16, 2, dropout));
+    }
+
+    @Test
+    public void shapesAsTheBook() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            EncoderDecoder net = net(10, 10, 0);
+            Seq2Seq.initialize(net, m, 7, 0);
+            ParameterStore ps = new ParameterStore(m, false);
+            NDArray x = m.zeros(new Shape(4, 7), DataType.INT32);
+            NDList enc = net.getEncoder().forward(ps, new NDList(x), false);
+            assertEquals(new Shape(7, 4, 16), enc.get(0).getShape());
+            assertEquals(new Shape(2, 4, 16), enc.get(1).getShape());
+            NDList state = net.getDecoder().initState(enc);
+            NDList dec = net.getDecoder().forward(ps, new NDList(x).addAll(state), false);
+            assertEquals(new Shape(4, 7, 10), dec.get(0).getShape());
+            assertEquals(new Shape(2, 4, 16), dec.get(1).getShape());
+            NDArray y = net.forward(ps, new NDList(x, x), false).head();
+            assertEquals(new Shape(4, 7, 10), y.getShape());
+        }
+    }
+
+    /** The joined GRU vector cut as MXNet reads it: weights first, then biases. */
+    static float[][] mxnetParts(GRU gru) {
+        List<Float> all = new ArrayList<>();
+        long weights = 0;
+        for (Parameter p : gru.getParameters().values()) {
+            for (float f : p.getArray().toFloatArray()) {
+                all.add(f);
+            }
+            if (p.getName().contains("WEIGHT")) {
+                weights += p.getArray().size();
+            }
+        }
+        float[] w = new float[(int) weights];
+        float[] b = new float[all.size() - (int) weights];
+        for (int i = 0; i < all.size(); i++) {
+            if (i < weights) {
+                w[i] = all.get(i);
+            } else {
+                b[i - (int) weights] = all.get(i);
+            }
+        }
+        return new float[][] {w, b};
+    }
+
+    @Test
+    public void weightsXavierBiasesZeroAsMxnetReadsThem() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            EncoderDecoder net = net(10, 12, 0);
+            Seq2SeqEncoder enc = (Seq2SeqEncoder) net.getEncoder();
+            Seq2SeqDecoder dec = (Seq2SeqDecoder) net.getDecoder();
+            // DJL's own initialisation, by names (biases zero by name)
+            net.initialize(m, DataType.FLOAT32, new Shape(1, 5), new Shape(1, 5));
+            float[][] byName = mxnetParts(dec.getRnn());
+            int nonZeroBias = 0;
+            for (float f : byName[1]) {
+                nonZeroBias += f != 0 ? 1 : 0;
+            }
+            assertTrue("by name, MXNet's biases get random values", nonZeroBias > 0);
+            XavierByRole.apply(net, new Random(1));
+            for (GRU gru : new GRU[] {enc.getRnn(), dec.getRnn()}) {
+                float[][] parts = mxnetParts(gru);
+                for (float f : parts[1]) {
+                    assertEquals(0f, f, 0f);
+                }
+                int zeros = 0;
+                for (float f : parts[0]) {
+                    zeros += f == 0 ? 1 : 0;
+                }
+                assertEquals(0, zeros);
+            }
+            // layer 0 of the decoder: i2h (48, 8 + 16): bound sqrt(6 / (48 + 24))
+            float bound = (float) Math.sqrt(6.0 / 72);
+            float max = 0;
+            NDArray i2h = dec.getRnn().getParameters().get(0).getValue().getArray();
+            for (float f : i2h.toFloatArray()) {
+                max = Math.max(max, Math.abs(f));
+            }
+            assertTrue(max <= bound && max > 0.9 * bound);
+        }
+    }
+
+    /**
+     * Departure of the Java text: {@code optInitializer(new XavierInitializer(), "")} selects the
+     * parameters whose name equals "" -- none -- so DJL's defaults initialize the text's model.
+     */
+    @Test
+    public void theJavaTextsInitializerSelectsNoParameter() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            EncoderDecoder net = net(10, 12, 0);
+            net.initialize(m, DataType.FLOAT32, new Shape(1, 5), new Shape(1, 5));
+            DefaultTrainingConfig config =
+                    new DefaultTrainingConfig(Loss.l2Loss())
+                            .optInitializer(new XavierInitializer(), "");
+            int matched = 0;
+            int total = 0;
+            for (Parameter p : net.getParameters().values()) {
+                total++;
+                matched += config.getInitializers().get(0).getValue().test(p) ? 1 : 0;
+            }
+            assertTrue(total > 10);
+            assertEquals(0, matched);
+        }
+    }
+
+    /**
+     * Departure (of the engine, so of the Java text on a CPU): MXNet 1.9.1's oneDNN RNN, which
+     * the CPU build uses by default, ignores the dropout DJL hands it; with
+     * MXNET_USE_MKLDNN_RNN=0 set before the engine starts, MXNet's own RNN applies it.
+     */
+    @Test
+    public void dropoutOnlyWhileTrainingAndOnlyWithoutOneDnnRnn() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            EncoderDecoder net = net(10, 10, 0.5f);
+            Seq2SeqEncoder enc = (Seq2SeqEncoder) net.getEncoder();
+            Seq2Seq.initialize(net, m, 5, 0);
+            ParameterStore ps = new ParameterStore(m, false);
+            NDArray x = m.create(new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 1}, new Shape(2, 5));
+            float[] a = enc.forward(ps, new NDList(x), false).head().toFloatArray();
+            float[] b = enc.forward(ps, new NDList(x), false).head().toFloatArray();
+            assertArrayEquals(a, b, 0f);
+            float[] c;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                c = enc.forward(ps, new NDList(x), true).head().toFloatArray();
+            }
+            boolean differs = false;
+            for (int i = 0; i < a.length; i++) {
+                differs |= Math.abs(a[i] - c[i]) > 1e-6;
+            }
+            boolean oneDnn = !"0".equals(System.getenv("MXNET_USE_MKLDNN_RNN"));
+            boolean gpu = m.getDevice().isGpu();
+            assertEquals(
+                    "dropout applied while training (oneDNN RNN: " + oneDnn + ")",
+                    gpu || !oneDnn,
+                    differs);
+            assertFalse(Float.isNaN(c[0]));
+        }
+    }
+}
