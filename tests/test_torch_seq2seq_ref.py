@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from types import ModuleType
 
@@ -90,6 +91,19 @@ def test_vocab_and_valid_lengths(s2s: ModuleType, tiny: Path) -> None:
     assert data.src_valid_len.tolist() == [3, 3, 3, 4, 4]
     assert data.tgt_valid_len.tolist() == [3, 3, 3, 4, 4]
     assert int(data.tgt_valid_len.sum()) == 17
+
+
+def test_the_books_zip_reads_as_its_fra_txt(s2s: ModuleType, tiny: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "fra-eng.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("fra-eng/_about.txt", "about")
+        out.writestr("fra-eng/fra.txt", TINY)
+    assert s2s.read_data_nmt(archive) == s2s.read_data_nmt(tiny) == TINY
+    empty = tmp_path / "other.zip"
+    with zipfile.ZipFile(empty, "w") as out:
+        out.writestr("eng.txt", TINY)
+    with pytest.raises(ValueError, match="holds no fra.txt"):
+        s2s.read_data_nmt(empty)
 
 
 def test_a_third_column_is_refused_not_skipped(s2s: ModuleType, tmp_path: Path) -> None:
