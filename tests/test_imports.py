@@ -9,8 +9,6 @@ import re
 from pathlib import Path
 from typing import Optional
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "djl_bridge"
 #: The package that talks to Java, and the one module of it that names Java classes.
