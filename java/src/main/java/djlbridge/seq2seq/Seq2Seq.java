@@ -162,8 +162,8 @@ public final class Seq2Seq {
         double lossSum = 0;
         long tokens = 0;
         try (NDManager epoch = manager.newSubManager()) {
-            for (Batch batch : dataset.getData(epoch)) {
-                try (Batch b = batch;
+            for (Batch next : dataset.getData(epoch)) {
+                try (Batch batch = next;
                         NDManager bm = epoch.newSubManager()) {
                     NDArray x = batch.getData().get(0);
                     NDArray y = batch.getLabels().get(0);
@@ -202,7 +202,9 @@ public final class Seq2Seq {
 
     /**
      * The text's {@code trainSeq2Seq}: {@code numEpochs} epochs of Adam at {@code lr}; the model
-     * is initialized first (seed 0) if it is not yet. Prints the last epoch as the book does.
+     * is initialized first (seed 0) if it is not yet. Prints the last epoch as the book does. The
+     * text takes a {@code Device} and uses a notebook-wide manager; this one takes the manager
+     * that holds the parameters (its device is the device).
      *
      * @param net the model
      * @param dataset the data
