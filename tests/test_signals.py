@@ -22,9 +22,9 @@ from djl_bridge import checkpoint
 from djl_bridge.errors import BridgeError, CheckpointError
 
 from .conftest import ROOT, run_cli
-from .test_checkpoint_seams import tmpfs  # noqa: F401 - the fixture
-from .test_seams import TINY, Child, _one_error
-from .test_seams import _no_child_outlives_its_test  # noqa: F401 - the autouse fixture
+from .test_checkpoint_write import tmpfs  # noqa: F401 - the fixture
+from .test_cli_edges import TINY, Child, _one_error
+from .test_cli_edges import _no_child_outlives_its_test  # noqa: F401 - the autouse fixture
 
 #: What a crashed or confused process leaves on stderr.
 BROKEN = ("Traceback", "Exception ignored", "Fatal error", "hs_err", "internal error",
