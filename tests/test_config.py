@@ -1,14 +1,15 @@
 """Bad hyper-parameters and options: one error line naming the flag and its valid range, exit 1,
 and all of it before the JVM starts (the classpath is pointed at a missing file, so any JVM start
-would fail with another message)."""
+would fail with another message). Python's and Java's defaults are one set."""
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
 import pytest
 
-from djl_bridge import TrainConfig
+from djl_bridge import TrainConfig, checkpoint
 from djl_bridge.config import CLI_NAMES
 from djl_bridge.errors import ConfigError
 
@@ -34,6 +35,7 @@ def test_config_rejects(field: str, value: object, flag: str) -> None:
         TrainConfig(**{field: value}).validate(CLI_NAMES)
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("args, message", [
     (["--hidden", "0"], "--hidden must be a whole number > 0, got 0"),
     (["--batch-size", "-2"], "--batch-size must be a whole number > 0, got -2"),
@@ -74,12 +76,14 @@ def test_config_int_range(field: str) -> None:
             TrainConfig(**{field: wrong}).validate()
 
 
+@pytest.mark.subprocess
 def test_cli_unknown_model_is_a_usage_error() -> None:
     proc = run_cli(["train", "--model", "transformer"], env=NO_JVM)
     assert proc.returncode == 2
     assert "invalid choice: 'transformer'" in proc.stderr
 
 
+@pytest.mark.subprocess
 def test_tiny_corpus_is_rejected(tmp_path: Path) -> None:
     text = tmp_path / "tiny.txt"
     text.write_text("the time machine\n")
@@ -90,6 +94,7 @@ def test_tiny_corpus_is_rejected(tmp_path: Path) -> None:
     assert "lower --batch-size or --num-steps, or raise --max-tokens" in proc.stderr
 
 
+@pytest.mark.subprocess
 def test_resume_from_nowhere(tmp_path: Path) -> None:
     proc = run_cli(["train", "--resume", str(tmp_path / "none")], env=NO_JVM)
     assert proc.returncode == 1
@@ -150,3 +155,21 @@ def test_api_calls_with_wrong_arguments_are_config_errors(tmp_path: Path) -> Non
         djl_bridge.predict(str(tmp_path), "time", 2.5)  # type: ignore[arg-type]
     with pytest.raises(CheckpointError, match="checkpoint directory not found"):
         djl_bridge.read_checkpoint(str(tmp_path / "nothing"))
+
+
+def test_python_and_java_defaults_are_the_same(jvm: None) -> None:
+    import jpype
+
+    settings = jpype.JClass("djlbridge.training.TrainSettings").builder().setDataPath("x").build()
+    java = json.loads(str(settings.toJsonObject().toString()))
+    python = TrainConfig().to_dict()
+    for name, value in java.items():
+        if name != "data":
+            assert python[name] == value, name
+    # The parameter file names a checkpoint holds, and the text's prediction length.
+    files = jpype.JClass("djlbridge.training.ParameterFiles")
+    assert checkpoint.PARAMS == {impl: str(files.fileName(impl)) for impl in ("scratch", "concise")}
+    from djl_bridge.cli import build_parser
+
+    predict_args = build_parser().parse_args(["predict", "--checkpoint", "x"])
+    assert predict_args.num_preds == int(jpype.JClass("djlbridge.TimeMachine").PREDICT_LENGTH)
