@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from djl_bridge import TrainConfig, checkpoint
+from djl_bridge import TrainConfig, checkpoint, settings
 from djl_bridge.config import CLI_NAMES
 from djl_bridge.errors import ConfigError
 
@@ -157,16 +158,34 @@ def test_api_calls_with_wrong_arguments_are_config_errors(tmp_path: Path) -> Non
         djl_bridge.read_checkpoint(str(tmp_path / "nothing"))
 
 
-def test_python_and_java_defaults_are_the_same(jvm: None) -> None:
+def test_python_and_java_read_one_settings_file(jvm: None) -> None:
+    """The defaults, choices and checks are settings.json's: the jar carries the very file the
+    package reads, Java's builder starts from its defaults, and every setting Java has goes
+    through the builder setter the file names."""
     import jpype
 
-    settings = jpype.JClass("djlbridge.training.TrainSettings").builder().setDataPath("x").build()
-    java = json.loads(str(settings.toJsonObject().toString()))
-    python = TrainConfig().to_dict()
-    for name, value in java.items():
-        if name != "data":
-            assert python[name] == value, name
-    # The parameter file names a checkpoint holds, and the text's prediction length.
+    spec = jpype.JClass("djlbridge.training.SettingsSpec").get()
+    assert str(spec.getText()) == settings.SPEC_FILE.read_text(encoding="utf-8")
+    assert [str(n) for n in spec.getNames()] == [s.name for s in settings.SETTINGS] \
+        == [f.name for f in fields(TrainConfig)]
+    built = jpype.JClass("djlbridge.training.TrainSettings").builder().setDataPath("x").build()
+    java_has = {s.name for s in settings.SETTINGS if s.java is not None}
+    java = json.loads(str(built.toJsonObject().toString()))
+    assert java == {**{name: settings.DEFAULTS[name] for name in java_has}, "data": "x"}
+    assert TrainConfig().to_dict() == settings.DEFAULTS
+    for setting in settings.SETTINGS:
+        if setting.check == "choice":
+            assert tuple(str(c) for c in spec.getChoices(setting.name)) == setting.choices
+    # The builder that facade.train_settings fills through those setters gives the config back.
+    from djl_bridge import facade
+
+    config = TrainConfig(model="lstm", impl="concise", epochs=7, lr=0.5, clip=2.0, hidden=9,
+                         layers=2, bidirectional=True, batch_size=3, num_steps=4, max_tokens=99,
+                         random_iter=True, seed=-5, device="cpu", hybridize=False)
+    again = json.loads(str(facade.train_settings(config, "x").toJsonObject().toString()))
+    assert again == {**{name: config.to_dict()[name] for name in java_has}, "data": "x"}
+    # Other values both sides hold: the parameter file names a checkpoint holds, and the text's
+    # prediction length.
     files = jpype.JClass("djlbridge.training.ParameterFiles")
     assert checkpoint.PARAMS == {impl: str(files.fileName(impl)) for impl in ("scratch", "concise")}
     from djl_bridge.cli import build_parser
