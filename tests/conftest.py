@@ -42,9 +42,29 @@ def jvm() -> None:
     djl_bridge.start()
 
 
+#: The test running now (the markers of pyproject.toml are checked against what it does).
+_RUNNING: list[pytest.Item] = []
+
+
+@pytest.fixture(autouse=True)
+def _running_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    _RUNNING.append(request.node)
+    yield
+    _RUNNING.pop()
+
+
+def _must_be_marked_subprocess() -> None:
+    """A test that starts the CLI in a fresh process is marked ``subprocess``, so that the quick
+    loop (``./go quick``) stays quick as tests are added."""
+    if _RUNNING and _RUNNING[-1].get_closest_marker("subprocess") is None:
+        pytest.fail(f"{_RUNNING[-1].nodeid} runs the CLI in a fresh process: mark it "
+                    "@pytest.mark.subprocess", pytrace=False)
+
+
 def run_cli(args: Sequence[str], env: dict[str, str] | None = None,
             timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """Runs ``djl-bridge ARGS`` in a fresh Python process (so a fresh JVM)."""
+    _must_be_marked_subprocess()
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "djl_bridge.cli", *args],
@@ -96,6 +116,7 @@ class Child:
 
     def __init__(self, args: list[str], cwd: Path = ROOT, hook: str = "",
                  env: Optional[dict[str, str]] = None) -> None:
+        _must_be_marked_subprocess()
         command = ["-m", "djl_bridge.cli"] if not hook else \
             ["-c", f"{hook}\nfrom djl_bridge.cli import main\nmain()\n"]
         self.proc = subprocess.Popen(
