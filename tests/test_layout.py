@@ -74,7 +74,8 @@ def _sibling_imports(module: Path) -> set[str]:
 
 @pytest.mark.parametrize("package", SUBPACKAGES, ids=lambda p: p.name)
 def test_no_import_cycle_inside_a_subpackage(package: Path) -> None:
-    # test_seams checks the package as a whole, each sub-package as one node.
+    # test_the_package_has_no_import_cycles checks the package as a whole, each sub-package as
+    # one node.
     graph = {p.stem: _sibling_imports(p) for p in package.glob("*.py")}
     try:
         list(graphlib.TopologicalSorter(graph).static_order())
