@@ -249,6 +249,7 @@ def test_main_json_contract(corpus: Path) -> None:
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_tiny_bench_both_launchers(corpus: Path, tmp_path: Path) -> None:
     saved = tmp_path / "bench.json"
     proc = run_cli(["bench", "--json", "--models", "gru", "--impls", "scratch", "--rounds", "1",

@@ -426,6 +426,7 @@ def test_a_checkpoint_replaced_while_it_is_read_is_read_again(
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_predict_while_another_run_writes_and_prunes(jvm: None, corpus: Path,
                                                      tmp_path: Path) -> None:
     """The reported case: with `train --save-every 1` writing into the same directory, 25 of 25

@@ -30,6 +30,7 @@ def _train_json(args: list[str]) -> dict:
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 @pytest.mark.parametrize("impl, model", [("scratch", "lstm"), ("concise", "gru")])
 def test_resumed_run_matches_uninterrupted(corpus: Path, tmp_path: Path, impl: str,
                                            model: str) -> None:
@@ -119,6 +120,7 @@ def test_divergence_stops_and_keeps_last_good(corpus: Path, tmp_path: Path) -> N
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_ctrl_c_saves_exits_130_and_resumes_exactly(corpus: Path, tmp_path: Path) -> None:
     ckdir = tmp_path / "ck"
     common = ["--impl", "scratch", "--model", "gru", *TINY, "--data", str(corpus), "--seed", "5",

@@ -152,6 +152,7 @@ def test_layers_and_direction_must_match_the_checkpoint(tmp_path: Path) -> None:
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 @pytest.mark.parametrize("extra", [
     ["--impl", "scratch", "--model", "gru", "--layers", "2"],  # hybridized, all layers one graph
     ["--section", "9.4"],  # two bidirectional concise LSTM layers
@@ -174,6 +175,7 @@ def test_a_resumed_deep_run_goes_on_bit_for_bit(corpus: Path, tmp_path: Path,
 # ------------------------------------------------------------------ checkpoints of every age
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_an_old_one_layer_checkpoint_resumes_and_predicts(corpus: Path, tmp_path: Path) -> None:
     """A checkpoint as djl-bridge wrote it before layers (version 2, no layers or bidirectional
     in its config) is a one-layer model: it resumes, predicts, and goes on as version 3."""
@@ -195,6 +197,7 @@ def test_an_old_one_layer_checkpoint_resumes_and_predicts(corpus: Path, tmp_path
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_another_runs_directory_is_described_with_its_layers(corpus: Path, tmp_path: Path) -> None:
     ck = tmp_path / "ck"
     _json(["--impl", "scratch", "--layers", "2", *TINY, "--data", str(corpus), "--epochs", "1",
@@ -251,6 +254,7 @@ def test_the_note_points_at_the_line_that_trained(jvm: None, corpus: Path, tmp_p
 # ------------------------------------------------------------------------------------ bench
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_bench_runs_two_layers_through_both_launchers(corpus: Path) -> None:
     proc = run_cli(["bench", "--json", "--models", "lstm", "--impls", "scratch,concise",
                     "--layers", "2", "--rounds", "1", "--epochs", "2", "--hidden", "12",

@@ -212,6 +212,7 @@ def test_jvm_options_replace_the_tuned_ones() -> None:
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_jvm_options_from_the_environment(corpus: Path) -> None:
     env = {"DJL_BRIDGE_JVM_OPTIONS": "-Xmx400m -XX:+UseSerialGC"}
     proc = run_cli(["train", *SMALL, "--data", str(corpus), "--json"], env=env)
@@ -239,6 +240,7 @@ def _limit_address_space() -> None:
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 @pytest.mark.parametrize("impl, expected", [
     ("scratch", "MXNet could not allocate memory for the model"),
     ("concise", "an array of the model is too large for MXNet 1.9.1"),
@@ -296,6 +298,7 @@ def test_weights_helpers_raise_python_errors(jvm: None) -> None:
 # ------------------------------------------------------------------- nothing on stdout but that
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 @pytest.mark.parametrize("java_options", ["-Xlog:gc", "-Xmx8m"])
 def test_jvm_logging_never_reaches_stdout(corpus: Path, tmp_path: Path,
                                           java_options: str) -> None:
@@ -334,6 +337,7 @@ def test_an_address_space_limit_too_low_is_one_line(corpus: Path, kib: int) -> N
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_the_address_space_a_run_needs_is_not_underestimated(corpus: Path) -> None:
     """At exactly the reservation the check computes, a run of the default options trains: the
     arithmetic errs on the high side, never into a crash."""

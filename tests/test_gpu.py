@@ -383,6 +383,7 @@ def run_gpu_check(args: list[str], env: dict[str, str]) -> subprocess.CompletedP
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_gpu_check_cpu_against_cpu_agrees_exactly(corpus: Path) -> None:
     import json
 

@@ -34,12 +34,14 @@ def _slope(what: str, calls: int, corpus: Path, *extra: str) -> dict:  # type: i
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_train_calls_from_new_threads_leave_nothing_behind(corpus: Path) -> None:
     out = _slope("train", 22, corpus, "--threads-per-call")
     assert out["mb_per_call"] < MOST_MB_PER_CALL, out
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_predict_calls_leave_nothing_behind(corpus: Path) -> None:
     out = _slope("predict", 22, corpus)
     assert out["mb_per_call"] < MOST_MB_PER_CALL, out

@@ -48,6 +48,7 @@ def _has_checkpoint(ck: Path) -> Callable[[], bool]:
 # ------------------------------------------------------------ any number of signals, any moment
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 @pytest.mark.parametrize("signals, gap", [
     # A second Ctrl-C from at once to after the exit (main: a traceback in an atexit callback,
     # death by SIGINT (-2) or a JVM abort (-6) once it lands in the JVM's shutdown, 0.1-0.3 s).
@@ -73,6 +74,7 @@ def test_signal_storms_end_in_one_line(tmp_path: Path, signals: tuple[int, ...],
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 @pytest.mark.parametrize("attempt", range(3))
 def test_signals_as_the_last_line_is_printed_keep_its_status(tmp_path: Path,
                                                              attempt: int) -> None:
@@ -192,6 +194,7 @@ def test_a_closed_stdout_is_refused_before_anything_runs(corpus: Path) -> None:
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_a_full_stdout_is_one_line_and_the_checkpoint_is_kept(corpus: Path,
                                                              tmp_path: Path) -> None:
     ck = tmp_path / "ck"
@@ -210,6 +213,7 @@ def test_a_full_stdout_is_one_line_and_the_checkpoint_is_kept(corpus: Path,
 # ---------------------------------------------------------- SIGHUP, SIGUSR1, a raising callback
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_sighup_saves_and_exits_129(tmp_path: Path) -> None:
     ck = tmp_path / "ck"
     child = _training(ck, save_every="100000")
@@ -223,6 +227,7 @@ def test_sighup_saves_and_exits_129(tmp_path: Path) -> None:
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_sigusr1_writes_a_checkpoint_and_the_run_goes_on(tmp_path: Path) -> None:
     ck = tmp_path / "ck"
     child = _training(ck, save_every="100000")
@@ -322,6 +327,7 @@ def test_the_same_faults_in_the_api_and_the_cli(jvm: None, corpus: Path, tmp_pat
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_java_errors_in_the_api_name_fields(tmp_path: Path, corpus: Path) -> None:
     """MXNet out of memory under a 6 GiB limit (a fresh process), through the API."""
     script = f"""
@@ -342,6 +348,7 @@ except djl_bridge.BridgeError as exc:
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_a_stopped_api_run_says_how_to_go_on_in_python(tmp_path: Path, corpus: Path) -> None:
     script = f"""
 import os, signal, djl_bridge
@@ -371,6 +378,7 @@ for options in (djl_bridge.RunOptions(), djl_bridge.RunOptions(checkpoint_dir={s
 # ------------------------------------------------------------ SIGTERM is Ctrl-C: save, exit 143
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_sigterm_saves_exits_143_and_keeps_stdout_clean(corpus: Path, tmp_path: Path) -> None:
     ck = tmp_path / "ck"
     work = tmp_path / "cwd"

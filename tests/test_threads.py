@@ -197,6 +197,7 @@ def test_threads_cannot_be_pinned_once_they_adapt() -> None:
 # --------------------------------------------------------------- a machine shared with others
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_under_load_the_threads_drop_to_one(corpus) -> None:  # type: ignore[no-untyped-def]
     """A busy loop on every CPU: a default run goes down to one thread (the count, not the
     speed, is checked)."""

@@ -103,6 +103,7 @@ def test_example_reads_like_the_java_text(corpus) -> None:
 
 
 @pytest.mark.subprocess
+@pytest.mark.slow
 def test_hybridized_and_op_by_op_scratch_train_alike(corpus) -> None:
     """The default scratch model runs as one cached MXNet graph; --no-hybridize runs the text's
     op-by-op cells. Same seed, same numbers (the parity rows compare them at 1e-5)."""
