@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# djl_bridge's two commands. Each installs what a fresh machine lacks, builds, then runs.
+# djl_bridge's commands. Each installs what a fresh machine lacks, builds, then runs.
 #   ./go train [djl-bridge train options]   the Java text's GRU (500 epochs) with perplexity,
 #                                            tokens/s and predictions
-#   ./go test                                gradle build (JUnit) + pytest: every test
+#   ./go test [pytest options]               gradle build (JUnit) + pytest: every test (CI)
+#   ./go quick [pytest options]              the core loop: pytest without the slow, subprocess
+#                                            and notebook tests (tests in this process, ~1 min)
 #   ./go setup                               only install and build
 #   ./go gpu-check [examples/gpu_check.py options]   add the cuda11 extra (CUDA 11 wheels, ~3 GB),
 #                                            then train GPU vs CPU from the same weights and compare
@@ -56,6 +58,10 @@ case "$cmd" in
     run_gradle build -q
     echo "gradle build: JUnit tests passed"
     exec "$PY" -m pytest -q "$@" ;;
+  quick)
+    setup
+    run_gradle -q assemble
+    exec "$PY" -m pytest -q -m "not slow and not subprocess and not notebook" "$@" ;;
   *)
-    sed -n '2,8p' "$0"; exit 2 ;;
+    sed -n '2,10p' "$0"; exit 2 ;;
 esac

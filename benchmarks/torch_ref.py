@@ -45,8 +45,11 @@ from types import ModuleType
 from typing import Any, Callable, NoReturn, Optional, Sequence
 
 REFERENCE = Path(__file__).resolve().parent.parent / "djl_bridge" / "reference"
-MODELS = ("gru", "lstm", "rnn")
-IMPLS = ("scratch", "concise")
+#: The settings' defaults and choices, the file djl_bridge and its Java side read too.
+SETTINGS = {s["name"]: s for s in json.loads(
+    (REFERENCE.parent / "settings.json").read_text(encoding="utf-8"))["settings"]}
+MODELS = ("gru", "lstm", "rnn")  # the twin's kinds (reference/kinds.py), before it is loaded
+IMPLS = tuple(SETTINGS["impl"]["choices"])
 
 
 def fail(what: str, fix: str) -> NoReturn:
@@ -94,19 +97,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """The options of ``djl-bridge train`` that matter here (the bench passes them all)."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", choices=MODELS, default="gru")
-    p.add_argument("--impl", choices=IMPLS, default="scratch")
-    for flag, default in (("--epochs", "30"), ("--hidden", "256"), ("--batch-size", "32"),
-                          ("--num-steps", "35"), ("--max-tokens", "10000")):
-        p.add_argument(flag, default=default)
-    p.add_argument("--lr", default="1")
-    p.add_argument("--clip", default="1")
-    p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto",
+    d = {name: setting["default"] for name, setting in SETTINGS.items()}
+    p.add_argument("--model", choices=MODELS, default=d["model"])
+    p.add_argument("--impl", choices=IMPLS, default=d["impl"])
+    p.add_argument("--epochs", default="30")  # the bench's usual length, not train's 500
+    for name in ("hidden", "batch_size", "num_steps", "max_tokens", "lr", "clip"):
+        p.add_argument("--" + name.replace("_", "-"), default=str(d[name]))
+    p.add_argument("--seed", type=int, default=d["seed"])
+    p.add_argument("--device", choices=SETTINGS["device"]["choices"], default=d["device"],
                    help="auto and cpu: the CPU (the bench compares CPU runs); gpu: CUDA")
     p.add_argument("--data", type=Path, required=True, help="timemachine.txt")
     p.add_argument("--random-iter", action="store_true", help="random instead of sequential batches")
-    p.add_argument("--layers", default="1", help="stacked recurrent layers (D2L 9.3)")
+    p.add_argument("--layers", default=str(d["layers"]), help="stacked recurrent layers (D2L 9.3)")
     p.add_argument("--bidirectional", action="store_true",
                    help="both directions in every layer (D2L 9.4; --impl concise only)")
     p.add_argument("--threads", type=int, default=None,

@@ -1,4 +1,6 @@
-"""Training configuration: a dataclass with the Java text's defaults, validated before any JVM."""
+"""Training configuration: a dataclass with the Java text's defaults, validated before any JVM.
+The defaults, choices and checks of the settings are read from ``settings.json``
+(:mod:`djl_bridge.settings`), which the Java side reads too."""
 from __future__ import annotations
 
 import math
@@ -12,12 +14,12 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from .errors import ConfigError
-from .reference.kinds import NAMES as MODELS  # the model kinds are defined once: reference/kinds.py
+from .settings import DEFAULTS, JAVA_INT_MAX, checked, setting
 
-IMPLS = ("scratch", "concise")
-DEVICES = ("auto", "cpu", "gpu")
-#: The largest Java ``int``: every integer setting is an ``int`` on the Java side.
-JAVA_INT_MAX = 2**31 - 1
+#: The values of ``--model``, ``--impl`` and ``--device`` (the model's are the model kinds).
+MODELS: tuple[str, ...] = setting("model").choices
+IMPLS: tuple[str, ...] = setting("impl").choices
+DEVICES: tuple[str, ...] = setting("device").choices
 
 #: Flags whose spelling is not ``--`` plus the field name with dashes.
 _FLAGS = {"verify_data": "--no-verify-data"}
@@ -166,27 +168,27 @@ class TrainConfig:
     clipping 1, 256 hidden units in one layer, one direction, batch 32, 35 steps, the first 10000
     tokens. :meth:`for_section` gives the run of another section of the text."""
 
-    model: str = "gru"
-    impl: str = "scratch"
-    epochs: int = 500
-    lr: float = 1.0
-    clip: float = 1.0
-    hidden: int = 256
+    model: str = DEFAULTS["model"]
+    impl: str = DEFAULTS["impl"]
+    epochs: int = DEFAULTS["epochs"]
+    lr: float = DEFAULTS["lr"]
+    clip: float = DEFAULTS["clip"]
+    hidden: int = DEFAULTS["hidden"]
     #: Stacked recurrent layers (D2L 9.3), for every model and both implementations.
-    layers: int = 1
+    layers: int = DEFAULTS["layers"]
     #: Each layer also runs backwards in time (D2L 9.4): DJL's concise layers only.
-    bidirectional: bool = False
-    batch_size: int = 32
-    num_steps: int = 35
-    max_tokens: int = 10000
-    random_iter: bool = False
-    data: Optional[Path] = None
-    verify_data: bool = True
-    seed: int = 42
-    device: str = "auto"
+    bidirectional: bool = DEFAULTS["bidirectional"]
+    batch_size: int = DEFAULTS["batch_size"]
+    num_steps: int = DEFAULTS["num_steps"]
+    max_tokens: int = DEFAULTS["max_tokens"]
+    random_iter: bool = DEFAULTS["random_iter"]
+    data: Optional[Path] = DEFAULTS["data"]
+    verify_data: bool = DEFAULTS["verify_data"]
+    seed: int = DEFAULTS["seed"]
+    device: str = DEFAULTS["device"]
     #: The scratch model as one cached MXNet graph (about 2x faster, the same numbers); False:
     #: the text's op-by-op cells. The concise model ignores it.
-    hybridize: bool = True
+    hybridize: bool = DEFAULTS["hybridize"]
 
     def __post_init__(self) -> None:
         # A library takes what numpy and pathlib hand it: numpy scalars become Python numbers,
@@ -200,41 +202,47 @@ class TrainConfig:
     def validate(self, names: Names = API_NAMES) -> "TrainConfig":
         """Raises :class:`ConfigError` naming the first bad value (as ``names`` spells it) and
         its valid range."""
-        for name in ("model", "impl", "device"):
-            value = getattr(self, name)
+        # Each check of settings.json, once, over the settings that have it (in this order, so
+        # that the first bad value named is always the same).
+        for s in checked("choice"):
+            value = getattr(self, s.name)
             if not isinstance(value, str):
-                raise ConfigError(f"{names(name)} must be a str, got {value!r}")
-        for name, allowed in (("model", MODELS), ("impl", IMPLS), ("device", DEVICES)):
-            value = getattr(self, name)
-            if value not in allowed:
-                raise ConfigError(f"unknown {name} {value!r} ({names(name)}): use one of "
-                                  f"{', '.join(allowed)}")
-        for name in ("epochs", "hidden", "layers", "batch_size", "num_steps", "max_tokens"):
-            value = getattr(self, name)
+                raise ConfigError(f"{names(s.name)} must be a str, got {value!r}")
+        for s in checked("choice"):
+            value = getattr(self, s.name)
+            if value not in s.choices:
+                raise ConfigError(f"unknown {s.name} {value!r} ({names(s.name)}): use one of "
+                                  f"{', '.join(s.choices)}")
+        for s in checked("count"):
+            value = getattr(self, s.name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ConfigError(f"{names(name)} must be a whole number > 0, got {value!r}")
+                raise ConfigError(f"{names(s.name)} must be a whole number > 0, got {value!r}")
             if value > JAVA_INT_MAX:  # the Java side takes an int: larger values cannot cross
-                raise ConfigError(f"{names(name)} must be a whole number in 1..{JAVA_INT_MAX}, "
+                raise ConfigError(f"{names(s.name)} must be a whole number in 1..{JAVA_INT_MAX}, "
                                   f"got {value!r}")
-        for name in ("lr", "clip"):
-            value = getattr(self, name)
+        for s in checked("positive"):
+            value = getattr(self, s.name)
             if not isinstance(value, float) or not math.isfinite(value) or value <= 0:
-                raise ConfigError(f"{names(name)} must be a finite number > 0, got {value!r}")
-        for name in ("bidirectional", "random_iter", "verify_data", "hybridize"):
-            value = getattr(self, name)
+                raise ConfigError(f"{names(s.name)} must be a finite number > 0, got {value!r}")
+        for s in checked("switch"):
+            value = getattr(self, s.name)
             if not isinstance(value, bool):
-                raise ConfigError(f"{names(name)} must be True or False, got {value!r}")
+                raise ConfigError(f"{names(s.name)} must be True or False, got {value!r}")
         if self.bidirectional and self.impl != "concise":
             raise ConfigError(
                 f"{names('bidirectional')} needs {names('impl')} concise: the text's scratch "
                 f"cells run one direction (D2L 9.4 trains DJL's bidirectional layer)")
-        if self.data is not None and not isinstance(self.data, Path):
-            raise ConfigError(f"{names('data')} must be a path (a str or pathlib.Path) or None, "
-                              f"got {self.data!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) \
-                or not -(2**31) <= self.seed < 2**31:
-            raise ConfigError(f"{names('seed')} must be an integer in [-2^31, 2^31), got "
-                              f"{self.seed!r}")
+        for s in checked("path"):
+            value = getattr(self, s.name)
+            if value is not None and not isinstance(value, Path):
+                raise ConfigError(f"{names(s.name)} must be a path (a str or pathlib.Path) or "
+                                  f"None, got {value!r}")
+        for s in checked("integer"):
+            value = getattr(self, s.name)
+            if isinstance(value, bool) or not isinstance(value, int) \
+                    or not -JAVA_INT_MAX - 1 <= value <= JAVA_INT_MAX:
+                raise ConfigError(f"{names(s.name)} must be an integer in [-2^31, 2^31), got "
+                                  f"{value!r}")
         return self
 
     @classmethod

@@ -2,11 +2,15 @@
 JVM (start-up errors, classpath conflicts, signals) runs the CLI in a subprocess instead."""
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Optional, Sequence
 
 import pytest
 
@@ -38,9 +42,29 @@ def jvm() -> None:
     djl_bridge.start()
 
 
+#: The test running now (the markers of pyproject.toml are checked against what it does).
+_RUNNING: list[pytest.Item] = []
+
+
+@pytest.fixture(autouse=True)
+def _running_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    _RUNNING.append(request.node)
+    yield
+    _RUNNING.pop()
+
+
+def _must_be_marked_subprocess() -> None:
+    """A test that starts the CLI in a fresh process is marked ``subprocess``, so that the quick
+    loop (``./go quick``) stays quick as tests are added."""
+    if _RUNNING and _RUNNING[-1].get_closest_marker("subprocess") is None:
+        pytest.fail(f"{_RUNNING[-1].nodeid} runs the CLI in a fresh process: mark it "
+                    "@pytest.mark.subprocess", pytrace=False)
+
+
 def run_cli(args: Sequence[str], env: dict[str, str] | None = None,
             timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """Runs ``djl-bridge ARGS`` in a fresh Python process (so a fresh JVM)."""
+    _must_be_marked_subprocess()
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "djl_bridge.cli", *args],
@@ -70,3 +94,109 @@ def fake_params(config: "TrainConfig", vocab: Sequence[str], seed: int = 0) -> b
         return out.getvalue()
     low, _ = params_size_range(config.impl, shapes)
     return rng.integers(0, 256, low + 600, dtype=np.uint8).tobytes()
+
+
+#: The tiny model of the CLI tests.
+TINY = ["--hidden", "16", "--batch-size", "4", "--num-steps", "5", "--max-tokens", "800"]
+
+
+def one_error(proc: subprocess.CompletedProcess[str]) -> str:
+    """The one line of a CLI run that failed with exit 1."""
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert proc.returncode == 1, proc.stderr
+    assert len(lines) == 1 and lines[0].startswith("djl-bridge: error: "), proc.stderr
+    return lines[0]
+
+
+class Child:
+    """``djl-bridge ARGS`` in a fresh process whose stderr is read line by line. ``hook``: Python
+    run in that process before the command (e.g. to send a signal at a given moment)."""
+
+    started: list["Child"] = []
+
+    def __init__(self, args: list[str], cwd: Path = ROOT, hook: str = "",
+                 env: Optional[dict[str, str]] = None) -> None:
+        _must_be_marked_subprocess()
+        command = ["-m", "djl_bridge.cli"] if not hook else \
+            ["-c", f"{hook}\nfrom djl_bridge.cli import main\nmain()\n"]
+        self.proc = subprocess.Popen(
+            [sys.executable, *command, *args], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, cwd=cwd,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        Child.started.append(self)
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.append(line)
+
+    def wait_for(self, predicate, timeout: float = 180) -> None:  # type: ignore[no-untyped-def]
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if predicate():
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise AssertionError("never happened; stderr:\n" + "".join(self.lines))
+
+    def finish(self, timeout: float = 60) -> tuple[int, str, str]:
+        try:
+            # Not communicate(): it would read stderr too, racing the reader thread for lines.
+            self.proc.wait(timeout=timeout)
+            assert self.proc.stdout is not None
+            out = self.proc.stdout.read()
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+        self._reader.join(10)
+        return self.proc.returncode, out, "".join(self.lines)
+
+
+@pytest.fixture(autouse=True)
+def _no_child_outlives_its_test() -> Iterator[None]:
+    """A failed assertion must not leave a 100000-epoch child training in the background."""
+    yield
+    for child in Child.started:
+        if child.proc.poll() is None:
+            child.proc.kill()
+            child.proc.wait(30)
+    Child.started.clear()
+
+
+#: The tiny model, and a thread count chosen (no note about a busy machine on stderr).
+T1 = [*TINY, "--threads", "1"]
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    """``tmpfs("ro")`` / ``tmpfs("size=64k")``: a fresh tmpfs mounted with those options (root
+    only; the test is skipped, saying why, where mounting is not allowed)."""
+    mounted: list[Path] = []
+
+    def mount(options: str) -> Path:
+        if os.geteuid() != 0:
+            pytest.skip("mounting a tmpfs needs root")
+        if shutil.which("mount") is None:
+            pytest.skip("no mount command")
+        path = tmp_path / f"mnt{len(mounted)}"
+        path.mkdir()
+        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            pytest.skip(f"mounting a tmpfs is not permitted here: {proc.stderr.strip()}")
+        mounted.append(path)
+        return path
+
+    yield mount
+    for path in reversed(mounted):
+        subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
+def cli_json(proc: subprocess.CompletedProcess[str]) -> dict:
+    """The --json output of a CLI run that succeeded."""
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)

@@ -224,6 +224,7 @@ def test_train_records_rss_and_epoch_seconds(jvm: None, corpus: Path) -> None:
     assert out["peak_rss_mb"] >= max(out["rss_mb"])
 
 
+@pytest.mark.subprocess
 def test_main_json_contract(corpus: Path) -> None:
     cfg = prepare(TrainConfig(model="lstm", impl="concise", epochs=3, hidden=12, batch_size=8,
                               num_steps=10, max_tokens=1000, data=corpus, device="cpu"))
@@ -247,6 +248,8 @@ def test_main_json_contract(corpus: Path) -> None:
     assert set(out["predictions"]) == {"time traveller", "traveller"}
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_tiny_bench_both_launchers(corpus: Path, tmp_path: Path) -> None:
     saved = tmp_path / "bench.json"
     proc = run_cli(["bench", "--json", "--models", "gru", "--impls", "scratch", "--rounds", "1",
@@ -278,6 +281,7 @@ def test_tiny_bench_both_launchers(corpus: Path, tmp_path: Path) -> None:
     assert table.count("\ngru ") == 2 and "/java" in table
 
 
+@pytest.mark.subprocess
 def test_bench_errors_are_one_line(corpus: Path, tmp_path: Path) -> None:
     proc = run_cli(["bench", "--models", "gru,foo", "--data", str(corpus)])
     assert proc.returncode == 1
@@ -306,6 +310,7 @@ def test_a_failed_run_is_reported_with_its_cause(corpus: Path) -> None:
         run_one("bridge", replace(cfg, data=other, max_tokens=100000, batch_size=2, num_steps=3))
 
 
+@pytest.mark.subprocess
 def test_torch_missing_is_one_line(corpus: Path) -> None:
     # This interpreter has no torch (the tests never need it): the check before any run and the
     # reference script itself both say so in one line.

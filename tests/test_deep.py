@@ -66,6 +66,7 @@ def test_layers_and_bidirectional_are_checked_in_the_callers_names() -> None:
     assert config.validate().layers == 3 and config.bidirectional is True
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("args, message", [
     (["--layers", "0"], "--layers must be a whole number > 0, got 0"),
     (["--layers", "2147483648"], "--layers must be a whole number in 1..2147483647, got 2147483648"),
@@ -115,6 +116,7 @@ def test_cli_section_choices_are_the_librarys() -> None:
     assert tuple(section.choices) == SECTION_NAMES
 
 
+@pytest.mark.subprocess
 def test_train_section_runs_the_sections_model_and_flags_change_it(corpus: Path) -> None:
     proc = run_cli(["train", "--section", "9.3", *TINY, "--epochs", "1", "--data", str(corpus),
                     "--json"])
@@ -149,6 +151,8 @@ def test_layers_and_direction_must_match_the_checkpoint(tmp_path: Path) -> None:
     assert plan.changes == ("TrainConfig.epochs 500 -> 3",)
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 @pytest.mark.parametrize("extra", [
     ["--impl", "scratch", "--model", "gru", "--layers", "2"],  # hybridized, all layers one graph
     ["--section", "9.4"],  # two bidirectional concise LSTM layers
@@ -170,6 +174,8 @@ def test_a_resumed_deep_run_goes_on_bit_for_bit(corpus: Path, tmp_path: Path,
 
 # ------------------------------------------------------------------ checkpoints of every age
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_an_old_one_layer_checkpoint_resumes_and_predicts(corpus: Path, tmp_path: Path) -> None:
     """A checkpoint as djl-bridge wrote it before layers (version 2, no layers or bidirectional
     in its config) is a one-layer model: it resumes, predicts, and goes on as version 3."""
@@ -190,6 +196,8 @@ def test_an_old_one_layer_checkpoint_resumes_and_predicts(corpus: Path, tmp_path
     assert json.loads((ck / "epoch-000003" / "checkpoint.json").read_text())["version"] == 3
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_another_runs_directory_is_described_with_its_layers(corpus: Path, tmp_path: Path) -> None:
     ck = tmp_path / "ck"
     _json(["--impl", "scratch", "--layers", "2", *TINY, "--data", str(corpus), "--epochs", "1",
@@ -201,6 +209,7 @@ def test_another_runs_directory_is_described_with_its_layers(corpus: Path, tmp_p
 
 # ------------------------------------------------- a bidirectional model's text means nothing
 
+@pytest.mark.subprocess
 def test_predictions_of_a_bidirectional_model_carry_one_note(jvm: None, corpus: Path,
                                                              tmp_path: Path) -> None:
     ck = tmp_path / "ck"
@@ -244,6 +253,8 @@ def test_the_note_points_at_the_line_that_trained(jvm: None, corpus: Path, tmp_p
 
 # ------------------------------------------------------------------------------------ bench
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_bench_runs_two_layers_through_both_launchers(corpus: Path) -> None:
     proc = run_cli(["bench", "--json", "--models", "lstm", "--impls", "scratch,concise",
                     "--layers", "2", "--rounds", "1", "--epochs", "2", "--hidden", "12",
@@ -263,6 +274,7 @@ def test_bench_runs_two_layers_through_both_launchers(corpus: Path) -> None:
     assert table.count("\nlstm (2 layers) ") == 4
 
 
+@pytest.mark.subprocess
 def test_bench_bidirectional_needs_the_concise_models(corpus: Path) -> None:
     line = _one_error(["bench", "--bidirectional", "--data", str(corpus)], env=NO_JVM)
     assert line == ("djl-bridge: error: --bidirectional is for the concise models only (the "

@@ -357,6 +357,7 @@ def test_doctor_lines_for_each_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "pip install 'djl-bridge[cuda11]'" in rows["device"][1]
 
 
+@pytest.mark.subprocess
 def test_cli_refuses_device_gpu_in_one_line(corpus: Path) -> None:
     # CUDA_VISIBLE_DEVICES=-1 hides every GPU, so this holds on a GPU machine too.
     proc = run_cli(["train", "--epochs", "1", "--hidden", "8", "--batch-size", "2", "--num-steps",
@@ -381,6 +382,8 @@ def run_gpu_check(args: list[str], env: dict[str, str]) -> subprocess.CompletedP
                           env={**os.environ, "PYTHONPATH": str(ROOT), **env}, timeout=300, cwd=ROOT)
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_gpu_check_cpu_against_cpu_agrees_exactly(corpus: Path) -> None:
     import json
 
@@ -395,6 +398,7 @@ def test_gpu_check_cpu_against_cpu_agrees_exactly(corpus: Path) -> None:
         assert result["max_rel_diff"] == 0.0 and first["tokens_per_sec"] > 0
 
 
+@pytest.mark.subprocess
 def test_gpu_check_refuses_without_a_usable_gpu(corpus: Path) -> None:
     proc = run_gpu_check([*TINY, "--data", str(corpus)], {"CUDA_VISIBLE_DEVICES": "-1"})
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]

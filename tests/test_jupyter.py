@@ -42,6 +42,7 @@ print("rcParams changed", sorted(k for k in before[2] if before[2][k] != after[2
 """
 
 
+@pytest.mark.subprocess
 def test_plotting_leaves_matplotlib_as_the_user_set_it(tmp_path: Path) -> None:
     # Issue 16, item 17: plot_perplexity switched the backend to Agg, so a notebook's later
     # plt.show() showed nothing.
@@ -144,6 +145,7 @@ def test_an_error_shows_as_one_line_in_ipython() -> None:
         "ConfigError: TrainConfig.hidden must be > 0"]
 
 
+@pytest.mark.subprocess
 def test_starting_the_jvm_keeps_the_users_locale(corpus: Path) -> None:
     # The JVM sets the process's C locale from the environment as it starts (LC_PAPER, LC_NAME...
     # from LANG here; LC_NUMERIC too with another LANG), under Python, numpy and every C library.
@@ -158,6 +160,7 @@ def test_starting_the_jvm_keeps_the_users_locale(corpus: Path) -> None:
     assert proc.stdout.startswith("True "), proc.stdout
 
 
+@pytest.mark.subprocess
 def test_notebooks_command_copies_them_and_keeps_a_users_copy(tmp_path: Path) -> None:
     from .conftest import run_cli
 

@@ -1,11 +1,13 @@
 """The layout holds: one package talks to Java, each model kind is defined once per language, and
 the two definitions agree; the rooms of the package stay rooms (inside each sub-package no module
-imports one that imports it back, and one module reads ELF files)."""
+imports one that imports it back, and one module reads ELF files); the package has no import
+cycle and one epoch loop."""
 from __future__ import annotations
 
 import ast
 import graphlib
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -73,7 +75,8 @@ def _sibling_imports(module: Path) -> set[str]:
 
 @pytest.mark.parametrize("package", SUBPACKAGES, ids=lambda p: p.name)
 def test_no_import_cycle_inside_a_subpackage(package: Path) -> None:
-    # test_seams checks the package as a whole, each sub-package as one node.
+    # test_the_package_has_no_import_cycles checks the package as a whole, each sub-package as
+    # one node.
     graph = {p.stem: _sibling_imports(p) for p in package.glob("*.py")}
     try:
         list(graphlib.TopologicalSorter(graph).static_order())
@@ -91,3 +94,53 @@ def test_one_elf_reader() -> None:
                if "\\x7fELF" in p.read_text(encoding="utf-8")
                or "mmap.mmap(" in p.read_text(encoding="utf-8")]
     assert readers == ["elf.py"]
+
+
+# ------------------------------------------------------------------------------ structure
+
+def _imports(module: Path, depth: int) -> set[str]:
+    """The top-level djl_bridge modules ``module`` imports, anywhere in it (a lazy import inside a
+    function closes a cycle as well); ``depth`` is 1 for ``djl_bridge/x.py``, 2 inside a
+    sub-package (whose own siblings are left out)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(module.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == depth:
+            if node.module:
+                found.add(node.module.split(".")[0])
+            else:
+                found.update(a.name for a in node.names)
+    return found
+
+
+def test_the_package_has_no_import_cycles() -> None:
+    package = ROOT / "djl_bridge"
+    graph: dict[str, set[str]] = {p.stem: _imports(p, 1) for p in package.glob("*.py")}
+    for sub in (p for p in package.iterdir() if (p / "__init__.py").is_file()):
+        graph[sub.name] = set().union(*(_imports(p, 2) for p in sub.glob("*.py")))
+
+    def cycle_from(start: str, node: str, seen: tuple[str, ...]) -> Optional[tuple[str, ...]]:
+        for nxt in graph.get(node, ()):
+            if nxt == start:
+                return seen + (nxt,)
+            if nxt not in seen:
+                found = cycle_from(start, nxt, seen + (nxt,))
+                if found:
+                    return found
+        return None
+
+    for name in graph:
+        assert cycle_from(name, name, (name,)) is None, cycle_from(name, name, (name,))
+
+
+def test_only_the_training_session_loops_over_epochs() -> None:
+    java = ROOT / "java" / "src" / "main" / "java" / "djlbridge"
+    loops = [str(p.relative_to(java)) for p in java.rglob("*.java")
+             if "trainEpochCh8(" in p.read_text() and p.name != "TimeMachine.java"]
+    assert loops == ["LanguageModelTask.java"]  # one epoch per call, through the session
+    session = (java / "training" / "TrainingSession.java").read_text()
+    assert session.count("task.trainEpoch(") == 1
+    text = (java / "TimeMachine.java").read_text()
+    body = text[text.index("public static RunReport trainCh8("):]
+    body = body[body.index("public static RunReport trainCh8(", 10):]
+    body = body[:body.index("public static Pair<Double, Double> trainEpochCh8(")]
+    assert "LanguageModelTask.wrap(" in body and "for (int epoch" not in body

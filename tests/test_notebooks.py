@@ -118,6 +118,7 @@ PROGRESS_LINE = re.compile(r"^epoch (\d+)/(\d+)  perplexity \d+\.\d{3}  [\d,]+ t
                            r"\([\d,.]+ s\)$")
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_in_a_kernel(path: Path, tmp_path: Path, kernel_env: None) -> None:
     nb = _load(path, TINY, SNAPSHOT, CHECK)
@@ -161,6 +162,7 @@ def test_notebook_runs_in_a_kernel(path: Path, tmp_path: Path, kernel_env: None)
     assert len(_texts(code[-1], "image/png")) == 1
 
 
+@pytest.mark.notebook
 def test_interrupting_a_training_cell(tmp_path: Path, kernel_env: None) -> None:
     # The kernel's interrupt button (SIGINT) in the middle of the checkpointed run of 9.1: the
     # cell ends in one line, the checkpoint is intact, the next cells read it and train again.

@@ -297,6 +297,8 @@ def test_weights_round_trip(ctx: parity.Context) -> None:
 
 # -- the command -----------------------------------------------------------------------------
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_cli_parity_table_passes(corpus: Path) -> None:
     proc = run_cli(["parity", "--data", str(corpus)], timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]

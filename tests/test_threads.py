@@ -109,6 +109,7 @@ def _report(proc: subprocess.CompletedProcess[str]) -> dict:  # type: ignore[typ
     return json.loads(proc.stdout)
 
 
+@pytest.mark.subprocess
 def test_train_adapts_below_one_thread_per_cpu_by_default(corpus) -> None:  # type: ignore[no-untyped-def]
     out = _report(_cli(["train", *TINY, "--epochs", "2", "--data", str(corpus), "--json"]))
     assert out["omp_threads"] == jvm.usable_cpus() and out["thread_policy"] == "adaptive"
@@ -118,6 +119,7 @@ def test_train_adapts_below_one_thread_per_cpu_by_default(corpus) -> None:  # ty
     assert out["prediction_threads"] == 1
 
 
+@pytest.mark.subprocess
 def test_threads_flag_and_environment_pin_the_count(corpus) -> None:  # type: ignore[no-untyped-def]
     proc = _cli(["train", *TINY, "--epochs", "2", "--data", str(corpus), "--json", "--threads", "1"])
     out = _report(proc)
@@ -129,6 +131,7 @@ def test_threads_flag_and_environment_pin_the_count(corpus) -> None:  # type: ig
     assert out["prediction_threads"] == 3  # a pinned count holds for predictions too
 
 
+@pytest.mark.subprocess
 def test_a_pinned_count_above_the_cpus_gets_one_note(corpus) -> None:  # type: ignore[no-untyped-def]
     many = jvm.usable_cpus() + 1
     proc = _cli(["train", *TINY, "--data", str(corpus), "--json"], OMP_NUM_THREADS=str(many))
@@ -142,6 +145,7 @@ def test_a_pinned_count_above_the_cpus_gets_one_note(corpus) -> None:  # type: i
                      "OMP_NUM_THREADS to let the threads follow the load"], proc.stderr
 
 
+@pytest.mark.subprocess
 def test_bad_counts_are_one_line(corpus) -> None:  # type: ignore[no-untyped-def]
     line = _one_error(_cli(["train", *TINY, "--data", str(corpus), "--threads", "0"]))
     assert "--threads must be a whole number in 1..4096, got 0" in line
@@ -149,6 +153,7 @@ def test_bad_counts_are_one_line(corpus) -> None:  # type: ignore[no-untyped-def
     assert "OMP_NUM_THREADS='lots' is not a thread count" in line
 
 
+@pytest.mark.subprocess
 def test_threads_cannot_change_once_mxnet_runs() -> None:
     code = (
         "import os, djl_bridge\n"
@@ -169,6 +174,7 @@ def test_threads_cannot_change_once_mxnet_runs() -> None:
     assert "fresh process" in proc.stdout
 
 
+@pytest.mark.subprocess
 def test_threads_cannot_be_pinned_once_they_adapt() -> None:
     code = (
         "import os, djl_bridge\n"
@@ -190,6 +196,8 @@ def test_threads_cannot_be_pinned_once_they_adapt() -> None:
 
 # --------------------------------------------------------------- a machine shared with others
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_under_load_the_threads_drop_to_one(corpus) -> None:  # type: ignore[no-untyped-def]
     """A busy loop on every CPU: a default run goes down to one thread (the count, not the
     speed, is checked)."""
@@ -220,6 +228,7 @@ def _registry() -> "Path":
     return Path(tempfile.gettempdir()) / f"djl-bridge-runs-{user}"
 
 
+@pytest.mark.subprocess
 def test_a_training_run_is_in_the_registry_and_a_killed_one_is_cleared(corpus: Path) -> None:
     """Runs started together agree on threads through the registry: a run that trains has its
     entry (its threads and start time), and the entry of a run killed with -9 is removed by the

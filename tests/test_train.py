@@ -23,6 +23,7 @@ def test_jvm_starts_with_mxnet(jvm: None) -> None:
     djl_bridge.start()  # a second start in the same process is a no-op
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("impl", ["scratch", "concise"])
 def test_short_training_perplexity_falls(jvm: None, corpus, impl: str) -> None:
     seen: list[tuple[int, float]] = []
@@ -55,6 +56,7 @@ def test_listener_can_stop(jvm: None, corpus) -> None:
     assert result.perplexity.shape == (2,)
 
 
+@pytest.mark.subprocess
 def test_cli_json_contract(corpus) -> None:
     proc = run_cli(["train", "--model", "gru", "--impl", "concise", "--epochs", "2", "--hidden", "16",
                     "--batch-size", "4", "--num-steps", "5", "--max-tokens", "500", "--lr", "0.5",
@@ -68,6 +70,7 @@ def test_cli_json_contract(corpus) -> None:
     assert out["config"]["impl"] == "concise" and out["config"]["lr"] == 0.5
 
 
+@pytest.mark.subprocess
 def test_cli_rejects_bad_values_before_jvm(corpus) -> None:
     proc = run_cli(["train", "--epochs", "0", "--data", str(corpus)])
     assert proc.returncode == 1
@@ -76,6 +79,7 @@ def test_cli_rejects_bad_values_before_jvm(corpus) -> None:
     assert proc.returncode == 1 and "--lr must be a finite number > 0" in proc.stderr
 
 
+@pytest.mark.subprocess
 def test_example_reads_like_the_java_text(corpus) -> None:
     import subprocess
     import sys
@@ -98,6 +102,8 @@ def test_example_reads_like_the_java_text(corpus) -> None:
     assert sum(x.startswith("time traveller") for x in lines) == 2
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_hybridized_and_op_by_op_scratch_train_alike(corpus) -> None:
     """The default scratch model runs as one cached MXNet graph; --no-hybridize runs the text's
     op-by-op cells. Same seed, same numbers (the parity rows compare them at 1e-5)."""

@@ -11,10 +11,14 @@ import sys
 import termios
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT, run_cli
 
 TINY = ["--hidden", "8", "--batch-size", "4", "--num-steps", "5", "--max-tokens", "500"]
 NO_JVM = {"DJL_BRIDGE_CLASSPATH": "/nonexistent/classpath.txt"}
+
+pytestmark = pytest.mark.subprocess  # every test runs the CLI in a fresh process
 
 
 def _run_on_terminal(args: list[str]) -> tuple[int, str]:

@@ -18,6 +18,7 @@ from .classes import jclass
 from .convert import doubles, java_bytes, string_list
 from .errors import java_errors
 from .files import readable_by_java
+from ..settings import SETTINGS
 
 T = TypeVar("T")
 
@@ -62,26 +63,13 @@ def epoch_callback(fn: Callable[[int, float, float], bool]) -> Any:
 def train_settings(config: Any, data: Optional[str] = None) -> Any:
     """The Java ``TrainSettings`` of a prepared :class:`~djl_bridge.config.TrainConfig`; ``data``
     is the name the JVM reads the corpus by (:func:`readable_by_java`), None for a session that
-    only predicts."""
+    only predicts. Every setting Java has goes through the builder's setter that
+    ``settings.json`` names for it."""
     with java_errors():
-        builder = (
-            jclass(N.TRAIN_SETTINGS).builder()
-            .setModel(config.model)
-            .setImpl(config.impl)
-            .setNumEpochs(config.epochs)
-            .setLr(float(config.lr))
-            .setClipTheta(float(config.clip))
-            .setNumHiddens(config.hidden)
-            .setNumLayers(config.layers)
-            .setBidirectional(config.bidirectional)
-            .setBatchSize(config.batch_size)
-            .setNumSteps(config.num_steps)
-            .setMaxTokens(config.max_tokens)
-            .setRandomIter(config.random_iter)
-            .setSeed(config.seed)
-            .setDevice(config.device)
-            .setHybridize(config.hybridize)
-        )
+        builder = jclass(N.TRAIN_SETTINGS).builder()
+        for setting in SETTINGS:
+            if setting.java is not None and setting.check != "path":
+                getattr(builder, setting.java)(getattr(config, setting.name))
         if data is not None:
             builder.setDataPath(data)
         return builder.build()

@@ -5,7 +5,7 @@ be mapped reads as missing natives, and MXNet that cannot start a thread aborts 
 ("terminate called without an active exception").
 
 What a run reserves (virtual memory, not memory used), measured as the ``VmPeak`` of a tiny run
-(Java 17, MXNet 1.9.1, 2 CPUs; ``tests/test_faults.py`` trains under exactly the sum):
+(Java 17, MXNet 1.9.1, 2 CPUs; ``tests/test_environment.py`` trains under exactly the sum):
 
 * the JVM's reserved ranges: the heap (``-Xmx``, plus about 3% for the collector's tables), the
   compressed class space (``-XX:CompressedClassSpaceSize``, 1 GiB by default) and the code cache

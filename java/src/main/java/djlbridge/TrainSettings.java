@@ -9,7 +9,8 @@ import java.nio.file.Paths;
 /**
  * Everything one training run needs, with the Java text's defaults: GRU, scratch, 500 epochs,
  * lr 1, clipping 1, 256 hidden units in one layer, one direction, batch 32, 35 steps, 10000
- * tokens, sequential sampling.
+ * tokens, sequential sampling. The defaults and the checks are {@code settings.json}'s, which
+ * Python reads too ({@link SettingsSpec}).
  */
 public final class TrainSettings {
 
@@ -221,23 +222,25 @@ public final class TrainSettings {
 
     /** The builder of {@link TrainSettings}. */
     public static final class Builder {
-        String model = ModelKind.GRU.getName();
+        private static final SettingsSpec SPEC = SettingsSpec.get();
+
+        String model = SPEC.getDefault("model").getAsString();
         ModelKind kind; // the model's kind, found by build()
-        String impl = "scratch";
-        int numEpochs = 500;
-        float lr = 1f;
-        float clipTheta = 1f;
-        int numHiddens = 256;
-        int numLayers = 1;
-        boolean bidirectional;
-        int batchSize = 32;
-        int numSteps = 35;
-        int maxTokens = 10000;
-        boolean randomIter;
+        String impl = SPEC.getDefault("impl").getAsString();
+        int numEpochs = SPEC.getDefault("epochs").getAsInt();
+        float lr = SPEC.getDefault("lr").getAsFloat();
+        float clipTheta = SPEC.getDefault("clip").getAsFloat();
+        int numHiddens = SPEC.getDefault("hidden").getAsInt();
+        int numLayers = SPEC.getDefault("layers").getAsInt();
+        boolean bidirectional = SPEC.getDefault("bidirectional").getAsBoolean();
+        int batchSize = SPEC.getDefault("batch_size").getAsInt();
+        int numSteps = SPEC.getDefault("num_steps").getAsInt();
+        int maxTokens = SPEC.getDefault("max_tokens").getAsInt();
+        boolean randomIter = SPEC.getDefault("random_iter").getAsBoolean();
         Path dataPath;
-        long seed = 42;
-        String device = "auto";
-        boolean hybridize = true;
+        long seed = SPEC.getDefault("seed").getAsLong();
+        String device = SPEC.getDefault("device").getAsString();
+        boolean hybridize = SPEC.getDefault("hybridize").getAsBoolean();
 
         Builder() {}
 
@@ -402,20 +405,20 @@ public final class TrainSettings {
          * @return the settings
          */
         public TrainSettings build() {
-            kind = ModelKind.find(model).orElse(null);
-            check(kind != null, "model must be " + ModelKind.choices() + ", got '" + model + "'");
-            check(impl.matches("scratch|concise"), "impl must be scratch or concise, got '" + impl + "'");
-            check(numEpochs > 0, "epochs must be > 0, got " + numEpochs);
-            check(Float.isFinite(lr) && lr > 0, "lr must be a finite number > 0, got " + lr);
-            check(Float.isFinite(clipTheta) && clipTheta > 0, "clipping theta must be > 0, got " + clipTheta);
-            check(numHiddens > 0, "hidden must be > 0, got " + numHiddens);
-            check(numLayers > 0, "layers must be > 0, got " + numLayers);
+            SPEC.check("model", model);
+            SPEC.check("impl", impl);
+            SPEC.check("epochs", numEpochs);
+            SPEC.check("lr", lr);
+            SPEC.check("clip", clipTheta);
+            SPEC.check("hidden", numHiddens);
+            SPEC.check("layers", numLayers);
             check(!bidirectional || "concise".equals(impl),
                     "bidirectional needs impl concise: the scratch cells run one direction");
-            check(batchSize > 0, "batch size must be > 0, got " + batchSize);
-            check(numSteps > 0, "num steps must be > 0, got " + numSteps);
-            check(maxTokens > 0, "max tokens must be > 0, got " + maxTokens);
-            check(device.matches("auto|cpu|gpu"), "device must be auto, cpu or gpu, got '" + device + "'");
+            SPEC.check("batch_size", batchSize);
+            SPEC.check("num_steps", numSteps);
+            SPEC.check("max_tokens", maxTokens);
+            SPEC.check("device", device);
+            kind = ModelKind.of(model);
             return new TrainSettings(this);
         }
 

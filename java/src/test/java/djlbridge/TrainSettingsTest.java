@@ -28,7 +28,7 @@ public class TrainSettingsTest {
             TrainSettings.builder().setModel("LSTM").setDataPath("x").build();
             fail("an unknown model was accepted");
         } catch (IllegalArgumentException e) {
-            assertEquals("model must be gru, lstm or rnn, got 'LSTM'", e.getMessage());
+            assertEquals("unknown model 'LSTM' (--model): use one of gru, lstm, rnn", e.getMessage());
         }
     }
 
@@ -48,7 +48,7 @@ public class TrainSettingsTest {
             TrainSettings.builder().setDataPath("x").setNumLayers(0).build();
             fail("0 layers were accepted");
         } catch (IllegalArgumentException e) {
-            assertEquals("layers must be > 0, got 0", e.getMessage());
+            assertEquals("--layers must be a whole number > 0, got 0", e.getMessage());
         }
         try {
             TrainSettings.builder().setDataPath("x").setBidirectional(true).build();

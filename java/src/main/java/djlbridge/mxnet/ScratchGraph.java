@@ -22,7 +22,8 @@ import java.util.Map;
  * {@code ScratchCells}. Sigmoid and tanh are MXNet's {@code Activation} operator (oneDNN on the
  * CPU), the same functions as the cells' to rounding. (Joining the products of the gates that
  * share H into one wider product and splitting the result was measured slower here: the split
- * and its backward cost more than the products they save; see docs/bench.md.)
+ * and its backward cost more than the products they save; see
+ * benchmarks/results/2026-12-07-bench-history.md.)
  */
 public final class ScratchGraph {
 

@@ -15,7 +15,7 @@ import pytest
 from djl_bridge import data
 from djl_bridge.errors import DataError
 
-from .conftest import run_cli
+from .conftest import TINY, one_error, run_cli
 
 GOOD = b"the time machine by h g wells\n" * 40
 
@@ -87,6 +87,7 @@ def test_bad_download_leaves_nothing(server: str, cache: Path, route: str, expec
     assert _files(cache) == []  # no partial, no unverified file, no temp file
 
 
+@pytest.mark.subprocess
 def test_cli_reports_failed_download_in_one_line(server: str, tmp_path: Path) -> None:
     proc = run_cli(["train", "--epochs", "1"], env={
         "XDG_CACHE_HOME": str(tmp_path), data.URL_ENV_VAR: server + "/truncated.txt",
@@ -111,6 +112,7 @@ def test_corrupt_cached_file_is_dropped_and_fetched_again(server: str, cache: Pa
     assert data.locate_corpus(None).read_bytes() == GOOD
 
 
+@pytest.mark.subprocess
 def test_missing_data_file(tmp_path: Path) -> None:
     proc = run_cli(["train", "--epochs", "1", "--data", str(tmp_path / "nope.txt")])
     assert proc.returncode == 1
@@ -119,6 +121,7 @@ def test_missing_data_file(tmp_path: Path) -> None:
         "--data with the path of timemachine.txt, or leave it out to use the cache and download"]
 
 
+@pytest.mark.subprocess
 def test_sha1_mismatch_names_the_fix(tmp_path: Path, corpus: Path) -> None:
     other = tmp_path / "timemachine.txt"
     other.write_bytes(corpus.read_bytes().replace(b"Traveller", b"Travellor", 1))
@@ -129,7 +132,7 @@ def test_sha1_mismatch_names_the_fix(tmp_path: Path, corpus: Path) -> None:
     assert other.read_bytes() != corpus.read_bytes()  # the user's file is left alone
 
 
-# -- the cache in a bad place (issue 8): one line naming the fix, the cache left as it was ----------
+# -- the cache in a bad place: one line naming the fix, the cache left as it was ----------
 
 def _one_line(proc: "subprocess.CompletedProcess[str]") -> str:
     assert proc.returncode == 1, proc.stderr
@@ -154,6 +157,7 @@ def _train_from_cache(xdg: str, url: str) -> "subprocess.CompletedProcess[str]":
                         "DJL_BRIDGE_CLASSPATH": "/nonexistent/classpath.txt"})
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("reachable", [True, False])
 def test_xdg_cache_home_is_a_file(tmp_path: Path, corpus_server: str, reachable: bool) -> None:
     xdg = tmp_path / "not-a-dir"
@@ -166,12 +170,14 @@ def test_xdg_cache_home_is_a_file(tmp_path: Path, corpus_server: str, reachable:
     assert xdg.read_text() == "mine"
 
 
+@pytest.mark.subprocess
 def test_xdg_cache_home_under_a_file(tmp_path: Path, corpus_server: str) -> None:
     (tmp_path / "f").write_text("mine")
     line = _one_line(_train_from_cache(str(tmp_path / "f" / "deeper"), corpus_server + "/corpus.txt"))
     assert f"as {tmp_path / 'f'} (from XDG_CACHE_HOME) is a file, not a directory" in line
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("xdg", ["/proc", "/proc/self"])
 def test_cache_that_cannot_be_written(corpus_server: str, xdg: str) -> None:
     """/proc refuses new directories even to root, which ignores mode bits (a chmod'ed directory
@@ -182,6 +188,7 @@ def test_cache_that_cannot_be_written(corpus_server: str, xdg: str) -> None:
                          "(or set DJL_BRIDGE_DATA)")
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("reachable", [True, False])
 def test_cache_entry_is_a_directory(tmp_path: Path, corpus_server: str, reachable: bool) -> None:
     entry = tmp_path / "djl_bridge" / data.FILE_NAME
@@ -196,6 +203,7 @@ def test_cache_entry_is_a_directory(tmp_path: Path, corpus_server: str, reachabl
     assert sorted(p.name for p in entry.parent.iterdir()) == [data.FILE_NAME]  # no temp file
 
 
+@pytest.mark.subprocess
 def test_good_cache_still_downloads_and_verifies(tmp_path: Path, corpus_server: str,
                                                  corpus: Path) -> None:
     """The checks above do not stand in the way of a cache that works (the run stops at the
@@ -207,8 +215,9 @@ def test_good_cache_still_downloads_and_verifies(tmp_path: Path, corpus_server: 
     assert sorted(p.name for p in cached.parent.iterdir()) == [data.FILE_NAME]
 
 
-# -- a corpus that is not UTF-8 (issue 8) --------------------------------------------------------
+# -- a corpus that is not UTF-8 -----------------------------------------------------------------
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("body, bad, offset", [
     (b"\xff\xfe abc", 0xff, 0),
     ("caf\u00e9 au lait\nthe time machine\n".encode("latin-1"), 0xe9, 3),
@@ -241,3 +250,11 @@ def test_utf8_offsets_across_chunks(tmp_path: Path) -> None:
     text.write_bytes("é".encode() * 10)
     data.check_utf8(text)
     assert "".join(data.iter_text(text, chunk_bytes=3)) == "é" * 10
+
+
+@pytest.mark.subprocess
+def test_data_that_is_not_a_file_is_one_line(tmp_path: Path) -> None:
+    line = one_error(run_cli(["train", *TINY, "--epochs", "1", "--data", str(tmp_path)]))
+    assert f"the corpus {tmp_path} (from --data) is a directory" in line
+    line = one_error(run_cli(["train", *TINY, "--epochs", "1", "--data", "/dev/zero"]))
+    assert "is not a regular file" in line  # not a SHA-1 over an endless device

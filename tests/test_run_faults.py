@@ -1,40 +1,34 @@
-"""Issue #16's faults that must end in one line (items 10-16, part of 18), through the real CLI in
-fresh processes and through the Python API: signals at any moment, a run stopped before its
-first epoch, JVM logging and stdout, an address-space limit, a closed or full stdout, SIGHUP and
-SIGUSR1, a raising callback, the API's names, DJL's engine cache. Where a signal must come at
-one exact moment, a ``hook`` sends it from inside the process (real JVM, real DJL)."""
+"""A run's faults end in one line, through the real CLI in fresh processes and through the Python
+API: signals at any moment (SIGINT, SIGTERM, SIGHUP, SIGUSR1, a second Ctrl-C), a run stopped
+before its first epoch, a closed or full stdout, a raising callback, the API's names for fields,
+predict interrupted. Where a signal must come at one exact moment, a ``hook`` sends it from
+inside the process (real JVM, real DJL). (The machine's and the set-up's faults:
+test_environment.)"""
 from __future__ import annotations
 
 import json
 import os
 import re
-import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable
 
 import pytest
 
 from djl_bridge import checkpoint
 from djl_bridge.errors import BridgeError, CheckpointError
 
-from .conftest import ROOT, run_cli
-from .test_checkpoint_seams import tmpfs  # noqa: F401 - the fixture
-from .test_seams import TINY, Child, _one_error
-from .test_seams import _no_child_outlives_its_test  # noqa: F401 - the autouse fixture
+from .conftest import ROOT, T1, TINY, Child, cli_json, one_error, run_cli
 
 #: What a crashed or confused process leaves on stderr.
 BROKEN = ("Traceback", "Exception ignored", "Fatal error", "hs_err", "internal error",
           "terminate called", "SIGSEGV")
 #: A command-line flag in a message.
 FLAG = re.compile(r"(?<![\w-])--[a-z]")
-#: The tiny model, and a thread count chosen (no note about a busy machine on stderr).
-T1 = [*TINY, "--threads", "1"]
-
-
 
 
 def _clean(err: str) -> None:
@@ -51,8 +45,10 @@ def _has_checkpoint(ck: Path) -> Callable[[], bool]:
     return lambda: (ck / checkpoint.LATEST).is_file()
 
 
-# ------------------------------------------------------ 10. any number of signals, any moment
+# ------------------------------------------------------------ any number of signals, any moment
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 @pytest.mark.parametrize("signals, gap", [
     # A second Ctrl-C from at once to after the exit (main: a traceback in an atexit callback,
     # death by SIGINT (-2) or a JVM abort (-6) once it lands in the JVM's shutdown, 0.1-0.3 s).
@@ -77,6 +73,8 @@ def test_signal_storms_end_in_one_line(tmp_path: Path, signals: tuple[int, ...],
     checkpoint.read_checkpoint(ck)  # whatever the moment, a complete checkpoint is there
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 @pytest.mark.parametrize("attempt", range(3))
 def test_signals_as_the_last_line_is_printed_keep_its_status(tmp_path: Path,
                                                              attempt: int) -> None:
@@ -99,6 +97,7 @@ def test_signals_as_the_last_line_is_printed_keep_its_status(tmp_path: Path,
     _clean(err)
 
 
+@pytest.mark.subprocess
 def test_a_second_signal_during_the_save_exits_at_once_and_leaves_no_damage(
         tmp_path: Path) -> None:
     ck = tmp_path / "ck"
@@ -123,6 +122,7 @@ CheckpointWriter.write = writing
         checkpoint.read_checkpoint(ck)
 
 
+@pytest.mark.subprocess
 def test_signals_once_the_exit_status_is_known_end_with_it() -> None:
     hook = """
 import os, signal
@@ -144,17 +144,19 @@ console.Console._flush = flushing
     _clean(err)
 
 
-# --------------------------------------------------- 11. stopped before the first epoch ends
+# ---------------------------------------------------------- stopped before the first epoch ends
 
+@pytest.mark.subprocess
 def test_divergence_in_epoch_1_saves_nothing_in_one_line(corpus: Path, tmp_path: Path) -> None:
     ck = tmp_path / "ck"
-    line = _one_error(run_cli(["train", *T1, "--data", str(corpus), "--epochs", "3", "--lr",
-                               "1e30", "--checkpoint-dir", str(ck)]))
+    line = one_error(run_cli(["train", *T1, "--data", str(corpus), "--epochs", "3", "--lr",
+                              "1e30", "--checkpoint-dir", str(ck)]))
     assert "training diverged at epoch 1" in line and "lower the learning rate (--lr" in line
     assert line.endswith("Nothing was saved (no epoch finished)")
     assert not checkpoint.find_latest(ck)
 
 
+@pytest.mark.subprocess
 def test_sigterm_in_epoch_1_saves_nothing_and_exits_143(tmp_path: Path) -> None:
     ck = tmp_path / "ck"
     hook = """
@@ -177,83 +179,9 @@ bridge.Session.train = training
     assert out == "" and not checkpoint.find_latest(ck)
 
 
-# ------------------------------------------------------------ 12. nothing on stdout but that
+# ---------------------------------------------------------------------- a closed or full stdout
 
-@pytest.mark.parametrize("java_options", ["-Xlog:gc", "-Xmx8m"])
-def test_jvm_logging_never_reaches_stdout(corpus: Path, tmp_path: Path,
-                                          java_options: str) -> None:
-    env = {"_JAVA_OPTIONS": java_options}
-    proc = run_cli(["train", *T1, "--data", str(corpus), "--epochs", "1", "--json",
-                    "--checkpoint-dir", str(tmp_path / "ck")], env=env)
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["epochs_done"] == 1  # the JSON, and nothing before it
-    assert "[gc" in proc.stderr  # the JVM's lines are moved to stderr, not lost
-    proc = run_cli(["predict", "--checkpoint", str(tmp_path / "ck"), "--num-preds", "5"],
-                   env=env)
-    assert proc.returncode == 0 and proc.stdout.startswith("time traveller"), proc.stderr
-    assert len(proc.stdout.splitlines()) == 1
-
-
-# ----------------------------------------------------- 13. address-space limits, one line
-
-def _cli_under_limit(kib: int, args: list[str],
-                     env: Optional[dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (kib * 1024, kib * 1024))
-
-    return subprocess.run([sys.executable, "-m", "djl_bridge.cli", *args], capture_output=True,
-                          text=True, cwd=ROOT, timeout=300, preexec_fn=limit,
-                          env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
-
-
-@pytest.mark.parametrize("kib", [1_500_000, 4_000_000])  # main: the JVM's two lines; exit 134
-def test_an_address_space_limit_too_low_is_one_line(corpus: Path, kib: int) -> None:
-    proc = _cli_under_limit(kib, ["train", *T1, "--data", str(corpus), "--epochs", "1"])
-    line = _one_error(proc)
-    assert line.startswith(f"djl-bridge: error: the address-space limit of this process "
-                           f"(ulimit -v {kib}: ")
-    assert "raise it (ulimit -v " in line
-
-
-def test_the_address_space_a_run_needs_is_not_underestimated(corpus: Path) -> None:
-    """At exactly the reservation the check computes, a run of the default options trains: the
-    arithmetic errs on the high side, never into a crash."""
-    from djl_bridge import jvm
-    from djl_bridge.jvm import limits
-
-    need = limits.reservation(jvm.JVM_OPTIONS).total
-    args = ["train", *TINY, "--threads", str(jvm.usable_cpus()), "--data", str(corpus),
-            "--epochs", "1"]  # the default count, chosen: no note
-    proc = _cli_under_limit(-(-need // 1024), [*args, "--json"])
-    assert proc.returncode == 0, proc.stderr
-    line = _one_error(_cli_under_limit(need // 1024 - 1024, args))
-    assert "the address-space limit of this process" in line
-
-
-def test_the_suggested_smaller_reservation_trains(corpus: Path) -> None:
-    from djl_bridge.jvm import limits
-
-    small = limits.reservation(limits.SMALL_JVM_OPTIONS, arenas=limits.SMALL_ARENAS).total
-    proc = _cli_under_limit(-(-small // 1024), [
-        "train", *T1, "--data", str(corpus), "--epochs", "1", "--json"],
-        env={"MALLOC_ARENA_MAX": str(limits.SMALL_ARENAS),
-             "DJL_BRIDGE_JVM_OPTIONS": " ".join(limits.SMALL_JVM_OPTIONS)})
-    assert proc.returncode == 0, proc.stderr
-
-
-def test_a_natives_failure_under_a_limit_names_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    from djl_bridge import jvm
-
-    monkeypatch.setattr(jvm.natives, "address_space_limit", lambda: 3_000_000 * 1024)
-    message = jvm.native_error_message(
-        "Unable to load library 'x/libmxnet.so': x/libmxnet.so: failed to map segment from "
-        "shared object")
-    assert message.startswith("the MXNet natives do not fit in this process's address space")
-    assert "ulimit -v 3000000" in message and "mxnet-native-mkl" not in message
-
-
-# ------------------------------------------------------------ 14. a closed or full stdout
-
+@pytest.mark.subprocess
 def test_a_closed_stdout_is_refused_before_anything_runs(corpus: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "djl_bridge.cli", "train", *T1, "--data",
                            str(corpus), "--epochs", "1"], stdout=None, stderr=subprocess.PIPE,
@@ -265,6 +193,8 @@ def test_a_closed_stdout_is_refused_before_anything_runs(corpus: Path) -> None:
         "an open stdout (>/dev/null to discard the result, >FILE to keep it)")
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_a_full_stdout_is_one_line_and_the_checkpoint_is_kept(corpus: Path,
                                                              tmp_path: Path) -> None:
     ck = tmp_path / "ck"
@@ -273,15 +203,17 @@ def test_a_full_stdout_is_one_line_and_the_checkpoint_is_kept(corpus: Path,
                                str(corpus), "--epochs", "2", "--json", "--checkpoint-dir",
                                str(ck)], stdout=full, stderr=subprocess.PIPE, text=True,
                               cwd=ROOT, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    line = _one_error(proc)
+    line = one_error(proc)
     assert line == ("djl-bridge: error: could not write the result to stdout (No space left "
                     "on device): free space there, or redirect stdout to a file system with "
                     f"room; the run's last checkpoint is in {ck / 'epoch-000002'}")
     assert checkpoint.read_checkpoint(ck).epochs_done == 2
 
 
-# ------------------------------------------------ 15. SIGHUP, SIGUSR1, a raising callback
+# ---------------------------------------------------------- SIGHUP, SIGUSR1, a raising callback
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_sighup_saves_and_exits_129(tmp_path: Path) -> None:
     ck = tmp_path / "ck"
     child = _training(ck, save_every="100000")
@@ -294,6 +226,8 @@ def test_sighup_saves_and_exits_129(tmp_path: Path) -> None:
     assert checkpoint.read_checkpoint(ck).epochs_done >= 1
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_sigusr1_writes_a_checkpoint_and_the_run_goes_on(tmp_path: Path) -> None:
     ck = tmp_path / "ck"
     child = _training(ck, save_every="100000")
@@ -355,7 +289,7 @@ def test_a_run_gives_back_every_signal_handler(jvm: None, corpus: Path) -> None:
             signal.signal(s, handler)
 
 
-# ------------------------------------------------ 16. the API names fields, the CLI flags
+# ---------------------------------------------------------- the API names fields, the CLI flags
 
 def _api_error(call: Callable[[], object]) -> str:
     with pytest.raises(BridgeError) as info:
@@ -363,6 +297,7 @@ def _api_error(call: Callable[[], object]) -> str:
     return str(info.value)
 
 
+@pytest.mark.subprocess
 def test_the_same_faults_in_the_api_and_the_cli(jvm: None, corpus: Path, tmp_path: Path) -> None:
     import djl_bridge
     from djl_bridge import RunOptions, TrainConfig
@@ -391,10 +326,12 @@ def test_the_same_faults_in_the_api_and_the_cli(jvm: None, corpus: Path, tmp_pat
     for api_call, cli_args, api_words, cli_words in faults:
         message = _api_error(api_call)
         assert api_words in message and not FLAG.search(message), message
-        line = _one_error(run_cli(["train", *T1, "--epochs", "2", *cli_args]))
+        line = one_error(run_cli(["train", *T1, "--epochs", "2", *cli_args]))
         assert cli_words in line, line
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_java_errors_in_the_api_name_fields(tmp_path: Path, corpus: Path) -> None:
     """MXNet out of memory under a 6 GiB limit (a fresh process), through the API."""
     script = f"""
@@ -414,6 +351,8 @@ except djl_bridge.BridgeError as exc:
     assert not FLAG.search(message)
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_a_stopped_api_run_says_how_to_go_on_in_python(tmp_path: Path, corpus: Path) -> None:
     script = f"""
 import os, signal, djl_bridge
@@ -440,28 +379,64 @@ for options in (djl_bridge.RunOptions(), djl_bridge.RunOptions(checkpoint_dir={s
     ], proc.stderr
 
 
-# ------------------------------------------------------- 18. DJL's engine cache, its own fix
+# ------------------------------------------------------------ SIGTERM is Ctrl-C: save, exit 143
 
-@pytest.mark.parametrize("variable", ["DJL_CACHE_DIR", "ENGINE_CACHE_DIR"])
-def test_an_engine_cache_under_a_file_has_its_own_fix(corpus: Path, tmp_path: Path,
-                                                      variable: str) -> None:
-    a_file = tmp_path / "a-file"
-    a_file.write_text("x")
-    line = _one_error(run_cli(["train", *T1, "--data", str(corpus), "--epochs", "1"],
-                              env={variable: str(a_file), "MXNET_LIBRARY_PATH": ""}))
-    assert line == (f"djl-bridge: error: DJL unpacks the MXNet natives into {a_file}/mxnet, but "
-                    f"{a_file} is a file, not a directory: point {variable} at a writable "
-                    "directory, or unset it to use ~/.djl.ai")
+@pytest.mark.subprocess
+@pytest.mark.slow
+def test_sigterm_saves_exits_143_and_keeps_stdout_clean(corpus: Path, tmp_path: Path) -> None:
+    ck = tmp_path / "ck"
+    work = tmp_path / "cwd"
+    work.mkdir()
+    common = ["--model", "gru", *TINY, "--data", str(corpus), "--seed", "3"]
+    cli_json(run_cli(["train", *common, "--epochs", "1", "--checkpoint-dir", str(ck), "--json"]))
+    # --epochs 500 is the default value: given with --resume it must be the new total.
+    child = Child(["train", "--resume", str(ck), "--epochs", "500", "--save-every", "1",
+                   "--json"], cwd=work)
+    child.wait_for(lambda: checkpoint.find_latest(ck) is not None
+                   and checkpoint.find_latest(ck).name >= "epoch-000003")
+    child.proc.send_signal(signal.SIGTERM)
+    code, out, err = child.finish()
+    assert code == 143, err
+    assert out == ""  # nothing on stdout: no JVM banner, no half JSON
+    assert "--epochs 1 -> 500" in err
+    assert "djl-bridge: stopped by SIGTERM during epoch " in err
+    assert "Traceback" not in err and "\tat " not in err and "SIGSEGV" not in err
+    assert list(work.iterdir()) == []  # no hs_err_pid*.log in the working directory
+    done = checkpoint.read_checkpoint(ck).epochs_done
+    assert done >= 3
+    assert f"the checkpoint of epoch {done} is in" in err
+    assert checkpoint.read_checkpoint(ck).config.epochs == 500
 
 
-def test_an_unwritable_engine_cache_has_its_own_fix(tmpfs: Callable[[str], Path]) -> None:
-    from djl_bridge.errors import NativeLibraryError
-    from djl_bridge.jvm import natives
+# ------------------------------------------------------------------- predict can be interrupted
 
-    ro = tmpfs("ro")
-    with pytest.raises(NativeLibraryError) as info:
-        natives.check_engine_cache([f"-DDJL_CACHE_DIR={ro}"])
-    assert str(info.value) == (f"DJL unpacks the MXNet natives into {ro}/mxnet, but {ro} is "
-                               "not writable: point DJL_CACHE_DIR at a writable directory, or "
-                               "unset it to use ~/.djl.ai")
-    assert "mxnet-native-mkl" not in str(info.value)
+@pytest.mark.subprocess
+def test_predict_stops_on_ctrl_c(corpus: Path, tmp_path: Path) -> None:
+    ck = tmp_path / "ck"
+    cli_json(run_cli(["train", *TINY, "--data", str(corpus), "--epochs", "1", "--checkpoint-dir",
+                      str(ck), "--json"]))
+    child = Child(["predict", "--checkpoint", str(ck), "--num-preds", "1000000000"])
+    time.sleep(6)  # JVM up and generating
+    child.proc.send_signal(signal.SIGINT)
+    code, out, err = child.finish(timeout=60)
+    assert code == 130, err
+    assert "djl-bridge: predict interrupted by Ctrl-C: nothing to save" in err
+    assert out == "" and "Traceback" not in err
+
+
+def test_a_second_ctrl_c_raises_keyboard_interrupt_in_library_use() -> None:
+    from djl_bridge.interrupt import StopRequest, call_interruptible
+
+    stopped = threading.Event()
+    request = StopRequest()
+
+    def ctrl_c_twice() -> None:
+        time.sleep(0.3)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.3)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=ctrl_c_twice, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):  # the old code called os._exit(130) here
+        call_interruptible(lambda: time.sleep(5), stopped.set, request)
+    assert stopped.is_set() and request.signal_name == "Ctrl-C"

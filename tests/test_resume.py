@@ -31,6 +31,7 @@ def _line(text: str) -> str:
     return lines[0]
 
 
+@pytest.mark.subprocess
 def test_api_resume_with_another_batch_size_and_seed_is_refused_like_the_cli(
         trained: Path) -> None:
     ckpt = read_checkpoint(trained)

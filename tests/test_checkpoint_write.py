@@ -1,20 +1,20 @@
-"""The seams between a run and its outputs (issue #8): one writer per checkpoint directory, no
+"""Writing a checkpoint and the run's other outputs: one writer per checkpoint directory, no
 silent mixing of two runs, outputs proven writable before training, failed writes that keep the
 previous checkpoint, and damage that is found instead of used. Plain functions on real files (a
-real tmpfs where mounting is allowed); the few that need Java say so."""
+real tmpfs where mounting is allowed); the few that need Java say so. At the end the same
+promises through the real CLI (fresh processes, real JVMs)."""
 from __future__ import annotations
 
 import errno
 import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 
@@ -22,10 +22,9 @@ from djl_bridge import checkpoint
 from djl_bridge.config import CLI_NAMES, TrainConfig
 from djl_bridge.errors import CheckpointError, ConfigError
 
-from .conftest import ROOT, fake_params, run_cli
+from .conftest import ROOT, TINY, Child, cli_json, fake_params, one_error, run_cli
 
 VOCAB = ["<unk>", " ", "a", "b"]
-TINY = ["--hidden", "16", "--batch-size", "4", "--num-steps", "5", "--max-tokens", "800"]
 
 
 def _write(root: Path, epoch: int, impl: str = "concise", payload: bytes = b"",
@@ -53,31 +52,6 @@ def _child_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-@pytest.fixture
-def tmpfs(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
-    """``tmpfs("ro")`` / ``tmpfs("size=64k")``: a fresh tmpfs mounted with those options (root
-    only; the test is skipped, saying why, where mounting is not allowed)."""
-    mounted: list[Path] = []
-
-    def mount(options: str) -> Path:
-        if os.geteuid() != 0:
-            pytest.skip("mounting a tmpfs needs root")
-        if shutil.which("mount") is None:
-            pytest.skip("no mount command")
-        path = tmp_path / f"mnt{len(mounted)}"
-        path.mkdir()
-        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            pytest.skip(f"mounting a tmpfs is not permitted here: {proc.stderr.strip()}")
-        mounted.append(path)
-        return path
-
-    yield mount
-    for path in reversed(mounted):
-        subprocess.run(["umount", "-l", str(path)], capture_output=True)
-
-
 # ---------------------------------------------------------------------------------------------
 # 1. One writer per directory; a new run does not mix with an old one
 
@@ -98,6 +72,7 @@ def test_lock_refuses_a_second_writer_in_the_same_process(tmp_path: Path) -> Non
         pass
 
 
+@pytest.mark.subprocess
 def test_lock_between_two_processes_and_after_kill_9(tmp_path: Path) -> None:
     root = tmp_path / "ck"
     holder = textwrap.dedent("""
@@ -156,6 +131,7 @@ def test_a_lock_file_removed_by_its_last_holder_is_not_taken(tmp_path: Path) -> 
             checkpoint.CheckpointLock(root).acquire()
 
 
+@pytest.mark.subprocess
 def test_a_second_writer_can_no_longer_delete_the_first_ones_files(tmp_path: Path) -> None:
     """The reported race: run B wrote into A's directory while A was writing; B's pruning removed
     A's temporary directory and A died with a FileNotFoundError traceback. Now B is refused and A
@@ -582,6 +558,7 @@ def test_checkpoint_versions(tmp_path: Path) -> None:
         checkpoint.read_checkpoint(root)
 
 
+@pytest.mark.subprocess
 def test_predict_refuses_a_damaged_concise_model(corpus: Path, tmp_path: Path) -> None:
     """The reported case, end to end: flipped bytes in model.params used to give garbage
     predictions and exit 0."""
@@ -598,3 +575,62 @@ def test_predict_refuses_a_damaged_concise_model(corpus: Path, tmp_path: Path) -
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith(f"djl-bridge: error: {params} is damaged (SHA-256 mismatch: ")
+
+
+# ---------------------------------------------------------------- one writer per checkpoint dir
+
+@pytest.mark.subprocess
+def test_a_second_writer_is_refused_and_the_first_is_unharmed(corpus: Path,
+                                                              tmp_path: Path) -> None:
+    ck = tmp_path / "ck"
+    first = Child(["train", *TINY, "--data", str(corpus), "--epochs", "100000", "--save-every",
+                   "1", "--checkpoint-dir", str(ck)])
+    first.wait_for(lambda: checkpoint.find_latest(ck) is not None)
+    line = one_error(run_cli(["train", *TINY, "--data", str(corpus), "--epochs", "2",
+                              "--checkpoint-dir", str(ck), "--overwrite"]))
+    assert f"{ck} is in use by another djl-bridge run (pid {first.proc.pid}" in line
+    assert first.proc.poll() is None  # still training
+    first.proc.send_signal(signal.SIGINT)
+    code, _, err = first.finish()
+    assert code == 130 and "Traceback" not in err, err
+    assert checkpoint.read_checkpoint(ck).epochs_done >= 1
+
+
+@pytest.mark.subprocess
+def test_a_new_run_into_another_runs_directory_is_refused(corpus: Path, tmp_path: Path) -> None:
+    ck = tmp_path / "ck"
+    cli_json(run_cli(["train", *TINY, "--data", str(corpus), "--epochs", "2", "--checkpoint-dir",
+                      str(ck), "--json"]))
+    line = one_error(run_cli(["train", *TINY, "--model", "rnn", "--data", str(corpus),
+                              "--epochs", "1", "--checkpoint-dir", str(ck)]))
+    assert f"{ck} already holds the checkpoints of another run" in line
+    assert "--resume" in line and "--overwrite" in line
+    out = cli_json(run_cli(["train", *TINY, "--model", "rnn", "--data", str(corpus), "--epochs",
+                            "1", "--checkpoint-dir", str(ck), "--overwrite", "--json"]))
+    assert out["epochs_done"] == 1
+    assert sorted(p.name for p in ck.iterdir() if not p.name.startswith(".")) == \
+        ["LATEST", "epoch-000001"]
+    assert checkpoint.read_checkpoint(ck).config.model == "rnn"
+
+
+# ---------------------------------------------------------- outputs checked before any training
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize("flag", ["--checkpoint-dir", "--plot"])
+def test_unwritable_outputs_fail_before_training(corpus: Path, tmp_path: Path, flag: str) -> None:
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    target = a_file / ("ck" if flag == "--checkpoint-dir" else "p.png")
+    proc = run_cli(["train", *TINY, "--data", str(corpus), "--epochs", "3", flag, str(target)])
+    line = one_error(proc)
+    assert str(a_file) in line
+    assert "epoch 1/" not in proc.stderr  # nothing was trained
+
+
+@pytest.mark.subprocess
+def test_plot_pointing_at_a_directory_fails_before_training(corpus: Path, tmp_path: Path) -> None:
+    target = tmp_path / "dir.png"
+    target.mkdir()
+    line = one_error(run_cli(["train", *TINY, "--data", str(corpus), "--epochs", "3",
+                              "--plot", str(target)]))
+    assert str(target) in line

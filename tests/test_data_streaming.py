@@ -1,4 +1,4 @@
-"""The data seams of issue 8: a huge corpus with a small --max-tokens is read in bounded memory
+"""Reading the corpus as a stream: a huge corpus with a small --max-tokens is read in bounded memory
 (Java and Python stream it), and the streaming readers give what the whole-file readers gave."""
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ def big_text(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
     return path
 
 
+@pytest.mark.subprocess
 def test_big_corpus_with_small_max_tokens_trains(big_text: Path) -> None:
     """The JVM runs with -Xmx1g: reading the whole 50 MB file into token strings before cutting
     it to --max-tokens died with "GC overhead limit exceeded" after about a minute."""

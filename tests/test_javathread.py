@@ -33,11 +33,15 @@ def _slope(what: str, calls: int, corpus: Path, *extra: str) -> dict:  # type: i
     return json.loads(proc.stdout)
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_train_calls_from_new_threads_leave_nothing_behind(corpus: Path) -> None:
     out = _slope("train", 22, corpus, "--threads-per-call")
     assert out["mb_per_call"] < MOST_MB_PER_CALL, out
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_predict_calls_leave_nothing_behind(corpus: Path) -> None:
     out = _slope("predict", 22, corpus)
     assert out["mb_per_call"] < MOST_MB_PER_CALL, out
@@ -60,6 +64,7 @@ def test_every_call_runs_on_the_one_java_thread() -> None:
     assert javathread.call(lambda: javathread.call(lambda: 7)) == 7
 
 
+@pytest.mark.subprocess
 def test_a_ctrl_c_while_waiting_is_raised_after_the_java_call_ends() -> None:
     code = (
         "import os, signal, threading, time\n"

@@ -1,4 +1,5 @@
-"""Checkpoints, resume, Ctrl-C, divergence and predict, through the real CLI (fresh JVMs)."""
+"""Checkpoints, resume, Ctrl-C, divergence and predict, through the real CLI (fresh JVMs); a
+resume never ignores a flag. (The resume rule as a library function: test_resume.)"""
 from __future__ import annotations
 
 import hashlib
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import math
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +19,8 @@ import pytest
 from djl_bridge import checkpoint
 from djl_bridge.config import TrainConfig
 
-from .conftest import ROOT, fake_params, run_cli
+from .conftest import ROOT, TINY, cli_json, fake_params, one_error, run_cli
 
-TINY = ["--hidden", "16", "--batch-size", "4", "--num-steps", "5", "--max-tokens", "800"]
 
 
 def _train_json(args: list[str]) -> dict:
@@ -28,6 +29,8 @@ def _train_json(args: list[str]) -> dict:
     return json.loads(proc.stdout)
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 @pytest.mark.parametrize("impl, model", [("scratch", "lstm"), ("concise", "gru")])
 def test_resumed_run_matches_uninterrupted(corpus: Path, tmp_path: Path, impl: str,
                                            model: str) -> None:
@@ -44,6 +47,7 @@ def test_resumed_run_matches_uninterrupted(corpus: Path, tmp_path: Path, impl: s
     assert (ckdir / "LATEST").read_text().strip() == "epoch-000004"
 
 
+@pytest.mark.subprocess
 def test_checkpoint_layout_and_formats(corpus: Path, tmp_path: Path) -> None:
     ckdir = tmp_path / "ck"
     _train_json(["--impl", "scratch", "--model", "gru", *TINY, "--data", str(corpus),
@@ -80,6 +84,7 @@ def test_crash_while_writing_keeps_the_previous_checkpoint(tmp_path: Path) -> No
     assert ck.epochs_done == 1 and ck.params_file.read_bytes() == first == ck.params
 
 
+@pytest.mark.subprocess
 def test_predict_from_checkpoint(corpus: Path, tmp_path: Path) -> None:
     ckdir = tmp_path / "ck"
     trained = _train_json(["--impl", "concise", "--model", "lstm", *TINY, "--data", str(corpus),
@@ -98,6 +103,7 @@ def test_predict_from_checkpoint(corpus: Path, tmp_path: Path) -> None:
     assert "Traceback" not in broken.stderr and len(broken.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.subprocess
 def test_divergence_stops_and_keeps_last_good(corpus: Path, tmp_path: Path) -> None:
     ckdir = tmp_path / "ck"
     proc = run_cli(["train", "--impl", "scratch", "--model", "rnn", "--hidden", "16",
@@ -113,6 +119,8 @@ def test_divergence_stops_and_keeps_last_good(corpus: Path, tmp_path: Path) -> N
     assert ck.epochs_done == 1 and np.isfinite(ck.perplexity).all()
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_ctrl_c_saves_exits_130_and_resumes_exactly(corpus: Path, tmp_path: Path) -> None:
     ckdir = tmp_path / "ck"
     common = ["--impl", "scratch", "--model", "gru", *TINY, "--data", str(corpus), "--seed", "5",
@@ -185,6 +193,7 @@ def test_api_run_and_java_errors_in_process(jvm: None, corpus: Path, tmp_path: P
     assert "djlbridge.training.TrainingSession" in info.value.java_trace  # kept for --debug
 
 
+@pytest.mark.subprocess
 def test_resume_refuses_contradicting_flags(corpus: Path, tmp_path: Path) -> None:
     ckdir = tmp_path / "ck"
     _train_json(["--impl", "concise", *TINY, "--data", str(corpus), "--epochs", "1",
@@ -193,3 +202,57 @@ def test_resume_refuses_contradicting_flags(corpus: Path, tmp_path: Path) -> Non
     assert proc.returncode == 1
     assert "--hidden 64 contradicts the checkpoint (--hidden 16): drop it" in proc.stderr
     assert checkpoint.read_checkpoint(ckdir).epochs_done == 1  # nothing touched
+
+
+# ------------------------------------------------------------------ resume never ignores a flag
+
+@pytest.mark.subprocess
+def test_resume_refuses_model_flags_that_equal_their_defaults(corpus: Path, tmp_path: Path) -> None:
+    ck = tmp_path / "ck"
+    cli_json(run_cli(["train", "--model", "lstm", "--lr", "0.5", *TINY, "--epochs", "2",
+                      "--data", str(corpus), "--checkpoint-dir", str(ck), "--json"]))
+    # --model gru and --hidden 256 are the defaults: the old CLI took them as "not given" and
+    # trained the lstm at lr 0.5 with exit 0.
+    line = one_error(run_cli(["train", "--resume", str(ck), "--epochs", "6", "--model", "gru",
+                              "--lr", "1", "--hidden", "256", "--json"]))
+    assert "--model gru contradicts the checkpoint (--model lstm)" in line
+
+
+@pytest.mark.subprocess
+def test_resume_applies_schedule_flags_even_when_equal_to_defaults(corpus: Path,
+                                                                   tmp_path: Path) -> None:
+    ck = tmp_path / "ck"
+    cli_json(run_cli(["train", "--model", "rnn", "--lr", "0.5", "--clip", "0.5", *TINY,
+                      "--epochs", "2", "--data", str(corpus), "--checkpoint-dir", str(ck),
+                      "--json"]))
+    proc = run_cli(["train", "--resume", str(ck), "--epochs", "3", "--lr", "1", "--clip", "1",
+                    "--json"])
+    out = cli_json(proc)
+    assert out["config"]["lr"] == 1.0 and out["config"]["clip"] == 1.0
+    assert out["epochs_done"] == 3 and out["resumed_from_epoch"] == 2
+    assert "--lr 0.5 -> 1.0" in proc.stderr and "--clip 0.5 -> 1.0" in proc.stderr
+    # The checkpoint now records the new schedule.
+    assert checkpoint.read_checkpoint(ck).config.lr == 1.0
+
+
+@pytest.mark.subprocess
+def test_a_diverged_run_goes_on_with_a_lower_lr(corpus: Path, tmp_path: Path) -> None:
+    ck = tmp_path / "ck"
+    proc = run_cli(["train", "--impl", "scratch", "--model", "rnn", "--hidden", "16",
+                    "--batch-size", "4", "--num-steps", "5", "--max-tokens", "500", "--lr", "400",
+                    "--epochs", "8", "--data", str(corpus), "--checkpoint-dir", str(ck)])
+    assert proc.returncode == 1 and "training diverged at epoch 2" in proc.stderr
+    out = cli_json(run_cli(["train", "--resume", str(ck), "--lr", "1", "--epochs", "3", "--json"]))
+    assert out["resumed_from_epoch"] == 1 and len(out["perplexity"]) == 3
+    assert all(math.isfinite(p) for p in out["perplexity"])  # the old CLI refused any --lr
+
+
+@pytest.mark.subprocess
+def test_resume_epochs_not_above_done_is_one_line(corpus: Path, tmp_path: Path) -> None:
+    ck = tmp_path / "ck"
+    cli_json(run_cli(["train", *TINY, "--epochs", "2", "--data", str(corpus), "--checkpoint-dir",
+                      str(ck), "--json"]))
+    line = one_error(run_cli(["train", "--resume", str(ck), "--epochs", "2"]))
+    assert "already has 2 epochs, so --epochs 2 trains nothing: pass --epochs N with N > 2" in line
+    line = one_error(run_cli(["train", "--resume", str(ck)]))  # its own --epochs 2
+    assert "pass --epochs N with N > 2" in line

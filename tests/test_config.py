@@ -1,14 +1,16 @@
 """Bad hyper-parameters and options: one error line naming the flag and its valid range, exit 1,
 and all of it before the JVM starts (the classpath is pointed at a missing file, so any JVM start
-would fail with another message)."""
+would fail with another message). Python's and Java's defaults are one set."""
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from djl_bridge import TrainConfig
+from djl_bridge import TrainConfig, checkpoint, settings
 from djl_bridge.config import CLI_NAMES
 from djl_bridge.errors import ConfigError
 
@@ -34,6 +36,7 @@ def test_config_rejects(field: str, value: object, flag: str) -> None:
         TrainConfig(**{field: value}).validate(CLI_NAMES)
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("args, message", [
     (["--hidden", "0"], "--hidden must be a whole number > 0, got 0"),
     (["--batch-size", "-2"], "--batch-size must be a whole number > 0, got -2"),
@@ -74,12 +77,14 @@ def test_config_int_range(field: str) -> None:
             TrainConfig(**{field: wrong}).validate()
 
 
+@pytest.mark.subprocess
 def test_cli_unknown_model_is_a_usage_error() -> None:
     proc = run_cli(["train", "--model", "transformer"], env=NO_JVM)
     assert proc.returncode == 2
     assert "invalid choice: 'transformer'" in proc.stderr
 
 
+@pytest.mark.subprocess
 def test_tiny_corpus_is_rejected(tmp_path: Path) -> None:
     text = tmp_path / "tiny.txt"
     text.write_text("the time machine\n")
@@ -90,6 +95,7 @@ def test_tiny_corpus_is_rejected(tmp_path: Path) -> None:
     assert "lower --batch-size or --num-steps, or raise --max-tokens" in proc.stderr
 
 
+@pytest.mark.subprocess
 def test_resume_from_nowhere(tmp_path: Path) -> None:
     proc = run_cli(["train", "--resume", str(tmp_path / "none")], env=NO_JVM)
     assert proc.returncode == 1
@@ -150,3 +156,39 @@ def test_api_calls_with_wrong_arguments_are_config_errors(tmp_path: Path) -> Non
         djl_bridge.predict(str(tmp_path), "time", 2.5)  # type: ignore[arg-type]
     with pytest.raises(CheckpointError, match="checkpoint directory not found"):
         djl_bridge.read_checkpoint(str(tmp_path / "nothing"))
+
+
+def test_python_and_java_read_one_settings_file(jvm: None) -> None:
+    """The defaults, choices and checks are settings.json's: the jar carries the very file the
+    package reads, Java's builder starts from its defaults, and every setting Java has goes
+    through the builder setter the file names."""
+    import jpype
+
+    spec = jpype.JClass("djlbridge.training.SettingsSpec").get()
+    assert str(spec.getText()) == settings.SPEC_FILE.read_text(encoding="utf-8")
+    assert [str(n) for n in spec.getNames()] == [s.name for s in settings.SETTINGS] \
+        == [f.name for f in fields(TrainConfig)]
+    built = jpype.JClass("djlbridge.TrainSettings").builder().setDataPath("x").build()
+    java_has = {s.name for s in settings.SETTINGS if s.java is not None}
+    java = json.loads(str(built.toJsonObject().toString()))
+    assert java == {**{name: settings.DEFAULTS[name] for name in java_has}, "data": "x"}
+    assert TrainConfig().to_dict() == settings.DEFAULTS
+    for setting in settings.SETTINGS:
+        if setting.check == "choice":
+            assert tuple(str(c) for c in spec.getChoices(setting.name)) == setting.choices
+    # The builder that the bridge's train_settings fills through those setters gives the config back.
+    from djl_bridge.bridge.session import train_settings
+
+    config = TrainConfig(model="lstm", impl="concise", epochs=7, lr=0.5, clip=2.0, hidden=9,
+                         layers=2, bidirectional=True, batch_size=3, num_steps=4, max_tokens=99,
+                         random_iter=True, seed=-5, device="cpu", hybridize=False)
+    again = json.loads(str(train_settings(config, "x").toJsonObject().toString()))
+    assert again == {**{name: config.to_dict()[name] for name in java_has}, "data": "x"}
+    # Other values both sides hold: the parameter file names a checkpoint holds, and the text's
+    # prediction length.
+    files = jpype.JClass("djlbridge.training.ParameterFiles")
+    assert checkpoint.PARAMS == {impl: str(files.fileName(impl)) for impl in ("scratch", "concise")}
+    from djl_bridge.cli import build_parser
+
+    predict_args = build_parser().parse_args(["predict", "--checkpoint", "x"])
+    assert predict_args.num_preds == int(jpype.JClass("djlbridge.TimeMachine").PREDICT_LENGTH)

@@ -1,14 +1,15 @@
-"""Issue 16, part B: a checkpoint is read once, as what it claims, and Java never misreads a
-user's path. A checkpoint is a directory a user may be sent, or one another run is writing:
+"""Reading a checkpoint: it is read once, as what it claims, and Java never misreads a user's
+path. A checkpoint is a directory a user may be sent, or one another run is writing:
 
-- the lock never writes through a link, a FIFO, a device or another file's hard link (item 4);
-- only regular files are read, never blocking, each named when it is not one (item 5);
+- the lock never writes through a link, a FIFO, a device or another file's hard link;
+- only regular files are read, never blocking, each named when it is not one;
 - one manifest covers the config and every file, and every size is checked against it and the
-  model it names before anything is hashed or built (item 6);
-- the bytes that were verified are the bytes the Java side loads (item 7);
-- a directory being written and pruned by another run is read consistently (item 8);
-- non-ASCII paths under ``LC_ALL=C`` train, resume and predict (item 9);
-- a refused write says what to fix by its cause, an object-array NPZ is named (item 18).
+  model it names before anything is hashed or built;
+- the bytes that were verified are the bytes the Java side loads;
+- a directory being written and pruned by another run is read consistently;
+- non-ASCII paths under ``LC_ALL=C`` train, resume and predict;
+- a refused write says what to fix by its cause, an object-array NPZ is named;
+- a damaged concise checkpoint is named by file when a run resumes or predicts from it.
 
 Each test would fail on the code before this change. The machine these run on lets root do what
 an attacker with a shell could (mknod, links); the lock tests run as root there too."""
@@ -35,7 +36,7 @@ from djl_bridge import checkpoint
 from djl_bridge.config import TrainConfig
 from djl_bridge.errors import CheckpointError
 
-from .conftest import ROOT, fake_params, run_cli
+from .conftest import ROOT, cli_json, fake_params, one_error, run_cli
 
 VOCAB = ["<unk>", " ", "a", "b"]
 TINY = ["--hidden", "16", "--batch-size", "4", "--num-steps", "5", "--max-tokens", "800",
@@ -146,6 +147,7 @@ def test_the_lock_never_writes_through_what_it_finds(tmp_path: Path, case: str,
     assert os.path.lexists(lock)  # not removed either: it is not djl-bridge's
 
 
+@pytest.mark.subprocess
 def test_train_into_a_directory_whose_lock_is_a_link(corpus: Path, tmp_path: Path) -> None:
     """The reported case: the run used to succeed and overwrite v.txt with the lock's JSON."""
     ck = tmp_path / "ck"
@@ -195,6 +197,7 @@ def _replace(path: Path, what: str, tmp_path: Path) -> str:
     return "a character device"
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("what", ["fifo", "link to /dev/zero", "link to a copy", "directory",
                                   "device"])
 @pytest.mark.parametrize("name", ["checkpoint.json", "vocab.json", "params.npz", "LATEST"])
@@ -226,6 +229,7 @@ def test_an_epoch_directory_that_is_a_link_is_not_followed(tmp_path: Path) -> No
     assert checkpoint.read_checkpoint(tmp_path / "mine").epochs_done == 1
 
 
+@pytest.mark.subprocess
 def test_predict_with_params_linked_to_dev_zero_is_one_line(corpus: Path, tmp_path: Path) -> None:
     """The reported case: predict hung with no output."""
     ck = tmp_path / "ck"
@@ -282,6 +286,7 @@ def test_a_config_the_files_do_not_bear_out_is_refused(tmp_path: Path, impl: str
     print(f"refused in {time.monotonic() - started:.3f} s")  # milliseconds; not asserted
 
 
+@pytest.mark.subprocess
 def test_predict_names_the_checkpoint_field_not_a_flag(tmp_path: Path) -> None:
     """The reported case: "hidden": 1e8 said "lower --hidden", which predict does not have."""
     root = tmp_path / "ck"
@@ -420,6 +425,8 @@ def test_a_checkpoint_replaced_while_it_is_read_is_read_again(
     assert ck.params == replaced[0] and ck.perplexity == [8.0]
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_predict_while_another_run_writes_and_prunes(jvm: None, corpus: Path,
                                                      tmp_path: Path) -> None:
     """The reported case: with `train --save-every 1` writing into the same directory, 25 of 25
@@ -455,6 +462,7 @@ def test_predict_while_another_run_writes_and_prunes(jvm: None, corpus: Path,
 # 9. Non-ASCII paths under LC_ALL=C
 
 
+@pytest.mark.subprocess
 def test_non_ascii_paths_under_the_c_locale(corpus: Path, tmp_path: Path) -> None:
     """The JVM names files in the locale's charset; under LC_ALL=C (a common container default)
     it cannot name dätä/tïme.txt, and the checkpoint of a non-ASCII --checkpoint-dir failed at
@@ -523,3 +531,21 @@ def test_an_object_array_npz_names_the_file(jvm: None, tmp_path: Path) -> None:
         f"{params} does not hold the parameters of a scratch gru with 16 hidden units "
         "(config.hidden) and 4 tokens (array 0 (W_xz.npy) is |O, not float32): use another "
         "checkpoint or train again")
+
+
+# ------------------------------------------------------------------------- a damaged checkpoint
+
+@pytest.mark.subprocess
+def test_resume_from_a_damaged_concise_checkpoint_names_the_file(corpus: Path,
+                                                                  tmp_path: Path) -> None:
+    ck = tmp_path / "ck"
+    cli_json(run_cli(["train", "--impl", "concise", *TINY, "--data", str(corpus), "--epochs", "2",
+                      "--checkpoint-dir", str(ck), "--json"]))
+    params = checkpoint.read_checkpoint(ck).params_file
+    data = bytearray(params.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte in the middle of a weight
+    params.write_bytes(bytes(data))
+    for args in (["train", "--resume", str(ck), "--epochs", "3"], ["predict", "--checkpoint",
+                                                                   str(ck)]):
+        line = one_error(run_cli(args))
+        assert f"{params} is damaged (SHA-256 mismatch" in line
