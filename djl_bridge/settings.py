@@ -1,7 +1,7 @@
 """The settings of a training run, defined once in ``settings.json`` beside this module: each
 setting's name, default, check and choices, in :class:`~djl_bridge.config.TrainConfig`'s order.
 Python reads the file here, at import and without a JVM; the Java side reads the same file from
-its jar (``djlbridge.training.SettingsSpec``, which Gradle copies it into). A check is written
+its jar (``djlbridge.SettingsSpec``, which Gradle copies it into). A check is written
 once per language: :meth:`TrainConfig.validate` in Python, ``SettingsSpec.check`` in Java.
 
 The checks (``check`` in the file): ``choice`` (one of ``choices``; the model's are the model

@@ -164,7 +164,7 @@ def test_python_and_java_read_one_settings_file(jvm: None) -> None:
     through the builder setter the file names."""
     import jpype
 
-    spec = jpype.JClass("djlbridge.training.SettingsSpec").get()
+    spec = jpype.JClass("djlbridge.SettingsSpec").get()
     assert str(spec.getText()) == settings.SPEC_FILE.read_text(encoding="utf-8")
     assert [str(n) for n in spec.getNames()] == [s.name for s in settings.SETTINGS] \
         == [f.name for f in fields(TrainConfig)]

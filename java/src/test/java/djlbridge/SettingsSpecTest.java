@@ -1,4 +1,4 @@
-package djlbridge.training;
+package djlbridge;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.fail;
