@@ -32,6 +32,7 @@ from .model_checks import (_carried_state, _forward, _gradients, _prediction, _t
                            check_carried_state_concise, check_carried_state_hybrid,
                            check_carried_state_scratch,
                            check_clipping_above, check_clipping_below)
+from .seq2seq_checks import SEQ2SEQ_CHECKS
 
 __all__ = ["CHECKS", "DEEP_LAYERS", "IMPLS", "KINDS", "REL_FLOOR", "TOL_FORWARD", "TOL_GRAD",
            "TOL_TRAIN", "CheckResult", "Context", "ParitySetup", "check_ids", "compare",
@@ -79,6 +80,8 @@ CHECKS: list[tuple[str, Callable[[Context], CheckResult]]] = [
     *_per_model(_forward, ("concise",), DEEP_LAYERS, True),
     *_per_model(_gradients, ("concise",), DEEP_LAYERS, True),
     *_per_model(_prediction, ("concise",), DEEP_LAYERS, True),
+    # D2L 9.5-9.7: machine translation, the GRU encoder-decoder
+    *SEQ2SEQ_CHECKS,
 ]
 
 

@@ -50,7 +50,8 @@ public class EncoderDecoder extends AbstractBlock {
     }
 
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         encoder.initialize(manager, dataType, inputShapes[0]);
         Shape[] encOut = encoder.getOutputShapes(new Shape[] {inputShapes[0]});
         Shape[] decIn = new Shape[encOut.length];

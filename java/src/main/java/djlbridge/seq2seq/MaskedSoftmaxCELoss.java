@@ -54,7 +54,8 @@ public final class MaskedSoftmaxCELoss extends Loss {
      */
     public static NDArray tokenLoss(NDArray logits, NDArray label) {
         NDArray logp = logits.logSoftmax(-1);
-        return logp.get(new NDIndex().addAllDim(2).addPickDim(label)).neg().reshape(label.getShape());
+        NDArray picked = logp.get(new NDIndex().addAllDim(2).addPickDim(label));
+        return picked.neg().reshape(label.getShape());
     }
 
     /** {@inheritDoc} */

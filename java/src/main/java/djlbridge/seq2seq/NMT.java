@@ -37,8 +37,8 @@ public final class NMT {
     private NMT() {}
 
     /**
-     * Reads the data set: {@code fra-eng.zip} (with {@code fra-eng/fra.txt} inside) or the extracted
-     * {@code fra.txt}, checked.
+     * Reads the data set: {@code fra-eng.zip} (with {@code fra-eng/fra.txt} inside) or the
+     * extracted {@code fra.txt}, checked.
      *
      * @param path the zip or the text
      * @return the raw text
@@ -233,7 +233,8 @@ public final class NMT {
      */
     public static long targetTokens(ArrayDataset dataset, NDManager manager) {
         try (NDManager m = manager.newSubManager()) {
-            return dataset.getByRange(m, 0, dataset.size()).getLabels().get(1).toType(DataType.INT64, false).sum().getLong();
+            NDArray validLen = dataset.getByRange(m, 0, dataset.size()).getLabels().get(1);
+            return validLen.toType(DataType.INT64, false).sum().getLong();
         }
     }
 }

@@ -52,7 +52,13 @@ final class NMTReader {
      */
     static String read(InputStream in, String name) throws IOException {
         byte[] bytes = readAll(in);
-        if (bytes.length >= 4 && bytes[0] == 'P' && bytes[1] == 'K' && bytes[2] == 3 && bytes[3] == 4) {
+        boolean zip =
+                bytes.length >= 4
+                        && bytes[0] == 'P'
+                        && bytes[1] == 'K'
+                        && bytes[2] == 3
+                        && bytes[3] == 4;
+        if (zip) {
             bytes = fromZip(bytes, name);
         }
         String text = decode(bytes, name);
@@ -80,13 +86,15 @@ final class NMTReader {
             }
         } catch (java.util.zip.ZipException e) {
             throw new IllegalArgumentException(
-                    name + " is a damaged zip (" + e.getMessage() + "): download fra-eng.zip again");
+                    name + " is a damaged zip (" + e.getMessage()
+                            + "): download fra-eng.zip again");
         } catch (java.io.EOFException e) {
             throw new IllegalArgumentException(
                     name + " is a truncated zip: download fra-eng.zip again");
         }
         throw new IllegalArgumentException(
-                name + " is a zip without fra-eng/fra.txt: pass fra-eng.zip or the extracted fra.txt");
+                name + " is a zip without fra-eng/fra.txt: pass fra-eng.zip or the extracted"
+                        + " fra.txt");
     }
 
     private static String decode(byte[] bytes, String name) {

@@ -13,6 +13,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.training.dataset.Batch;
+import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
@@ -128,15 +129,41 @@ public final class Seq2Seq {
             Vocab tgtVocab,
             NDManager manager)
             throws IOException, TranslateException {
+        return trainEpochSeq2Seq(
+                net, dataset, optimizer, new MaskedSoftmaxCELoss(), tgtVocab, manager);
+    }
+
+    /**
+     * {@link #trainEpochSeq2Seq(EncoderDecoder, ArrayDataset, Optimizer, Vocab, NDManager)} with
+     * another loss (e.g. to measure the Java text's): labels (Y, Y_valid_len), predictions the
+     * logits, one loss per sentence.
+     *
+     * @param net an initialized model ({@link #initialize})
+     * @param dataset the data of {@link NMT#loadDataNMT}
+     * @param optimizer the optimizer (keeps its state between epochs)
+     * @param loss the loss per sentence
+     * @param tgtVocab the target vocabulary
+     * @param manager the manager holding the parameters
+     * @return the summed loss, the target tokens and the wall time
+     * @throws IOException when the data set cannot be read
+     * @throws TranslateException when a batch cannot be made
+     */
+    public static EpochResult trainEpochSeq2Seq(
+            EncoderDecoder net,
+            ArrayDataset dataset,
+            Optimizer optimizer,
+            Loss loss,
+            Vocab tgtVocab,
+            NDManager manager)
+            throws IOException, TranslateException {
         long start = System.nanoTime();
-        MaskedSoftmaxCELoss loss = new MaskedSoftmaxCELoss();
         ParameterStore ps = new ParameterStore(manager, false);
         int bos = tgtVocab.getIdx("<bos>");
         double lossSum = 0;
         long tokens = 0;
         try (NDManager epoch = manager.newSubManager()) {
-            for (Batch batch : dataset.getData(epoch)) {
-                try (Batch b = batch;
+            for (Batch next : dataset.getData(epoch)) {
+                try (Batch batch = next;
                         NDManager bm = epoch.newSubManager()) {
                     NDArray x = batch.getData().get(0);
                     NDArray y = batch.getLabels().get(0);
@@ -175,7 +202,9 @@ public final class Seq2Seq {
 
     /**
      * The text's {@code trainSeq2Seq}: {@code numEpochs} epochs of Adam at {@code lr}; the model
-     * is initialized first (seed 0) if it is not yet. Prints the last epoch as the book does.
+     * is initialized first (seed 0) if it is not yet. Prints the last epoch as the book does. The
+     * text takes a {@code Device} and uses a notebook-wide manager; this one takes the manager
+     * that holds the parameters (its device is the device).
      *
      * @param net the model
      * @param dataset the data
@@ -296,7 +325,8 @@ public final class Seq2Seq {
             int numMatches = 0;
             Map<String, Integer> labelSubs = new HashMap<>();
             for (int i = 0; i < lenLabel - n + 1; i++) {
-                labelSubs.merge(String.join(" ", Arrays.copyOfRange(label, i, i + n)), 1, Integer::sum);
+                String key = String.join(" ", Arrays.copyOfRange(label, i, i + n));
+                labelSubs.merge(key, 1, Integer::sum);
             }
             for (int i = 0; i < lenPred - n + 1; i++) {
                 String key = String.join(" ", Arrays.copyOfRange(pred, i, i + n));

@@ -41,7 +41,8 @@ public final class Seq2SeqDecoder extends Decoder {
      * @param numLayers the number of GRU layers
      * @param dropout the dropout between GRU layers (training only)
      */
-    public Seq2SeqDecoder(int vocabSize, int embedSize, int numHiddens, int numLayers, float dropout) {
+    public Seq2SeqDecoder(
+            int vocabSize, int embedSize, int numHiddens, int numLayers, float dropout) {
         this.vocabSize = vocabSize;
         this.embedSize = embedSize;
         this.numHiddens = numHiddens;
@@ -98,7 +99,8 @@ public final class Seq2SeqDecoder extends Decoder {
     }
 
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         Shape x = inputShapes[0];
         embedding.initialize(manager, dataType, x);
         rnn.initialize(manager, dataType, new Shape(x.get(1), x.get(0), embedSize + numHiddens));
@@ -116,7 +118,8 @@ public final class Seq2SeqDecoder extends Decoder {
                         .swapAxes(0, 1);
         // the last layer of the state, the same at every step
         NDArray context = state.get(new NDIndex(-1));
-        context = context.broadcast(new Shape(x.getShape().get(0), context.getShape().get(0), context.getShape().get(1)));
+        Shape c = context.getShape();
+        context = context.broadcast(new Shape(x.getShape().get(0), c.get(0), c.get(1)));
         NDArray xAndContext = NDArrays.concat(new NDList(x, context), 2);
         NDList out = rnn.forward(ps, new NDList(xAndContext, state), training, params);
         NDArray output = dense.forward(ps, new NDList(out.head()), training, params).head();

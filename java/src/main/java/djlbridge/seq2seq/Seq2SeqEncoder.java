@@ -35,7 +35,8 @@ public final class Seq2SeqEncoder extends Encoder {
      * @param numLayers the number of GRU layers
      * @param dropout the dropout between GRU layers (training only)
      */
-    public Seq2SeqEncoder(int vocabSize, int embedSize, int numHiddens, int numLayers, float dropout) {
+    public Seq2SeqEncoder(
+            int vocabSize, int embedSize, int numHiddens, int numLayers, float dropout) {
         this.embedSize = embedSize;
         this.numHiddens = numHiddens;
         this.numLayers = numLayers;
@@ -90,7 +91,8 @@ public final class Seq2SeqEncoder extends Encoder {
     }
 
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         embedding.initialize(manager, dataType, inputShapes[0]);
         Shape x = inputShapes[0];
         rnn.initialize(manager, dataType, new Shape(x.get(1), x.get(0), embedSize));

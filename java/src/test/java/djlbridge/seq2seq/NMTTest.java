@@ -30,7 +30,7 @@ import org.junit.rules.TemporaryFolder;
 
 public class NMTTest {
 
-    /** A few pairs of the real file's first lines (CC-BY 2.0 FR, tatoeba.org via manythings.org). */
+    /** Pairs of the real file's first lines (CC-BY 2.0 FR, tatoeba.org via manythings.org). */
     static final String TINY =
             "Go.\tVa !\nHi.\tSalut !\nRun!\tCours\u202f!\nRun!\tCourez !\nWho?\tQui ?\n"
                     + "Wow!\tÇa alors\u00a0!\nI lost.\tJ'ai perdu.\nHe's calm.\tIl est calme.\n"
@@ -42,6 +42,10 @@ public class NMTTest {
     static Path realFile() {
         Path p = Paths.get(System.getProperty("djlbridge.fra", "../shared/data/fra-eng/fra.txt"));
         return Files.isRegularFile(p) ? p : null;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     private Path write(String name, byte[] bytes) throws IOException {
@@ -169,14 +173,15 @@ public class NMTTest {
         assertTrue(refusal(new byte[0]).contains("is empty"));
         assertTrue(refusal(new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2}).contains("not UTF-8"));
         assertTrue(refusal("go\0.\tva\n".getBytes(StandardCharsets.UTF_8)).contains("NUL"));
-        assertTrue(refusal("go .\tva !\nhi .\n".getBytes(StandardCharsets.UTF_8)).contains("line 2 has no tab"));
-        String three = refusal("Go.\tVa !\tCC-BY 2.0 (France) Attribution: tatoeba.org\n".getBytes(StandardCharsets.UTF_8));
+        assertTrue(refusal(utf8("go .\tva !\nhi .\n")).contains("line 2 has no tab"));
+        String three = refusal(utf8("Go.\tVa !\tCC-BY 2.0 (France) Attribution: tatoeba.org\n"));
         assertTrue(three, three.contains("3 columns"));
-        assertTrue(refusal("Go.\tVa !\nHi.\tSal".getBytes(StandardCharsets.UTF_8)).contains("truncated"));
+        assertTrue(refusal(utf8("Go.\tVa !\nHi.\tSal")).contains("truncated"));
         StringBuilder german = new StringBuilder();
         StringBuilder swapped = new StringBuilder();
         for (int i = 0; i < 20; i++) {
-            german.append("I am here.\tIch bin hier.\nWe run.\tWir laufen.\nGo.\tGeh.\nHi.\tHallo!\nIt's me.\tIch bin es.\nThe dog.\tDer Hund.\n");
+            german.append("I am here.\tIch bin hier.\nWe run.\tWir laufen.\nGo.\tGeh.\n")
+                    .append("Hi.\tHallo!\nIt's me.\tIch bin es.\nThe dog.\tDer Hund.\n");
             swapped.append(TINY.replaceAll("(?m)^([^\t\n]*)\t([^\n]*)$", "$2\t$1"));
         }
         String msg = refusal(german.toString().getBytes(StandardCharsets.UTF_8));
@@ -187,7 +192,8 @@ public class NMTTest {
         for (int i = 0; i < 20; i++) {
             fine.append(TINY);
         }
-        assertEquals(fine.toString(), NMT.readDataNMT(write("ok.txt", fine.toString().getBytes(StandardCharsets.UTF_8))));
+        String ok = fine.toString();
+        assertEquals(ok, NMT.readDataNMT(write("ok.txt", utf8(ok))));
     }
 
     @Test
@@ -197,15 +203,18 @@ public class NMTTest {
         String text = NMT.preprocessNMT(NMT.readDataNMT(real));
         assertTrue(
                 text.startsWith(
-                        "go .\tva !\nhi .\tsalut !\nrun !\tcours !\nrun !\tcourez !\nwho ?\tqui ?\nwow !\tça alors !"));
+                        "go .\tva !\nhi .\tsalut !\nrun !\tcours !\nrun !\tcourez !\n"
+                                + "who ?\tqui ?\nwow !\tça alors !"));
         Pair<List<String[]>, List<String[]>> p = NMT.tokenizeNMT(text, 600);
         assertEquals(601, p.getKey().size());
         assertEquals(184, new Vocab(p.getKey().toArray(new String[0][]), 2, NMT.RESERVED).length());
-        assertEquals(201, new Vocab(p.getValue().toArray(new String[0][]), 2, NMT.RESERVED).length());
+        String[][] tgt = p.getValue().toArray(new String[0][]);
+        assertEquals(201, new Vocab(tgt, 2, NMT.RESERVED).length());
         List<String[]> all = NMT.tokenizeNMT(text, 0).getKey();
         assertEquals(10012, new Vocab(all.toArray(new String[0][]), 2, NMT.RESERVED).length());
         try (NDManager m = NDManager.newBaseManager()) {
-            Pair<ArrayDataset, Pair<Vocab, Vocab>> d = NMT.loadDataNMT(text.substring(0, 40000), 64, 10, 600, m);
+            Pair<ArrayDataset, Pair<Vocab, Vocab>> d =
+                    NMT.loadDataNMT(text.substring(0, 40000), 64, 10, 600, m);
             int batches = 0;
             for (Batch b : d.getKey().getData(m)) {
                 batches++;

@@ -5,6 +5,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -13,6 +14,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.recurrent.GRU;
 import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.training.loss.Loss;
@@ -25,7 +27,8 @@ public class Seq2SeqModelTest {
 
     static EncoderDecoder net(int src, int tgt, float dropout) {
         return new EncoderDecoder(
-                new Seq2SeqEncoder(src, 8, 16, 2, dropout), new Seq2SeqDecoder(tgt, 8, 16, 2, dropout));
+                new Seq2SeqEncoder(src, 8, 16, 2, dropout),
+                new Seq2SeqDecoder(tgt, 8, 16, 2, dropout));
     }
 
     @Test
@@ -38,10 +41,12 @@ public class Seq2SeqModelTest {
             NDList enc = net.getEncoder().forward(ps, new NDList(x), false);
             assertEquals(new Shape(7, 4, 16), enc.get(0).getShape());
             assertEquals(new Shape(2, 4, 16), enc.get(1).getShape());
-            NDList dec = net.getDecoder().forward(ps, new NDList(x).addAll(net.getDecoder().initState(enc)), false);
+            NDList state = net.getDecoder().initState(enc);
+            NDList dec = net.getDecoder().forward(ps, new NDList(x).addAll(state), false);
             assertEquals(new Shape(4, 7, 10), dec.get(0).getShape());
             assertEquals(new Shape(2, 4, 16), dec.get(1).getShape());
-            assertEquals(new Shape(4, 7, 10), net.forward(ps, new NDList(x, x), false).head().getShape());
+            NDArray y = net.forward(ps, new NDList(x, x), false).head();
+            assertEquals(new Shape(4, 7, 10), y.getShape());
         }
     }
 
@@ -98,7 +103,8 @@ public class Seq2SeqModelTest {
             // layer 0 of the decoder: i2h (48, 8 + 16): bound sqrt(6 / (48 + 24))
             float bound = (float) Math.sqrt(6.0 / 72);
             float max = 0;
-            for (float f : dec.getRnn().getParameters().get(0).getValue().getArray().toFloatArray()) {
+            NDArray i2h = dec.getRnn().getParameters().get(0).getValue().getArray();
+            for (float f : i2h.toFloatArray()) {
                 max = Math.max(max, Math.abs(f));
             }
             assertTrue(max <= bound && max > 0.9 * bound);
@@ -115,7 +121,8 @@ public class Seq2SeqModelTest {
             EncoderDecoder net = net(10, 12, 0);
             net.initialize(m, DataType.FLOAT32, new Shape(1, 5), new Shape(1, 5));
             DefaultTrainingConfig config =
-                    new DefaultTrainingConfig(Loss.l2Loss()).optInitializer(new XavierInitializer(), "");
+                    new DefaultTrainingConfig(Loss.l2Loss())
+                            .optInitializer(new XavierInitializer(), "");
             int matched = 0;
             int total = 0;
             for (Parameter p : net.getParameters().values()) {
@@ -144,7 +151,7 @@ public class Seq2SeqModelTest {
             float[] b = enc.forward(ps, new NDList(x), false).head().toFloatArray();
             assertArrayEquals(a, b, 0f);
             float[] c;
-            try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 c = enc.forward(ps, new NDList(x), true).head().toFloatArray();
             }
             boolean differs = false;

@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.util.Pair;
@@ -45,7 +46,8 @@ public class Seq2SeqTest {
     @Test
     public void decoderInputIsBosThenTargetWithoutItsLast() {
         try (NDManager m = NDManager.newBaseManager()) {
-            int[] got = Seq2Seq.decoderInput(m.create(new int[][] {{5, 6, 7}, {8, 9, 1}}), 2).toIntArray();
+            NDArray y = m.create(new int[][] {{5, 6, 7}, {8, 9, 1}});
+            int[] got = Seq2Seq.decoderInput(y, 2).toIntArray();
             org.junit.Assert.assertArrayEquals(new int[] {2, 5, 6, 2, 8, 9}, got);
         }
     }
@@ -54,7 +56,8 @@ public class Seq2SeqTest {
     public void learnsATinyCorpusAndTranslatesIt() throws Exception {
         Engine.getInstance().setRandomSeed(0);
         try (NDManager m = NDManager.newBaseManager()) {
-            Pair<ArrayDataset, Pair<Vocab, Vocab>> d = NMT.loadDataNMT(NMTTest.TINY + NMTTest.TINY, 4, 6, 0, m);
+            Pair<ArrayDataset, Pair<Vocab, Vocab>> d =
+                    NMT.loadDataNMT(NMTTest.TINY + NMTTest.TINY, 4, 6, 0, m);
             Vocab src = d.getValue().getKey();
             Vocab tgt = d.getValue().getValue();
             EncoderDecoder net =
