@@ -335,26 +335,8 @@ def test_a_seq2seq_notebook_without_the_data_says_how_to_get_it(tmp_path: Path,
                                "http://d2l-data.s3-accelerate.amazonaws.com/fra-eng.zip"]
 
 
-#: Seq2seq notebooks whose outputs at the text's settings are not saved yet. Run
-#: `python3 benchmarks/notebooks.py --inplace notebooks/NAME.ipynb` and take it off the list.
-NOT_SAVED_YET = {"9.5-machine-translation", "9.6-encoder-decoder", "9.7-seq2seq"}
-
-
-def test_the_not_saved_list_names_notebooks_without_outputs() -> None:
-    """The list shrinks as outputs are saved: a notebook with saved outputs must leave it (so
-    its outputs are checked below), and every name on it is a notebook."""
-    assert NOT_SAVED_YET <= {p.stem for p in SEQ2SEQ}
-    for path in SEQ2SEQ:
-        if path.stem in NOT_SAVED_YET:
-            nb = json.loads(path.read_text(encoding="utf-8"))
-            assert not any(c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), \
-                f"{path.name} has saved outputs now: take it off NOT_SAVED_YET"
-
-
 @pytest.mark.parametrize("path", SEQ2SEQ, ids=lambda p: p.stem)
 def test_saved_seq2seq_outputs_come_from_the_text_settings(path: Path) -> None:
-    if path.stem in NOT_SAVED_YET:
-        pytest.skip(f"{path.name}: outputs at the text's settings not saved yet (NOT_SAVED_YET)")
     nbformat = _require("nbformat")
     nb = nbformat.read(path, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
