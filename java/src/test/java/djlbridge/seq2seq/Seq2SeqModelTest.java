@@ -167,4 +167,70 @@ public class Seq2SeqModelTest {
             assertFalse(Float.isNaN(c[0]));
         }
     }
+    /**
+     * Departure (of the engine): with MXNET_USE_MKLDNN_RNN=0, the setting under which MXNet applies
+     * dropout on the CPU, MXNet 1.9.1's own RNN computes wrong gradients for every layer of a
+     * stack but the last (a one-layer GRU is right); the default oneDNN RNN's gradients match
+     * finite differences. So the CPU trains the book's 2-layer GRU either without dropout or with
+     * wrong gradients (docs/seq2seq.md).
+     */
+    @Test
+    public void stackedGruGradientsMatchFiniteDifferencesOnlyWithOneDnnRnn() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            GRU gru =
+                    GRU.builder().setNumLayers(2).setStateSize(6).optReturnState(true).build();
+            gru.initialize(m, DataType.FLOAT32, new Shape(4, 2, 3));
+            Random rng = new Random(3);
+            for (Parameter p : gru.getParameters().values()) {
+                float[] v = new float[(int) p.getArray().size()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) (rng.nextGaussian() * 0.5);
+                }
+                p.getArray().set(v);
+                p.getArray().setRequiresGradient(true);
+            }
+            float[] xs = new float[4 * 2 * 3];
+            float[] rs = new float[4 * 2 * 6];
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = (float) rng.nextGaussian();
+            }
+            for (int i = 0; i < rs.length; i++) {
+                rs[i] = (float) rng.nextGaussian();
+            }
+            NDArray x = m.create(xs, new Shape(4, 2, 3));
+            NDArray r = m.create(rs, new Shape(4, 2, 6));
+            ParameterStore ps = new ParameterStore(m, false);
+            weightedSum(gru, ps, x, r, true);
+            double worst = 0;
+            for (Parameter p : gru.getParameters().values()) {
+                NDArray w = p.getArray();
+                float[] grad = w.getGradient().toFloatArray();
+                float[] v = w.toFloatArray();
+                for (int i = 0; i < v.length; i += 7) {
+                    float[] moved = v.clone();
+                    moved[i] += 1e-2f;
+                    w.set(moved);
+                    double plus = weightedSum(gru, ps, x, r, false);
+                    moved[i] -= 2e-2f;
+                    w.set(moved);
+                    double minus = weightedSum(gru, ps, x, r, false);
+                    w.set(v);
+                    worst = Math.max(worst, Math.abs((plus - minus) / 2e-2 - grad[i]));
+                }
+            }
+            boolean oneDnn = !"0".equals(System.getenv("MXNET_USE_MKLDNN_RNN"));
+            assertEquals("worst gradient error " + worst, oneDnn, worst < 1e-3);
+        }
+    }
+
+    private static double weightedSum(
+            GRU gru, ParameterStore ps, NDArray x, NDArray r, boolean backward) {
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray l = gru.forward(ps, new NDList(x), true).head().mul(r).sum();
+            if (backward) {
+                gc.backward(l);
+            }
+            return l.getFloat();
+        }
+    }
 }
