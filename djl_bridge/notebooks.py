@@ -1,5 +1,5 @@
 """The chapter as Jupyter notebooks, one per section (8.5 RNN from scratch ... 9.4 bidirectional
-RNN): where they are and copying them where a user wants them (``djl-bridge notebooks DIR``). A
+RNN, 9.5-9.7 machine translation, encoder-decoder, seq2seq): where they are and copying them where a user wants them (``djl-bridge notebooks DIR``). A
 checkout has them in ``notebooks/``; a wheel carries the same files in ``djl_bridge/_notebooks/``
 (put there by setup.py's build hook)."""
 from __future__ import annotations

@@ -51,16 +51,17 @@ def check_target(path: Path, name: str = "--plot") -> None:
 
 
 def draw(perplexity: Sequence[float], num_epochs: int, title: str = "",
-         what: str = "--plot", epochs: Optional[Sequence[int]] = None) -> Any:
+         what: str = "--plot", epochs: Optional[Sequence[int]] = None,
+         ylabel: str = "perplexity") -> Any:
     """The curve as a new ``Figure`` (not registered with pyplot); ``epochs`` are the x values
-    (default 1, 2, ...)."""
+    (default 1, 2, ...); ``ylabel`` names what is drawn (a seq2seq run draws its loss)."""
     figure = require_matplotlib(what)
     fig = figure(figsize=FIGSIZE)
     ax = fig.add_subplot()
     xs = list(epochs) if epochs is not None else list(range(1, len(perplexity) + 1))
     ax.plot(xs, list(perplexity), "-", label="train")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("perplexity")
+    ax.set_ylabel(ylabel)
     ax.set_xlim(1, max(num_epochs, *xs[-1:], 2))
     ax.legend()
     ax.grid(True)
@@ -108,11 +109,13 @@ class PerplexityPlot(Callback):
     In a notebook it shows one figure under the cell and redraws it in place: after the first
     epoch, then at most every ``min_interval`` seconds, and at the last. With ``path`` it writes
     that PNG (atomically, as ``--plot``) when the last epoch is drawn or on :meth:`close`;
-    outside a notebook ``path`` is where the curve goes. Use it once per run.
+    outside a notebook ``path`` is where the curve goes. Use it once per run. ``ylabel`` names
+    the value when it is not a perplexity (D2L 9.7 draws its loss: ``ylabel="loss"``).
     """
 
     def __init__(self, num_epochs: Optional[int] = None, path: "Path | str | None" = None,
-                 title: str = "", min_interval: float = 1.0) -> None:
+                 title: str = "", min_interval: float = 1.0,
+                 ylabel: str = "perplexity") -> None:
         if num_epochs is not None:
             num_epochs = as_int(num_epochs)
             if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs <= 0:
@@ -128,6 +131,7 @@ class PerplexityPlot(Callback):
         require_matplotlib("PerplexityPlot")  # before any training, as --plot
         self.num_epochs: Optional[int] = num_epochs
         self.title = title
+        self.ylabel = str(ylabel)
         self.min_interval = float(min_interval)
         self.epochs: list[int] = []
         self.perplexity: list[float] = []
@@ -168,7 +172,7 @@ class PerplexityPlot(Callback):
 
     def _image(self) -> bytes:
         return png_bytes(draw(self.perplexity, self.num_epochs or max(self.epochs), self.title,
-                              "PerplexityPlot", self.epochs))
+                              "PerplexityPlot", self.epochs, self.ylabel))
 
     def _show(self, data: Optional[bytes] = None) -> None:
         image = jupyter.png(data if data is not None else self._image())

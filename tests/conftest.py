@@ -34,6 +34,23 @@ def corpus() -> Path:
     return path
 
 
+def shared_fra() -> Path:
+    """The English-French pairs of D2L 9.5-9.7 tests use: $DJL_BRIDGE_FRA, else
+    ../shared/data/fra-eng/fra.txt (as build.gradle tells the Java tests)."""
+    env = os.environ.get("DJL_BRIDGE_FRA")
+    return Path(env) if env else ROOT.parent / "shared" / "data" / "fra-eng" / "fra.txt"
+
+
+@pytest.fixture(scope="session")
+def fra() -> Path:
+    """The English-French file; the tests that need it are skipped without it (as the Java
+    tests are): it is 9 MB of someone else's data, downloaded only on request."""
+    path = shared_fra()
+    if not path.is_file():
+        pytest.skip(f"English-French data missing: {path} (set DJL_BRIDGE_FRA to fra.txt)")
+    return path
+
+
 @pytest.fixture(scope="session")
 def jvm() -> None:
     """Starts the one JVM of this test process."""

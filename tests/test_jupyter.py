@@ -72,6 +72,26 @@ def test_perplexity_plot_outside_a_notebook(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["c.png"]  # no temporary file left
 
 
+def test_the_curve_of_a_loss_says_loss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # D2L 9.7 draws its loss with the same live plot: the axis must not say perplexity.
+    from djl_bridge import plot as plot_module
+
+    assert plot_module.draw([3.0, 2.0], 2).axes[0].get_ylabel() == "perplexity"
+    drawn = []
+    original = plot_module.draw
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        drawn.append(original(*args, **kwargs))
+        return drawn[-1]
+
+    monkeypatch.setattr(plot_module, "draw", spy)
+    curve = PerplexityPlot(2, path=tmp_path / "loss.png", ylabel="loss")
+    curve(1, 0.3)
+    curve(2, 0.2)
+    assert [fig.axes[0].get_ylabel() for fig in drawn] == ["loss"]
+    assert (tmp_path / "loss.png").read_bytes()[:8] == PNG
+
+
 def test_a_run_that_stopped_early_is_drawn_on_close(tmp_path: Path) -> None:
     with PerplexityPlot(500, path=tmp_path / "early.png") as plot:
         plot(1, 20.0, 1000.0)

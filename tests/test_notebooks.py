@@ -5,7 +5,8 @@ show one progress display (never also a terminal bar) and an HTML table, nothing
 but the PredictionWarning of a bidirectional model's run (9.4), at the cell's line, the user's
 matplotlib backend and other state are as before, and an interrupted training cell ends in one
 line with its checkpoint intact and the next cell training again. The saved notebooks hold the
-outputs of a run at the text's settings."""
+outputs of a run at the text's settings. The seq2seq notebooks (9.5-9.7) have checks of their
+own: the English-French data, the loss curve, the four translations with their BLEU."""
 from __future__ import annotations
 
 import importlib
@@ -26,6 +27,25 @@ from djl_bridge.jvm import DEFAULT_THREADS_ENV
 from .conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+#: The seq2seq notebooks (D2L 9.5-9.7, English-French data), by name: the override that makes
+#: each tiny, and the text's settings its saved outputs must come from.
+SEQ2SEQ_TINY = {
+    "9.5-machine-translation": {"batchSize": 2, "numSteps": 8, "numExamples": 600},
+    "9.6-encoder-decoder": {"batchSize": 2, "numSteps": 3},
+    "9.7-seq2seq": {"numEpochs": 3, "embedSize": 8, "numHiddens": 8, "numExamples": 100,
+                    "batchSize": 16},
+}
+SEQ2SEQ_TEXT = {
+    "9.5-machine-translation": {"batchSize": 2, "numSteps": 8, "numExamples": 600},
+    "9.6-encoder-decoder": {"batchSize": 4, "numSteps": 7, "vocabSize": 10, "embedSize": 8,
+                            "numHiddens": 16, "numLayers": 2},
+    "9.7-seq2seq": {"embedSize": 32, "numHiddens": 32, "numLayers": 2, "batchSize": 64,
+                    "numSteps": 10, "numExamples": 600, "numEpochs": 300, "dropout": 0.1,
+                    "lr": 0.005},
+}
+SEQ2SEQ = sorted(ROOT / "notebooks" / f"{name}.ipynb" for name in SEQ2SEQ_TINY)
+#: The language-model notebooks (8.5-9.4, The Time Machine).
+LANGUAGE_MODELS = [p for p in NOTEBOOKS if p not in SEQ2SEQ]
 #: The override the tests put after the parameters cell: few epochs, a small model and corpus.
 TINY = {"numEpochs": 3, "numHiddens": 16, "maxTokens": 2000, "batchSize": 4, "numSteps": 5,
         "moreEpochs": 2}
@@ -119,7 +139,7 @@ PROGRESS_LINE = re.compile(r"^epoch (\d+)/(\d+)  perplexity \d+\.\d{3}  [\d,]+ t
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", LANGUAGE_MODELS, ids=lambda p: p.stem)
 def test_notebook_runs_in_a_kernel(path: Path, tmp_path: Path, kernel_env: None) -> None:
     nb = _load(path, TINY, SNAPSHOT, CHECK)
     _client(nb, tmp_path).execute()
@@ -218,7 +238,7 @@ def test_interrupting_a_training_cell(tmp_path: Path, kernel_env: None) -> None:
     assert read_checkpoint(tmp_path / "runs" / "gru").epochs_done == saved + TINY["moreEpochs"]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", LANGUAGE_MODELS, ids=lambda p: p.stem)
 def test_saved_outputs_come_from_the_text_settings(path: Path) -> None:
     nb = json.loads(path.read_text(encoding="utf-8"))
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
@@ -240,3 +260,105 @@ def test_saved_outputs_come_from_the_text_settings(path: Path) -> None:
     texts = ["".join(o.get("text") or o.get("data", {}).get("text/plain") or "")
              for c in code for o in c["outputs"]]
     assert max(map(len, texts)) < 2_000, "a text output prints more than the run's result"
+
+
+@pytest.fixture()
+def fra_env(monkeypatch: pytest.MonkeyPatch, kernel_env: None, fra: Path) -> None:
+    """The kernel also finds the English-French pairs (djl_bridge.nmtdata.locate_fra)."""
+    monkeypatch.setenv("DJL_BRIDGE_FRA", str(fra))
+
+
+TRANSLATIONS = ("go .", "i lost .", "he's calm .", "i'm home .")
+LOSS_LINE = re.compile(r"^loss: \d+\.\d{3}, \d+\.\d tokens/sec on cpu\(\)\n$")
+TRANSLATION_LINE = re.compile(r"^(?P<eng>.+) => (?P<fra>.*), bleu (?P<bleu>\d\.\d{3})$")
+
+
+def _check_seq2seq(stem: str, code: list[Any]) -> None:
+    """What each seq2seq notebook must show, whatever the settings."""
+
+    def stdout(marker: str) -> str:  # what the one cell whose source holds ``marker`` printed
+        (cell,) = [c for c in code if marker in c.source]
+        return "".join(_texts(cell, "stdout"))
+
+    if stem == "9.5-machine-translation":
+        # the attribution, then the data's first pairs as read and as preprocessed
+        read = stdout("readDataNMT(")
+        assert "Tatoeba" in read and "CC-BY 2.0 FR" in read, read
+        assert "Go.\tVa !\nHi.\tSalut !\n" in read, read
+        assert stdout("preprocessNMT(").startswith("go .\tva !\nhi .\tsalut !\nrun !\tcours !\n")
+        assert stdout("source.subList(0, 6)").startswith("[go, .]\n[hi, .]\n[run, !]\n")
+        assert stdout("srcVocab = Vocab(") == "10012\n"  # the full file's source vocabulary
+        assert sum(len(_texts(c, "image/png")) for c in code) == 1  # the histogram
+    elif stem == "9.6-encoder-decoder":
+        assert "public abstract NDList initState(NDList)" in stdout("declaration(Decoder)")
+        assert "protected NDList forwardInternal(ParameterStore,NDList,boolean,PairList<" \
+            in stdout("declaration(EncoderDecoder)")
+        assert stdout("byHand").splitlines()[-1] == "True True"  # the forward is the three steps
+    else:
+        assert re.fullmatch(r"dropout applied: (True|False)\n", stdout("whileTraining"))
+        (train,) = [c for c in code if "net = EncoderDecoder(" in c.source]
+        assert LOSS_LINE.match("".join(_texts(train, "stdout"))), train.outputs
+        assert len(_texts(train, "image/png")) == 1  # the live curve, redrawn in place
+        lines = stdout("predictSeq2Seq(").splitlines()
+        found = [TRANSLATION_LINE.match(line) for line in lines]
+        assert all(found) and [m["eng"] for m in found] == list(TRANSLATIONS), lines
+        assert all(0 <= float(m["bleu"]) <= 1 for m in found)
+        assert stdout('Seq2Seq.bleu("il est riche .", "il est calme .", 2)') == "0.658\n"
+        assert "[[ 1,  0,  0],\n [ 4,  5,  0],\n]" in stdout("[[1, 2, 3], [4, 5, 6]]")
+        values = [float(v) for v in re.findall(r"\d+\.\d*", stdout("loss.evaluate("))]
+        assert len(values) == 3 and abs(values[0] - 2 * values[1]) < 1e-5 and values[2] == 0
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", SEQ2SEQ, ids=lambda p: p.stem)
+def test_seq2seq_notebook_runs_in_a_kernel(path: Path, tmp_path: Path, fra_env: None) -> None:
+    nb = _load(path, SEQ2SEQ_TINY[path.stem], SNAPSHOT, CHECK)
+    _client(nb, tmp_path).execute()
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert not {i: _texts(c, "stderr") for i, c in enumerate(code) if _texts(c, "stderr")}
+    own = {c.id for c in _require("nbformat").read(path, as_version=4).cells}
+    _check_seq2seq(path.stem, [c for c in code if c.id in own])  # not the cells put in
+    assert _texts(code[-1], "stdout") == ["changed: []\n"], code[-1].outputs
+    assert len(_texts(code[-1], "image/png")) == 1
+
+
+@pytest.mark.notebook
+def test_a_seq2seq_notebook_without_the_data_says_how_to_get_it(tmp_path: Path,
+                                                               kernel_env: None,
+                                                               monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    nbclient = _require("nbclient")
+    monkeypatch.delenv("DJL_BRIDGE_FRA", raising=False)
+    nb = _load(ROOT / "notebooks" / "9.5-machine-translation.ipynb", {})
+    with pytest.raises(nbclient.exceptions.CellExecutionError):
+        _client(nb, tmp_path).execute()
+    (error,) = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                if o.output_type == "error"]
+    assert error.traceback == ["DataError: no English-French data: set DJL_BRIDGE_FRA to the "
+                               "path of fra.txt (or of fra-eng.zip), downloaded from "
+                               "http://d2l-data.s3-accelerate.amazonaws.com/fra-eng.zip"]
+
+
+@pytest.mark.parametrize("path", SEQ2SEQ, ids=lambda p: p.stem)
+def test_saved_seq2seq_outputs_come_from_the_text_settings(path: Path) -> None:
+    nbformat = _require("nbformat")
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    (params,) = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    namespace: dict[str, Any] = {}
+    exec(params.source, namespace)  # noqa: S102 - the notebook's own assignments
+    text = SEQ2SEQ_TEXT[path.stem]
+    assert {k: namespace[k] for k in text} == text
+    assert all(c.execution_count for c in code), "run every cell before saving"
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert not [c for c in code if _texts(c, "stderr")]
+    _check_seq2seq(path.stem, code)
+    if path.stem == "9.7-seq2seq":  # the default RNN kernel, as a user's run: oneDNN's GRU,
+        # right gradients, no dropout (MXNET_USE_MKLDNN_RNN=0 applies it with wrong gradients)
+        (probe,) = [c for c in code if "whileTraining" in c.source]
+        assert _texts(probe, "stdout") == ["dropout applied: False\n"], probe.outputs
+    outputs = "".join(json.dumps(c.outputs) for c in code)
+    assert not re.search(r"/[^\s'\"]*fra(\.txt|-eng)", outputs), "a data path in the outputs"
+    texts = ["".join(_texts(c, "stdout") + _texts(c, "text/plain")) for c in code]
+    assert max(map(len, texts)) < 2_000, "a text output prints more than it should"
