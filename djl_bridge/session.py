@@ -201,7 +201,9 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
         resuming = resume_from is not None and \
             checkpoint_root(resume_from.path).resolve() == options.checkpoint_dir.resolve()
         writer = CheckpointWriter(options.checkpoint_dir, resuming=resuming,
-                                  overwrite=options.overwrite, names=options.names).open()
+                                  overwrite=options.overwrite, names=options.names,
+                                  resumed_epoch=resume_from.epochs_done if resuming and
+                                  resume_from is not None else None).open()
     try:
         result = _run(config, options, on_epoch, resume_from, writer)
     finally:
