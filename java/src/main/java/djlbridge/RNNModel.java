@@ -22,7 +22,8 @@ import java.io.IOException;
 /**
  * The concise model of the Java text: one of DJL's recurrent layers ({@code GRU}, {@code LSTM},
  * {@code RNN}, time-major, returning its state) followed by a dense output layer. Weights start
- * from N(0, 0.01) and biases from zero, as the text's trainer initializes them.
+ * from N(0, 0.01) and biases from zero, as the text's trainer initializes them, by the role
+ * MXNet's operator gives each value (for a stack not what DJL's names say).
  *
  * <p>The layer may be a stack ({@code setNumLayers}, D2L 9.3) and bidirectional ({@code
  * optBidirectional}, D2L 9.4): the state then has one row per layer and direction ((layers *
@@ -136,7 +137,44 @@ public final class RNNModel extends AbstractBlock implements LanguageModel {
         manager = parent.newSubManager(device);
         setInitializer(new NormalInitializer(0.01f), Parameter.Type.WEIGHT);
         initialize(manager, DataType.FLOAT32, new Shape(1, 1));
+        initializeByRole();
         return this;
+    }
+
+    /**
+     * Gives every value of the layer's joined parameter vector the start of the role MXNet's
+     * operator reads it in: DJL 0.36 joins each layer's weights then that layer's biases, MXNet
+     * reads the weights of all layers first, then all biases, so from layer 1 on an array's DJL
+     * name is not its role (docs/parity.md) and DJL's initialization by name started some of
+     * MXNet's biases random and some of its weights zero. The values DJL drew for its weights,
+     * in its order, become the first values of the vector (MXNet's weights); the rest (MXNet's
+     * biases) zero. One layer (in one or both directions): the two orders agree, nothing moves.
+     */
+    private void initializeByRole() {
+        long directions = outputWidth / numHiddens;
+        if (stateRows / directions < 2) {
+            return;
+        }
+        PairList<String, Parameter> params = rnnLayer.getDirectParameters();
+        long total = 0;
+        for (Parameter p : params.values()) {
+            total += p.getArray().size();
+        }
+        float[] flat = new float[Math.toIntExact(total)];
+        int at = 0;
+        for (Parameter p : params.values()) {
+            if (p.getType() == Parameter.Type.WEIGHT) {
+                float[] drawn = p.getArray().toFloatArray();
+                System.arraycopy(drawn, 0, flat, at, drawn.length);
+                at += drawn.length;
+            }
+        }
+        at = 0;
+        for (Parameter p : params.values()) {
+            int n = Math.toIntExact(p.getArray().size());
+            p.getArray().set(java.util.Arrays.copyOfRange(flat, at, at + n));
+            at += n;
+        }
     }
 
     /** {@inheritDoc} */
