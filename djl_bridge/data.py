@@ -7,6 +7,7 @@ cache never holds a partial or unverified file.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import http.client
 import os
@@ -14,6 +15,7 @@ import re
 import tempfile
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator, Optional
 
@@ -202,6 +204,80 @@ def locate_corpus(path: Optional[Path] = None, *, verify_sha1: bool = True,
             f"download into {cached}"
         )
     return download(os.environ.get(URL_ENV_VAR, URL), cached, names=names)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The corpus as one run reads it: ``fd`` is an anonymous file of this process holding
+    exactly the bytes that were hashed (``sha1``), which the JVM reads (as ``/proc/self/fd/N``);
+    replacing or rewriting ``path`` meanwhile changes nothing the run trains on."""
+
+    path: Path
+    fd: int
+    sha1: str
+    size: int
+
+
+@contextlib.contextmanager
+def snapshot(path: Path, verify_sha1: bool = True,
+             names: Names = API_NAMES) -> Iterator[Snapshot]:
+    """Reads ``path`` once into an anonymous in-memory file (a temporary file that is already
+    unlinked where ``memfd_create`` is missing), hashing what it copies; with ``verify_sha1`` the
+    copy must be *The Time Machine* (:data:`SHA1`), else :class:`DataError`. The checks made on
+    the path before (:func:`locate_corpus`) vouch for the path; this one vouches for the bytes
+    trained on. The file is closed when the block ends."""
+    try:
+        src = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise DataError(f"cannot open {path} ({exc.strerror or exc}): check that it is still "
+                        "there and readable") from None
+    try:
+        fd = _anonymous_file()
+    except OSError as exc:
+        os.close(src)
+        raise DataError(f"cannot copy the corpus {path} for the run ({exc.strerror or exc})"
+                        ) from None
+    try:
+        digest, size = hashlib.sha1(), 0
+        try:
+            while True:
+                chunk = os.read(src, CHUNK_BYTES)
+                if not chunk:
+                    break
+                digest.update(chunk)
+                size += len(chunk)
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
+        except OSError as exc:
+            raise DataError(f"cannot read the corpus {path} ({exc.strerror or exc}): check that "
+                            "it is readable and that there is memory for a copy") from None
+        finally:
+            os.close(src)
+        os.lseek(fd, 0, os.SEEK_SET)
+        actual = digest.hexdigest()
+        if verify_sha1 and actual != SHA1:
+            raise DataError(
+                f"{path} is not the expected Time Machine text as read for training (SHA-1 "
+                f"{actual}, expected {SHA1}; was it replaced after it was checked?): restore it, "
+                f"or pass {names.setting('verify_data', False)} to train on another text on "
+                "purpose")
+        yield Snapshot(path, fd, actual, size)
+    finally:
+        os.close(fd)
+
+
+def _anonymous_file() -> int:
+    """A descriptor of a file no path names: a memfd, else an unlinked temporary file."""
+    memfd_create = getattr(os, "memfd_create", None)
+    if memfd_create is not None:
+        try:
+            return memfd_create("djl-bridge-corpus", os.MFD_CLOEXEC)
+        except OSError:
+            pass  # no memfd (an old kernel, a sandbox): a temporary file
+    fd, name = tempfile.mkstemp(prefix="djl-bridge-corpus-")
+    os.unlink(name)
+    return fd
 
 
 #: Bytes read at a time when a corpus is streamed.

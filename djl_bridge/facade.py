@@ -92,17 +92,20 @@ def java_bytes(data: bytes) -> Any:
 
 
 @contextlib.contextmanager
-def readable_by_java(path: Path) -> Iterator[str]:
+def readable_by_java(path: Path, fd: Optional[int] = None) -> Iterator[str]:
     """A name under which the JVM reads the file ``path`` whatever the locale: the JVM turns file
     names into bytes with the locale's charset, so under ``LC_ALL=C`` it cannot name ``dätä.txt``.
     Python opens the file and the JVM reads ``/proc/self/fd/N`` (ASCII), for as long as the
     block runs; a Java message that names it is given back ``path``. Where ``/proc`` is not
-    mounted, the name itself."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError as exc:
-        raise DataError(f"cannot open {path} ({exc.strerror or exc}): check that it is still "
-                        "there and readable") from None
+    mounted, the name itself. ``fd``: a descriptor already open on what the JVM must read
+    (``data.snapshot``'s copy of ``path``), used and left open."""
+    owned = fd is None
+    if fd is None:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise DataError(f"cannot open {path} ({exc.strerror or exc}): check that it is "
+                            "still there and readable") from None
     try:
         name = f"/proc/self/fd/{fd}"
         if not os.path.exists(name):
@@ -114,7 +117,8 @@ def readable_by_java(path: Path) -> Iterator[str]:
                 exc.args = (exc.args[0].replace(name, str(path)),) + exc.args[1:]
             raise
     finally:
-        os.close(fd)
+        if owned:
+            os.close(fd)
 
 
 def doubles(values: Sequence[float]) -> Any:
@@ -270,10 +274,12 @@ class Session:
 
     @classmethod
     @_on_java_thread
-    def open(cls, config: Any, names: Names = API_NAMES) -> "Session":
-        """A session that trains ``config``: reads the corpus (opened here, read by the JVM
-        through :func:`readable_by_java`), builds the model."""
-        with readable_by_java(config.data) as data, java_errors(names):
+    def open(cls, config: Any, names: Names = API_NAMES,
+             corpus_fd: Optional[int] = None) -> "Session":
+        """A session that trains ``config``: reads the corpus (``corpus_fd``, the run's copy of
+        it, or opened here; read by the JVM through :func:`readable_by_java`), builds the
+        model."""
+        with readable_by_java(config.data, corpus_fd) as data, java_errors(names):
             control = jclass(TRAINING_CONTROL)()
             return cls(jclass(TRAINING_SESSION).open(train_settings(config, data), control),
                        control, names)

@@ -19,7 +19,7 @@ from typing import Any, Optional
 from . import facade, jupyter, jvm, progress
 from .checkpoint import Checkpoint, CheckpointWriter, checkpoint_root, read_checkpoint
 from .config import API_NAMES, JAVA_INT_MAX, Names, TrainConfig, as_int, as_path, check_path
-from .data import count_tokens, locate_corpus
+from .data import count_tokens, locate_corpus, snapshot
 from .errors import (
     CheckpointError,
     ConfigError,
@@ -141,8 +141,11 @@ class _Saver:
     never before an epoch has finished (there are no parameters to save then)."""
 
     def __init__(self, writer: Optional[CheckpointWriter], config: TrainConfig,
-                 session: facade.Session, vocab: list[str], start_epoch: int) -> None:
+                 session: facade.Session, vocab: list[str], start_epoch: int,
+                 data_sha1: Optional[str] = None) -> None:
         self.writer = writer
+        #: The SHA-1 of the corpus bytes trained on, recorded in each checkpoint.
+        self.data_sha1 = data_sha1
         self.config = config
         self.session = session
         self.vocab = vocab
@@ -161,7 +164,7 @@ class _Saver:
             return self.path
         ppl, speed = self.session.history()
         self.path = self.writer.write(self.config, epoch, ppl[:epoch], speed[:epoch], self.vocab,
-                                      self.session.write_last_good)
+                                      self.session.write_last_good, data_sha1=self.data_sha1)
         self.epoch = epoch
         return self.path
 
@@ -235,17 +238,21 @@ def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallb
     # start or the corpus's reading stops the run before its first batch.
     with StopGuard(options.hard_exit, can_save=writer is not None) as guard:
         jvm.start()
-        session = facade.Session.open(config, options.names)
+        # The bytes verified are the bytes trained on: one read into a copy the JVM reads.
+        with snapshot(config.data, config.verify_data, options.names) as corpus:
+            session = facade.Session.open(config, options.names, corpus.fd)
         _print_threads_note(session)
         try:
-            return _train(session, config, options, on_epoch, resume_from, writer, guard)
+            return _train(session, config, options, on_epoch, resume_from, writer, guard,
+                          corpus.sha1)
         finally:
             session.close()
 
 
 def _train(session: facade.Session, config: TrainConfig, options: RunOptions,
            on_epoch: Optional[EpochCallback], resume_from: Optional[Checkpoint],
-           writer: Optional[CheckpointWriter], guard: StopGuard) -> TrainingResult:
+           writer: Optional[CheckpointWriter], guard: StopGuard,
+           data_sha1: Optional[str] = None) -> TrainingResult:
     names = options.names
     vocab = session.vocab()
     start_epoch = 0
@@ -257,7 +264,7 @@ def _train(session: facade.Session, config: TrainConfig, options: RunOptions,
         session.resume(resume_from.params, resume_from.params_file, resume_from.epochs_done,
                        resume_from.perplexity, resume_from.epoch_tokens_per_sec)
         start_epoch = resume_from.epochs_done
-    saver = _Saver(writer, config, session, vocab, start_epoch)
+    saver = _Saver(writer, config, session, vocab, start_epoch, data_sha1)
     shown = progress.for_run(config.epochs, start_epoch, quiet=not (
         options.progress or (options.progress is None and jupyter.in_notebook())))
     #: What raised in the epoch callback, and whether it was the caller's on_epoch (then the

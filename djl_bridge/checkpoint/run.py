@@ -103,13 +103,13 @@ class CheckpointWriter:
 
     def write(self, config: TrainConfig, epochs_done: int, perplexity: list[float],
               epoch_tokens_per_sec: list[float], vocab: list[str],
-              write_params: Callable[[Path], None]) -> Path:
+              write_params: Callable[[Path], None], data_sha1: Optional[str] = None) -> Path:
         """Writes one checkpoint (see :func:`write_checkpoint`) and returns its directory."""
         if not self._lock.held:
             raise RuntimeError("CheckpointWriter.write outside open()/close()")
         path = write_checkpoint(self.root, config, epochs_done, perplexity, epoch_tokens_per_sec,
                                 vocab, write_params, replace_existing=self._replace,
-                                names=self.names)
+                                names=self.names, data_sha1=data_sha1)
         self._replace = False
         return path
 
