@@ -235,6 +235,9 @@ class TrainConfig:
                 or not -(2**31) <= self.seed < 2**31:
             raise ConfigError(f"{names('seed')} must be an integer in [-2^31, 2^31), got "
                               f"{self.seed!r}")
+        from .sizing import check_saveable  # the model's size, from the settings alone
+
+        check_saveable(self, names)
         return self
 
     @classmethod

@@ -31,6 +31,7 @@ from .interrupt import StopGuard, call_interruptible
 from .outputs import check_checkpoint_dir
 from .result import EpochCallback, TrainingResult
 from .resume import given_by, plan_resume
+from .sizing import check_trainable
 
 
 #: This package's folder, as a frame's file name may spell it (imported through a link or not).
@@ -107,6 +108,7 @@ class Interrupted(TrainingInterruptedError):
 def prepare(config: TrainConfig, names: Names = API_NAMES) -> TrainConfig:
     """Validates the config and resolves the corpus, all before the JVM starts."""
     config.validate(names)
+    check_trainable(config, names)  # the memory training takes at least, against the machine's
     data = locate_corpus(config.data, verify_sha1=config.verify_data, names=names)
     tokens = count_tokens(data, limit=config.max_tokens)
     per_batch = config.batch_size * config.num_steps
