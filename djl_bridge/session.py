@@ -31,7 +31,7 @@ from .interrupt import StopGuard, call_interruptible
 from .outputs import check_checkpoint_dir
 from .result import EpochCallback, TrainingResult
 from .resume import given_by, plan_resume
-from .sizing import check_trainable
+from .sizing import check_trainable, estimate
 
 
 #: This package's folder, as a frame's file name may spell it (imported through a link or not).
@@ -240,15 +240,43 @@ def _run(config: TrainConfig, options: RunOptions, on_epoch: Optional[EpochCallb
     # start or the corpus's reading stops the run before its first batch.
     with StopGuard(options.hard_exit, can_save=writer is not None) as guard:
         jvm.start()
-        # The bytes verified are the bytes trained on: one read into a copy the JVM reads.
-        with snapshot(config.data, config.verify_data, options.names) as corpus:
-            session = facade.Session.open(config, options.names, corpus.fd)
+        session, data_sha1 = _open(config, options, resume_from, guard)
         _print_threads_note(session)
         try:
             return _train(session, config, options, on_epoch, resume_from, writer, guard,
-                          corpus.sha1)
+                          data_sha1)
         finally:
             session.close()
+
+
+def _open(config: TrainConfig, options: RunOptions, resume_from: Optional[Checkpoint],
+          guard: StopGuard) -> tuple[facade.Session, str]:
+    """Opens the run's Java session (and gives the SHA-1 of the corpus bytes it read): the corpus read once into a copy the JVM reads (the bytes
+    verified are the bytes trained on), the model built. A stop signal meanwhile (or during the
+    JVM's start) is honoured between the phases of the opening, as :class:`Interrupted`."""
+    parameters = estimate(config).parameters
+    if parameters >= LARGE_MODEL:  # the one phase before the first batch that takes long
+        print(f"djl-bridge: building the model ({parameters:,} parameters); Ctrl-C stops it",
+              file=sys.stderr, flush=True)
+    control = facade.training_control()
+    try:
+        with snapshot(config.data, config.verify_data, options.names) as corpus:
+            session = call_interruptible(
+                lambda: facade.Session.open(config, options.names, corpus.fd, control),
+                lambda: facade.request_stop(control), guard=guard)
+    except TrainingInterruptedError:
+        if resume_from is None:
+            where, done, kept = _where(None, 0, options), 0, None
+        else:
+            where, done, kept = (f"nothing was trained; {resume_from.path} is as it was",
+                                 resume_from.epochs_done, resume_from.path)
+        raise Interrupted(f"{guard.request.what} before the first batch: {where}", done, kept,
+                          guard.request.exit_status) from None
+    return session, corpus.sha1
+
+
+#: Models of this many parameters and more take seconds to build: the run says so first.
+LARGE_MODEL = 50_000_000
 
 
 def _train(session: facade.Session, config: TrainConfig, options: RunOptions,

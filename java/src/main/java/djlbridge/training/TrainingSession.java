@@ -107,6 +107,7 @@ public final class TrainingSession implements AutoCloseable {
      */
     public static TrainingSession open(TrainSettings s, TrainingControl control)
             throws IOException, TranslateException {
+        checkStop(control); // a stop asked for while the JVM started: before any work
         NativeHeap.configure();
         Device device = DeviceChoice.pick(s.getDevice());
         Engine.getInstance().setRandomSeed((int) s.getSeed());
@@ -114,8 +115,10 @@ public final class TrainingSession implements AutoCloseable {
         try {
             TimeMachineDataset dataset = s.newDataset(manager);
             dataset.prepare();
+            checkStop(control); // between the phases of the start: reading, building, the copy
             Vocab vocab = dataset.getVocab();
             LanguageModel net = s.newModel(vocab.length(), device, manager);
+            checkStop(control);
             TrainingSession session =
                     new TrainingSession(s, device, manager, true, dataset, vocab, net, s.getLr(),
                             s.getClipTheta(), s.isRandomIter(), control);
@@ -124,6 +127,13 @@ public final class TrainingSession implements AutoCloseable {
         } catch (IOException | TranslateException | RuntimeException e) {
             manager.close();
             throw e;
+        }
+    }
+
+    /** Throws {@link StopRequestedException} when {@code control} (may be null) asked to stop. */
+    private static void checkStop(TrainingControl control) {
+        if (control != null) {
+            control.check();
         }
     }
 
