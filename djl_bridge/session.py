@@ -27,7 +27,7 @@ from .errors import (
     TrainingDivergedError,
     TrainingInterruptedError,
 )
-from .interrupt import StopGuard, call_interruptible
+from .interrupt import StopGuard, call_interruptible, tell
 from .outputs import check_checkpoint_dir
 from .result import EpochCallback, TrainingResult
 from .resume import given_by, plan_resume
@@ -256,8 +256,7 @@ def _open(config: TrainConfig, options: RunOptions, resume_from: Optional[Checkp
     JVM's start) is honoured between the phases of the opening, as :class:`Interrupted`."""
     parameters = estimate(config).parameters
     if parameters >= LARGE_MODEL:  # the one phase before the first batch that takes long
-        print(f"djl-bridge: building the model ({parameters:,} parameters); Ctrl-C stops it",
-              file=sys.stderr, flush=True)
+        tell(f"building the model ({parameters:,} parameters); Ctrl-C stops it")
     control = facade.training_control()
     try:
         with snapshot(config.data, config.verify_data, options.names) as corpus:
