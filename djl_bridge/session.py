@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from . import facade, jupyter, jvm, progress
+from . import engine_env, facade, jupyter, jvm, progress
 from .checkpoint import Checkpoint, CheckpointWriter, checkpoint_root, read_checkpoint
 from .config import API_NAMES, JAVA_INT_MAX, Names, TrainConfig, as_int, as_path, check_path
 from .data import count_tokens, locate_corpus, snapshot
@@ -109,6 +109,7 @@ def prepare(config: TrainConfig, names: Names = API_NAMES) -> TrainConfig:
     """Validates the config and resolves the corpus, all before the JVM starts."""
     config.validate(names)
     check_trainable(config, names)  # the memory training takes at least, against the machine's
+    engine_env.enforce(config.impl, names)  # MXNet's variables that change the kernels
     data = locate_corpus(config.data, verify_sha1=config.verify_data, names=names)
     tokens = count_tokens(data, limit=config.max_tokens)
     per_batch = config.batch_size * config.num_steps
@@ -376,6 +377,7 @@ def predict(checkpoint: "Path | str", prefix: str, num_preds: int, device: str =
             f"{names('prefix', '')} has characters the model never saw ({''.join(unknown)!r}): "
             "use lower-case letters and spaces")
     config = dataclasses.replace(ckpt.config, device=device, data=ckpt.path).validate(names)
+    engine_env.enforce(config.impl, names)  # MXNet's variables that change the kernels
     if config.prediction_note:
         _warn_at_caller(config.prediction_note, PredictionWarning)
     with StopGuard(hard_exit, unit="character", can_save=False) as guard:
