@@ -18,6 +18,9 @@ IMPLS = ("scratch", "concise")
 DEVICES = ("auto", "cpu", "gpu")
 #: The largest Java ``int``: every integer setting is an ``int`` on the Java side.
 JAVA_INT_MAX = 2**31 - 1
+#: The smallest and largest positive float32: ``lr`` and ``clip`` outside become 0 or Infinity.
+FLOAT32_MIN = float(np.finfo(np.float32).smallest_subnormal)
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 #: Flags whose spelling is not ``--`` plus the field name with dashes.
 _FLAGS = {"verify_data": "--no-verify-data"}
@@ -220,6 +223,10 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, float) or not math.isfinite(value) or value <= 0:
                 raise ConfigError(f"{names(name)} must be a finite number > 0, got {value!r}")
+            if not FLOAT32_MIN <= value <= FLOAT32_MAX:  # Java computes in float32
+                raise ConfigError(
+                    f"{names(name)} must be a number from {FLOAT32_MIN:.1e} to "
+                    f"{FLOAT32_MAX:.1e} (float32, as the Java side computes), got {value!r}")
         for name in ("bidirectional", "random_iter", "verify_data", "hybridize"):
             value = getattr(self, name)
             if not isinstance(value, bool):

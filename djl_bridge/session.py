@@ -116,10 +116,13 @@ def prepare(config: TrainConfig, names: Names = API_NAMES) -> TrainConfig:
     # The sequential partition draws an offset in [0, num_steps) every epoch: one batch must fit
     # at the worst offset.
     if tokens - 1 - (config.num_steps - 1) < per_batch:
+        # raising max_tokens helps only when it, not the text, ended the count
+        used, more = (("used", f"raise {names('max_tokens')}") if tokens >= config.max_tokens
+                      else ("in all", "use a longer text"))
         raise ConfigError(
-            f"the corpus ({tokens} tokens used) is too small for one batch of "
+            f"the corpus ({tokens} tokens {used}) is too small for one batch of "
             f"{config.batch_size} x {config.num_steps} steps: lower {names('batch_size')} or "
-            f"{names('num_steps')}, or raise {names('max_tokens')}")
+            f"{names('num_steps')}, or {more}")
     from .gpu import resolve_device  # refuses an impossible --device gpu in one line
 
     try:

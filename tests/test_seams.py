@@ -296,7 +296,7 @@ def test_a_java_error_escaping_a_call_is_still_one_line(jvm: None) -> None:
     from djl_bridge.javaerrors import java_errors
     from djl_bridge.errors import ConfigError, JavaError
 
-    with pytest.raises(ConfigError, match="^model must be gru, lstm or rnn, got 'x'$"):
+    with pytest.raises(ConfigError, match=r"^TrainConfig\.model must be gru, lstm or rnn, got .x.$"):
         with java_errors():  # IllegalArgumentException -> ConfigError, subclass-aware
             jpype.JClass("djlbridge.training.TrainSettings").builder().setModel("x").setDataPath("d").build()
     with pytest.raises(JavaError) as info:

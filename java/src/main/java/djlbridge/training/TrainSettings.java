@@ -408,19 +408,19 @@ public final class TrainSettings {
          */
         public TrainSettings build() {
             kind = ModelKind.find(model).orElse(null);
-            check(kind != null, "model must be " + ModelKind.choices() + ", got '" + model + "'");
-            check(impl.matches("scratch|concise"), "impl must be scratch or concise, got '" + impl + "'");
-            check(numEpochs > 0, "epochs must be > 0, got " + numEpochs);
-            check(Float.isFinite(lr) && lr > 0, "lr must be a finite number > 0, got " + lr);
-            check(Float.isFinite(clipTheta) && clipTheta > 0, "clipping theta must be > 0, got " + clipTheta);
-            check(numHiddens > 0, "hidden must be > 0, got " + numHiddens);
-            check(numLayers > 0, "layers must be > 0, got " + numLayers);
+            check(kind != null, "--model must be " + ModelKind.choices() + ", got '" + model + "'");
+            check(impl.matches("scratch|concise"), "--impl must be scratch or concise, got '" + impl + "'");
+            check(numEpochs > 0, "--epochs must be > 0, got " + numEpochs);
+            check(Float.isFinite(lr) && lr > 0, "--lr must be a finite number > 0 (float32), got " + lr);
+            check(Float.isFinite(clipTheta) && clipTheta > 0, "--clip must be a finite number > 0 (float32), got " + clipTheta);
+            check(numHiddens > 0, "--hidden must be > 0, got " + numHiddens);
+            check(numLayers > 0, "--layers must be > 0, got " + numLayers);
             check(!bidirectional || "concise".equals(impl),
-                    "bidirectional needs impl concise: the scratch cells run one direction");
-            check(batchSize > 0, "batch size must be > 0, got " + batchSize);
-            check(numSteps > 0, "num steps must be > 0, got " + numSteps);
-            check(maxTokens > 0, "max tokens must be > 0, got " + maxTokens);
-            check(device.matches("auto|cpu|gpu"), "device must be auto, cpu or gpu, got '" + device + "'");
+                    "--bidirectional needs --impl concise: the scratch cells run one direction");
+            check(batchSize > 0, "--batch-size must be > 0, got " + batchSize);
+            check(numSteps > 0, "--num-steps must be > 0, got " + numSteps);
+            check(maxTokens > 0, "--max-tokens must be > 0, got " + maxTokens);
+            check(device.matches("auto|cpu|gpu"), "--device must be auto, cpu or gpu, got '" + device + "'");
             return new TrainSettings(this);
         }
 

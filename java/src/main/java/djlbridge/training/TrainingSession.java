@@ -338,14 +338,20 @@ public final class TrainingSession implements AutoCloseable {
 
     /**
      * Returns the result of the run so far: the history, the speed, the memory, and the text's
-     * predictions from {@link TimeMachine#PREFIXES}.
+     * predictions from {@link TimeMachine#PREFIXES} (those whose characters are all in the
+     * vocabulary).
      *
      * @return the result
      */
     public RunReport result() {
         Map<String, String> predictions = new LinkedHashMap<>();
+        List<String> known = vocab.getIdxToToken();
         for (String prefix : TimeMachine.PREFIXES) {
-            predictions.put(prefix, predict(prefix, TimeMachine.PREDICT_LENGTH));
+            // a prefix with characters the corpus lacks would read as <unk>s: left out, as the
+            // predict command refuses such a prefix
+            if (prefix.chars().allMatch(c -> known.contains(String.valueOf((char) c)))) {
+                predictions.put(prefix, predict(prefix, TimeMachine.PREDICT_LENGTH));
+            }
         }
         return new RunReport(history, resumedFrom, device.toString(), wallSeconds, predictions,
                 memory.getRssMb(), ProcessMemory.peakResidentMb(), threads);

@@ -29,7 +29,7 @@ public class TrainSettingsTest {
             TrainSettings.builder().setModel("LSTM").setDataPath("x").build();
             fail("an unknown model was accepted");
         } catch (IllegalArgumentException e) {
-            assertEquals("model must be gru, lstm or rnn, got 'LSTM'", e.getMessage());
+            assertEquals("--model must be gru, lstm or rnn, got 'LSTM'", e.getMessage());
         }
     }
 
@@ -49,13 +49,13 @@ public class TrainSettingsTest {
             TrainSettings.builder().setDataPath("x").setNumLayers(0).build();
             fail("0 layers were accepted");
         } catch (IllegalArgumentException e) {
-            assertEquals("layers must be > 0, got 0", e.getMessage());
+            assertEquals("--layers must be > 0, got 0", e.getMessage());
         }
         try {
             TrainSettings.builder().setDataPath("x").setBidirectional(true).build();
             fail("a bidirectional scratch model was accepted");
         } catch (IllegalArgumentException e) {
-            assertEquals("bidirectional needs impl concise: the scratch cells run one direction",
+            assertEquals("--bidirectional needs --impl concise: the scratch cells run one direction",
                     e.getMessage());
         }
     }
