@@ -68,3 +68,15 @@ def test_no_unk_predictions_from_a_corpus_without_the_prefix(jvm: None, tmp_path
                                           batch_size=4, num_steps=5, max_tokens=800))
     assert "<unk>" not in "".join(result.predictions.values()), result.predictions
     assert "time traveller" not in result.predictions
+
+
+def test_the_out_of_heap_hint_names_layers_too(jvm: None) -> None:
+    import jpype
+
+    from djl_bridge.errors import ResourceError
+    from djl_bridge.javaerrors import java_errors
+
+    with pytest.raises(ResourceError, match=r"lower --max-tokens, --hidden, --layers or "
+                                            r"--batch-size, or give the JVM more heap"):
+        with java_errors(CLI_NAMES):
+            raise jpype.JClass("java.lang.OutOfMemoryError")("Java heap space")
