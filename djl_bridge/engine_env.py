@@ -15,24 +15,43 @@ in Java (``DivergenceCheck``)."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Mapping, Optional
 
 from .config import API_NAMES, Names
 from .errors import ConfigError
 
-#: oneDNN on (unset, 1, true) or off (anything else MXNet reads as false).
+#: oneDNN on (unset, empty, 1, true) or off (0, false); MXNet aborts the process on any other
+#: value ("terminate called after throwing an instance of 'dmlc::ParamError'": yes, off, 2).
 ONEDNN_SWITCH = "MXNET_MKLDNN_ENABLED"
+#: MXNet's whole-number variables and their smallest sensible value: ``abc`` aborted the process
+#: (MXNET_CPU_WORKER_NTHREADS) or printed a perplexity of 1.000 before an engine error
+#: (MXNET_MKLDNN_CACHE_NUM); ``-3`` worker threads read as "could not allocate memory".
+WHOLE_NUMBERS = {"MXNET_CPU_WORKER_NTHREADS": 1, "MXNET_CPU_PRIORITY_NTHREADS": 1,
+                 "MXNET_CPU_NNPACK_NTHREADS": 1, "MXNET_GPU_WORKER_NTHREADS": 1,
+                 "MXNET_EXEC_NUM_TEMP": 1, "MXNET_MKLDNN_CACHE_NUM": -1}
 
 
 def check(impl: str, names: Names = API_NAMES,
           env: Optional[Mapping[str, str]] = None) -> Optional[str]:
     """Raises :class:`ConfigError` for an environment known to compute a model of ``impl``
-    wrongly; returns a one-line note for one that changes its numbers, else None."""
+    wrongly or to end the process; returns a one-line note for one that changes its numbers,
+    else None."""
     env = os.environ if env is None else env
+    for name, least in WHOLE_NUMBERS.items():
+        text = env.get(name, "").strip()
+        if text and not (re.fullmatch(r"[+-]?\d+", text) and int(text) >= least):
+            raise ConfigError(
+                f"{name}={env[name]!r} is not a whole number >= {least}, which MXNet needs (it "
+                f"ends the process or computes wrongly): fix it or unset {name}")
     value = env.get(ONEDNN_SWITCH)
-    if value is None or value.strip().lower() in ("1", "true"):
+    if value is None or value.strip().lower() in ("", "1", "true"):
         return None
+    if value.strip().lower() not in ("0", "false"):
+        raise ConfigError(
+            f"{ONEDNN_SWITCH}={value!r} is not a value MXNet reads (it ends the process): set "
+            f"it to 1, or unset it")
     if impl == "concise":
         raise ConfigError(
             f"{ONEDNN_SWITCH}={value} turns MXNet's oneDNN kernels off, and its reference RNN "

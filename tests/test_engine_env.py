@@ -41,3 +41,32 @@ def test_the_cli_refuses_in_one_line_before_any_number(corpus: Path) -> None:
         "djl-bridge: error: MXNET_MKLDNN_ENABLED=0 turns MXNet's oneDNN kernels off, and its "
         "reference RNN kernels compute the concise models wrongly (a perplexity of 0.000, then "
         "an engine error): unset MXNET_MKLDNN_ENABLED (or set it to 1), or use --impl scratch"]
+
+
+@pytest.mark.parametrize("env", [{"MXNET_MKLDNN_ENABLED": "yes"}, {"MXNET_MKLDNN_ENABLED": "off"},
+                                 {"MXNET_CPU_WORKER_NTHREADS": "abc"},
+                                 {"MXNET_CPU_WORKER_NTHREADS": "-3"},
+                                 {"MXNET_MKLDNN_CACHE_NUM": "abc"}])
+def test_values_mxnet_aborts_or_miscomputes_on_are_refused(env: dict[str, str]) -> None:
+    # measured: 'terminate called ... dmlc::ParamError' (exit 134, no message), a perplexity
+    # of 1.000 before an engine error, or a "could not allocate memory" for -3 threads
+    for impl in ("scratch", "concise"):
+        with pytest.raises(ConfigError, match=r"^MXNET_\w+='.*' is not a "):
+            engine_env.check(impl, CLI_NAMES, env)
+
+
+@pytest.mark.parametrize("env", [{"MXNET_MKLDNN_ENABLED": ""}, {"MXNET_MKLDNN_ENABLED": "TRUE"},
+                                 {"MXNET_CPU_WORKER_NTHREADS": " 2"},
+                                 {"MXNET_MKLDNN_CACHE_NUM": "-1"}])
+def test_values_mxnet_reads_as_usual_pass(env: dict[str, str]) -> None:
+    assert engine_env.check("concise", CLI_NAMES, env) is None
+
+
+def test_the_cli_refuses_a_value_that_aborted_the_process(corpus: Path) -> None:
+    proc = run_cli(["train", "--data", str(corpus), *TINY],
+                   env={"MXNET_CPU_WORKER_NTHREADS": "abc"}, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.splitlines() == [
+        "djl-bridge: error: MXNET_CPU_WORKER_NTHREADS='abc' is not a whole number >= 1, which "
+        "MXNet needs (it ends the process or computes wrongly): fix it or unset "
+        "MXNET_CPU_WORKER_NTHREADS"]
