@@ -36,7 +36,8 @@ def test_resume_from_an_older_epoch_into_its_directory_is_refused(three_epochs: 
     assert str(err.value) == (
         f"{three_epochs} holds checkpoints after epoch-000002 (epoch-000003): a run resumed from "
         f"it would mix its epochs with them. Go on from the newest with "
-        f"`djl_bridge.resume({str(three_epochs)!r})`, or keep both by writing this run's "
+        f"`djl_bridge.resume({str(three_epochs / 'epoch-000003')!r})`, or keep both by writing "
+        f"this run's "
         f"checkpoints into another RunOptions.checkpoint_dir")
     assert _tree(three_epochs) == before  # nothing replaced, nothing written
     # the documented fallback (no LATEST) still finds the run's own newest checkpoint
@@ -52,7 +53,8 @@ def test_the_cli_refuses_in_one_line_and_another_directory_branches(
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("djl-bridge: error")]
     assert lines == [f"djl-bridge: error: {three_epochs} holds checkpoints after epoch-000002 "
                      f"(epoch-000003): a run resumed from it would mix its epochs with them. Go "
-                     f"on from the newest with `djl-bridge train --resume {three_epochs}`, or "
+                     f"on from the newest with `djl-bridge train --resume "
+                     f"{three_epochs / 'epoch-000003'}`, or "
                      f"keep both by writing this run's checkpoints into another "
                      f"--checkpoint-dir"]
     branch = tmp_path / "branch"
@@ -63,5 +65,16 @@ def test_the_cli_refuses_in_one_line_and_another_directory_branches(
 
 
 def test_resume_from_the_newest_goes_on_in_place(three_epochs: Path) -> None:
+    djl_bridge.resume(three_epochs / "epoch-000003", RunOptions(save_every=1), epochs=4)
+    assert read_checkpoint(three_epochs).epochs_done == 4
+
+
+def test_a_stale_latest_is_no_way_around_it(three_epochs: Path) -> None:
+    """LATEST naming an older epoch (edited, or left by an old tool): resuming the directory
+    is refused too, and the advice names the newest checkpoint itself, which goes on."""
+    (three_epochs / "LATEST").write_text("epoch-000002\n")
+    with pytest.raises(CheckpointError, match=r"Go on from the newest with "
+                                              r"`djl_bridge\.resume\('.*epoch-000003'\)`"):
+        djl_bridge.resume(three_epochs, epochs=4)
     djl_bridge.resume(three_epochs / "epoch-000003", RunOptions(save_every=1), epochs=4)
     assert read_checkpoint(three_epochs).epochs_done == 4

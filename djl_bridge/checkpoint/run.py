@@ -60,7 +60,8 @@ def check_resume(root: Path, epochs_done: int, names: Names = API_NAMES) -> None
     raise CheckpointError(
         f"{root} holds checkpoints after {epoch_dir_name(epochs_done)} ({shown}): a run resumed "
         f"from it would mix its epochs with them. Go on from the newest with "
-        f"{names.resume_command(root)}, or keep both by writing this run's checkpoints into "
+        f"{names.resume_command(root / later[-1])}, or keep both by writing this run's "
+        f"checkpoints into "
         f"another {names('checkpoint_dir', 'RunOptions')}")
 
 
