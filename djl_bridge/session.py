@@ -23,6 +23,7 @@ from .data import count_tokens, locate_corpus, snapshot
 from .errors import (
     CheckpointError,
     ConfigError,
+    DataError,
     PredictionWarning,
     TrainingDivergedError,
     TrainingInterruptedError,
@@ -262,11 +263,16 @@ def _open(config: TrainConfig, options: RunOptions, resume_from: Optional[Checkp
     if parameters >= LARGE_MODEL:  # the one phase before the first batch that takes long
         tell(f"building the model ({parameters:,} parameters); Ctrl-C stops it")
     control = facade.training_control()
+    session: Optional[facade.Session] = None
     try:
         with snapshot(config.data, config.verify_data, options.names) as corpus:
             session = call_interruptible(
                 lambda: facade.Session.open(config, options.names, corpus.fd, control),
                 lambda: facade.request_stop(control), guard=guard)
+    except DataError:  # changed while Java read it: the session holds another text
+        if session is not None:
+            session.close()
+        raise
     except TrainingInterruptedError:
         if resume_from is None:
             where, done, kept = _where(None, 0, options), 0, None

@@ -84,3 +84,44 @@ def test_the_snapshot_holds_the_bytes_it_hashed(tmp_path: Path) -> None:
                                         r"training .*--no-verify-data|verify_data=False"):
         with data.snapshot(mine, verify_sha1=True):
             pass
+
+
+def test_a_large_corpus_is_not_copied_and_a_change_while_read_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text above COPY_MAX_BYTES is streamed by Java (a text of any size fits in memory): it
+    is read in place through the descriptor hashed, and a write meanwhile is refused."""
+    monkeypatch.setattr(data, "COPY_MAX_BYTES", 100)
+    mine = tmp_path / "big.txt"
+    mine.write_bytes(OTHER)
+    with data.snapshot(mine, verify_sha1=False) as snap:
+        assert os.readlink(f"/proc/self/fd/{snap.fd}") == str(mine)  # the file itself
+        assert snap.sha1 == hashlib.sha1(OTHER).hexdigest()
+    with pytest.raises(DataError, match=r"was changed while it was read for training"):
+        with data.snapshot(mine, verify_sha1=False):
+            with mine.open("ab") as fh:
+                fh.write(b"more\n")
+    with pytest.raises(DataError, match=r"was changed while it was read for training"):
+        with data.snapshot(mine, verify_sha1=False):  # no byte changes, but the inode's ctime:
+            os.replace(tmp_path / "big.txt", tmp_path / "moved.txt")  # refused on the safe side
+
+
+def test_a_large_corpus_rewritten_while_java_reads_it_is_refused(
+        jvm: None, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(data, "COPY_MAX_BYTES", 100)
+    mine = tmp_path / "timemachine.txt"
+    shutil.copyfile(corpus, mine)
+    ck = tmp_path / "ck"
+    djl_bridge.run(TrainConfig(data=mine, **SMALL), RunOptions(checkpoint_dir=ck))
+    assert read_checkpoint(ck).data_sha1 == data.SHA1  # read in place, hashed as read
+    original = facade.Session.open
+
+    def open_then_rewrite(*args: Any, **kwargs: Any) -> Any:
+        session = original(*args, **kwargs)
+        _rewrite_in_place(mine)  # as if it happened while Java read it
+        return session
+
+    monkeypatch.setattr(facade.Session, "open", open_then_rewrite)
+    with pytest.raises(DataError, match="was changed while it was read for training"):
+        djl_bridge.run(TrainConfig(data=mine, **SMALL), RunOptions(checkpoint_dir=ck,
+                                                                    overwrite=True))
+    assert read_checkpoint(ck).epochs_done == 1  # nothing written over the first run
