@@ -3,6 +3,7 @@ package djlbridge;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -156,24 +157,30 @@ public final class RNNModel extends AbstractBlock implements LanguageModel {
             return;
         }
         PairList<String, Parameter> params = rnnLayer.getDirectParameters();
-        long total = 0;
-        for (Parameter p : params.values()) {
-            total += p.getArray().size();
-        }
-        float[] flat = new float[Math.toIntExact(total)];
-        int at = 0;
-        for (Parameter p : params.values()) {
-            if (p.getType() == Parameter.Type.WEIGHT) {
-                float[] drawn = p.getArray().toFloatArray();
-                System.arraycopy(drawn, 0, flat, at, drawn.length);
-                at += drawn.length;
+        // on the engine's side, not the Java heap: a model may hold up to 2 GiB of parameters
+        try (NDManager scratch = manager.newSubManager()) {
+            NDList drawn = new NDList();
+            long total = 0;
+            for (Parameter p : params.values()) {
+                total += p.getArray().size();
+                if (p.getType() == Parameter.Type.WEIGHT) {
+                    NDArray flat = p.getArray().reshape(-1);
+                    flat.attach(scratch);
+                    drawn.add(flat);
+                }
             }
-        }
-        at = 0;
-        for (Parameter p : params.values()) {
-            int n = Math.toIntExact(p.getArray().size());
-            p.getArray().set(java.util.Arrays.copyOfRange(flat, at, at + n));
-            at += n;
+            NDArray weights = NDArrays.concat(drawn);
+            weights.attach(scratch);
+            NDArray vector = weights.concat(scratch.zeros(new Shape(total - weights.size())));
+            vector.attach(scratch);
+            long at = 0;
+            for (Parameter p : params.values()) {
+                long n = p.getArray().size();
+                NDArray part = vector.get(at + ":" + (at + n));
+                part.attach(scratch);
+                p.getArray().set(part.toByteBuffer());
+                at += n;
+            }
         }
     }
 
