@@ -78,7 +78,7 @@ def check_saveable(config: "TrainConfig", names: "Names") -> None:
     :data:`PARAMS_MAX_BYTES` (part of :meth:`TrainConfig.validate`, so a checkpoint of such a
     model is refused by its reader too)."""
     est = estimate(config)
-    if est.parameter_bytes > PARAMS_MAX_BYTES:
+    if est.parameter_bytes + _file_overhead(config, est.parameter_bytes) > PARAMS_MAX_BYTES:
         raise ConfigError(
             f"the model ({config.describe()}) has {est.parameters:,} parameters, "
             f"{_gib(est.parameter_bytes)} as float32: more than a checkpoint's parameter file "
@@ -112,6 +112,17 @@ def _model_culprit(config: "TrainConfig", names: "Names", max_params: int) -> st
     if config.layers > 1:
         return f"{names('hidden')} (or {names('layers')})"
     return names("hidden")
+
+
+def _file_overhead(config: "TrainConfig", numbers: int) -> int:
+    """The most a parameter file adds to its ``numbers`` bytes (``layout.params_size_range``,
+    with room): a header per array (DJL's block format, or an NPZ entry with its ``.npy``
+    header), and for the NPZ what deflating random floats may add (0.1%)."""
+    k = kind(config.model)
+    dirs = 2 if config.bidirectional else 1
+    arrays = (3 * k.gates if config.impl == "scratch" else 4 * dirs) * config.layers + 2
+    deflate = numbers // 1000 if config.impl == "scratch" else 0
+    return 4096 + 2048 * arrays + deflate
 
 
 def _gib(size: int) -> str:

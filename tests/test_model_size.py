@@ -75,3 +75,21 @@ def test_the_cli_refuses_a_batch_beyond_this_machine() -> None:
     assert len(proc.stderr.splitlines()) == 1
     assert "more than this machine's memory" in proc.stderr and \
         proc.stderr.rstrip().endswith("lower --batch-size or --num-steps")
+
+
+@pytest.mark.parametrize("impl", ["scratch", "concise"])
+def test_a_model_the_bound_accepts_has_a_file_the_reader_accepts(impl: str) -> None:
+    """The largest hidden size the bound accepts: its parameter file, with the format's own
+    bytes, still fits the reader's limit (numbers alone just under 2 GiB did not)."""
+    from djl_bridge.checkpoint.layout import PARAMS_MAX_BYTES, params_size_range
+
+    low, high = 1, 20_000
+    while low < high:  # the largest accepted hidden size, by bisection
+        mid = (low + high + 1) // 2
+        try:
+            TrainConfig(impl=impl, hidden=mid, layers=2).validate()
+            low = mid
+        except ConfigError:
+            high = mid - 1
+    shapes = parameter_shapes("gru", impl, 28, low, 2)
+    assert params_size_range(impl, shapes)[1] <= PARAMS_MAX_BYTES
