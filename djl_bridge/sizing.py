@@ -14,13 +14,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Any, Optional
 
 from .errors import ConfigError
 from .reference.kinds import kind, parameter_count
 
-if TYPE_CHECKING:
-    from .config import Names, TrainConfig
+#: A ``config.TrainConfig`` and a ``config.Names`` (not imported: config calls this module).
+TrainConfig = Any
+Names = Any
 
 #: The most tokens a character vocabulary holds: 26 letters, the space and ``<unk>`` (the
 #: reader keeps letters only, any text).
@@ -44,7 +45,7 @@ class Estimate:
         return 3 * self.parameter_bytes + self.activation_bytes
 
 
-def estimate(config: "TrainConfig") -> Estimate:
+def estimate(config: TrainConfig) -> Estimate:
     """The memory of ``config``'s model (its settings already checked one by one)."""
     params = parameter_count(config.model, config.impl, VOCAB_MAX, config.hidden, config.layers,
                              config.bidirectional)
@@ -73,7 +74,7 @@ def machine_memory() -> Optional[int]:
     return min(found) if found else None
 
 
-def check_saveable(config: "TrainConfig", names: "Names") -> None:
+def check_saveable(config: TrainConfig, names: Names) -> None:
     """Raises :class:`ConfigError` when ``config``'s model cannot be saved: its parameters over
     :data:`PARAMS_MAX_BYTES` (part of :meth:`TrainConfig.validate`, so a checkpoint of such a
     model is refused by its reader too)."""
@@ -85,7 +86,7 @@ def check_saveable(config: "TrainConfig", names: "Names") -> None:
             f"holds (2 GiB): lower {_model_culprit(config, names, PARAMS_MAX_BYTES // 4)}")
 
 
-def check_trainable(config: "TrainConfig", names: "Names", memory: Optional[int] = None) -> None:
+def check_trainable(config: TrainConfig, names: Names, memory: Optional[int] = None) -> None:
     """Raises :class:`ConfigError` when training ``config`` cannot fit ``memory`` bytes
     (default: this machine's, :func:`machine_memory`), naming the setting to lower; checked
     when a run is prepared, before the JVM starts."""
@@ -103,7 +104,7 @@ def check_trainable(config: "TrainConfig", names: "Names", memory: Optional[int]
         f"machine's memory ({_gib(memory)}): lower {lower}")
 
 
-def _model_culprit(config: "TrainConfig", names: "Names", max_params: int) -> str:
+def _model_culprit(config: TrainConfig, names: Names, max_params: int) -> str:
     """The setting to lower first: ``layers`` when one layer of the model would fit, else
     ``hidden`` (with ``layers`` too when there are several)."""
     if config.layers > 1 and parameter_count(config.model, config.impl, VOCAB_MAX, config.hidden,
@@ -114,7 +115,7 @@ def _model_culprit(config: "TrainConfig", names: "Names", max_params: int) -> st
     return names("hidden")
 
 
-def _file_overhead(config: "TrainConfig", numbers: int) -> int:
+def _file_overhead(config: TrainConfig, numbers: int) -> int:
     """The most a parameter file adds to its ``numbers`` bytes (``layout.params_size_range``,
     with room): a header per array (DJL's block format, or an NPZ entry with its ``.npy``
     header), and for the NPZ what deflating random floats may add (0.1%)."""

@@ -281,7 +281,7 @@ def _meta_fields(ckpt: Path, meta: dict[str, Any]
         if data is not None and not isinstance(data, str):
             raise ValueError(f"{META} config.data must be a path or null, got {data!r}")
         cfg["data"] = Path(data) if data else None
-        config = TrainConfig(**cfg).validate(_ConfigNames())
+        config = TrainConfig(**cfg).validate(_ConfigNames(), sized=False)  # checks.fitting_size
         done = meta["epochs_done"]
         if isinstance(done, bool) or not isinstance(done, int) or done < 0:
             raise ValueError(f"epochs_done {done!r}")
