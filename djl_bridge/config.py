@@ -20,6 +20,9 @@ from .settings import DEFAULTS, JAVA_INT_MAX, checked, setting
 MODELS: tuple[str, ...] = setting("model").choices
 IMPLS: tuple[str, ...] = setting("impl").choices
 DEVICES: tuple[str, ...] = setting("device").choices
+#: The smallest and largest positive float32: ``lr`` and ``clip`` outside become 0 or Infinity.
+FLOAT32_MIN = float(np.finfo(np.float32).smallest_subnormal)
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 #: Flags whose spelling is not ``--`` plus the field name with dashes.
 _FLAGS = {"verify_data": "--no-verify-data"}
@@ -199,9 +202,10 @@ class TrainConfig:
             if convert is not None:
                 object.__setattr__(self, f.name, convert(value))
 
-    def validate(self, names: Names = API_NAMES) -> "TrainConfig":
+    def validate(self, names: Names = API_NAMES, sized: bool = True) -> "TrainConfig":
         """Raises :class:`ConfigError` naming the first bad value (as ``names`` spells it) and
-        its valid range."""
+        its valid range; ``sized``: also a model no checkpoint can hold (``sizing``; the
+        checkpoint reader sizes the files it reads itself)."""
         # Each check of settings.json, once, over the settings that have it (in this order, so
         # that the first bad value named is always the same).
         for s in checked("choice"):
@@ -224,6 +228,10 @@ class TrainConfig:
             value = getattr(self, s.name)
             if not isinstance(value, float) or not math.isfinite(value) or value <= 0:
                 raise ConfigError(f"{names(s.name)} must be a finite number > 0, got {value!r}")
+            if not FLOAT32_MIN <= value <= FLOAT32_MAX:  # Java computes in float32
+                raise ConfigError(
+                    f"{names(s.name)} must be a number from {FLOAT32_MIN:.1e} to "
+                    f"{FLOAT32_MAX:.1e} (float32, as the Java side computes), got {value!r}")
         for s in checked("switch"):
             value = getattr(self, s.name)
             if not isinstance(value, bool):
@@ -243,6 +251,10 @@ class TrainConfig:
                     or not -JAVA_INT_MAX - 1 <= value <= JAVA_INT_MAX:
                 raise ConfigError(f"{names(s.name)} must be an integer in [-2^31, 2^31), got "
                                   f"{value!r}")
+        if sized:
+            from .sizing import check_saveable  # the model's size, from the settings alone
+
+            check_saveable(self, names)
         return self
 
     @classmethod

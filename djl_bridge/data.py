@@ -7,6 +7,7 @@ cache never holds a partial or unverified file.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import http.client
 import os
@@ -14,6 +15,7 @@ import re
 import tempfile
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator, Optional
 
@@ -202,6 +204,103 @@ def locate_corpus(path: Optional[Path] = None, *, verify_sha1: bool = True,
             f"download into {cached}"
         )
     return download(os.environ.get(URL_ENV_VAR, URL), cached, names=names)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The corpus as one run reads it: ``fd`` is an anonymous file of this process holding
+    exactly the bytes that were hashed (``sha1``), which the JVM reads (as ``/proc/self/fd/N``);
+    replacing or rewriting ``path`` meanwhile changes nothing the run trains on."""
+
+    path: Path
+    fd: int
+    sha1: str
+    size: int
+
+
+@contextlib.contextmanager
+def snapshot(path: Path, verify_sha1: bool = True,
+             names: Names = API_NAMES) -> Iterator[Snapshot]:
+    """The corpus as the run reads it, hashed as read; with ``verify_sha1`` it must be *The Time
+    Machine* (:data:`SHA1`), else :class:`DataError`. A text of up to :data:`COPY_MAX_BYTES` is
+    read once into an anonymous in-memory file (an unlinked temporary file where
+    ``memfd_create`` is missing) that the JVM reads: nothing done to ``path`` reaches it. A
+    larger one (streamed by Java, so that a text of any size fits in memory) is hashed through
+    the descriptor the JVM reads too, and when the block ends the file must be unchanged since
+    (its size, mtime and ctime: any write changes the ctime, and so does a rename or an unlink,
+    refused on the safe side), else :class:`DataError`: run the block around the JVM's reading. The checks made on the path
+    before (:func:`locate_corpus`) vouch for the path; this one for the bytes trained on."""
+    try:
+        src = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        before = os.fstat(src)
+    except OSError as exc:
+        raise DataError(f"cannot open {path} ({exc.strerror or exc}): check that it is still "
+                        "there and readable") from None
+    copy: Optional[int] = None
+    try:
+        try:
+            if before.st_size <= COPY_MAX_BYTES:
+                copy = _anonymous_file()
+            actual, size = _hash(src, copy, path)
+        except OSError as exc:
+            raise DataError(f"cannot read the corpus {path} ({exc.strerror or exc}): check "
+                            "that it is readable and that there is memory for a copy") from None
+        if verify_sha1 and actual != SHA1:
+            raise DataError(
+                f"{path} is not the expected Time Machine text as read for training (SHA-1 "
+                f"{actual}, expected {SHA1}; was it replaced after it was checked?): restore it, "
+                f"or pass {names.setting('verify_data', False)} to train on another text on "
+                "purpose")
+        yield Snapshot(path, src if copy is None else copy, actual, size)
+        after = os.fstat(src)
+        if copy is None and _stamp(after) != _stamp(before):
+            raise DataError(f"{path} was changed while it was read for training: keep it "
+                            "unchanged while a run starts, or train on a copy")
+    finally:
+        os.close(src)
+        if copy is not None:
+            os.close(copy)
+
+
+#: The largest corpus copied into memory for a run; a larger one is read in place, checked
+#: unchanged (:func:`snapshot`). The Time Machine is 178 KB.
+COPY_MAX_BYTES = 64 << 20
+
+
+def _hash(src: int, copy: Optional[int], path: Path) -> tuple[str, int]:
+    """The SHA-1 and size of what ``src`` holds from its start, written into ``copy`` too when
+    given (then rewound for its reader); ``src`` is rewound either way."""
+    digest, size = hashlib.sha1(), 0
+    while True:
+        chunk = os.read(src, CHUNK_BYTES)
+        if not chunk:
+            break
+        digest.update(chunk)
+        size += len(chunk)
+        view = memoryview(chunk)
+        while copy is not None and view:
+            view = view[os.write(copy, view):]
+    os.lseek(src, 0, os.SEEK_SET)
+    if copy is not None:
+        os.lseek(copy, 0, os.SEEK_SET)
+    return digest.hexdigest(), size
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _anonymous_file() -> int:
+    """A descriptor of a file no path names: a memfd, else an unlinked temporary file."""
+    memfd_create = getattr(os, "memfd_create", None)
+    if memfd_create is not None:
+        try:
+            return memfd_create("djl-bridge-corpus", os.MFD_CLOEXEC)
+        except OSError:
+            pass  # no memfd (an old kernel, a sandbox): a temporary file
+    fd, name = tempfile.mkstemp(prefix="djl-bridge-corpus-")
+    os.unlink(name)
+    return fd
 
 
 #: Bytes read at a time when a corpus is streamed.

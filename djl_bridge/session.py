@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from . import bridge, jupyter, progress
+from . import bridge, engine_env, jupyter, progress
 from .callbacks import (
     PERPLEXITY,
     Callback,
@@ -31,18 +31,20 @@ from .callbacks import (
 )
 from .checkpoint import Checkpoint, CheckpointWriter, checkpoint_root, read_checkpoint
 from .config import API_NAMES, JAVA_INT_MAX, Names, TrainConfig, as_int, as_path, check_path
-from .data import count_tokens, locate_corpus
+from .data import count_tokens, locate_corpus, snapshot
 from .errors import (
     CheckpointError,
     ConfigError,
+    DataError,
     PredictionWarning,
     TrainingDivergedError,
     TrainingInterruptedError,
 )
-from .interrupt import StopGuard, call_interruptible
+from .interrupt import StopGuard, call_interruptible, tell
 from .outputs import check_checkpoint_dir
 from .result import EpochCallback, TrainingResult
 from .resume import given_by, plan_resume
+from .sizing import check_trainable, estimate
 
 
 #: This package's folder, as a frame's file name may spell it (imported through a link or not).
@@ -119,16 +121,21 @@ class Interrupted(TrainingInterruptedError):
 def prepare(config: TrainConfig, names: Names = API_NAMES) -> TrainConfig:
     """Validates the config and resolves the corpus, all before the JVM starts."""
     config.validate(names)
+    check_trainable(config, names)  # the memory training takes at least, against the machine's
+    engine_env.enforce(config.impl, names)  # MXNet's variables that change the kernels
     data = locate_corpus(config.data, verify_sha1=config.verify_data, names=names)
     tokens = count_tokens(data, limit=config.max_tokens)
     per_batch = config.batch_size * config.num_steps
     # The sequential partition draws an offset in [0, num_steps) every epoch: one batch must fit
     # at the worst offset.
     if tokens - 1 - (config.num_steps - 1) < per_batch:
+        # raising max_tokens helps only when it, not the text, ended the count
+        used, more = (("used", f"raise {names('max_tokens')}") if tokens >= config.max_tokens
+                      else ("in all", "use a longer text"))
         raise ConfigError(
-            f"the corpus ({tokens} tokens used) is too small for one batch of "
+            f"the corpus ({tokens} tokens {used}) is too small for one batch of "
             f"{config.batch_size} x {config.num_steps} steps: lower {names('batch_size')} or "
-            f"{names('num_steps')}, or raise {names('max_tokens')}")
+            f"{names('num_steps')}, or {more}")
     from .gpu import resolve_device  # refuses an impossible --device gpu in one line
 
     try:
@@ -153,8 +160,11 @@ class _Saver:
     never before an epoch has finished (there are no parameters to save then)."""
 
     def __init__(self, writer: Optional[CheckpointWriter], config: TrainConfig,
-                 session: bridge.Session, vocab: list[str], start_epoch: int) -> None:
+                 session: bridge.Session, vocab: list[str], start_epoch: int,
+                 data_sha1: Optional[str] = None) -> None:
         self.writer = writer
+        #: The SHA-1 of the corpus bytes trained on, recorded in each checkpoint.
+        self.data_sha1 = data_sha1
         self.config = config
         self.session = session
         self.vocab = vocab
@@ -173,7 +183,7 @@ class _Saver:
             return self.path
         ppl, speed = self.session.history()
         self.path = self.writer.write(self.config, epoch, ppl[:epoch], speed[:epoch], self.vocab,
-                                      self.session.write_last_good)
+                                      self.session.write_last_good, data_sha1=self.data_sha1)
         self.epoch = epoch
         return self.path
 
@@ -214,7 +224,9 @@ def run(config: TrainConfig, options: RunOptions = RunOptions(),
         resuming = resume_from is not None and \
             checkpoint_root(resume_from.path).resolve() == options.checkpoint_dir.resolve()
         writer = CheckpointWriter(options.checkpoint_dir, resuming=resuming,
-                                  overwrite=options.overwrite, names=options.names).open()
+                                  overwrite=options.overwrite, names=options.names,
+                                  resumed_epoch=resume_from.epochs_done if resuming and
+                                  resume_from is not None else None).open()
     try:
         result = _run(config, options, hooks, resume_from, writer)
     finally:
@@ -249,17 +261,53 @@ def _run(config: TrainConfig, options: RunOptions, hooks: CallbackList,
     # start or the corpus's reading stops the run before its first batch.
     with StopGuard(options.hard_exit, can_save=writer is not None) as guard:
         bridge.start()
-        session = bridge.Session.open(config, options.names)
+        session, data_sha1 = _open(config, options, resume_from, guard)
         _print_threads_note(session)
         try:
-            return _train(session, config, options, hooks, resume_from, writer, guard)
+            return _train(session, config, options, hooks, resume_from, writer, guard,
+                          data_sha1)
         finally:
             session.close()
 
 
+def _open(config: TrainConfig, options: RunOptions, resume_from: Optional[Checkpoint],
+          guard: StopGuard) -> tuple[bridge.Session, str]:
+    """Opens the run's Java session (and gives the SHA-1 of the corpus bytes it read): the corpus read once into a copy the JVM reads (the bytes
+    verified are the bytes trained on), the model built. A stop signal meanwhile (or during the
+    JVM's start) is honoured between the phases of the opening, as :class:`Interrupted`."""
+    parameters = estimate(config).parameters
+    if parameters >= LARGE_MODEL:  # the one phase before the first batch that takes long
+        tell(f"building the model ({parameters:,} parameters); Ctrl-C stops it")
+    control = bridge.training_control()
+    session: Optional[bridge.Session] = None
+    try:
+        with snapshot(config.data, config.verify_data, options.names) as corpus:
+            session = call_interruptible(
+                lambda: bridge.Session.open(config, options.names, corpus.fd, control),
+                lambda: bridge.request_stop(control), guard=guard)
+    except DataError:  # changed while Java read it: the session holds another text
+        if session is not None:
+            session.close()
+        raise
+    except TrainingInterruptedError:
+        if resume_from is None:
+            where, done, kept = _where(None, 0, options), 0, None
+        else:
+            where, done, kept = (f"nothing was trained; {resume_from.path} is as it was",
+                                 resume_from.epochs_done, resume_from.path)
+        raise Interrupted(f"{guard.request.what} before the first batch: {where}", done, kept,
+                          guard.request.exit_status) from None
+    return session, corpus.sha1
+
+
+#: Models of this many parameters and more take seconds to build: the run says so first.
+LARGE_MODEL = 50_000_000
+
+
 def _train(session: bridge.Session, config: TrainConfig, options: RunOptions,
            hooks: CallbackList, resume_from: Optional[Checkpoint],
-           writer: Optional[CheckpointWriter], guard: StopGuard) -> TrainingResult:
+           writer: Optional[CheckpointWriter], guard: StopGuard,
+           data_sha1: Optional[str] = None) -> TrainingResult:
     names = options.names
     vocab = session.vocab()
     start_epoch = 0
@@ -271,7 +319,7 @@ def _train(session: bridge.Session, config: TrainConfig, options: RunOptions,
         session.resume(resume_from.params, resume_from.params_file, resume_from.epochs_done,
                        resume_from.perplexity, resume_from.epoch_tokens_per_sec)
         start_epoch = resume_from.epochs_done
-    saver = _Saver(writer, config, session, vocab, start_epoch)
+    saver = _Saver(writer, config, session, vocab, start_epoch, data_sha1)
     # The library's own callbacks around the user's: the progress display first, the
     # checkpoints (every save_every epochs, and the one SIGUSR1 asked for) last.
     shown = ShowProgress(progress.for_run)
@@ -345,6 +393,7 @@ def predict(checkpoint: "Path | str", prefix: str, num_preds: int, device: str =
             f"{names('prefix', '')} has characters the model never saw ({''.join(unknown)!r}): "
             "use lower-case letters and spaces")
     config = dataclasses.replace(ckpt.config, device=device, data=ckpt.path).validate(names)
+    engine_env.enforce(config.impl, names)  # MXNet's variables that change the kernels
     if config.prediction_note:
         _warn_at_caller(config.prediction_note, PredictionWarning)
     with StopGuard(hard_exit, unit="character", can_save=False) as guard:

@@ -38,7 +38,7 @@ from .errors import java_errors, translate, translated
 from .facts import EngineFacts, default_threads_env, engine_facts, model_kinds, params_file_name
 from .files import readable_by_java
 from .names import MAIN
-from .session import Session, epoch_callback, train_settings
+from .session import Session, epoch_callback, request_stop, train_settings, training_control
 from .startup import check_engine, is_started, set_threads, start
 
 __all__ = [
@@ -46,6 +46,6 @@ __all__ = [
     "doubles", "engine_facts", "epoch_callback", "float_buffer", "is_java_exception", "is_started",
     "java_bytes", "java_errors", "java_path", "jclass", "jfloat", "jint", "model_kinds",
     "params_file_name", "readable_by_java", "set_threads", "shape", "start", "string_list",
-    "strings", "to_java", "to_java_ints", "to_numpy", "train_settings", "translate",
-    "translated",
+    "strings", "to_java", "to_java_ints", "to_numpy", "train_settings", "training_control",
+    "translate", "translated", "request_stop",
 ]

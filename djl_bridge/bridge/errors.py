@@ -63,7 +63,8 @@ def _interrupted(link: Any, message: str, trace: str, names: Names) -> BridgeErr
 def _heap(link: Any, message: str, trace: str, names: Names) -> BridgeError:
     return ResourceError(
         f"the JVM ran out of heap memory ({message}): lower {names('max_tokens')}, "
-        f"{names('hidden')} or {names('batch_size')}, or give the JVM more heap, e.g. "
+        f"{names('hidden')}, {names('layers')} or {names('batch_size')}, or give the JVM more "
+        "heap, e.g. "
         "DJL_BRIDGE_JVM_OPTIONS=-Xmx4g")
 
 

@@ -75,6 +75,18 @@ def train_settings(config: Any, data: Optional[str] = None) -> Any:
         return builder.build()
 
 
+def training_control() -> Any:
+    """A Java ``TrainingControl`` (the stop flag) for :meth:`Session.open`."""
+    with java_errors():
+        return jclass(N.TRAINING_CONTROL)()
+
+
+def request_stop(control: Any) -> None:
+    """Asks what ``control`` guards to stop at its next check; safe from any thread."""
+    with java_errors():
+        control.requestStop()
+
+
 def _in_callers_names(method: Callable[..., Any]) -> Callable[..., Any]:
     """Decorates a :class:`Session` method so that a Java exception becomes the Python one,
     worded in the session's ``names``."""
@@ -111,11 +123,14 @@ class Session:
 
     @classmethod
     @_on_java_thread
-    def open(cls, config: Any, names: Names = API_NAMES) -> "Session":
-        """A session that trains ``config``: reads the corpus (opened here, read by the JVM
-        through :func:`readable_by_java`), builds the model."""
-        with readable_by_java(config.data) as data, java_errors(names):
-            control = jclass(N.TRAINING_CONTROL)()
+    def open(cls, config: Any, names: Names = API_NAMES, corpus_fd: Optional[int] = None,
+             control: Any = None) -> "Session":
+        """A session that trains ``config``: reads the corpus (``corpus_fd``, the run's copy of
+        it, or opened here; read by the JVM through :func:`readable_by_java`), builds the
+        model. ``control``: a :func:`training_control` whose stop the opening honours between
+        its phases (a new one when None)."""
+        with readable_by_java(config.data, corpus_fd) as data, java_errors(names):
+            control = jclass(N.TRAINING_CONTROL)() if control is None else control
             return cls(jclass(N.LANGUAGE_MODEL_TASK).open(train_settings(config, data), control),
                        control, names)
 

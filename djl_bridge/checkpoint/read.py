@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -55,6 +56,8 @@ class Checkpoint:
     verified: bool = True
     #: The bytes of the parameter file, as read and checked: what the Java side loads.
     params: bytes = field(default=b"", repr=False, compare=False)
+    #: The SHA-1 of the corpus bytes the run trained on (None: written before it was recorded).
+    data_sha1: Optional[str] = None
 
     @property
     def params_file(self) -> Path:
@@ -220,8 +223,12 @@ def _read_epoch(ckpt: Path, dir_fd: int) -> Checkpoint:
     checks.check_sum(ckpt / params_name, params, sums.get(params_name), recorded.get(params_name))
     if config.impl == "scratch":
         checks.check_npz(ckpt / params_name, params, shapes, checks.model_words(config, len(vocab)))
+    data_sha1 = meta.get("data_sha1")
+    if data_sha1 is not None and not (isinstance(data_sha1, str)
+                                      and re.fullmatch(r"[0-9a-f]{40}", data_sha1)):
+        raise checks.damaged(ckpt, f"{META} data_sha1 must be 40 hex digits, got {data_sha1!r}")
     return Checkpoint(ckpt, config, done, ppl, speed, vocab, version=version,
-                      verified=version >= 2, params=params)
+                      verified=version >= 2, params=params, data_sha1=data_sha1)
 
 
 def _read_meta(ckpt: Path, dir_fd: int) -> dict[str, Any]:
@@ -274,7 +281,7 @@ def _meta_fields(ckpt: Path, meta: dict[str, Any]
         if data is not None and not isinstance(data, str):
             raise ValueError(f"{META} config.data must be a path or null, got {data!r}")
         cfg["data"] = Path(data) if data else None
-        config = TrainConfig(**cfg).validate(_ConfigNames())
+        config = TrainConfig(**cfg).validate(_ConfigNames(), sized=False)  # checks.fitting_size
         done = meta["epochs_done"]
         if isinstance(done, bool) or not isinstance(done, int) or done < 0:
             raise ValueError(f"epochs_done {done!r}")

@@ -9,7 +9,7 @@ from typing import Callable, Optional
 
 from ..config import API_NAMES, Names, TrainConfig
 from ..errors import CheckpointError
-from .layout import checkpoint_entries
+from .layout import checkpoint_entries, complete_dirs, epoch_dir_name, epoch_of
 from .lock import CheckpointLock
 from .read import read_checkpoint
 from .write import write_checkpoint
@@ -46,20 +46,43 @@ def check_new_run(root: Path, overwrite: bool = False, names: Names = API_NAMES)
         f"{names('checkpoint_dir', 'RunOptions')}")
 
 
+def check_resume(root: Path, epochs_done: int, names: Names = API_NAMES) -> None:
+    """May a run resumed from the checkpoint of epoch ``epochs_done`` of ``root`` write its
+    checkpoints into ``root``? Only when no complete checkpoint of ``root`` is later: the resumed
+    run's epochs would otherwise replace or sit beside the other branch's (its ``epoch-N`` of the
+    same number replaced, the newer ones kept, pruned in among the new ones, and picked by a later
+    resume without ``LATEST``). Raises :class:`CheckpointError` with the two ways on: resume the
+    newest, or write this branch elsewhere. Call it with the lock held."""
+    later = [p.name for p in complete_dirs(root) if (epoch_of(p.name) or 0) > epochs_done]
+    if not later:
+        return
+    shown = ", ".join(later[:3]) + (", ..." if len(later) > 3 else "")
+    raise CheckpointError(
+        f"{root} holds checkpoints after {epoch_dir_name(epochs_done)} ({shown}): a run resumed "
+        f"from it would mix its epochs with them. Go on from the newest with "
+        f"{names.resume_command(root / later[-1])}, or keep both by writing this run's "
+        f"checkpoints into "
+        f"another {names('checkpoint_dir', 'RunOptions')}")
+
+
 class CheckpointWriter:
     """The checkpoints of one training run in one directory: holds :class:`CheckpointLock` from
     :meth:`open` to :meth:`close` and writes through :func:`write_checkpoint`.
 
     ``resuming``: ``root`` holds this run's own earlier checkpoints (``--resume DIR`` into the same
-    DIR); otherwise :func:`check_new_run` decides, and with ``overwrite`` the other run's
+    DIR; ``resumed_epoch``: of the one it goes on from, which must be the newest there,
+    :func:`check_resume`); otherwise :func:`check_new_run` decides, and with ``overwrite`` the other run's
     checkpoints are replaced at this run's first checkpoint, not before: a run that fails or is
     stopped before it has anything to save leaves them as they were.
     """
 
     def __init__(self, root: Path, *, resuming: bool = False, overwrite: bool = False,
-                 command: Optional[str] = None, names: Names = API_NAMES) -> None:
+                 command: Optional[str] = None, names: Names = API_NAMES,
+                 resumed_epoch: Optional[int] = None) -> None:
         self.root = root
         self.resuming = resuming
+        #: The epochs of the checkpoint a resumed run goes on from (:func:`check_resume`).
+        self.resumed_epoch = resumed_epoch
         self.overwrite = overwrite
         #: How messages name settings (``--checkpoint-dir`` or ``RunOptions.checkpoint_dir``).
         self.names = names
@@ -70,6 +93,8 @@ class CheckpointWriter:
         """Takes the lock and checks the directory; raises :class:`CheckpointError`."""
         self._lock.acquire()
         try:
+            if self.resuming and self.resumed_epoch is not None:
+                check_resume(self.root, self.resumed_epoch, self.names)
             self._replace = False if self.resuming else \
                 check_new_run(self.root, self.overwrite, self.names)
         except BaseException:
@@ -79,13 +104,13 @@ class CheckpointWriter:
 
     def write(self, config: TrainConfig, epochs_done: int, perplexity: list[float],
               epoch_tokens_per_sec: list[float], vocab: list[str],
-              write_params: Callable[[Path], None]) -> Path:
+              write_params: Callable[[Path], None], data_sha1: Optional[str] = None) -> Path:
         """Writes one checkpoint (see :func:`write_checkpoint`) and returns its directory."""
         if not self._lock.held:
             raise RuntimeError("CheckpointWriter.write outside open()/close()")
         path = write_checkpoint(self.root, config, epochs_done, perplexity, epoch_tokens_per_sec,
                                 vocab, write_params, replace_existing=self._replace,
-                                names=self.names)
+                                names=self.names, data_sha1=data_sha1)
         self._replace = False
         return path
 

@@ -42,11 +42,13 @@ class CheckpointWriteError(CheckpointError, OSError):
 def write_checkpoint(root: Path, config: TrainConfig, epochs_done: int,
                      perplexity: list[float], epoch_tokens_per_sec: list[float],
                      vocab: list[str], write_params: Callable[[Path], None], *,
-                     replace_existing: bool = False, names: Names = API_NAMES) -> Path:
+                     replace_existing: bool = False, names: Names = API_NAMES,
+                     data_sha1: Optional[str] = None) -> Path:
     """Writes one checkpoint into ``root`` atomically and points ``LATEST`` at it.
 
     ``write_params(file)`` writes the model's parameter file (the Java side does it); its bytes
-    are synced and their SHA-256 recorded in ``checkpoint.json`` with the vocabulary's. With
+    are synced and their SHA-256 recorded in ``checkpoint.json`` with the vocabulary's;
+    ``data_sha1``, the SHA-1 of the corpus bytes the run trained on, is recorded too. With
     ``replace_existing``, every other ``epoch-*`` entry (another run's) is removed once the new
     checkpoint and ``LATEST`` are in place. Then the older checkpoints beyond the newest
     :data:`KEEP` and leftover temporaries are removed. A run holds :class:`CheckpointLock` (or
@@ -58,7 +60,7 @@ def write_checkpoint(root: Path, config: TrainConfig, epochs_done: int,
     checkpoint and ``LATEST`` are left as they were, and the message says so.
     """
     args = (root, config, epochs_done, perplexity, epoch_tokens_per_sec, vocab, write_params,
-            replace_existing, names)
+            replace_existing, names, data_sha1)
     if holds_lock(root):
         return _write_checkpoint(*args)
     with CheckpointLock(root, names=names):
@@ -68,7 +70,8 @@ def write_checkpoint(root: Path, config: TrainConfig, epochs_done: int,
 def _write_checkpoint(root: Path, config: TrainConfig, epochs_done: int,
                       perplexity: list[float], epoch_tokens_per_sec: list[float],
                       vocab: list[str], write_params: Callable[[Path], None],
-                      replace_existing: bool, names: Names) -> Path:
+                      replace_existing: bool, names: Names,
+                      data_sha1: Optional[str] = None) -> Path:
     final = root / epoch_dir_name(epochs_done)
     intact = _intact_epoch(root)
     existed = final.exists()
@@ -94,6 +97,8 @@ def _write_checkpoint(root: Path, config: TrainConfig, epochs_done: int,
             "files": hashes,
             "config": config.to_dict(),
         }
+        if data_sha1 is not None:
+            meta["data_sha1"] = data_sha1
         meta[MANIFEST_KEY] = manifest_digest(meta)  # covers the config and every file's sum
         files.write_synced(tmp / META, json.dumps(meta, indent=1).encode("utf-8"))
         files.fsync_dir(tmp)

@@ -28,7 +28,8 @@ from .core import (DEEP_LAYERS, IMPLS, KINDS, REL_FLOOR, TOL_FORWARD, TOL_GRAD, 
                    CheckResult, Context, ParitySetup, compare, format_table, variant)
 from .data_checks import (check_batches_random, check_batches_sequential, check_corpus,
                           check_java_random, check_text, check_vocab)
-from .model_checks import (_carried_state, _forward, _gradients, _prediction, _training,
+from .model_checks import (_carried_state, _forward, _gradients, _initialization, _prediction,
+                           _training,
                            check_carried_state_concise, check_carried_state_hybrid,
                            check_carried_state_scratch,
                            check_clipping_above, check_clipping_below)
@@ -82,6 +83,10 @@ CHECKS: list[tuple[str, Callable[[Context], CheckResult]]] = [
     *_per_model(_prediction, ("concise",), DEEP_LAYERS, True),
     # D2L 9.5-9.7: machine translation, the GRU encoder-decoder
     *SEQ2SEQ_CHECKS,
+    # the text's initialization by the role MXNet gives each value (one layer, a stack, both ways)
+    *_per_model(_initialization, ("concise",)),
+    *_per_model(_initialization, ("concise",), DEEP_LAYERS),
+    *_per_model(_initialization, ("concise",), DEEP_LAYERS, True),
 ]
 
 

@@ -212,3 +212,27 @@ def _prediction(ctx: Context, impl: str, kind: str, layers: int = 1,
                       " | ".join(texts))
     finally:
         ctx.java.close_model(net)
+
+
+
+def _initialization(ctx: Context, impl: str, kind: str, layers: int = 1,
+                    bidirectional: bool = False) -> CheckResult:
+    """The text's initialization (weights N(0, 0.01), biases zero) by the role MXNet's operator
+    gives each value of the joined parameter vector: all weights first, then all biases
+    (``reference.model.mxnet_layout``); DJL 0.36's names say otherwise from layer 1 on. Counts
+    the weights that start at zero and the biases that do not, the output layer's included."""
+    net = ctx.new_model(impl, kind, layers, bidirectional)
+    try:
+        arrays = W.get_weights(net)
+        rnn, (dense_w, dense_b) = arrays[:-2], arrays[-2:]
+        flat = np.concatenate([a.reshape(-1) for a in rnn])
+        n_weights = sum(a.size for a in rnn if a.ndim > 1)
+        zero_weights = int(np.count_nonzero(flat[:n_weights] == 0)) + \
+            int(np.count_nonzero(dense_w == 0))
+        live_biases = int(np.count_nonzero(flat[n_weights:])) + int(np.count_nonzero(dense_b))
+        return _exact(f"initialization {impl} {kind}{variant(layers, bidirectional)}",
+                      zero_weights + live_biases,
+                      f"{zero_weights} of {n_weights + dense_w.size} weights zero, "
+                      f"{live_biases} of {flat.size - n_weights + dense_b.size} biases not")
+    finally:
+        ctx.java.close_model(net)

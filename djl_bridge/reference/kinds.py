@@ -129,3 +129,24 @@ def parameter_count(model: str, impl: str, vocab_size: int, hidden: int, layers:
     """How many numbers the model of :func:`parameter_shapes` has."""
     return sum(elements(shape) for _, shape in
                parameter_shapes(model, impl, vocab_size, hidden, layers, bidirectional))
+
+
+def parameter_count(model: str, impl: str, vocab_size: int, hidden: int, layers: int = 1,
+                    bidirectional: bool = False) -> int:
+    """The number of parameters of :func:`parameter_shapes`, in closed form (any layer count,
+    at once): the sum of :func:`elements` over its shapes."""
+    k = kind(model)
+    v, h, n = int(vocab_size), int(hidden), int(layers)
+    if n < 1:
+        raise ValueError(f"layers must be at least 1, got {layers}")
+    if impl == "scratch":
+        if bidirectional:
+            raise ValueError("the scratch models run in one direction")
+        first, later = k.gates * (v * h + h * h + h), k.gates * (2 * h * h + h)
+        return first + (n - 1) * later + h * v + v
+    if impl == "concise":
+        g, dirs = k.gates * h, (2 if bidirectional else 1)
+        first = dirs * (g * v + g * h + 2 * g)
+        later = dirs * (g * h * dirs + g * h + 2 * g)
+        return first + (n - 1) * later + v * h * dirs + v
+    raise ValueError(f"unknown impl {impl!r}")

@@ -229,8 +229,13 @@ public final class LanguageModelTask implements TrainingTask {
     @Override
     public Map<String, String> reportPredictions(BiFunction<String, Integer, String> predict) {
         Map<String, String> predictions = new LinkedHashMap<>();
+        List<String> known = vocab.getIdxToToken();
         for (String prefix : TimeMachine.PREFIXES) {
-            predictions.put(prefix, predict.apply(prefix, TimeMachine.PREDICT_LENGTH));
+            // a prefix with characters the corpus lacks would read as <unk>s: left out, as the
+            // predict command refuses such a prefix
+            if (prefix.chars().allMatch(c -> known.contains(String.valueOf((char) c)))) {
+                predictions.put(prefix, predict.apply(prefix, TimeMachine.PREDICT_LENGTH));
+            }
         }
         return predictions;
     }

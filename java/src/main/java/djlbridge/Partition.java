@@ -43,7 +43,8 @@ final class Partition {
             throw new IllegalArgumentException(
                     String.format(
                             "corpus of %d tokens is too small for one batch of %d x %d steps:"
-                                    + " lower --batch-size or --num-steps, or raise --max-tokens",
+                                    + " lower --batch-size or --num-steps, or use more of the"
+                                    + " text (--max-tokens) or a longer one",
                             corpusLength, batchSize, numSteps));
         }
         setOffset(rng.nextInt(numSteps)); // the first epoch's

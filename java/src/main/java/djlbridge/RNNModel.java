@@ -3,6 +3,7 @@ package djlbridge;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -22,7 +23,8 @@ import java.io.IOException;
 /**
  * The concise model of the Java text: one of DJL's recurrent layers ({@code GRU}, {@code LSTM},
  * {@code RNN}, time-major, returning its state) followed by a dense output layer. Weights start
- * from N(0, 0.01) and biases from zero, as the text's trainer initializes them.
+ * from N(0, 0.01) and biases from zero, as the text's trainer initializes them, by the role
+ * MXNet's operator gives each value (for a stack not what DJL's names say).
  *
  * <p>The layer may be a stack ({@code setNumLayers}, D2L 9.3) and bidirectional ({@code
  * optBidirectional}, D2L 9.4): the state then has one row per layer and direction ((layers *
@@ -136,7 +138,50 @@ public final class RNNModel extends AbstractBlock implements LanguageModel {
         manager = parent.newSubManager(device);
         setInitializer(new NormalInitializer(0.01f), Parameter.Type.WEIGHT);
         initialize(manager, DataType.FLOAT32, new Shape(1, 1));
+        initializeByRole();
         return this;
+    }
+
+    /**
+     * Gives every value of the layer's joined parameter vector the start of the role MXNet's
+     * operator reads it in: DJL 0.36 joins each layer's weights then that layer's biases, MXNet
+     * reads the weights of all layers first, then all biases, so from layer 1 on an array's DJL
+     * name is not its role (docs/parity.md) and DJL's initialization by name started some of
+     * MXNet's biases random and some of its weights zero. The values DJL drew for its weights,
+     * in its order, become the first values of the vector (MXNet's weights); the rest (MXNet's
+     * biases) zero. One layer (in one or both directions): the two orders agree, nothing moves.
+     */
+    private void initializeByRole() {
+        long directions = outputWidth / numHiddens;
+        if (stateRows / directions < 2) {
+            return;
+        }
+        PairList<String, Parameter> params = rnnLayer.getDirectParameters();
+        // on the engine's side, not the Java heap: a model may hold up to 2 GiB of parameters
+        try (NDManager scratch = manager.newSubManager()) {
+            NDList drawn = new NDList();
+            long total = 0;
+            for (Parameter p : params.values()) {
+                total += p.getArray().size();
+                if (p.getType() == Parameter.Type.WEIGHT) {
+                    NDArray flat = p.getArray().reshape(-1);
+                    flat.attach(scratch);
+                    drawn.add(flat);
+                }
+            }
+            NDArray weights = NDArrays.concat(drawn);
+            weights.attach(scratch);
+            NDArray vector = weights.concat(scratch.zeros(new Shape(total - weights.size())));
+            vector.attach(scratch);
+            long at = 0;
+            for (Parameter p : params.values()) {
+                long n = p.getArray().size();
+                NDArray part = vector.get(at + ":" + (at + n));
+                part.attach(scratch);
+                p.getArray().set(part.toByteBuffer());
+                at += n;
+            }
+        }
     }
 
     /** {@inheritDoc} */

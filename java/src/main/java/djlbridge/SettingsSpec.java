@@ -144,7 +144,7 @@ public final class SettingsSpec {
             case "positive":
                 double number = ((Number) value).doubleValue();
                 if (!Double.isFinite(number) || number <= 0) {
-                    throw new IllegalArgumentException(flag + " must be a finite number > 0, got " + value);
+                    throw new IllegalArgumentException(flag + " must be a finite number > 0 (float32), got " + value);
                 }
                 break;
             default: // switch, path, integer: Java's types hold them

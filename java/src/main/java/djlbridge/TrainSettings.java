@@ -413,7 +413,7 @@ public final class TrainSettings {
             SPEC.check("hidden", numHiddens);
             SPEC.check("layers", numLayers);
             check(!bidirectional || "concise".equals(impl),
-                    "bidirectional needs impl concise: the scratch cells run one direction");
+                    "--bidirectional needs --impl concise: the scratch cells run one direction");
             SPEC.check("batch_size", batchSize);
             SPEC.check("num_steps", numSteps);
             SPEC.check("max_tokens", maxTokens);

@@ -27,8 +27,8 @@ public class SettingsSpecTest {
     public void eachCheckRefusesInTheFlagsWords() {
         assertRefused(TrainSettings.builder().setNumEpochs(0), "--epochs must be a whole number > 0, got 0");
         assertRefused(TrainSettings.builder().setBatchSize(-3), "--batch-size must be a whole number > 0, got -3");
-        assertRefused(TrainSettings.builder().setLr(Float.NaN), "--lr must be a finite number > 0, got NaN");
-        assertRefused(TrainSettings.builder().setClipTheta(0f), "--clip must be a finite number > 0, got 0.0");
+        assertRefused(TrainSettings.builder().setLr(Float.NaN), "--lr must be a finite number > 0 (float32), got NaN");
+        assertRefused(TrainSettings.builder().setClipTheta(0f), "--clip must be a finite number > 0 (float32), got 0.0");
         assertRefused(TrainSettings.builder().setImpl("Scratch"),
                 "unknown impl 'Scratch' (--impl): use one of scratch, concise");
         assertRefused(TrainSettings.builder().setDevice("tpu"),

@@ -54,7 +54,7 @@ public class TrainSettingsTest {
             TrainSettings.builder().setDataPath("x").setBidirectional(true).build();
             fail("a bidirectional scratch model was accepted");
         } catch (IllegalArgumentException e) {
-            assertEquals("bidirectional needs impl concise: the scratch cells run one direction",
+            assertEquals("--bidirectional needs --impl concise: the scratch cells run one direction",
                     e.getMessage());
         }
     }

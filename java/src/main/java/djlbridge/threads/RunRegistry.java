@@ -34,6 +34,10 @@ public final class RunRegistry {
 
     private static final String LOCK = ".lock";
     private static final int MAX_ENTRY_BYTES = 64;
+    /** The most threads an entry may claim; more is not a run's entry. */
+    static final int MAX_THREADS = 1 << 16;
+    private static final long LOCK_WAIT_NANOS = 2_000_000_000L;
+    private static final java.util.Set<String> NOTED = new java.util.HashSet<>();
 
     private final Path dir;
     private final long pid;
@@ -54,9 +58,18 @@ public final class RunRegistry {
      * @return the registry, or null
      */
     public static RunRegistry ofThisProcess() {
+        String user = System.getProperty("user.name", "").replaceAll("[^A-Za-z0-9._-]", "_");
+        return inDirectory(
+                Paths.get(System.getProperty("java.io.tmpdir"), "djl-bridge-runs-" + user));
+    }
+
+    /**
+     * The registry in {@code dir}, made mode 700 where it does not exist; null (with a note on
+     * stderr) where it is not a directory of this user's own with mode 700: a folder others may
+     * write is not one whose entries and lock this run can trust.
+     */
+    static RunRegistry inDirectory(Path dir) {
         try {
-            String user = System.getProperty("user.name", "").replaceAll("[^A-Za-z0-9._-]", "_");
-            Path dir = Paths.get(System.getProperty("java.io.tmpdir"), "djl-bridge-runs-" + user);
             if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
                 try {
                     Files.createDirectory(
@@ -70,7 +83,13 @@ public final class RunRegistry {
             if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
                     || !Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS)
                             .getName()
-                            .equals(System.getProperty("user.name"))) {
+                            .equals(System.getProperty("user.name"))
+                    || !PosixFilePermissions.toString(
+                                    Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS))
+                            .equals("rwx------")) {
+                note("the run registry " + dir + " is not a directory of your own with mode 700:"
+                        + " runs started together will not share the CPUs (remove it, or chmod"
+                        + " 700 it, and start again)");
                 return null;
             }
             RunRegistry registry =
@@ -78,6 +97,15 @@ public final class RunRegistry {
             return registry.startTime == null ? null : registry;
         } catch (IOException | SecurityException | UnsupportedOperationException e) {
             return null;
+        }
+    }
+
+    /** One line on stderr, once per process and text: the registry is advice, never a stop. */
+    private static void note(String text) {
+        synchronized (NOTED) {
+            if (NOTED.add(text)) {
+                System.err.println("djl-bridge: note: " + text);
+            }
         }
     }
 
@@ -90,19 +118,46 @@ public final class RunRegistry {
      * @return the count recorded
      */
     public int claim(int wanted, int cpus) {
+        Path lockPath = dir.resolve(LOCK);
+        if (Files.exists(lockPath, LinkOption.NOFOLLOW_LINKS)
+                && !Files.isRegularFile(lockPath, LinkOption.NOFOLLOW_LINKS)) {
+            // a FIFO would block the open for good, a device or a link is not ours: never waited on
+            note(lockPath + " is not a regular file: the run registry is read without its lock"
+                    + " (remove it)");
+            return countAndRecord(wanted, cpus);
+        }
         try (FileChannel lock =
-                        FileChannel.open(
-                                dir.resolve(LOCK),
-                                StandardOpenOption.CREATE,
-                                StandardOpenOption.WRITE,
-                                LinkOption.NOFOLLOW_LINKS);
-                FileLock held = lock.lock()) {
-            int count = Math.max(1, Math.min(wanted, cpus - othersThreads()));
-            record(count);
-            return count;
+                FileChannel.open(
+                        lockPath,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS)) {
+            long deadline = System.nanoTime() + LOCK_WAIT_NANOS;
+            FileLock held;
+            while ((held = lock.tryLock()) == null) {
+                if (System.nanoTime() > deadline || Thread.currentThread().isInterrupted()) {
+                    // a run that holds the lock this long is stuck (stopped, traced): go on
+                    return countAndRecord(wanted, cpus);
+                }
+                Thread.sleep(10);
+            }
+            try {
+                return countAndRecord(wanted, cpus);
+            } finally {
+                held.release();
+            }
         } catch (IOException e) {
             return wanted;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return wanted;
         }
+    }
+
+    private int countAndRecord(int wanted, int cpus) {
+        int count = (int) Math.max(1, Math.min(wanted, (long) cpus - othersThreads()));
+        record(count);
+        return count;
     }
 
     /**
@@ -133,7 +188,7 @@ public final class RunRegistry {
      * @return the sum of their counts
      */
     public int othersThreads() {
-        int sum = 0;
+        long sum = 0;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "[0-9]*")) {
             for (Path entry : entries) {
                 long other;
@@ -159,7 +214,7 @@ public final class RunRegistry {
         } catch (IOException e) {
             return 0;
         }
-        return sum;
+        return (int) Math.min(sum, Integer.MAX_VALUE);
     }
 
     /** Removes this run's entry: it trains no more. */
@@ -192,7 +247,9 @@ public final class RunRegistry {
             return -1;
         }
         try {
-            return Math.max(0, Integer.parseInt(parts[0]));
+            int threads = Integer.parseInt(parts[0]);
+            // no run holds fewer than one thread or more than any OpenMP runtime starts
+            return threads >= 1 && threads <= MAX_THREADS ? threads : -1;
         } catch (NumberFormatException e) {
             return -1;
         }

@@ -77,6 +77,7 @@ public final class TrainingSession implements AutoCloseable {
      */
     public static TrainingSession open(String device, long seed, TaskFactory factory,
             TrainingControl control) throws IOException, TranslateException {
+        checkStop(control); // a stop asked for while the JVM started: before any work
         NativeHeap.configure();
         Device d = DeviceChoice.pick(device);
         Engine.getInstance().setRandomSeed((int) seed);
@@ -84,6 +85,7 @@ public final class TrainingSession implements AutoCloseable {
         TrainingTask task = null;
         try {
             task = factory.create(d, manager);
+            checkStop(control); // after reading the data and building the model
             TrainingSession session = new TrainingSession(task, d, manager, true, control);
             session.lastGood.keep(task, 0);
             return session;
@@ -93,6 +95,13 @@ public final class TrainingSession implements AutoCloseable {
             }
             manager.close();
             throw e;
+        }
+    }
+
+    /** Throws {@link StopRequestedException} when {@code control} (may be null) asked to stop. */
+    private static void checkStop(TrainingControl control) {
+        if (control != null) {
+            control.check();
         }
     }
 

@@ -3,11 +3,13 @@ package djlbridge.threads;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.Test;
@@ -113,5 +115,46 @@ public class RunRegistryTest {
         idle[0] = new CpuLoad.Sample(800, 800, 0);
         alone.startTraining();
         assertEquals("a run alone takes every CPU", 2, alone.getThreads());
+    }
+
+    @Test
+    public void entriesOutOfRangeAreIgnoredAndTheSumNeverOverflows() throws Exception {
+        Path dir = Files.createTempDirectory("runs");
+        RunRegistry mine = run(dir, 41);
+        run(dir, 42).record(Integer.MAX_VALUE);
+        run(dir, 43).record(Integer.MAX_VALUE); // two of these summed to -2 in an int
+        run(dir, 44).record(0);
+        assertEquals(0, mine.othersThreads());
+        assertFalse("not a run's entry: removed", Files.exists(dir.resolve("42")));
+        run(dir, 45).record(RunRegistry.MAX_THREADS);
+        run(dir, 46).record(RunRegistry.MAX_THREADS);
+        assertEquals(2 * RunRegistry.MAX_THREADS, mine.othersThreads());
+        assertEquals("the others hold every CPU: one thread", 1, mine.claim(4, 4));
+    }
+
+    @Test(timeout = 10_000)
+    public void aLockThatIsNotARegularFileIsNeverWaitedOn() throws Exception {
+        Path dir = Files.createTempDirectory("runs");
+        Process mkfifo = new ProcessBuilder("mkfifo", dir.resolve(".lock").toString()).start();
+        assertEquals(0, mkfifo.waitFor());
+        run(dir, 52).record(1);
+        assertEquals("claimed without the lock, the other's thread counted", 1,
+                run(dir, 51).claim(2, 2));
+        assertEquals("51 recorded beside 52", 2, run(dir, 53).othersThreads());
+    }
+
+    @Test
+    public void aRegistryFolderOthersMayWriteIsNotUsed() throws Exception {
+        Path parent = Files.createTempDirectory("tmp");
+        Path open = parent.resolve("runs-777");
+        Files.createDirectory(open);
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertNull(RunRegistry.inDirectory(open));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwx------"));
+        assertNotNull("mode 700 of our own", RunRegistry.inDirectory(open));
+        Path made = parent.resolve("runs-new");
+        assertNotNull(RunRegistry.inDirectory(made));
+        assertEquals("rwx------",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(made)));
     }
 }
