@@ -32,6 +32,7 @@ def test_settings_that_change_nothing_pass_silently(env: dict[str, str]) -> None
     assert engine_env.check("concise", CLI_NAMES, env) is None
 
 
+@pytest.mark.subprocess
 def test_the_cli_refuses_in_one_line_before_any_number(corpus: Path) -> None:
     proc = run_cli(["train", "--impl", "concise", "--model", "lstm", "--data", str(corpus),
                     *TINY], env={"MXNET_MKLDNN_ENABLED": "0"}, timeout=120)
@@ -62,6 +63,7 @@ def test_values_mxnet_reads_as_usual_pass(env: dict[str, str]) -> None:
     assert engine_env.check("concise", CLI_NAMES, env) is None
 
 
+@pytest.mark.subprocess
 def test_the_cli_refuses_a_value_that_aborted_the_process(corpus: Path) -> None:
     proc = run_cli(["train", "--data", str(corpus), *TINY],
                    env={"MXNET_CPU_WORKER_NTHREADS": "abc"}, timeout=120)

@@ -38,6 +38,7 @@ def test_two_billion_layers_are_refused_at_once_naming_layers() -> None:
                                    "lower TrainConfig.layers (or TrainConfig.hidden)")
 
 
+@pytest.mark.subprocess
 def test_a_wide_stack_is_refused_naming_hidden_in_the_cli() -> None:
     proc = run_cli(["train", "--hidden", "30000", "--layers", "3", "--epochs", "1"], timeout=60)
     assert proc.returncode == 1
@@ -68,6 +69,7 @@ def test_training_beyond_the_machines_memory_names_the_batch_or_the_model() -> N
     check_trainable(TrainConfig(), CLI_NAMES, memory=1 << 30)  # the text's run fits 1 GiB
 
 
+@pytest.mark.subprocess
 def test_the_cli_refuses_a_batch_beyond_this_machine() -> None:
     proc = run_cli(["train", "--batch-size", "2000000000", "--num-steps", "2000000000",
                     "--epochs", "1"], timeout=60)

@@ -45,6 +45,7 @@ def test_resume_from_an_older_epoch_into_its_directory_is_refused(three_epochs: 
     assert read_checkpoint(three_epochs).epochs_done == 3
 
 
+@pytest.mark.subprocess
 def test_the_cli_refuses_in_one_line_and_another_directory_branches(
         three_epochs: Path, tmp_path: Path) -> None:
     old = three_epochs / "epoch-000002"

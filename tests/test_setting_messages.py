@@ -28,6 +28,7 @@ def test_rates_outside_float32_are_refused_naming_the_setting(field: str, value:
     TrainConfig(**{field: 1e-44}).validate()
 
 
+@pytest.mark.subprocess
 def test_the_cli_says_it_in_one_line() -> None:
     proc = run_cli(["train", "--lr", "1e39", "--epochs", "1"], timeout=60)
     assert proc.returncode == 1
@@ -73,7 +74,7 @@ def test_the_out_of_heap_hint_names_layers_too(jvm: None) -> None:
     import jpype
 
     from djl_bridge.errors import ResourceError
-    from djl_bridge.javaerrors import java_errors
+    from djl_bridge.bridge import java_errors
 
     with pytest.raises(ResourceError, match=r"lower --max-tokens, --hidden, --layers or "
                                             r"--batch-size, or give the JVM more heap"):
