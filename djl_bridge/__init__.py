@@ -48,6 +48,7 @@ from .errors import (
     TrainingInterruptedError,
 )
 from .bridge import start
+from .nmt import NMTDataset, bleu, nmt_dataset
 from .plot import PerplexityPlot
 from .session import Interrupted, RunOptions, predict, resume, run
 from .result import TrainingResult
@@ -60,6 +61,9 @@ __all__ = [
     "Checkpoint",
     "CheckpointError",
     "Interrupted",
+    "NMTDataset",
+    "bleu",
+    "nmt_dataset",
     "RunOptions",
     "predict",
     "read_checkpoint",

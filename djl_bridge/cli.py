@@ -3,6 +3,7 @@ and sets ``func``; ``build_parser`` lists them."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import traceback
@@ -15,6 +16,7 @@ from .config import CLI_NAMES, DEVICES, IMPLS, MODELS, SECTION_NAMES, TrainConfi
 from .console import EXIT_BROKEN_PIPE, EXIT_ERROR, Console, write_result
 from .errors import BridgeError, PredictionWarning, TrainingInterruptedError
 from .interrupt import EXIT_STATUS, say
+from .nmt import SHOW_SECTIONS
 from .resume import RESUME_FIELDS, ResumePlan, plan_resume
 
 #: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
@@ -60,9 +62,11 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a model of D2L chapter 9 on DJL and print the result",
                        description="Train on the Java side; defaults are the Java text's.")
     start = p.add_mutually_exclusive_group()
-    start.add_argument("--section", choices=SECTION_NAMES, default=None,
+    start.add_argument("--section", choices=SECTION_NAMES + SHOW_SECTIONS, default=None,
                        help="the run of this section of the text (9.3: the 2-layer concise LSTM at "
-                            "lr 2; 9.4: the bidirectional one); other flags change it")
+                            "lr 2; 9.4: the bidirectional one); other flags change it; 9.5 "
+                            "prints the English-French data set (--data: fra-eng.zip or its "
+                            "fra.txt, default $DJL_BRIDGE_FRA)")
     p.add_argument("--model", choices=MODELS, default=None, help=f"default {d.model}")
     p.add_argument("--impl", choices=IMPLS, default=None, help=f"default {d.impl}")
     p.add_argument("--epochs", type=int, default=None,
@@ -148,6 +152,8 @@ def _resume_plan(args: argparse.Namespace, ckpt: Checkpoint) -> ResumePlan:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    if args.section in SHOW_SECTIONS:
+        return _cmd_show_section(args)
     from .checkpoint import checkpoint_root, read_checkpoint
     from .session import RunOptions, run
 
@@ -188,6 +194,19 @@ def _cmd_train(args: argparse.Namespace) -> int:
         plot_perplexity(result.perplexity, args.plot, config.epochs, config.describe())
     write_result(result.to_json() if args.json else result.summary(),
                  kept=result.extras.get("checkpoint"))
+    return 0
+
+
+def _cmd_show_section(args: argparse.Namespace) -> int:
+    """``train --section 9.5``: the text's printout of the data set; 9.6 runs nothing."""
+    from . import nmt
+
+    if args.section == "9.6":
+        write_result(json.dumps({"section": "9.6", "runs": None, "note": nmt.SECTION_9_6_NOTE})
+                     if args.json else nmt.SECTION_9_6_NOTE)
+        return 0
+    shown = nmt.section_9_5(args.data, verify=not args.no_verify_data, names=CLI_NAMES)
+    write_result(shown.to_json() if args.json else shown.summary())
     return 0
 
 
