@@ -360,6 +360,9 @@ def _add_doctor(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("doctor", help="check Java, the build, DJL, the natives, GPUs and the data",
                        description="One line per check; exit status 1 with the fix when one fails.")
     p.add_argument("--data", type=Path, default=None, help="the corpus to check")
+    p.add_argument("--fra", type=Path, default=None, metavar="PATH",
+                   help="the English-French data to check (fra-eng.zip or its fra.txt; "
+                        "default $DJL_BRIDGE_FRA)")
     p.add_argument("--debug", action="store_true", help="show Java stack traces")
     p.set_defaults(func=_cmd_doctor)
 
@@ -367,7 +370,7 @@ def _add_doctor(sub: argparse._SubParsersAction) -> None:
 def _cmd_doctor(args: argparse.Namespace) -> int:
     from .doctor import main as doctor_main
 
-    return doctor_main(args.data)
+    return doctor_main(args.data, args.fra)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

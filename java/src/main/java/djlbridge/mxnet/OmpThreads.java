@@ -25,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * them). Float32 kernels of either kind are safe at any count; the kernels that size per-thread
  * buffers at creation and run with the count of the moment are the bf16/int8 ones and the packed
  * GEMM of the RNN operator's inference, which must never run with more threads than it was
- * created with. {@code djlbridge.training.ThreadPolicy} therefore follows the load only while a
+ * created with. {@code djlbridge.threads.ThreadPolicy} therefore follows the load only while a
  * session trains (float32) and runs every prediction with one thread, a count no inference can
  * have been created below.
  *
