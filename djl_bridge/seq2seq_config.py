@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Optional
 
-from .config import API_NAMES, DEVICES, JAVA_INT_MAX, Names, as_float, as_int, as_path
+from .config import (API_NAMES, DEVICES, JAVA_INT_MAX, Names, as_bool, as_float, as_int,
+                     as_path)
 from .errors import ConfigError
 
 #: The section whose run this is (``djl-bridge train --section 9.7``).
@@ -36,6 +37,8 @@ class Seq2SeqConfig:
     lr: float = 0.005
     epochs: int = 300
     data: Optional[Path] = None
+    #: The data's SHA-256 must be the book's fra.txt (False: another two-column file, on purpose).
+    verify_data: bool = True
     seed: int = 0
     device: str = "auto"
 
@@ -68,6 +71,9 @@ class Seq2SeqConfig:
         if not isinstance(self.device, str) or self.device not in DEVICES:
             raise ConfigError(f"unknown device {self.device!r} ({name('device')}): use one of "
                               f"{', '.join(DEVICES)}")
+        if not isinstance(self.verify_data, bool):
+            raise ConfigError(f"{name('verify_data')} must be True or False, got "
+                              f"{self.verify_data!r}")
         if self.data is not None and not isinstance(self.data, Path):
             raise ConfigError(f"{name('data')} must be a path (a str or pathlib.Path) or None, "
                               f"got {self.data!r}")
@@ -90,4 +96,4 @@ class Seq2SeqConfig:
 
 
 #: How :meth:`Seq2SeqConfig.__post_init__` converts each annotated type.
-_CONVERT = {"int": as_int, "float": as_float, "Optional[Path]": as_path}
+_CONVERT = {"int": as_int, "float": as_float, "bool": as_bool, "Optional[Path]": as_path}
