@@ -45,7 +45,8 @@ def prepare(config: Seq2SeqConfig, names: Names = API_NAMES) -> Seq2SeqConfig:
     return dataclasses.replace(config, data=fra.path, device=device)
 
 
-def _check_options(options: RunOptions) -> RunOptions:
+def check_options(options: RunOptions) -> RunOptions:
+    """The run options this task takes, validated: no checkpoint directory yet."""
     if not isinstance(options, RunOptions):
         raise ConfigError(f"options must be a djl_bridge.RunOptions, got {options!r}")
     if options.checkpoint_dir is not None:
@@ -67,7 +68,7 @@ def train_seq2seq(config: Seq2SeqConfig = Seq2SeqConfig(), options: Optional[Run
     :class:`~djl_bridge.CallbackError` when a callback raises."""
     if not isinstance(config, Seq2SeqConfig):
         raise ConfigError(f"config must be a djl_bridge.Seq2SeqConfig, got {config!r}")
-    options = _check_options(RunOptions() if options is None else options)
+    options = check_options(RunOptions() if options is None else options)
     hooks = CallbackList(check_callbacks(callbacks, on_epoch))
     config = prepare(config, options.names)
     with StopGuard(options.hard_exit, can_save=False) as guard:

@@ -95,5 +95,46 @@ class Seq2SeqConfig:
         return d
 
 
+#: The language model's settings that mean nothing here, and why (said in one line when given).
+NOT_APPLICABLE = {
+    "model": "the model is the GRU encoder-decoder",
+    "impl": "the model is DJL's GRU layers",
+    "clip": "the book clips gradients at 1, fixed",
+    "bidirectional": "the encoder runs one direction",
+    "max_tokens": "the data is sentence pairs: use --num-examples",
+    "random_iter": "batches are always shuffled sentence pairs",
+    "hybridize": "the model is DJL's GRU layers",
+    "save_every": "it writes no checkpoints yet",
+    "overwrite": "it writes no checkpoints yet",
+}
+#: The settings only this task has.
+ONLY_HERE = ("embed", "dropout", "num_examples")
+
+
+def from_given(given: dict[str, Any], names: Names = API_NAMES) -> Seq2SeqConfig:
+    """The config of ``djl-bridge train --section 9.7`` from the settings given (field names,
+    the text's defaults for the rest), validated; a setting of the language model that does
+    not apply is refused in one line."""
+    for field in given:
+        if field in NOT_APPLICABLE:
+            raise ConfigError(f"{names(field)} does not apply to section {SECTION} "
+                              f"({NOT_APPLICABLE[field]})")
+    known = {f.name for f in fields(Seq2SeqConfig)}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise ConfigError(f"{names(unknown[0], OWNER)} is not a setting of section {SECTION}")
+    return Seq2SeqConfig(**given).validate(names)
+
+
+def refuse_here_only(given: dict[str, Any], names: Names = API_NAMES) -> None:
+    """Refuses, in one line, a setting only section 9.7 has given for another run."""
+    for field in ONLY_HERE:
+        if given.get(field) is not None:
+            raise ConfigError(f"{names(field, OWNER)} applies only to section {SECTION} "
+                              f"(sequence to sequence): add {names.setting('section', SECTION)}"
+                              if names.cli else
+                              f"{names(field, OWNER)} applies only to sequence to sequence")
+
+
 #: How :meth:`Seq2SeqConfig.__post_init__` converts each annotated type.
 _CONVERT = {"int": as_int, "float": as_float, "bool": as_bool, "Optional[Path]": as_path}
