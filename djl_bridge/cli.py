@@ -18,6 +18,7 @@ from .errors import BridgeError, PredictionWarning, TrainingInterruptedError
 from .interrupt import EXIT_STATUS, say
 from .nmt import SHOW_SECTIONS
 from .resume import RESUME_FIELDS, ResumePlan, plan_resume
+from .seq2seq_config import ONLY_HERE as SEQ2SEQ_ONLY, SECTION as SEQ2SEQ_SECTION
 
 #: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
 EXIT_INTERRUPTED = EXIT_STATUS["Ctrl-C"]
@@ -62,11 +63,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a model of D2L chapter 9 on DJL and print the result",
                        description="Train on the Java side; defaults are the Java text's.")
     start = p.add_mutually_exclusive_group()
-    start.add_argument("--section", choices=SECTION_NAMES + SHOW_SECTIONS, default=None,
+    start.add_argument("--section", choices=SECTION_NAMES + SHOW_SECTIONS + (SEQ2SEQ_SECTION,),
+                       default=None,
                        help="the run of this section of the text (9.3: the 2-layer concise LSTM at "
-                            "lr 2; 9.4: the bidirectional one); other flags change it; 9.5 "
-                            "prints the English-French data set (--data: fra-eng.zip or its "
-                            "fra.txt, default $DJL_BRIDGE_FRA)")
+                            "lr 2; 9.4: the bidirectional one; 9.5: the English-French data set "
+                            "printed; 9.7: sequence to sequence on fra.txt, --data or "
+                            "$DJL_BRIDGE_FRA); other flags change it")
     p.add_argument("--model", choices=MODELS, default=None, help=f"default {d.model}")
     p.add_argument("--impl", choices=IMPLS, default=None, help=f"default {d.impl}")
     p.add_argument("--epochs", type=int, default=None,
@@ -77,6 +79,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hybridize", action=argparse.BooleanOptionalAction, default=None,
                    help="scratch model: one cached MXNet graph per sequence (default, ~2x "
                         "faster) or, with --no-hybridize, the text's op-by-op cells")
+    p.add_argument("--embed", type=int, default=None, metavar="N",
+                   help="--section 9.7: embedding size (default 32)")
+    p.add_argument("--dropout", type=float, default=None,
+                   help="--section 9.7: dropout between GRU layers (default 0.1)")
+    p.add_argument("--num-examples", type=int, default=None, metavar="N",
+                   help="--section 9.7: sentence pairs read (default 600)")
     _add_threads_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--debug", action="store_true", help="show Java stack traces")
@@ -155,10 +163,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.section in SHOW_SECTIONS:
         return _cmd_show_section(args)
     from .checkpoint import checkpoint_root, read_checkpoint
+    from .seq2seq_config import refuse_here_only
     from .session import RunOptions, run
 
     from . import bridge
 
+    if args.section == SEQ2SEQ_SECTION:
+        return _cmd_train_seq2seq(args)
+    refuse_here_only(_given(args, SEQ2SEQ_ONLY), CLI_NAMES)
     bridge.set_threads(args.threads, "--threads")
     ckpt: Optional[Checkpoint] = None
     plan: Optional[ResumePlan] = None
@@ -207,6 +219,38 @@ def _cmd_show_section(args: argparse.Namespace) -> int:
         return 0
     shown = nmt.section_9_5(args.data, verify=not args.no_verify_data, names=CLI_NAMES)
     write_result(shown.to_json() if args.json else shown.summary())
+    return 0
+
+
+def _cmd_train_seq2seq(args: argparse.Namespace) -> int:
+    """``train --section 9.7``: sequence to sequence at the text's settings, the flags given on
+    top (the library refuses those that do not apply)."""
+    from .plot import plot_perplexity
+    from .seq2seq import check_options, train_seq2seq
+    from .seq2seq_config import TITLE, from_given
+    from .session import RunOptions
+
+    from . import bridge
+
+    given = _given(args, _CONFIG_FLAGS + SEQ2SEQ_ONLY + ("save_every",))
+    if args.overwrite:
+        given["overwrite"] = True
+    if args.data is not None:
+        given["data"] = args.data
+    if args.no_verify_data:
+        given["verify_data"] = False
+    config = from_given(given, CLI_NAMES)
+    bridge.set_threads(args.threads, "--threads")
+    _check_plot(args.plot)
+    options = check_options(RunOptions(checkpoint_dir=args.checkpoint_dir, hard_exit=True,
+                                       names=CLI_NAMES, progress=not args.json))
+    say(f"djl-bridge: D2L {SEQ2SEQ_SECTION} {TITLE}: {config.describe()}, Adam lr "
+        f"{config.lr:g}, {config.epochs} epochs")
+    result = train_seq2seq(config, options)
+    if args.plot is not None:
+        plot_perplexity(result.loss, args.plot, config.epochs, config.describe(),
+                        measure=result.measure)
+    write_result(result.to_json() if args.json else result.summary())
     return 0
 
 

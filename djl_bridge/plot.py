@@ -51,16 +51,17 @@ def check_target(path: Path, name: str = "--plot") -> None:
 
 
 def draw(perplexity: Sequence[float], num_epochs: int, title: str = "",
-         what: str = "--plot", epochs: Optional[Sequence[int]] = None) -> Any:
+         what: str = "--plot", epochs: Optional[Sequence[int]] = None,
+         measure: str = "perplexity") -> Any:
     """The curve as a new ``Figure`` (not registered with pyplot); ``epochs`` are the x values
-    (default 1, 2, ...)."""
+    (default 1, 2, ...), ``measure`` the y label (the task's measure: "loss" for 9.7)."""
     figure = require_matplotlib(what)
     fig = figure(figsize=FIGSIZE)
     ax = fig.add_subplot()
     xs = list(epochs) if epochs is not None else list(range(1, len(perplexity) + 1))
     ax.plot(xs, list(perplexity), "-", label="train")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("perplexity")
+    ax.set_ylabel(measure)
     ax.set_xlim(1, max(num_epochs, *xs[-1:], 2))
     ax.legend()
     ax.grid(True)
@@ -92,9 +93,11 @@ def write_png(data: bytes, path: Path) -> Path:
     return path
 
 
-def plot_perplexity(perplexity: Sequence[float], path: Path, num_epochs: int, title: str = "") -> Path:
-    """Draws perplexity per epoch and writes ``path`` atomically."""
-    return write_png(png_bytes(draw(perplexity, num_epochs, title)), path)
+def plot_perplexity(perplexity: Sequence[float], path: Path, num_epochs: int, title: str = "",
+                    measure: str = "perplexity") -> Path:
+    """Draws the measure (perplexity, or the task's ``measure``) per epoch and writes ``path``
+    atomically."""
+    return write_png(png_bytes(draw(perplexity, num_epochs, title, measure=measure)), path)
 
 
 class PerplexityPlot(Callback):

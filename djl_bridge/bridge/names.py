@@ -17,6 +17,12 @@ LANGUAGE_MODEL_TASK = "djlbridge.LanguageModelTask"
 #: D2L 9.5-9.7 (package ``djlbridge.seq2seq``).
 NMT = "djlbridge.seq2seq.NMT"
 SEQ2SEQ = "djlbridge.seq2seq.Seq2Seq"
+SEQ2SEQ_TASK = "djlbridge.seq2seq.Seq2SeqTask"
+SEQ2SEQ_SETTINGS = "djlbridge.seq2seq.Seq2SeqSettings"
+MASKED_SOFTMAX_CE_LOSS = "djlbridge.seq2seq.MaskedSoftmaxCELoss"
+ENCODER_DECODER = "djlbridge.seq2seq.EncoderDecoder"
+SEQ2SEQ_ENCODER = "djlbridge.seq2seq.Seq2SeqEncoder"
+SEQ2SEQ_DECODER = "djlbridge.seq2seq.Seq2SeqDecoder"
 #: The machinery around the text (package ``djlbridge.training``).
 TRAINING_CONTROL = "djlbridge.training.TrainingControl"
 PARAMETER_FILES = "djlbridge.training.ParameterFiles"

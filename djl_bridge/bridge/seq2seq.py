@@ -1,0 +1,64 @@
+"""Sequence to sequence (D2L 9.7) on the Java side: the ``Seq2SeqSettings`` of a
+:class:`~djl_bridge.seq2seq_config.Seq2SeqConfig`, a :class:`~.session.Session` of the Java
+``Seq2SeqTask`` (the same ``TrainingSession`` as the language model's), and the text's four
+translations with their BLEU as Python values."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from . import names as N
+from .classes import jclass
+from .convert import jfloat
+from .errors import java_errors
+from .files import readable_by_java
+from .session import Session, _in_callers_names, _on_java_thread
+from ..config import API_NAMES, Names
+
+
+def seq2seq_settings(config: Any, data: Optional[str] = None) -> Any:
+    """The Java ``Seq2SeqSettings`` of a validated config; ``data`` is the name the JVM reads
+    fra.txt by (:func:`readable_by_java`)."""
+    with java_errors():
+        builder = (
+            jclass(N.SEQ2SEQ_SETTINGS).builder()
+            .setEmbedSize(config.embed)
+            .setNumHiddens(config.hidden)
+            .setNumLayers(config.layers)
+            .setDropout(jfloat(config.dropout))
+            .setBatchSize(config.batch_size)
+            .setNumSteps(config.num_steps)
+            .setNumExamples(config.num_examples)
+            .setLr(jfloat(config.lr))
+            .setNumEpochs(config.epochs)
+            .setSeed(config.seed)
+            .setDevice(config.device)
+        )
+        if data is not None:
+            builder.setDataPath(data)
+        return builder.build()
+
+
+@_on_java_thread
+def open_seq2seq(config: Any, names: Names = API_NAMES) -> Session:
+    """A session that trains ``config``: reads fra.txt (opened here, read by the JVM through
+    :func:`readable_by_java`), builds and initializes the encoder-decoder."""
+    with readable_by_java(config.data) as data, java_errors(names):
+        control = jclass(N.TRAINING_CONTROL)()
+        return Session(jclass(N.SEQ2SEQ_TASK).open(seq2seq_settings(config, data), control),
+                       control, names)
+
+
+@_on_java_thread
+@_in_callers_names
+def translations(session: Session) -> list[tuple[str, str, str, float]]:
+    """The text's sentences translated by the session's model (greedy), each as (source,
+    reference, translation, BLEU with k 2), in the text's order."""
+    task = jclass(N.SEQ2SEQ_TASK)
+    bleu = jclass(N.SEQ2SEQ).bleu
+    out = []
+    for source, reference in zip(task.SOURCES, task.REFERENCES):
+        translation = str(session._session.predict(source, int(session._session.getTask()
+                                                                .getNumSteps())))
+        out.append((str(source), str(reference), translation,
+                    float(bleu(translation, reference, int(task.BLEU_K)))))
+    return out
