@@ -61,6 +61,7 @@ from .result import TrainingResult
 from .seq2seq import train_seq2seq
 from .seq2seq_config import Seq2SeqConfig
 from .seq2seq_result import Seq2SeqResult, Translation
+from .translation import UnknownWordsWarning, translate
 from .train import train
 
 __all__ = [
@@ -100,5 +101,7 @@ __all__ = [
     "start",
     "train",
     "train_seq2seq",
+    "translate",
+    "UnknownWordsWarning",
 ]
 __version__ = "0.1.0"

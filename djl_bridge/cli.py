@@ -163,6 +163,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.section in SHOW_SECTIONS:
         return _cmd_show_section(args)
     from .checkpoint import checkpoint_root, read_checkpoint
+    from .checkpoint.layout import SEQ2SEQ as SEQ2SEQ_KIND, checkpoint_kind
     from .seq2seq_config import refuse_here_only
     from .session import RunOptions, run
 
@@ -170,6 +171,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     if args.section == SEQ2SEQ_SECTION:
         return _cmd_train_seq2seq(args)
+    if args.resume is not None and checkpoint_kind(args.resume) == SEQ2SEQ_KIND:
+        return _cmd_train_seq2seq(args, args.resume)
     refuse_here_only(_given(args, SEQ2SEQ_ONLY), CLI_NAMES)
     bridge.set_threads(args.threads, "--threads")
     ckpt: Optional[Checkpoint] = None
@@ -222,7 +225,7 @@ def _cmd_show_section(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_train_seq2seq(args: argparse.Namespace) -> int:
+def _cmd_train_seq2seq(args: argparse.Namespace, resume: Optional[Path] = None) -> int:
     """``train --section 9.7``: sequence to sequence at the text's settings, the flags given on
     top (the library refuses those that do not apply)."""
     from .plot import plot_perplexity
@@ -232,21 +235,30 @@ def _cmd_train_seq2seq(args: argparse.Namespace) -> int:
 
     from . import bridge
 
-    given = _given(args, _CONFIG_FLAGS + SEQ2SEQ_ONLY + ("save_every",))
-    if args.overwrite:
-        given["overwrite"] = True
+    given = _given(args, _CONFIG_FLAGS + SEQ2SEQ_ONLY)
     if args.data is not None:
         given["data"] = args.data
     if args.no_verify_data:
         given["verify_data"] = False
+    ckpt = None
+    if resume is not None:  # train --resume DIR of a sequence-to-sequence checkpoint
+        from .checkpoint import checkpoint_root, read_seq2seq_checkpoint
+
+        ckpt = read_seq2seq_checkpoint(resume, CLI_NAMES)
+        given = {**ckpt.config.to_dict(), "data": ckpt.config.data, **given}
+        if args.checkpoint_dir is None:
+            args.checkpoint_dir = checkpoint_root(ckpt.path)
     config = from_given(given, CLI_NAMES)
     bridge.set_threads(args.threads, "--threads")
     _check_plot(args.plot)
-    options = check_options(RunOptions(checkpoint_dir=args.checkpoint_dir, hard_exit=True,
-                                       names=CLI_NAMES, progress=not args.json))
+    options = check_options(RunOptions(
+        checkpoint_dir=args.checkpoint_dir, overwrite=args.overwrite, hard_exit=True,
+        save_every=RunOptions.save_every if args.save_every is None else args.save_every,
+        names=CLI_NAMES, progress=not args.json))
     say(f"djl-bridge: D2L {SEQ2SEQ_SECTION} {TITLE}: {config.describe()}, Adam lr "
-        f"{config.lr:g}, {config.epochs} epochs")
-    result = train_seq2seq(config, options)
+        f"{config.lr:g}, {config.epochs} epochs"
+        + (f", resumed from epoch {ckpt.epochs_done} of {ckpt.path}" if ckpt else ""))
+    result = train_seq2seq(config, options, resume_from=ckpt)
     if args.plot is not None:
         plot_perplexity(result.loss, args.plot, config.epochs, config.describe(),
                         measure=result.measure)
@@ -368,6 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_parity(sub)
     _add_predict(sub)
+    _add_translate(sub)
     _add_doctor(sub)
     _add_bench(sub)
     _add_notebooks(sub)
@@ -416,6 +429,42 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         bridge.set_threads(args.threads, "--threads")
     write_result(_with_notes(lambda: predict(args.checkpoint, args.prefix, args.num_preds,
                                              args.device, hard_exit=True, names=CLI_NAMES)))
+    return 0
+
+
+def _add_translate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("translate", help="translate English to French with a seq2seq checkpoint",
+                       description="Greedy translation, as the text's predictSeq2Seq, with the "
+                                   "model of `train --section 9.7 --checkpoint-dir DIR`.")
+    p.add_argument("--checkpoint", type=Path, required=True, metavar="DIR",
+                   help="a --checkpoint-dir of `djl-bridge train --section 9.7` (its latest "
+                        "checkpoint), or one of its epoch-N directories")
+    p.add_argument("sentence", nargs="+", help='one or more sentences, e.g. "go ." "i lost ."')
+    p.add_argument("--device", choices=DEVICES, default="cpu")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    _add_threads_option(p)
+    p.add_argument("--debug", action="store_true", help="show Java stack traces")
+    p.set_defaults(func=_cmd_translate)
+
+
+def _cmd_translate(args: argparse.Namespace) -> int:
+    from .translation import translations
+
+    if args.threads is not None:
+        from . import bridge
+        bridge.set_threads(args.threads, "--threads")
+    done = translations(args.checkpoint, args.sentence, args.device, hard_exit=True,
+                        names=CLI_NAMES)
+    for t in done:
+        if t.unknown:
+            say(f"djl-bridge: note: {', '.join(repr(w) for w in t.unknown)} of {t.sentence!r} "
+                "not in the model's vocabulary: translated as <unk>")
+    if args.json:
+        write_result(json.dumps({"checkpoint": str(args.checkpoint),
+                                 "translations": [t.to_dict() for t in done]},
+                                ensure_ascii=False))
+    else:
+        write_result("\n".join(f"{t.source} => {t.translation}" for t in done))
     return 0
 
 

@@ -104,8 +104,6 @@ NOT_APPLICABLE = {
     "max_tokens": "the data is sentence pairs: use --num-examples",
     "random_iter": "batches are always shuffled sentence pairs",
     "hybridize": "the model is DJL's GRU layers",
-    "save_every": "it writes no checkpoints yet",
-    "overwrite": "it writes no checkpoints yet",
 }
 #: The settings only this task has.
 ONLY_HERE = ("embed", "dropout", "num_examples")

@@ -4,11 +4,12 @@
 translations with their BLEU as Python values."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from pathlib import Path
+from typing import Any, Optional, Sequence
 
 from . import names as N
 from .classes import jclass
-from .convert import jfloat
+from .convert import java_bytes, jfloat, string_list
 from .errors import java_errors
 from .files import readable_by_java
 from .session import Session, _in_callers_names, _on_java_thread
@@ -62,3 +63,33 @@ def translations(session: Session) -> list[tuple[str, str, str, float]]:
         out.append((str(source), str(reference), translation,
                     float(bleu(translation, reference, int(task.BLEU_K)))))
     return out
+
+
+@_on_java_thread
+def open_seq2seq_for_prediction(config: Any, source_vocab: Sequence[str],
+                                target_vocab: Sequence[str], params: bytes, source: Path,
+                                names: Names = API_NAMES) -> Session:
+    """A session that only translates, with the model of ``config``, the vocabularies and the
+    bytes of the parameter file of a checkpoint (read and checked by the caller; ``source``
+    names them in messages). No data is read."""
+    with java_errors(names):
+        control = jclass(N.TRAINING_CONTROL)()
+        return Session(jclass(N.SEQ2SEQ_TASK).forPrediction(
+            seq2seq_settings(config), string_list(source_vocab), string_list(target_vocab),
+            java_bytes(params), str(source), control), control, names)
+
+
+@_on_java_thread
+@_in_callers_names
+def vocabularies(session: Session) -> tuple[list[str], list[str]]:
+    """The session's source and target vocabularies, index to token."""
+    task = session._session.getTask()
+    return ([str(t) for t in task.getSrcIdxToToken()],
+            [str(t) for t in task.getTgtIdxToToken()])
+
+
+@_on_java_thread
+@_in_callers_names
+def num_steps(session: Session) -> int:
+    """The time steps the session translates with (at most that many output tokens)."""
+    return int(session._session.getTask().getNumSteps())

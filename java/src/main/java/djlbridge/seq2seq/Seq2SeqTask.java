@@ -95,15 +95,45 @@ public final class Seq2SeqTask implements TrainingTask {
                     s.getBatchSize(), s.getNumSteps(), s.getNumExamples(), manager);
             Vocab src = data.getValue().getKey();
             Vocab tgt = data.getValue().getValue();
-            EncoderDecoder net = new EncoderDecoder(
-                    new Seq2SeqEncoder(src.length(), s.getEmbedSize(), s.getNumHiddens(),
-                            s.getNumLayers(), s.getDropout()),
-                    new Seq2SeqDecoder(tgt.length(), s.getEmbedSize(), s.getNumHiddens(),
-                            s.getNumLayers(), s.getDropout()));
+            EncoderDecoder net = newModel(s, src, tgt);
             Seq2Seq.initialize(net, manager, s.getNumSteps(), s.getSeed());
             return new Seq2SeqTask(s, manager, data.getKey(), src, tgt, net, s.getLr(),
                     s.getNumSteps());
         }, control);
+    }
+
+    /**
+     * Opens a session that only translates, from a checkpoint: the model of the settings with
+     * these vocabularies, its parameters the bytes of a checkpoint's parameter file (read, and
+     * verified, by the caller: nothing is opened by name here, and no data is read).
+     *
+     * @param s the settings the checkpoint was trained with (its data path is not used)
+     * @param srcIdxToToken the source vocabulary, index to token, {@code <unk>} first
+     * @param tgtIdxToToken the target vocabulary
+     * @param params the whole parameter file (DJL's block format)
+     * @param source what the bytes are, for messages (the file's path)
+     * @param control the stop flag, or null
+     * @return the session (close it)
+     * @throws IOException if the parameters do not fit the model
+     */
+    public static TrainingSession forPrediction(Seq2SeqSettings s, List<String> srcIdxToToken,
+            List<String> tgtIdxToToken, byte[] params, String source, TrainingControl control)
+            throws IOException {
+        Vocab src = Vocab.ofIdxToToken(srcIdxToToken);
+        Vocab tgt = Vocab.ofIdxToToken(tgtIdxToToken);
+        return TrainingSession.forPrediction(s.getDevice(), (device, manager) -> {
+            EncoderDecoder net = newModel(s, src, tgt);
+            Seq2Seq.initialize(net, manager, s.getNumSteps(), s.getSeed());
+            return new Seq2SeqTask(s, manager, null, src, tgt, net, s.getLr(), s.getNumSteps());
+        }, params, source, control);
+    }
+
+    private static EncoderDecoder newModel(Seq2SeqSettings s, Vocab src, Vocab tgt) {
+        return new EncoderDecoder(
+                new Seq2SeqEncoder(src.length(), s.getEmbedSize(), s.getNumHiddens(),
+                        s.getNumLayers(), s.getDropout()),
+                new Seq2SeqDecoder(tgt.length(), s.getEmbedSize(), s.getNumHiddens(),
+                        s.getNumLayers(), s.getDropout()));
     }
 
     /**
