@@ -100,7 +100,7 @@ def test_bad_settings_are_refused_before_the_jvm_starts() -> None:
             "from djl_bridge import bridge\n"
             "for cfg, opts in ((djl_bridge.Seq2SeqConfig(embed=-1), None),\n"
             "                  (djl_bridge.Seq2SeqConfig(), djl_bridge.RunOptions("
-            "checkpoint_dir='ck')),\n"
+            "save_every=0)),\n"
             "                  (djl_bridge.Seq2SeqConfig(data='/nonexistent/fra.txt'), None)):\n"
             "    try:\n"
             "        djl_bridge.train_seq2seq(cfg, opts)\n"
@@ -111,7 +111,7 @@ def test_bad_settings_are_refused_before_the_jvm_starts() -> None:
                           cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("ConfigError Seq2SeqConfig.embed must be"), proc.stdout
-    assert lines[1].startswith("ConfigError RunOptions.checkpoint_dir:"), proc.stdout
+    assert lines[1].startswith("ConfigError RunOptions.save_every must be"), proc.stdout
     assert lines[2].startswith("DataError English-French data not found"), proc.stdout
     assert lines[3] == "started False"
 
@@ -119,7 +119,7 @@ def test_bad_settings_are_refused_before_the_jvm_starts() -> None:
 @pytest.mark.parametrize("args,message", [
     (["--section", "9.7", "--clip", "2"], "--clip does not apply to section 9.7"),
     (["--section", "9.7", "--model", "lstm"], "--model does not apply to section 9.7"),
-    (["--section", "9.7", "--save-every", "5"], "--save-every does not apply to section 9.7"),
+    (["--section", "9.7", "--save-every", "0"], "--save-every must be a whole number > 0"),
     (["--section", "9.7", "--dropout", "1.5"], "--dropout must be a number in [0, 1)"),
     (["--embed", "8"], "--embed applies only to section 9.7"),
     (["--num-examples", "8"], "--num-examples applies only to section 9.7"),
