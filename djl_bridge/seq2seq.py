@@ -24,7 +24,7 @@ from .checkpoint import (CheckpointWriter, Seq2SeqCheckpoint, checkpoint_root,
 from .config import API_NAMES, Names, check_path
 from .errors import CheckpointError, ConfigError
 from .interrupt import StopGuard
-from .nmtdata import read_fra
+from .nmtdata import FraText, read_fra
 from .result import EpochCallback
 from .seq2seq_config import OWNER, Seq2SeqConfig
 from .seq2seq_result import Seq2SeqResult, Translation
@@ -35,6 +35,12 @@ def prepare(config: Seq2SeqConfig, names: Names = API_NAMES) -> Seq2SeqConfig:
     """Validates the config, finds and checks the data (:func:`djl_bridge.nmtdata.read_fra`:
     the book's fra.txt unless ``verify_data`` is False) and picks the device, all before the
     JVM starts."""
+    return prepare_with_data(config, names)[0]
+
+
+def prepare_with_data(config: Seq2SeqConfig, names: Names = API_NAMES
+                      ) -> tuple[Seq2SeqConfig, FraText]:
+    """:func:`prepare`, and the data as read once and checked: its bytes are what Java reads."""
     config.validate(names)
     fra = read_fra(config.data, verify=config.verify_data, names=names, owner=OWNER)
     from .gpu import resolve_device  # refuses an impossible --device gpu in one line
@@ -46,7 +52,7 @@ def prepare(config: Seq2SeqConfig, names: Names = API_NAMES) -> Seq2SeqConfig:
     if decision.note:
         print(f"djl-bridge: {decision.note}", file=sys.stderr, flush=True)
     device = "cpu" if decision.note else config.device
-    return dataclasses.replace(config, data=fra.path, device=device)
+    return dataclasses.replace(config, data=fra.path, device=device), fra
 
 
 def check_options(options: RunOptions) -> RunOptions:
@@ -126,7 +132,7 @@ def train_seq2seq(config: Seq2SeqConfig = Seq2SeqConfig(), options: Optional[Run
     if resume_from is not None:
         check_resume(config, resume_from, names)
     hooks = CallbackList(check_callbacks(callbacks, on_epoch))
-    config = prepare(config, names)
+    config, fra = prepare_with_data(config, names)
     writer: Optional[CheckpointWriter] = None
     if options.checkpoint_dir is not None:
         resuming = resume_from is not None and \
@@ -134,7 +140,7 @@ def train_seq2seq(config: Seq2SeqConfig = Seq2SeqConfig(), options: Optional[Run
         writer = CheckpointWriter(options.checkpoint_dir, resuming=resuming,
                                   overwrite=options.overwrite, names=names).open()
     try:
-        result = _run(config, options, hooks, resume_from, writer)
+        result = _run(config, fra.text, options, hooks, resume_from, writer)
     finally:
         if writer is not None:
             writer.close()
@@ -142,12 +148,12 @@ def train_seq2seq(config: Seq2SeqConfig = Seq2SeqConfig(), options: Optional[Run
     return result
 
 
-def _run(config: Seq2SeqConfig, options: RunOptions, hooks: CallbackList,
+def _run(config: Seq2SeqConfig, data: bytes, options: RunOptions, hooks: CallbackList,
          resume_from: Optional[Seq2SeqCheckpoint],
          writer: Optional[CheckpointWriter]) -> Seq2SeqResult:
     with StopGuard(options.hard_exit, can_save=writer is not None) as guard:
         bridge.start()
-        session = open_seq2seq(config, options.names)
+        session = open_seq2seq(config, options.names, data)
         _print_threads_note(session)
         try:
             vocabs = vocabularies(session)

@@ -162,3 +162,43 @@ def test_cli_translate(trained: tuple[Path, Seq2SeqConfig]) -> None:
     proc = run_cli(["translate", "--checkpoint", str(root), "?"])
     assert proc.returncode == 1 and proc.stdout == "" and proc.stderr.count("\n") == 1
     assert "holds only punctuation" in proc.stderr
+
+
+def test_cli_resume_of_a_seq2seq_checkpoint(trained: tuple[Path, Seq2SeqConfig],
+                                            tmp_path: Path) -> None:
+    import shutil
+
+    root, _ = trained
+    copy = tmp_path / "ck"
+    shutil.copytree(root, copy)
+    proc = run_cli(["train", "--resume", str(copy), "--hidden", "16"])
+    assert proc.returncode == 1 and "--hidden is 16, but the checkpoint" in proc.stderr
+    proc = run_cli(["train", "--resume", str(copy), "--epochs", "3", "--json"])
+    assert proc.returncode == 0, proc.stderr
+    assert "resumed from epoch 2" in proc.stderr
+    assert json.loads(proc.stdout)["checkpoint"] == str(copy / "epoch-000003")
+    proc = run_cli(["predict", "--checkpoint", str(copy)])
+    assert proc.returncode == 1 and "is a sequence-to-sequence checkpoint" in proc.stderr
+
+
+def test_java_trains_on_the_bytes_python_verified(trained: tuple[Path, Seq2SeqConfig],
+                                                  tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # The file is replaced after Python read and checked it: the run still trains on what was
+    # checked (Java is handed those bytes; it opens no path again).
+    import djl_bridge.seq2seq as s2s
+
+    _, config = trained
+    data = tmp_path / "fra.txt"
+    data.write_bytes(config.data.read_bytes())
+    real = s2s.read_fra
+
+    def read_then_replace(*args: object, **kwargs: object) -> object:
+        fra = real(*args, **kwargs)
+        data.write_text("Go.\tVa !\tCC-BY 2.0 (France)\n", encoding="utf-8")
+        return fra
+
+    monkeypatch.setattr(s2s, "read_fra", read_then_replace)
+    result = train_seq2seq(Seq2SeqConfig(**{**config.__dict__, "data": data, "epochs": 1}),
+                           RunOptions(progress=False))
+    assert len(result.loss) == 1

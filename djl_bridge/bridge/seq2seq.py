@@ -40,9 +40,17 @@ def seq2seq_settings(config: Any, data: Optional[str] = None) -> Any:
 
 
 @_on_java_thread
-def open_seq2seq(config: Any, names: Names = API_NAMES) -> Session:
-    """A session that trains ``config``: reads fra.txt (opened here, read by the JVM through
+def open_seq2seq(config: Any, names: Names = API_NAMES, data_bytes: Optional[bytes] = None
+                 ) -> Session:
+    """A session that trains ``config``: reads the data (``data_bytes``, the file as Python
+    read and verified it: nothing is read again; else opened here and read by the JVM through
     :func:`readable_by_java`), builds and initializes the encoder-decoder."""
+    if data_bytes is not None:
+        with java_errors(names):
+            control = jclass(N.TRAINING_CONTROL)()
+            return Session(jclass(N.SEQ2SEQ_TASK).open(seq2seq_settings(config),
+                                                       java_bytes(data_bytes), str(config.data),
+                                                       control), control, names)
     with readable_by_java(config.data) as data, java_errors(names):
         control = jclass(N.TRAINING_CONTROL)()
         return Session(jclass(N.SEQ2SEQ_TASK).open(seq2seq_settings(config, data), control),

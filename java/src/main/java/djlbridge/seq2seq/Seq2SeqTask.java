@@ -16,6 +16,7 @@ import djlbridge.training.StepCheck;
 import djlbridge.training.TrainingControl;
 import djlbridge.training.TrainingSession;
 import djlbridge.training.TrainingTask;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -90,8 +91,30 @@ public final class Seq2SeqTask implements TrainingTask {
         if (s.getDataPath() == null) {
             throw new IllegalArgumentException("no data file: pass --data fra.txt");
         }
+        return open(s, NMT.readDataNMT(s.getDataPath()), control);
+    }
+
+    /**
+     * Opens a session for training on data already read: the bytes of {@code fra-eng.zip} or
+     * {@code fra.txt} as the caller read (and verified) them; nothing is opened by name.
+     *
+     * @param s the settings (their data path is not used)
+     * @param data the file's bytes
+     * @param name what to call the data in messages (its path)
+     * @param control the stop flag checked before every batch, or null
+     * @return the session (close it)
+     * @throws IOException if the data cannot be read
+     * @throws TranslateException if the data cannot be prepared
+     */
+    public static TrainingSession open(Seq2SeqSettings s, byte[] data, String name,
+            TrainingControl control) throws IOException, TranslateException {
+        return open(s, NMT.readDataNMT(new ByteArrayInputStream(data), name), control);
+    }
+
+    private static TrainingSession open(Seq2SeqSettings s, String rawText,
+            TrainingControl control) throws IOException, TranslateException {
         return TrainingSession.open(s.getDevice(), s.getSeed(), (device, manager) -> {
-            Pair<ArrayDataset, Pair<Vocab, Vocab>> data = NMT.loadDataNMT(s.getDataPath(),
+            Pair<ArrayDataset, Pair<Vocab, Vocab>> data = NMT.loadDataNMT(rawText,
                     s.getBatchSize(), s.getNumSteps(), s.getNumExamples(), manager);
             Vocab src = data.getValue().getKey();
             Vocab tgt = data.getValue().getValue();
