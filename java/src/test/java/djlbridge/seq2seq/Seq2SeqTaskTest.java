@@ -132,4 +132,41 @@ public class Seq2SeqTaskTest {
             }
         }
     }
+
+    @Test
+    public void aPredictionSessionFromACheckpointsBytesTranslatesAsTheTrainedModel()
+            throws Exception {
+        Seq2SeqSettings settings = tiny(4);
+        byte[] data = Files.readAllBytes(settings.getDataPath());
+        List<String> before = new ArrayList<>();
+        List<String> src;
+        List<String> tgt;
+        byte[] params;
+        try (TrainingSession s = Seq2SeqTask.open(settings, data, "fra.txt", null)) {
+            s.train(4, null);
+            params = s.encodeLastGood();
+            Seq2SeqTask task = (Seq2SeqTask) s.getTask();
+            src = task.getSrcIdxToToken();
+            tgt = task.getTgtIdxToToken();
+            for (String sentence : Seq2SeqTask.SOURCES) {
+                before.add(s.predict(sentence, 6));
+            }
+        }
+        Files.delete(settings.getDataPath()); // the prediction session reads no data
+        try (TrainingSession s = Seq2SeqTask.forPrediction(settings, src, tgt, params,
+                "model.params", null)) {
+            List<String> after = new ArrayList<>();
+            for (String sentence : Seq2SeqTask.SOURCES) {
+                after.add(s.predict(sentence, 6));
+            }
+            assertEquals(before, after);
+        }
+        byte[] cut = java.util.Arrays.copyOf(params, params.length / 2);
+        try (TrainingSession s = Seq2SeqTask.forPrediction(settings, src, tgt, cut,
+                "model.params", null)) {
+            fail("a cut parameter file was loaded");
+        } catch (java.io.IOException | RuntimeException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("model.params"));
+        }
+    }
 }
