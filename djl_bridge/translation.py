@@ -60,7 +60,7 @@ def prepare_sentence(sentence: object, num_steps: int, vocab: frozenset[str],
     """The sentence as the model reads it (tokens joined by single spaces) and its unknown
     words; raises :class:`ConfigError` (one line) for an empty sentence, punctuation only, or
     more words than the model reads."""
-    field = names("sentence", "")
+    field = "sentence"  # the API's parameter, the CLI's SENTENCE
     if not isinstance(sentence, str):
         raise ConfigError(f"{field} must be a str, got {type(sentence).__name__}")
     tokens = preprocess_nmt(sentence).split()
@@ -73,7 +73,8 @@ def prepare_sentence(sentence: object, num_steps: int, vocab: frozenset[str],
         raise ConfigError(
             f"{field} {sentence!r} has {len(tokens)} tokens (punctuation counts), more than the "
             f"{most} this model reads ({num_steps} steps with <eos>; the book would cut it "
-            "silently): split it, or train with more steps (num_steps)")
+            "silently): split it, or train with a larger "
+            f"{names('num_steps', 'Seq2SeqConfig')}")
     unknown = tuple(dict.fromkeys(t for t in tokens if t not in vocab))
     return " ".join(tokens), unknown
 
@@ -108,9 +109,9 @@ def translations(checkpoint: "Path | str", sentences: Sequence[str], device: str
     """:func:`translate` with what each sentence became: :class:`TranslatedSentence` objects, no
     warnings (the CLI's ``--json``)."""
     if isinstance(sentences, (str, bytes)) or not isinstance(sentences, Sequence):
-        raise ConfigError(f"{names('sentence', '')} must be a str or a list of str")
+        raise ConfigError("sentence must be a str or a list of str")
     if not sentences:
-        raise ConfigError(f"{names('sentence', '')}: no sentence given")
+        raise ConfigError("sentence: no sentence given")
     ckpt = read_seq2seq_checkpoint(check_path(checkpoint, names("checkpoint", "")), names)
     vocab = frozenset(ckpt.source_vocab)
     prepared = [prepare_sentence(s, ckpt.config.num_steps, vocab, names) for s in sentences]

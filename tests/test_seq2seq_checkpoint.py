@@ -80,6 +80,7 @@ def test_unknown_words_become_unk_with_a_note(trained: tuple[Path, Seq2SeqConfig
     ("", "sentence is empty"), ("   ", "sentence is empty"),
     (" ?! ", "holds only punctuation"), (".", "holds only punctuation"),
     ("go go go go go go", "has 6 tokens (punctuation counts), more than the 5 this model reads"),
+    ("go go go go go go", "train with a larger Seq2SeqConfig.num_steps"),
     (["go .", 3], "sentence must be a str, got int"), ([], "no sentence given"),
 ])
 def test_bad_sentences_one_line_before_any_java(trained: tuple[Path, Seq2SeqConfig],
@@ -148,8 +149,27 @@ def test_resume_goes_on_and_refuses_a_model_change(trained: tuple[Path, Seq2SeqC
 
 def test_a_new_run_keeps_another_runs_checkpoints(trained: tuple[Path, Seq2SeqConfig]) -> None:
     root, config = trained
-    with pytest.raises(CheckpointError, match="already holds the checkpoints of another run"):
+    with pytest.raises(CheckpointError, match=r"already holds the checkpoints of another run "
+                                              r"\(epoch 2, seq2seq GRU encoder-decoder"):
         train_seq2seq(config, RunOptions(checkpoint_dir=root, progress=False))
+
+
+def test_a_kind_this_version_does_not_know_is_refused(trained: tuple[Path, Seq2SeqConfig],
+                                                      tmp_path: Path) -> None:
+    import shutil
+
+    root, _ = trained
+    copy = tmp_path / "ck"
+    shutil.copytree(root, copy)
+    meta_file = copy / "epoch-000002" / "checkpoint.json"
+    meta = json.loads(meta_file.read_text())
+    meta["kind"] = "transformer"
+    meta["manifest_sha256"] = checkpoint.layout.manifest_digest(meta)
+    meta_file.write_text(json.dumps(meta))
+    for read in (read_seq2seq_checkpoint, checkpoint.read_checkpoint):
+        with pytest.raises(CheckpointError, match="holds a kind of checkpoint this djl-bridge "
+                                                  r"does not know \('transformer', version 4\)"):
+            read(copy)
 
 
 def test_cli_translate(trained: tuple[Path, Seq2SeqConfig]) -> None:

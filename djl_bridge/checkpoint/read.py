@@ -267,8 +267,12 @@ def _read_meta(ckpt: Path, dir_fd: int, kind: str = layout.LANGUAGE_MODEL) -> di
     version = meta.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise checks.damaged(ckpt, f"version {version!r}")
-    first, newest = layout.KINDS.get(found, (VERSION + 1, VERSION))
-    if version > newest or found not in layout.KINDS:
+    if found not in layout.KINDS:
+        raise CheckpointError(
+            f"{ckpt} holds a kind of checkpoint this djl-bridge does not know ({found!r}, "
+            f"version {version}): upgrade djl-bridge, or train again")
+    first, newest = layout.KINDS[found]
+    if version > newest:
         raise CheckpointError(
             f"{ckpt} was written by a newer djl-bridge (checkpoint version {version}; this one "
             f"reads versions {first} to {newest}): upgrade djl-bridge, or train again")

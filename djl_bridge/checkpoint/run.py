@@ -22,6 +22,13 @@ def describe(root: Path) -> str:
     try:
         ckpt = read_checkpoint(root)
     except CheckpointError:
+        from .seq2seq import read_seq2seq_checkpoint
+
+        try:
+            other = read_seq2seq_checkpoint(root)
+            return f"epoch {other.epochs_done}, seq2seq {other.config.describe()}"
+        except CheckpointError:
+            pass
         names = [p.name for p in checkpoint_entries(root)]
         return f"{', '.join(names[:3])}{', ...' if len(names) > 3 else ''}; unreadable"
     return f"epoch {ckpt.epochs_done}, {ckpt.config.describe()}"
