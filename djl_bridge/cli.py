@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional, Sequence, TypeVar
 from .checkpoint import Checkpoint
 from .config import CLI_NAMES, DEVICES, IMPLS, MODELS, SECTION_NAMES, TrainConfig, find_section
 from .console import EXIT_BROKEN_PIPE, EXIT_ERROR, Console, write_result
-from .errors import BridgeError, PredictionWarning, TrainingInterruptedError
+from .errors import BridgeError, ConfigError, PredictionWarning, TrainingInterruptedError
 from .interrupt import EXIT_STATUS, say
 from .nmt import SHOW_SECTIONS
 from .resume import RESUME_FIELDS, ResumePlan, plan_resume
@@ -216,6 +216,12 @@ def _cmd_show_section(args: argparse.Namespace) -> int:
     """``train --section 9.5``: the text's printout of the data set; 9.6 runs nothing."""
     from . import nmt
 
+    given = [n for n in (*_CONFIG_FLAGS, *SEQ2SEQ_ONLY, "checkpoint_dir", "save_every", "plot",
+                         "threads") if getattr(args, n, None) is not None]
+    if given or args.overwrite:
+        flag = CLI_NAMES(given[0]) if given else "--overwrite"
+        raise ConfigError(f"{flag} does not apply to section {args.section} (it trains nothing:"
+                          " 9.5 prints the data set, with --data, --no-verify-data and --json)")
     if args.section == "9.6":
         write_result(json.dumps({"section": "9.6", "runs": None, "note": nmt.SECTION_9_6_NOTE})
                      if args.json else nmt.SECTION_9_6_NOTE)

@@ -113,3 +113,14 @@ def test_cli_section_9_6_runs_nothing_and_says_so() -> None:
     proc = run_cli(["train", "--section", "9.6", "--json"])
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["runs"] is None and "9.7" in json.loads(proc.stdout)["note"]
+
+
+def test_cli_section_9_5_refuses_a_training_flag_in_one_line(capsys: pytest.CaptureFixture[str]
+                                                             ) -> None:
+    from djl_bridge.cli import main
+
+    assert main(["train", "--section", "9.5", "--hidden", "8"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--hidden does not apply to section 9.5 (it trains nothing" in err[0]
+    assert main(["train", "--section", "9.6", "--checkpoint-dir", "x"]) == 1
+    assert "--checkpoint-dir does not apply to section 9.6" in capsys.readouterr().err
