@@ -21,6 +21,12 @@ In a notebook, a live perplexity curve (a PNG file elsewhere) and a progress wid
 Your own per-epoch code is a :class:`Callback` (``on_run_start``, ``on_epoch_end``,
 ``on_run_end``), or the shortcut ``on_epoch=lambda epoch, ppl, speed: ...``.
 
+Sequence to sequence (D2L 9.7), the text's settings by default (fra.txt: ``data=`` or
+``$DJL_BRIDGE_FRA``)::
+
+    result = djl_bridge.train_seq2seq(djl_bridge.Seq2SeqConfig(epochs=30))
+    print(result.summary())      # the loss line, then "go . => va !, bleu 1.000" ...
+
 Or start the JVM and read like the Java text::
 
     djl_bridge.start()
@@ -48,9 +54,14 @@ from .errors import (
     TrainingInterruptedError,
 )
 from .bridge import start
+from .nmt import NMTDataset, bleu, nmt_dataset
 from .plot import PerplexityPlot
 from .session import Interrupted, RunOptions, predict, resume, run
 from .result import TrainingResult
+from .seq2seq import train_seq2seq
+from .seq2seq_config import Seq2SeqConfig
+from .seq2seq_result import Seq2SeqResult, Translation
+from .translation import UnknownWordsWarning, translate
 from .train import train
 
 __all__ = [
@@ -60,6 +71,9 @@ __all__ = [
     "Checkpoint",
     "CheckpointError",
     "Interrupted",
+    "NMTDataset",
+    "bleu",
+    "nmt_dataset",
     "RunOptions",
     "predict",
     "read_checkpoint",
@@ -77,11 +91,17 @@ __all__ = [
     "PredictionWarning",
     "ResourceError",
     "RunInfo",
+    "Seq2SeqConfig",
+    "Seq2SeqResult",
     "TrainConfig",
     "TrainingDivergedError",
     "TrainingInterruptedError",
     "TrainingResult",
+    "Translation",
     "start",
     "train",
+    "train_seq2seq",
+    "translate",
+    "UnknownWordsWarning",
 ]
 __version__ = "0.1.0"

@@ -30,9 +30,12 @@ from .errors import CallbackError, ConfigError
 if TYPE_CHECKING:  # for the annotations only: result imports nothing of this module
     from .config import TrainConfig
     from .result import TrainingResult
+    from .seq2seq_config import Seq2SeqConfig
 
 #: The measure each epoch of the language model reports.
 PERPLEXITY = "perplexity"
+#: The measure each epoch of sequence to sequence (D2L 9.7) reports.
+LOSS = "loss"
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ class RunInfo:
     a resumed run), the epochs done before it (``start_epoch``; 0 for a new run) and their
     records (``history``), the measure its epochs report, where it checkpoints (or None)."""
 
-    config: "TrainConfig"
+    config: "TrainConfig | Seq2SeqConfig"
     epochs: int
     start_epoch: int = 0
     measure: str = PERPLEXITY
@@ -110,7 +113,7 @@ def check_callbacks(callbacks: Optional[Sequence[Callback]], on_epoch: Any,
     """The user's callbacks, the ``on_epoch`` shortcut first; :class:`ConfigError` for anything
     that is not a list of :class:`Callback` or a function."""
     if on_epoch is not None and not callable(on_epoch):
-        raise ConfigError(f"on_epoch must be a function (epoch, perplexity, tokens_per_sec), "
+        raise ConfigError(f"on_epoch must be a function (epoch, value, tokens_per_sec), "
                           f"got {on_epoch!r}")
     if callbacks is None:
         callbacks = ()
@@ -200,7 +203,7 @@ class CallbackList:
             go_on = go_on and answer is not False
         return go_on
 
-    def end(self, result: "TrainingResult", where: str = "the run had finished") -> None:
+    def end(self, result: Any, where: str = "the run had finished") -> None:
         """``on_run_end`` of each; raises at the first failure (``where`` says what became of
         the run)."""
         for cb, users in self._each():
@@ -223,12 +226,12 @@ class ShowProgress(Callback):
     """The progress display of a run (:func:`djl_bridge.progress.for_run`), built when the run
     starts (it learns the epoch count then), closed by :meth:`close` whatever happens."""
 
-    def __init__(self, make: Callable[[int, int], Any]) -> None:
+    def __init__(self, make: Callable[..., Any]) -> None:
         self._make = make
         self.shown: Any = None
 
     def on_run_start(self, run: RunInfo) -> None:
-        self.shown = self._make(run.epochs, run.start_epoch)
+        self.shown = self._make(run.epochs, run.start_epoch, measure=run.measure)
 
     def on_epoch_end(self, record: EpochRecord, history: Sequence[EpochRecord]) -> None:
         if self.shown is not None:

@@ -3,6 +3,7 @@ and sets ``func``; ``build_parser`` lists them."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import traceback
@@ -13,9 +14,11 @@ from typing import Any, Callable, Optional, Sequence, TypeVar
 from .checkpoint import Checkpoint
 from .config import CLI_NAMES, DEVICES, IMPLS, MODELS, SECTION_NAMES, TrainConfig, find_section
 from .console import EXIT_BROKEN_PIPE, EXIT_ERROR, Console, write_result
-from .errors import BridgeError, PredictionWarning, TrainingInterruptedError
+from .errors import BridgeError, ConfigError, PredictionWarning, TrainingInterruptedError
 from .interrupt import EXIT_STATUS, say
+from .nmt import SHOW_SECTIONS
 from .resume import RESUME_FIELDS, ResumePlan, plan_resume
+from .seq2seq_config import ONLY_HERE as SEQ2SEQ_ONLY, SECTION as SEQ2SEQ_SECTION
 
 #: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
 EXIT_INTERRUPTED = EXIT_STATUS["Ctrl-C"]
@@ -60,9 +63,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a model of D2L chapter 9 on DJL and print the result",
                        description="Train on the Java side; defaults are the Java text's.")
     start = p.add_mutually_exclusive_group()
-    start.add_argument("--section", choices=SECTION_NAMES, default=None,
+    start.add_argument("--section", choices=SECTION_NAMES + SHOW_SECTIONS + (SEQ2SEQ_SECTION,),
+                       default=None,
                        help="the run of this section of the text (9.3: the 2-layer concise LSTM at "
-                            "lr 2; 9.4: the bidirectional one); other flags change it")
+                            "lr 2; 9.4: the bidirectional one; 9.5: the English-French data set "
+                            "printed; 9.7: sequence to sequence on fra.txt, --data or "
+                            "$DJL_BRIDGE_FRA); other flags change it")
     p.add_argument("--model", choices=MODELS, default=None, help=f"default {d.model}")
     p.add_argument("--impl", choices=IMPLS, default=None, help=f"default {d.impl}")
     p.add_argument("--epochs", type=int, default=None,
@@ -73,6 +79,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hybridize", action=argparse.BooleanOptionalAction, default=None,
                    help="scratch model: one cached MXNet graph per sequence (default, ~2x "
                         "faster) or, with --no-hybridize, the text's op-by-op cells")
+    p.add_argument("--embed", type=int, default=None, metavar="N",
+                   help="--section 9.7: embedding size (default 32)")
+    p.add_argument("--dropout", type=float, default=None,
+                   help="--section 9.7: dropout between GRU layers (default 0.1)")
+    p.add_argument("--num-examples", type=int, default=None, metavar="N",
+                   help="--section 9.7: sentence pairs read (default 600)")
     _add_threads_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--debug", action="store_true", help="show Java stack traces")
@@ -148,11 +160,20 @@ def _resume_plan(args: argparse.Namespace, ckpt: Checkpoint) -> ResumePlan:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    if args.section in SHOW_SECTIONS:
+        return _cmd_show_section(args)
     from .checkpoint import checkpoint_root, read_checkpoint
+    from .checkpoint.layout import SEQ2SEQ as SEQ2SEQ_KIND, checkpoint_kind
+    from .seq2seq_config import refuse_here_only
     from .session import RunOptions, run
 
     from . import bridge
 
+    if args.section == SEQ2SEQ_SECTION:
+        return _cmd_train_seq2seq(args)
+    if args.resume is not None and checkpoint_kind(args.resume) == SEQ2SEQ_KIND:
+        return _cmd_train_seq2seq(args, args.resume)
+    refuse_here_only(_given(args, SEQ2SEQ_ONLY), CLI_NAMES)
     bridge.set_threads(args.threads, "--threads")
     ckpt: Optional[Checkpoint] = None
     plan: Optional[ResumePlan] = None
@@ -188,6 +209,66 @@ def _cmd_train(args: argparse.Namespace) -> int:
         plot_perplexity(result.perplexity, args.plot, config.epochs, config.describe())
     write_result(result.to_json() if args.json else result.summary(),
                  kept=result.extras.get("checkpoint"))
+    return 0
+
+
+def _cmd_show_section(args: argparse.Namespace) -> int:
+    """``train --section 9.5``: the text's printout of the data set; 9.6 runs nothing."""
+    from . import nmt
+
+    given = [n for n in (*_CONFIG_FLAGS, *SEQ2SEQ_ONLY, "checkpoint_dir", "save_every", "plot",
+                         "threads") if getattr(args, n, None) is not None]
+    if given or args.overwrite:
+        flag = CLI_NAMES(given[0]) if given else "--overwrite"
+        raise ConfigError(f"{flag} does not apply to section {args.section} (it trains nothing:"
+                          " 9.5 prints the data set, with --data, --no-verify-data and --json)")
+    if args.section == "9.6":
+        write_result(json.dumps({"section": "9.6", "runs": None, "note": nmt.SECTION_9_6_NOTE})
+                     if args.json else nmt.SECTION_9_6_NOTE)
+        return 0
+    shown = nmt.section_9_5(args.data, verify=not args.no_verify_data, names=CLI_NAMES)
+    write_result(shown.to_json() if args.json else shown.summary())
+    return 0
+
+
+def _cmd_train_seq2seq(args: argparse.Namespace, resume: Optional[Path] = None) -> int:
+    """``train --section 9.7``: sequence to sequence at the text's settings, the flags given on
+    top (the library refuses those that do not apply)."""
+    from .plot import plot_perplexity
+    from .seq2seq import check_options, train_seq2seq
+    from .seq2seq_config import TITLE, from_given
+    from .session import RunOptions
+
+    from . import bridge
+
+    given = _given(args, _CONFIG_FLAGS + SEQ2SEQ_ONLY)
+    if args.data is not None:
+        given["data"] = args.data
+    if args.no_verify_data:
+        given["verify_data"] = False
+    ckpt = None
+    if resume is not None:  # train --resume DIR of a sequence-to-sequence checkpoint
+        from .checkpoint import checkpoint_root, read_seq2seq_checkpoint
+
+        ckpt = read_seq2seq_checkpoint(resume, CLI_NAMES)
+        given = {**ckpt.config.to_dict(), "data": ckpt.config.data, **given}
+        if args.checkpoint_dir is None:
+            args.checkpoint_dir = checkpoint_root(ckpt.path)
+    config = from_given(given, CLI_NAMES)
+    bridge.set_threads(args.threads, "--threads")
+    _check_plot(args.plot)
+    options = check_options(RunOptions(
+        checkpoint_dir=args.checkpoint_dir, overwrite=args.overwrite, hard_exit=True,
+        save_every=RunOptions.save_every if args.save_every is None else args.save_every,
+        names=CLI_NAMES, progress=not args.json))
+    say(f"djl-bridge: D2L {SEQ2SEQ_SECTION} {TITLE}: {config.describe()}, Adam lr "
+        f"{config.lr:g}, {config.epochs} epochs"
+        + (f", resumed from epoch {ckpt.epochs_done} of {ckpt.path}" if ckpt else ""))
+    result = train_seq2seq(config, options, resume_from=ckpt)
+    if args.plot is not None:
+        plot_perplexity(result.loss, args.plot, config.epochs, config.describe(),
+                        measure=result.measure)
+    write_result(result.to_json() if args.json else result.summary())
     return 0
 
 
@@ -305,6 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_parity(sub)
     _add_predict(sub)
+    _add_translate(sub)
     _add_doctor(sub)
     _add_bench(sub)
     _add_notebooks(sub)
@@ -356,10 +438,49 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_translate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("translate", help="translate English to French with a seq2seq checkpoint",
+                       description="Greedy translation, as the text's predictSeq2Seq, with the "
+                                   "model of `train --section 9.7 --checkpoint-dir DIR`.")
+    p.add_argument("--checkpoint", type=Path, required=True, metavar="DIR",
+                   help="a --checkpoint-dir of `djl-bridge train --section 9.7` (its latest "
+                        "checkpoint), or one of its epoch-N directories")
+    p.add_argument("sentence", nargs="+", help='one or more sentences, e.g. "go ." "i lost ."')
+    p.add_argument("--device", choices=DEVICES, default="cpu")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    _add_threads_option(p)
+    p.add_argument("--debug", action="store_true", help="show Java stack traces")
+    p.set_defaults(func=_cmd_translate)
+
+
+def _cmd_translate(args: argparse.Namespace) -> int:
+    from .translation import translations
+
+    if args.threads is not None:
+        from . import bridge
+        bridge.set_threads(args.threads, "--threads")
+    done = translations(args.checkpoint, args.sentence, args.device, hard_exit=True,
+                        names=CLI_NAMES)
+    for t in done:
+        if t.unknown:
+            say(f"djl-bridge: note: {', '.join(repr(w) for w in t.unknown)} of {t.sentence!r} "
+                "not in the model's vocabulary: translated as <unk>")
+    if args.json:
+        write_result(json.dumps({"checkpoint": str(args.checkpoint),
+                                 "translations": [t.to_dict() for t in done]},
+                                ensure_ascii=False))
+    else:
+        write_result("\n".join(f"{t.source} => {t.translation}" for t in done))
+    return 0
+
+
 def _add_doctor(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("doctor", help="check Java, the build, DJL, the natives, GPUs and the data",
                        description="One line per check; exit status 1 with the fix when one fails.")
     p.add_argument("--data", type=Path, default=None, help="the corpus to check")
+    p.add_argument("--fra", type=Path, default=None, metavar="PATH",
+                   help="the English-French data to check (fra-eng.zip or its fra.txt; "
+                        "default $DJL_BRIDGE_FRA)")
     p.add_argument("--debug", action="store_true", help="show Java stack traces")
     p.set_defaults(func=_cmd_doctor)
 
@@ -367,7 +488,7 @@ def _add_doctor(sub: argparse._SubParsersAction) -> None:
 def _cmd_doctor(args: argparse.Namespace) -> int:
     from .doctor import main as doctor_main
 
-    return doctor_main(args.data)
+    return doctor_main(args.data, args.fra)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from . import data, jvm
+from . import data, jvm, nmtdata
 from .config import CLI_NAMES
 from .errors import BridgeError, NativeLibraryError
 
@@ -37,9 +37,11 @@ class Check:
 
 @dataclass
 class Context:
-    """What the checks share: the ``--data`` argument and the names of the checks that passed."""
+    """What the checks share: the ``--data`` and ``--fra`` arguments and the names of the checks
+    that passed."""
 
     data_path: Optional[Path] = None
+    fra_path: Optional[Path] = None
     passed: set[str] = field(default_factory=set)
 
 
@@ -168,6 +170,17 @@ def check_data(ctx: Context) -> str:
     return f"{path} (SHA-1 {data.SHA1[:12]}... verified, {data.count_tokens(path)} tokens)"
 
 
+def check_fra(ctx: Context) -> str:
+    """The English-French data of sections 9.5-9.7: found and verified; when none is named
+    (``--fra``, ``$DJL_BRIDGE_FRA``) the row passes and says how to get it (only those sections
+    need it)."""
+    if ctx.fra_path is None and not os.environ.get(nmtdata.ENV_VAR):
+        return ("none named (only sections 9.5-9.7 need it): "
+                + nmtdata.how_to_get(CLI_NAMES).replace("--data PATH", "--fra PATH to doctor, "
+                                                       "--data PATH to train"))
+    return nmtdata.doctor_line(ctx.fra_path, CLI_NAMES)
+
+
 #: Every check, in order. The JVM starts only in ``engine``, once Java, the jars and the natives
 #: look right.
 CHECKS: list[CheckSpec] = [
@@ -178,14 +191,16 @@ CHECKS: list[CheckSpec] = [
     CheckSpec("engine", check_engine, ("java", "build", "natives")),
     CheckSpec("gpu", check_gpu, ("engine",)),
     CheckSpec("data", check_data),
+    CheckSpec("english-french data", check_fra),
 ]
 
 
 def run_checks(data_path: Optional[Path] = None,
-               checks: Optional[list[CheckSpec]] = None) -> Report:
+               checks: Optional[list[CheckSpec]] = None,
+               fra_path: Optional[Path] = None) -> Report:
     """Runs ``checks`` (default :data:`CHECKS`) in order, leaving out those whose needs failed."""
     report = Report()
-    ctx = Context(data_path)
+    ctx = Context(data_path, fra_path)
     for spec in CHECKS if checks is None else checks:
         if not all(need in ctx.passed for need in spec.needs):
             continue
@@ -197,9 +212,9 @@ def run_checks(data_path: Optional[Path] = None,
     return report
 
 
-def main(data_path: Optional[Path] = None) -> int:
+def main(data_path: Optional[Path] = None, fra_path: Optional[Path] = None) -> int:
     """Prints the report; returns 0 when every check passed, else 1."""
-    report = run_checks(data_path)
+    report = run_checks(data_path, fra_path=fra_path)
     for check in report.checks:
         print(check.line())
     print("all checks passed" if report.ok else "some checks failed: each FAIL line says how to fix it")

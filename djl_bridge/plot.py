@@ -93,9 +93,11 @@ def write_png(data: bytes, path: Path) -> Path:
     return path
 
 
-def plot_perplexity(perplexity: Sequence[float], path: Path, num_epochs: int, title: str = "") -> Path:
-    """Draws perplexity per epoch and writes ``path`` atomically."""
-    return write_png(png_bytes(draw(perplexity, num_epochs, title)), path)
+def plot_perplexity(perplexity: Sequence[float], path: Path, num_epochs: int, title: str = "",
+                    measure: str = "perplexity") -> Path:
+    """Draws the measure (perplexity, or the task's ``measure``) per epoch and writes ``path``
+    atomically."""
+    return write_png(png_bytes(draw(perplexity, num_epochs, title, ylabel=measure)), path)
 
 
 class PerplexityPlot(Callback):

@@ -15,7 +15,7 @@ import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from . import bridge, engine_env, jupyter, progress
 from .callbacks import (
@@ -320,46 +320,59 @@ def _train(session: bridge.Session, config: TrainConfig, options: RunOptions,
                        resume_from.perplexity, resume_from.epoch_tokens_per_sec)
         start_epoch = resume_from.epochs_done
     saver = _Saver(writer, config, session, vocab, start_epoch, data_sha1)
-    # The library's own callbacks around the user's: the progress display first, the
-    # checkpoints (every save_every epochs, and the one SIGUSR1 asked for) last.
-    shown = ShowProgress(progress.for_run)
-    quiet = not (options.progress or (options.progress is None and jupyter.in_notebook()))
-    hooks.before = [] if quiet else [shown]
-    hooks.after = [PeriodicCheckpoint(options.save_every, saver.save),
-                   SaveOnSignal(guard.take_save_request, saver.save)]
     history = records(resume_from.perplexity, resume_from.epoch_tokens_per_sec) \
         if resume_from is not None else ()
     info = RunInfo(config, config.epochs, start_epoch, PERPLEXITY, options.checkpoint_dir,
                    history[:start_epoch])
+    # The checkpoints (every save_every epochs, and the one SIGUSR1 asked for) after the user's.
+    drive(session, info, options, hooks, guard, saver.save, lambda: saver.epoch,
+          after=[PeriodicCheckpoint(options.save_every, saver.save),
+                 SaveOnSignal(guard.take_save_request, saver.save)])
+    return TrainingResult.from_report(
+        session.report(), config, checkpoint=str(saver.path) if saver.path is not None else None)
+
+
+def drive(session: bridge.Session, info: RunInfo, options: RunOptions, hooks: CallbackList,
+          guard: StopGuard, save: Callable[[], Optional[Path]], saved_epoch: Callable[[], int],
+          after: Sequence[Callback] = ()) -> None:
+    """What every task's run shares once its session is open: the progress display (showing
+    ``info.measure``) before the user's callbacks and ``after`` (the library's checkpoints)
+    behind them, the one Java call that trains ``info.epochs`` epochs with Ctrl-C/SIGTERM/SIGHUP
+    stopping it between two batches, then the endings: a stop raises :class:`Interrupted`, a
+    non-finite measure :class:`TrainingDivergedError`, a callback's failure its error, each after
+    ``save()`` kept what it can (the path it wrote, None: nothing; ``saved_epoch()`` its epoch).
+    A run that finished is saved once more."""
+    shown = ShowProgress(progress.for_run)
+    quiet = not (options.progress or (options.progress is None and jupyter.in_notebook()))
+    hooks.before = [] if quiet else [shown]
+    hooks.after = list(after)
     try:
         try:
             hooks.start(info)
-            call_interruptible(lambda: session.train(config.epochs, hooks.epoch),
+            call_interruptible(lambda: session.train(info.epochs, hooks.epoch),
                                session.request_stop, guard=guard)
         finally:
             shown.close()
     except TrainingInterruptedError:
         done = session.epochs_done()
-        path = saver.save()
+        path = save()
         raise Interrupted(f"{guard.request.what} during epoch {done + 1}: "
                           f"{_where(path, done, options)}", done, path,
                           guard.request.exit_status) from None
     except TrainingDivergedError as exc:
-        path = saver.save()
+        path = save()
         if path is not None:
-            exc.args = (f"{exc.args[0]}. The last good checkpoint (epoch {saver.epoch}) is "
+            exc.args = (f"{exc.args[0]}. The last good checkpoint (epoch {saved_epoch()}) is "
                         f"in {path}",)
-        elif writer is not None and saver.session.last_good_epoch() <= 0:
+        elif options.checkpoint_dir is not None and session.last_good_epoch() <= 0:
             exc.args = (f"{exc.args[0]}. Nothing was saved (no epoch finished)",)
         raise
     if hooks.failure is not None:
         if hooks.failure.callback is not None:  # the user's: the finished epochs are kept first
-            path = saver.save()
-            hooks.raise_failure("the run stopped there: " + _where(path, saver.epoch, options))
+            path = save()
+            hooks.raise_failure("the run stopped there: " + _where(path, saved_epoch(), options))
         hooks.raise_failure("")  # the library's own error (a checkpoint that failed), as it is
-    saver.save()
-    return TrainingResult.from_report(
-        session.report(), config, checkpoint=str(saver.path) if saver.path is not None else None)
+    save()
 
 
 def _where(path: Optional[Path], done: int, options: RunOptions) -> str:

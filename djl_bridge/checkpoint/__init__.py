@@ -33,6 +33,9 @@ One topic a module; this package re-exports what the rest of djl_bridge calls:
 * :mod:`.read` -- :class:`Checkpoint` and :func:`read_checkpoint`: read once, as what it
   claims (every file verified; the checked bytes are the ones Java loads).
 * :mod:`.run` -- :class:`CheckpointWriter` and :func:`check_new_run`: one run's checkpoints.
+* :mod:`.seq2seq` -- the checkpoints of sequence to sequence (``"kind": "seq2seq"``, version 4:
+  two vocabularies, DJL's block format of the encoder-decoder), written and read with the same
+  trust; each task's reader refuses the other's checkpoints in one line.
 """
 from __future__ import annotations
 
@@ -53,4 +56,5 @@ from .layout import (
 from .lock import CheckpointLock, holds_lock
 from .read import Checkpoint, read_checkpoint
 from .run import CheckpointWriter, check_new_run, describe
+from .seq2seq import Seq2SeqCheckpoint, read_seq2seq_checkpoint, write_seq2seq_checkpoint
 from .write import CheckpointWriteError, write_checkpoint

@@ -32,6 +32,14 @@ FORMAT = "djl-bridge-checkpoint"
 #: without the file check: :attr:`Checkpoint.verified` is False, :attr:`Checkpoint.warning` says
 #: so; their config has neither field: one layer, one direction); a newer version is refused.
 VERSION = 3
+#: What a checkpoint holds (``kind`` in ``checkpoint.json``; none: a language model's, as every
+#: checkpoint before sequence to sequence) and the versions of each that this djl-bridge reads.
+#: Sequence-to-sequence checkpoints start at version 4, so a djl-bridge that knows no kinds
+#: (it reads 1 to 3) refuses them as newer instead of reading them as a language model's.
+LANGUAGE_MODEL = "language-model"
+SEQ2SEQ = "seq2seq"
+SEQ2SEQ_VERSION = 4
+KINDS = {LANGUAGE_MODEL: (1, VERSION), SEQ2SEQ: (SEQ2SEQ_VERSION, SEQ2SEQ_VERSION)}
 LATEST = "LATEST"
 META = "checkpoint.json"
 VOCAB = "vocab.json"
@@ -224,6 +232,40 @@ def prune(root: Path, keep_name: str) -> None:
         return
     for p in leftovers:
         remove_tree(p)
+
+
+def checkpoint_kind(path: Path) -> Optional[str]:
+    """What the newest checkpoint of ``path`` (a root or one ``epoch-N``) says it holds, to pick
+    its reader (which then reads and checks everything); None when that cannot be told."""
+    try:
+        ckpt = path if os.path.lexists(path / META) else find_latest(path)
+        if ckpt is None:
+            return None
+        fd = open_dir(ckpt)
+        try:
+            meta = json.loads(files.read_entry(META, fd, META_MAX_BYTES).decode("utf-8"))
+        finally:
+            os.close(fd)
+    except (OSError, ValueError, CheckpointError, files.NotRegularFileError, files.TooLargeError):
+        return None
+    if not isinstance(meta, dict):
+        return None
+    kind = meta.get("kind", LANGUAGE_MODEL)
+    return kind if isinstance(kind, str) else None
+
+
+def wrong_kind(ckpt: Path, found: str) -> str:
+    """The line for a checkpoint of another task than the one asked for (``found`` is what it
+    holds)."""
+    if found == SEQ2SEQ:
+        return (f"{ckpt} is a sequence-to-sequence checkpoint (D2L 9.7), not a language "
+                "model's: translate with it (djl-bridge translate --checkpoint DIR, or "
+                "djl_bridge.translate); predict and resume take the checkpoints of a language "
+                "model (sections 8.5-9.4)")
+    return (f"{ckpt} is a language model's checkpoint (D2L 8.5-9.4), not a sequence-to-sequence "
+            "one: generate text with it (djl-bridge predict --checkpoint DIR, or "
+            "djl_bridge.predict); translate takes the checkpoints of section 9.7 (train "
+            "--section 9.7 --checkpoint-dir DIR)")
 
 
 def _fix_for_latest(root: Path) -> str:

@@ -26,7 +26,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional, TypeVar
 
 from ..config import API_NAMES, Names, TrainConfig, check_path
 from ..errors import CheckpointError, ConfigError
@@ -38,6 +38,7 @@ from .layout import FORMAT, MANIFEST_KEY, META, PARAMS, VERSION, VOCAB
 #: How often a read starts again when the checkpoint it was reading is replaced or pruned by a
 #: run writing into the same directory.
 RETRIES = 20
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,13 @@ def read_checkpoint(path: "Path | str", names: Names = API_NAMES) -> Checkpoint:
     cannot: missing, not a regular file, too large, damaged ``LATEST``/``checkpoint.json``, a
     config that the manifest or the files do not bear out, a file whose bytes changed, a version
     newer than this djl-bridge reads. Messages name settings as ``names`` does."""
+    return read_any(path, names, _read_epoch)
+
+
+def read_any(path: "Path | str", names: Names, read_epoch: Callable[[Path, int], _T]) -> _T:
+    """Finds and reads the checkpoint of ``path`` (a root: ``LATEST`` followed, or one
+    ``epoch-N`` directory) with ``read_epoch(shown path, directory descriptor)``, the reader of
+    one task's checkpoints; a read raced by a writer starts again."""
     path = check_path(path, "the checkpoint")
     try:
         root_fd = layout.open_dir(path)
@@ -128,15 +136,16 @@ def read_checkpoint(path: "Path | str", names: Names = API_NAMES) -> Checkpoint:
     try:
         if os.path.lexists(path / META):  # one epoch-N directory, named by the user
             try:
-                return _read_epoch(path, root_fd)
+                return read_epoch(path, root_fd)
             except _Vanished as gone:
                 raise gone.error from None
-        return _read_newest(path, root_fd, names)
+        return _read_newest(path, root_fd, names, read_epoch)
     finally:
         os.close(root_fd)
 
 
-def _read_newest(root: Path, root_fd: int, names: Names) -> Checkpoint:
+def _read_newest(root: Path, root_fd: int, names: Names,
+                 read_epoch: Callable[[Path, int], _T]) -> _T:
     """The checkpoint ``LATEST`` names (or the newest one), read again from the start when a
     writer replaces or prunes it meanwhile."""
     for _ in range(RETRIES):
@@ -150,7 +159,7 @@ def _read_newest(root: Path, root_fd: int, names: Names) -> Checkpoint:
         except OSError as exc:  # a link (ELOOP), a file (ENOTDIR), unreadable
             raise _not_a_directory(root, root_fd, name, exc) from None
         try:
-            return _read_epoch(root / name, dir_fd)
+            return read_epoch(root / name, dir_fd)
         except _Vanished as gone:
             if _moved_on(root, root_fd, name, dir_fd, names):
                 continue
@@ -211,14 +220,14 @@ def _read_epoch(ckpt: Path, dir_fd: int) -> Checkpoint:
             if isinstance(size, bool) or not isinstance(size, int) or size < 0:
                 raise checks.damaged(ckpt, f"{META} records no size of {name}")
             recorded[name], sums[name] = size, entry["sha256"]
-    vocab_bytes = _read_file(ckpt, dir_fd, VOCAB, recorded.get(VOCAB),
+    vocab_bytes = read_file(ckpt, dir_fd, VOCAB, recorded.get(VOCAB),
                              (2, layout.VOCAB_MAX_BYTES), "a vocabulary")
     checks.check_sum(ckpt / VOCAB, vocab_bytes, sums.get(VOCAB), recorded.get(VOCAB))
     vocab = checks.parse_vocab(ckpt, vocab_bytes)
     shapes = parameter_shapes(config.model, config.impl, len(vocab), config.hidden,
                               config.layers, config.bidirectional)
     fits = checks.fitting_size(ckpt, config, len(vocab), shapes)
-    params = _read_file(ckpt, dir_fd, params_name, recorded.get(params_name), fits,
+    params = read_file(ckpt, dir_fd, params_name, recorded.get(params_name), fits,
                         f"the {checks.model_words(config, len(vocab))}")
     checks.check_sum(ckpt / params_name, params, sums.get(params_name), recorded.get(params_name))
     if config.impl == "scratch":
@@ -231,9 +240,15 @@ def _read_epoch(ckpt: Path, dir_fd: int) -> Checkpoint:
                       verified=version >= 2, params=params, data_sha1=data_sha1)
 
 
-def _read_meta(ckpt: Path, dir_fd: int) -> dict[str, Any]:
-    """``checkpoint.json``: a JSON object of this format and a version this djl-bridge reads,
-    whose manifest SHA-256 (version 3 on) matches its content."""
+def read_meta(ckpt: Path, dir_fd: int, kind: str) -> dict[str, Any]:
+    """:func:`_read_meta` for the checkpoints of the task ``kind``."""
+    return _read_meta(ckpt, dir_fd, kind)
+
+
+def _read_meta(ckpt: Path, dir_fd: int, kind: str = layout.LANGUAGE_MODEL) -> dict[str, Any]:
+    """``checkpoint.json``: a JSON object of this format, of the task ``kind`` (a checkpoint
+    without ``kind`` is a language model's) and a version this djl-bridge reads of it, whose
+    manifest SHA-256 (version 3 on) matches its content."""
     try:
         raw = files.read_entry(META, dir_fd, layout.META_MAX_BYTES)
     except FileNotFoundError:
@@ -253,13 +268,23 @@ def _read_meta(ckpt: Path, dir_fd: int) -> dict[str, Any]:
         raise checks.damaged(ckpt, f"{META} is not a JSON object")
     if meta.get("format") != FORMAT:
         raise checks.damaged(ckpt, f"format {meta.get('format')!r}, expected {FORMAT!r}")
+    found = meta.get("kind", layout.LANGUAGE_MODEL)
+    if found != kind and found in layout.KINDS:
+        raise CheckpointError(layout.wrong_kind(ckpt, found))
     version = meta.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise checks.damaged(ckpt, f"version {version!r}")
-    if version > VERSION:
+    if found not in layout.KINDS:
+        raise CheckpointError(
+            f"{ckpt} holds a kind of checkpoint this djl-bridge does not know ({found!r}, "
+            f"version {version}): upgrade djl-bridge, or train again")
+    first, newest = layout.KINDS[found]
+    if version > newest:
         raise CheckpointError(
             f"{ckpt} was written by a newer djl-bridge (checkpoint version {version}; this one "
-            f"reads versions 1 to {VERSION}): upgrade djl-bridge, or train again")
+            f"reads versions {first} to {newest}): upgrade djl-bridge, or train again")
+    if version < first:
+        raise checks.damaged(ckpt, f"version {version} for a {found} checkpoint")
     if version >= 3:
         claimed = meta.get(MANIFEST_KEY)
         if not isinstance(claimed, str):
@@ -296,7 +321,7 @@ def _meta_fields(ckpt: Path, meta: dict[str, Any]
     return config, done, ppl, speed
 
 
-def _read_file(ckpt: Path, dir_fd: int, name: str, recorded: Optional[int],
+def read_file(ckpt: Path, dir_fd: int, name: str, recorded: Optional[int],
                fits: tuple[int, int], what: str) -> bytes:
     """The bytes of ``ckpt/name``, read once, after its size was found to be the recorded one
     (when recorded) and within ``fits``, the sizes ``what`` (in words) may have."""

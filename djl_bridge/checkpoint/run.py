@@ -5,7 +5,7 @@ run's checkpoints unless told to replace them (and then only once its own first 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from ..config import API_NAMES, Names, TrainConfig
 from ..errors import CheckpointError
@@ -22,6 +22,13 @@ def describe(root: Path) -> str:
     try:
         ckpt = read_checkpoint(root)
     except CheckpointError:
+        from .seq2seq import read_seq2seq_checkpoint
+
+        try:
+            other = read_seq2seq_checkpoint(root)
+            return f"epoch {other.epochs_done}, seq2seq {other.config.describe()}"
+        except CheckpointError:
+            pass
         names = [p.name for p in checkpoint_entries(root)]
         return f"{', '.join(names[:3])}{', ...' if len(names) > 3 else ''}; unreadable"
     return f"epoch {ckpt.epochs_done}, {ckpt.config.describe()}"
@@ -111,6 +118,22 @@ class CheckpointWriter:
         path = write_checkpoint(self.root, config, epochs_done, perplexity, epoch_tokens_per_sec,
                                 vocab, write_params, replace_existing=self._replace,
                                 names=self.names, data_sha1=data_sha1)
+        self._replace = False
+        return path
+
+    def write_seq2seq(self, config: Any, epochs_done: int, loss: list[float],
+                      epoch_tokens_per_sec: list[float], source_vocab: list[str],
+                      target_vocab: list[str], write_params: Callable[[Path], None]) -> Path:
+        """Writes one sequence-to-sequence checkpoint (see
+        :func:`.seq2seq.write_seq2seq_checkpoint`) and returns its directory."""
+        from .seq2seq import write_seq2seq_checkpoint
+
+        if not self._lock.held:
+            raise RuntimeError("CheckpointWriter.write_seq2seq outside open()/close()")
+        path = write_seq2seq_checkpoint(self.root, config, epochs_done, loss,
+                                        epoch_tokens_per_sec, source_vocab, target_vocab,
+                                        write_params, replace_existing=self._replace,
+                                        names=self.names)
         self._replace = False
         return path
 

@@ -72,21 +72,13 @@ def _write_checkpoint(root: Path, config: TrainConfig, epochs_done: int,
                       vocab: list[str], write_params: Callable[[Path], None],
                       replace_existing: bool, names: Names,
                       data_sha1: Optional[str] = None) -> Path:
-    final = root / epoch_dir_name(epochs_done)
-    intact = _intact_epoch(root)
-    existed = final.exists()
-    tmp: Optional[Path] = None
-    installed = False
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=root))
-        os.chmod(tmp, 0o777 & ~files.umask())  # mkdtemp makes 0700; give it the usual mode
+    def fill(tmp: Path) -> dict[str, Any]:
         params = tmp / PARAMS[config.impl]
         write_params(params)
         hashes = {params.name: files.sync_and_hash(params)}
         hashes[VOCAB] = files.write_synced(tmp / VOCAB,
                                            json.dumps(list(vocab), indent=1).encode("utf-8"))
-        meta: dict[str, Any] = {
+        meta = {
             "format": FORMAT,
             "version": VERSION,
             "epochs_done": epochs_done,
@@ -99,6 +91,27 @@ def _write_checkpoint(root: Path, config: TrainConfig, epochs_done: int,
         }
         if data_sha1 is not None:
             meta["data_sha1"] = data_sha1
+        return meta
+
+    return install(root, epochs_done, fill, replace_existing, names)
+
+
+def install(root: Path, epochs_done: int, fill: Callable[[Path], dict[str, Any]],
+            replace_existing: bool, names: Names) -> Path:
+    """Writes one checkpoint of any task atomically (the caller holds the lock): ``fill(tmp)``
+    writes the files into the temporary directory and returns the content of
+    ``checkpoint.json`` (with ``files``: each file's size and SHA-256), to which the manifest
+    digest is added; then the directory is renamed into place and ``LATEST`` replaced."""
+    final = root / epoch_dir_name(epochs_done)
+    intact = _intact_epoch(root)
+    existed = final.exists()
+    tmp: Optional[Path] = None
+    installed = False
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=root))
+        os.chmod(tmp, 0o777 & ~files.umask())  # mkdtemp makes 0700; give it the usual mode
+        meta = fill(tmp)
         meta[MANIFEST_KEY] = manifest_digest(meta)  # covers the config and every file's sum
         files.write_synced(tmp / META, json.dumps(meta, indent=1).encode("utf-8"))
         files.fsync_dir(tmp)

@@ -18,6 +18,9 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
 import djlbridge.Vocab;
+import djlbridge.training.EpochResult;
+import djlbridge.training.StepCheck;
+import djlbridge.training.TrainingSession;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -118,7 +121,7 @@ public final class Seq2Seq {
      * @param optimizer the optimizer (keeps its state between epochs)
      * @param tgtVocab the target vocabulary
      * @param manager the manager holding the parameters
-     * @return the summed loss, the target tokens and the wall time
+     * @return the book's loss (the summed loss over the target tokens) and tokens per second
      * @throws IOException when the data set cannot be read
      * @throws TranslateException when a batch cannot be made
      */
@@ -130,7 +133,7 @@ public final class Seq2Seq {
             NDManager manager)
             throws IOException, TranslateException {
         return trainEpochSeq2Seq(
-                net, dataset, optimizer, new MaskedSoftmaxCELoss(), tgtVocab, manager);
+                net, dataset, optimizer, new MaskedSoftmaxCELoss(), tgtVocab, manager, () -> {});
     }
 
     /**
@@ -144,7 +147,8 @@ public final class Seq2Seq {
      * @param loss the loss per sentence
      * @param tgtVocab the target vocabulary
      * @param manager the manager holding the parameters
-     * @return the summed loss, the target tokens and the wall time
+     * @param step called before every batch (a {@link TrainingSession}'s stop flag and threads)
+     * @return the book's loss (the summed loss over the target tokens) and tokens per second
      * @throws IOException when the data set cannot be read
      * @throws TranslateException when a batch cannot be made
      */
@@ -154,7 +158,8 @@ public final class Seq2Seq {
             Optimizer optimizer,
             Loss loss,
             Vocab tgtVocab,
-            NDManager manager)
+            NDManager manager,
+            StepCheck step)
             throws IOException, TranslateException {
         long start = System.nanoTime();
         ParameterStore ps = new ParameterStore(manager, false);
@@ -163,6 +168,7 @@ public final class Seq2Seq {
         long tokens = 0;
         try (NDManager epoch = manager.newSubManager()) {
             for (Batch next : dataset.getData(epoch)) {
+                step.check();
                 try (Batch batch = next;
                         NDManager bm = epoch.newSubManager()) {
                     NDArray x = batch.getData().get(0);
@@ -186,7 +192,8 @@ public final class Seq2Seq {
                 }
             }
         }
-        return new EpochResult(lossSum, tokens, (System.nanoTime() - start) / 1e9);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new EpochResult(lossSum / tokens, tokens / seconds);
     }
 
     /**
@@ -201,10 +208,10 @@ public final class Seq2Seq {
     }
 
     /**
-     * The text's {@code trainSeq2Seq}: {@code numEpochs} epochs of Adam at {@code lr}; the model
-     * is initialized first (seed 0) if it is not yet. Prints the last epoch as the book does. The
-     * text takes a {@code Device} and uses a notebook-wide manager; this one takes the manager
-     * that holds the parameters (its device is the device).
+     * The text's {@code trainSeq2Seq}: {@code numEpochs} epochs of Adam at {@code lr}, run by a
+     * {@link TrainingSession} ({@link Seq2SeqTask#wrap}: the one epoch loop, its divergence
+     * check and listeners); the model is initialized first (seed 0) if it is not yet. Prints the
+     * last epoch as the book does.
      *
      * @param net the model
      * @param dataset the data
@@ -212,7 +219,7 @@ public final class Seq2Seq {
      * @param numEpochs the number of epochs
      * @param tgtVocab the target vocabulary
      * @param manager the manager that holds (or will hold) the parameters; its device is used
-     * @return every epoch's result
+     * @return every epoch's result: the book's loss ({@link EpochResult#getMeasure}) and speed
      * @throws IOException when the data set cannot be read
      * @throws TranslateException when a batch cannot be made
      */
@@ -224,25 +231,31 @@ public final class Seq2Seq {
             Vocab tgtVocab,
             NDManager manager)
             throws IOException, TranslateException {
-        if (!net.isInitialized()) {
-            try (NDManager m = manager.newSubManager()) {
-                Batch b = dataset.getData(m).iterator().next();
-                initialize(net, manager, (int) b.getData().get(0).getShape().get(1), 0);
-                b.close();
-            }
+        int numSteps;
+        try (NDManager m = manager.newSubManager()) {
+            // one record, not a batch: a batch would draw a permutation from DJL's random stream
+            numSteps = (int) dataset.get(m, 0).getData().get(0).getShape().get(0);
         }
-        Optimizer adam = adam(lr);
+        if (!net.isInitialized()) {
+            initialize(net, manager, numSteps, 0);
+        }
         List<EpochResult> out = new ArrayList<>();
-        for (int e = 0; e < numEpochs; e++) {
-            out.add(trainEpochSeq2Seq(net, dataset, adam, tgtVocab, manager));
+        try (TrainingSession session =
+                Seq2SeqTask.wrap(net, dataset, null, tgtVocab, lr, numSteps, manager)) {
+            session.train(numEpochs, null);
+            double[] loss = session.getMeasure();
+            double[] speed = session.getEpochTokensPerSec();
+            for (int e = 0; e < loss.length; e++) {
+                out.add(new EpochResult(loss[e], speed[e]));
+            }
         }
         if (!out.isEmpty()) {
             EpochResult last = out.get(out.size() - 1);
             System.out.format(
                     Locale.ROOT,
                     "loss %.3f, %.1f tokens/sec on %s%n",
-                    last.loss(),
-                    last.tokensPerSecond(),
+                    last.getMeasure(),
+                    last.getTokensPerSec(),
                     manager.getDevice());
         }
         return out;
