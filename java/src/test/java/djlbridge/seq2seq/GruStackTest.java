@@ -213,6 +213,7 @@ public class GruStackTest {
                         }
                     }
                     String what = "rate " + rate + ", layer " + layer++;
+                    System.out.println(what + ": worst error " + worst + ", largest " + largest);
                     assertTrue(what + ": gradients about zero (" + largest + ")", largest > 0.05);
                     assertTrue(what + ": worst gradient error " + worst, worst < 2e-3);
                 }
