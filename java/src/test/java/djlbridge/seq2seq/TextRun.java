@@ -11,7 +11,7 @@ import java.util.Locale;
 
 /**
  * The text's run of D2L 9.7 at the book's settings (not a test): {@code TextRun FRA_TXT SEED
- * EPOCHS} prints the loss every 10 epochs, the last epoch's loss and the four translations with
+ * EPOCHS [DROPOUT]} (dropout 0.1 unless given) prints the loss every 10 epochs, the last epoch's loss and the four translations with
  * BLEU (k 2), as docs/seq2seq.md reports them.
  */
 public final class TextRun {
@@ -21,13 +21,14 @@ public final class TextRun {
     /**
      * Runs it.
      *
-     * @param args fra.txt, the seed, the number of epochs
+     * @param args fra.txt, the seed, the number of epochs, optionally the dropout
      * @throws Exception when the data cannot be read
      */
     public static void main(String[] args) throws Exception {
         long seed = Long.parseLong(args[1]);
         int epochs = Integer.parseInt(args[2]);
         int numSteps = 10;
+        float dropout = args.length > 3 ? Float.parseFloat(args[3]) : 0.1f;
         Engine.getInstance().setRandomSeed((int) seed);
         try (NDManager m = NDManager.newBaseManager()) {
             Pair<ArrayDataset, Pair<Vocab, Vocab>> data =
@@ -36,8 +37,8 @@ public final class TextRun {
             Vocab tgt = data.getValue().getValue();
             EncoderDecoder net =
                     new EncoderDecoder(
-                            new Seq2SeqEncoder(src.length(), 32, 32, 2, 0.1f),
-                            new Seq2SeqDecoder(tgt.length(), 32, 32, 2, 0.1f));
+                            new Seq2SeqEncoder(src.length(), 32, 32, 2, dropout),
+                            new Seq2SeqDecoder(tgt.length(), 32, 32, 2, dropout));
             Seq2Seq.initialize(net, m, numSteps, seed);
             Optimizer adam = Seq2Seq.adam(0.005f);
             double tokens = 0;
