@@ -11,8 +11,8 @@ import java.util.Locale;
 
 /**
  * The text's run of D2L 9.7 at the book's settings (not a test): {@code TextRun FRA_TXT SEED
- * EPOCHS [DROPOUT]} (dropout 0.1 unless given) prints the loss every 10 epochs, the last epoch's loss and the four translations with
- * BLEU (k 2), as docs/seq2seq.md reports them.
+ * EPOCHS [DROPOUT]} (dropout 0.1 unless given) prints the loss every 10 epochs, the last
+ * epoch's loss and the four translations with BLEU (k 2), as docs/seq2seq.md reports them.
  */
 public final class TextRun {
 
