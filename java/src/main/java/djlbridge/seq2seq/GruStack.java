@@ -100,10 +100,13 @@ public final class GruStack extends AbstractBlock {
     protected void initializeChildBlocks(
             NDManager manager, DataType dataType, Shape... inputShapes) {
         Shape x = inputShapes[0];
-        Shape in = x;
-        for (GRU gru : layers) {
-            gru.initialize(manager, dataType, in);
-            in = new Shape(x.get(0), x.get(1), numHiddens);
+        Shape hidden = new Shape(x.get(0), x.get(1), numHiddens);
+        for (int l = 0; l < layers.size(); l++) {
+            layers.get(l).initialize(manager, dataType, l == 0 ? x : hidden);
+            if (l < dropouts.size()) {
+                // no parameters, but saveParameters writes every child's input shapes
+                dropouts.get(l).initialize(manager, dataType, hidden);
+            }
         }
     }
 

@@ -16,6 +16,10 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.recurrent.GRU;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -218,6 +222,33 @@ public class GruStackTest {
                     assertTrue(what + ": worst gradient error " + worst, worst < 2e-3);
                 }
             }
+        }
+    }
+
+    /**
+     * An encoder-decoder saves its parameters in DJL's block format (the Dropout children have
+     * input shapes to write) and a fresh model loads them and computes the same.
+     */
+    @Test
+    public void parametersSaveAndLoadIntoAFreshModel() throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            EncoderDecoder net = Seq2SeqModelTest.net(10, 12, 0.1f);
+            Seq2Seq.initialize(net, m, 5, 3);
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                net.saveParameters(out);
+            }
+            EncoderDecoder fresh = Seq2SeqModelTest.net(10, 12, 0.1f);
+            Seq2Seq.initialize(fresh, m, 5, 4);
+            try (DataInputStream in =
+                    new DataInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+                fresh.loadParameters(m, in);
+            }
+            ParameterStore ps = new ParameterStore(m, false);
+            NDArray x = m.create(new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 1}, new Shape(2, 5));
+            NDArray a = net.forward(ps, new NDList(x, x), false).head();
+            NDArray b = fresh.forward(ps, new NDList(x, x), false).head();
+            assertEquals(0, maxAbsDiff(a, b), 0);
         }
     }
 
