@@ -3,11 +3,12 @@ softmax cross-entropy (value and gradient), the GRU encoder and decoder forward 
 parameter lists, one Adam step as MXNet's ``adam_update``, and greedy translation.
 
 Parameters come in ``EncoderDecoder.getParameters()`` order: the encoder's embedding (V_src, E)
-and its GRU's arrays (DJL's order: per layer i2h weight, h2h weight, i2h bias, h2h bias), then the
-decoder's embedding (V_tgt, E), its GRU's arrays and the dense weight (V_tgt, H) and bias. The GRU
-arrays are joined and read in MXNet's layout (weights of every layer first, then the biases:
-:func:`.model.mxnet_layout`), the gates stacked reset, update, candidate, the reset applied after
-the hidden matmul."""
+and its GRU's arrays (per layer i2h weight, h2h weight, i2h bias, h2h bias), then the decoder's
+embedding (V_tgt, E), its GRU's arrays and the dense weight (V_tgt, H) and bias. Each layer is a
+one-layer GRU of its own (Java ``GruStack``: dropout between layers while training, none here),
+so its four arrays are read as MXNet reads a one-layer GRU (:func:`.model.mxnet_layout`, which for
+one layer is DJL's order), the gates stacked reset, update, candidate, the reset applied after the
+hidden matmul."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,14 +17,16 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .cells import CellParams, step
-from .model import MXNET_GATE_ORDER, djl_layout, mxnet_layout
+from .model import MXNET_GATE_ORDER, mxnet_layout
 
 #: The book's loss: per token, masked, averaged over the steps of each sentence. False computes
 #: the Java text's: DJL's SoftmaxCrossEntropyLoss mean over every token (padding included), times
 #: the mask, averaged over the steps.
 PER_TOKEN_MASK = True
-#: Whether the joined GRU vector is read as MXNet reads it (True) or each array by its DJL name.
-GRU_PACKED_BY_POSITION = True
+#: The GRU layers are one-layer GRUs, each read on its own (True, Java's ``GruStack``); False
+#: reads the arrays joined as one DJL stacked GRU of every layer in MXNet's layout (weights of
+#: every layer first, then the biases), the model before ``GruStack``.
+GRU_ONE_LAYER_BLOCKS = True
 #: While translating, d2l 0.17 and the Java text take the context from the decoder's own state of
 #: the step before (False); d2l 1.0 keeps the encoder's (True).
 KEEP_ENCODER_CONTEXT = False
@@ -58,17 +61,22 @@ def masked_softmax_ce(logits: np.ndarray, label: np.ndarray, valid_len: np.ndarr
 
 def _gru_cells(arrays: Sequence[np.ndarray], layers: int, hidden: int, inputs: int
                ) -> list[CellParams]:
-    layout = mxnet_layout(layers, 1, 3, hidden, inputs)
-    if GRU_PACKED_BY_POSITION:
-        flat = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays])
-        by_key, at = {}, 0
-        for key, shape in layout:
+    a = [np.asarray(x, dtype=np.float64) for x in arrays]
+    if GRU_ONE_LAYER_BLOCKS:
+        by_key = {}
+        for layer in range(layers):
+            width = inputs if layer == 0 else hidden
+            for ((_, d, k), shape), x in zip(mxnet_layout(1, 1, 3, hidden, width),
+                                             a[4 * layer:4 * layer + 4]):
+                if x.shape != shape:
+                    raise ValueError(f"GRU layer {layer} {k}: shape {x.shape}, expected {shape}")
+                by_key[(layer, d, k)] = x
+    else:
+        flat, by_key, at = np.concatenate([x.ravel() for x in a]), {}, 0
+        for key, shape in mxnet_layout(layers, 1, 3, hidden, inputs):
             size = int(np.prod(shape))
             by_key[key] = flat[at:at + size].reshape(shape)
             at += size
-    else:
-        by_key = {k: np.asarray(a, dtype=np.float64)
-                  for (k, _), a in zip(djl_layout(layers, 1, 3, hidden, inputs), arrays)}
     cells = []
     for layer in range(layers):
         wx, wh, bx, bh = {}, {}, {}, {}
@@ -81,10 +89,12 @@ def _gru_cells(arrays: Sequence[np.ndarray], layers: int, hidden: int, inputs: i
     return cells
 
 
-def gru_stack(arrays: Sequence[np.ndarray], xs: np.ndarray, state: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """A stacked GRU (no dropout): xs (steps, batch, inputs), state (layers, batch, hidden) ->
-    the last layer's outputs (steps, batch, hidden) and the final state."""
+def gru_stack(arrays: Sequence[np.ndarray], xs: np.ndarray, state: np.ndarray,
+              dropout: Optional[Sequence[np.ndarray]] = None) -> tuple[np.ndarray, np.ndarray]:
+    """A stacked GRU: xs (steps, batch, inputs), state (layers, batch, hidden) -> the last
+    layer's outputs (steps, batch, hidden) and the final state. ``dropout``: while training, one
+    factor (steps, batch, hidden) per layer but the last (0 or 1 / (1 - p)) multiplying the
+    layer's outputs before the next layer reads them; the final states are not dropped."""
     layers, _, hidden = state.shape
     cells = _gru_cells(arrays, layers, hidden, xs.shape[2])
     out, final = xs, []
@@ -95,6 +105,8 @@ def gru_stack(arrays: Sequence[np.ndarray], xs: np.ndarray, state: np.ndarray
             hs.append(h)
         out = np.stack(hs)
         final.append(h)
+        if dropout is not None and layer + 1 < layers:
+            out = out * dropout[layer]
     return out, np.stack(final)
 
 

@@ -9,7 +9,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.recurrent.GRU;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -26,7 +25,7 @@ import ai.djl.util.PairList;
 public final class Seq2SeqDecoder extends Decoder {
 
     private final TrainableWordEmbedding embedding;
-    private final GRU rnn;
+    private final GruStack rnn;
     private final Linear dense;
     private final int vocabSize;
     private final int embedSize;
@@ -48,24 +47,16 @@ public final class Seq2SeqDecoder extends Decoder {
         this.numHiddens = numHiddens;
         embedding = addChildBlock("embedding", Seq2SeqEncoder.embedding(vocabSize, embedSize));
         rnn =
-                addChildBlock(
-                        "rnn",
-                        GRU.builder()
-                                .setNumLayers(numLayers)
-                                .setStateSize(numHiddens)
-                                .optReturnState(true)
-                                .optBatchFirst(false)
-                                .optDropRate(dropout)
-                                .build());
+                addChildBlock("rnn", new GruStack(numHiddens, numLayers, dropout));
         dense = addChildBlock("dense", Linear.builder().setUnits(vocabSize).build());
     }
 
     /**
-     * Returns the GRU.
+     * Returns the GRU layers (one-layer GRUs with dropout between them).
      *
-     * @return the recurrent layer
+     * @return the recurrent layers
      */
-    public GRU getRnn() {
+    public GruStack getRnn() {
         return rnn;
     }
 

@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.recurrent.GRU;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
@@ -21,7 +20,7 @@ import java.util.List;
 public final class Seq2SeqEncoder extends Encoder {
 
     private final TrainableWordEmbedding embedding;
-    private final GRU rnn;
+    private final GruStack rnn;
     private final int embedSize;
     private final int numHiddens;
     private final int numLayers;
@@ -42,15 +41,7 @@ public final class Seq2SeqEncoder extends Encoder {
         this.numLayers = numLayers;
         embedding = addChildBlock("embedding", embedding(vocabSize, embedSize));
         rnn =
-                addChildBlock(
-                        "rnn",
-                        GRU.builder()
-                                .setNumLayers(numLayers)
-                                .setStateSize(numHiddens)
-                                .optReturnState(true)
-                                .optBatchFirst(false)
-                                .optDropRate(dropout)
-                                .build());
+                addChildBlock("rnn", new GruStack(numHiddens, numLayers, dropout));
     }
 
     /**
@@ -73,11 +64,11 @@ public final class Seq2SeqEncoder extends Encoder {
     }
 
     /**
-     * Returns the GRU.
+     * Returns the GRU layers (one-layer GRUs with dropout between them).
      *
-     * @return the recurrent layer
+     * @return the recurrent layers
      */
-    public GRU getRnn() {
+    public GruStack getRnn() {
         return rnn;
     }
 

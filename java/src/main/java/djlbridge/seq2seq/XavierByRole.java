@@ -12,12 +12,12 @@ import java.util.Random;
  * The book's initialisation (MXNet edition, {@code init.Xavier()}): every weight, embeddings
  * included, uniform in {@code ±sqrt(6 / (fanIn + fanOut))}, every bias zero.
  *
- * <p>For a GRU of several layers, DJL 0.36 hands MXNet each layer's weights then that layer's
- * biases, joined in one vector, while MXNet reads all weights first and then all biases
- * (docs/parity.md). Initialising DJL's arrays by their names would give some of MXNet's layer-1
- * weights zeros and some of its biases random values; this class fills the joined vector by what
- * MXNet uses each part for, then cuts it into DJL's arrays, so "weights Xavier, biases zero"
- * holds for the operator that runs.
+ * <p>The models' recurrent layers are {@link GruStack}s of one-layer GRUs, whose arrays MXNet
+ * reads by their names. For a DJL GRU of several layers (not used by the models any more), DJL
+ * 0.36 hands MXNet each layer's weights then that layer's biases, joined in one vector, while
+ * MXNet reads all weights first and then all biases (docs/parity.md); {@link #gru(GRU, Random)}
+ * fills that vector by what MXNet uses each part for, so "weights Xavier, biases zero" holds for
+ * the operator that runs, whatever the number of layers.
  */
 public final class XavierByRole {
 
@@ -38,6 +38,20 @@ public final class XavierByRole {
         dense(dec.getEmbedding(), rng);
         gru(dec.getRnn(), rng);
         dense(dec.getDense(), rng);
+    }
+
+    /**
+     * Xavier for the i2h and h2h weights of every layer, layer 0 first, zero for the biases:
+     * the same random numbers, in the same roles, as {@link #gru(GRU, Random)} on a DJL GRU of as
+     * many layers.
+     *
+     * @param stack an initialized stack
+     * @param rng the random numbers
+     */
+    public static void gru(GruStack stack, Random rng) {
+        for (GRU layer : stack.getLayers()) {
+            gru(layer, rng);
+        }
     }
 
     /**

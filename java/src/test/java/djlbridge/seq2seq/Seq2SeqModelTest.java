@@ -74,41 +74,72 @@ public class Seq2SeqModelTest {
         return new float[][] {w, b};
     }
 
+    /**
+     * DJL's stacked GRU: initialising by names leaves random values where MXNet reads biases;
+     * {@link XavierByRole#gru(GRU, Random)} fills the joined vector by role. The models' layers
+     * are one-layer GRUs ({@link GruStack}): every layer's weights Xavier, biases zero.
+     */
     @Test
     public void weightsXavierBiasesZeroAsMxnetReadsThem() {
         try (NDManager m = NDManager.newBaseManager()) {
-            EncoderDecoder net = net(10, 12, 0);
-            Seq2SeqEncoder enc = (Seq2SeqEncoder) net.getEncoder();
-            Seq2SeqDecoder dec = (Seq2SeqDecoder) net.getDecoder();
+            GRU stacked = GRU.builder().setNumLayers(2).setStateSize(16).build();
             // DJL's own initialisation, by names (biases zero by name)
-            net.initialize(m, DataType.FLOAT32, new Shape(1, 5), new Shape(1, 5));
-            float[][] byName = mxnetParts(dec.getRnn());
+            stacked.initialize(m, DataType.FLOAT32, new Shape(5, 1, 24));
+            float[][] byName = mxnetParts(stacked);
             int nonZeroBias = 0;
             for (float f : byName[1]) {
                 nonZeroBias += f != 0 ? 1 : 0;
             }
             assertTrue("by name, MXNet's biases get random values", nonZeroBias > 0);
+            XavierByRole.gru(stacked, new Random(1));
+            assertXavierBiasesZero(stacked);
+
+            EncoderDecoder net = net(10, 12, 0);
+            Seq2SeqEncoder enc = (Seq2SeqEncoder) net.getEncoder();
+            Seq2SeqDecoder dec = (Seq2SeqDecoder) net.getDecoder();
+            net.initialize(m, DataType.FLOAT32, new Shape(1, 5), new Shape(1, 5));
             XavierByRole.apply(net, new Random(1));
-            for (GRU gru : new GRU[] {enc.getRnn(), dec.getRnn()}) {
-                float[][] parts = mxnetParts(gru);
-                for (float f : parts[1]) {
-                    assertEquals(0f, f, 0f);
+            for (GruStack stack : new GruStack[] {enc.getRnn(), dec.getRnn()}) {
+                assertEquals(2, stack.getNumLayers());
+                for (GRU gru : stack.getLayers()) {
+                    assertXavierBiasesZero(gru);
                 }
-                int zeros = 0;
-                for (float f : parts[0]) {
-                    zeros += f == 0 ? 1 : 0;
-                }
-                assertEquals(0, zeros);
             }
             // layer 0 of the decoder: i2h (48, 8 + 16): bound sqrt(6 / (48 + 24))
             float bound = (float) Math.sqrt(6.0 / 72);
             float max = 0;
-            NDArray i2h = dec.getRnn().getParameters().get(0).getValue().getArray();
+            NDArray i2h =
+                    dec.getRnn().getLayers().get(0).getParameters().get(0).getValue().getArray();
             for (float f : i2h.toFloatArray()) {
                 max = Math.max(max, Math.abs(f));
             }
             assertTrue(max <= bound && max > 0.9 * bound);
+            // the same numbers in the same roles as the stacked GRU of the same shapes
+            XavierByRole.gru(dec.getRnn(), new Random(1));
+            List<Float> layerWeights = new ArrayList<>();
+            for (GRU gru : dec.getRnn().getLayers()) {
+                for (float f : mxnetParts(gru)[0]) {
+                    layerWeights.add(f);
+                }
+            }
+            float[] stackedWeights = mxnetParts(stacked)[0];
+            assertEquals(stackedWeights.length, layerWeights.size());
+            for (int i = 0; i < stackedWeights.length; i++) {
+                assertEquals(stackedWeights[i], layerWeights.get(i), 0f);
+            }
         }
+    }
+
+    private static void assertXavierBiasesZero(GRU gru) {
+        float[][] parts = mxnetParts(gru);
+        for (float f : parts[1]) {
+            assertEquals(0f, f, 0f);
+        }
+        int zeros = 0;
+        for (float f : parts[0]) {
+            zeros += f == 0 ? 1 : 0;
+        }
+        assertEquals(0, zeros);
     }
 
     /**
@@ -136,23 +167,30 @@ public class Seq2SeqModelTest {
 
     /**
      * Departure (of the engine, so of the Java text on a CPU): MXNet 1.9.1's oneDNN RNN, which
-     * the CPU build uses by default, ignores the dropout DJL hands it; with
-     * MXNET_USE_MKLDNN_RNN=0 set before the engine starts, MXNet's own RNN applies it.
+     * the CPU build uses by default, ignores the dropout DJL's stacked GRU hands it; with
+     * MXNET_USE_MKLDNN_RNN=0 set before the engine starts, MXNet's own RNN applies it. The
+     * models therefore use {@link GruStack} ({@code GruStackTest}).
      */
     @Test
-    public void dropoutOnlyWhileTrainingAndOnlyWithoutOneDnnRnn() {
+    public void stackedGruDropoutOnlyWithoutOneDnnRnn() {
         try (NDManager m = NDManager.newBaseManager()) {
-            EncoderDecoder net = net(10, 10, 0.5f);
-            Seq2SeqEncoder enc = (Seq2SeqEncoder) net.getEncoder();
-            Seq2Seq.initialize(net, m, 5, 0);
+            GRU gru =
+                    GRU.builder()
+                            .setNumLayers(2)
+                            .setStateSize(16)
+                            .optReturnState(true)
+                            .optDropRate(0.5f)
+                            .build();
+            gru.initialize(m, DataType.FLOAT32, new Shape(5, 2, 8));
+            XavierByRole.gru(gru, new Random(0));
             ParameterStore ps = new ParameterStore(m, false);
-            NDArray x = m.create(new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 1}, new Shape(2, 5));
-            float[] a = enc.forward(ps, new NDList(x), false).head().toFloatArray();
-            float[] b = enc.forward(ps, new NDList(x), false).head().toFloatArray();
+            NDArray x = m.randomNormal(new Shape(5, 2, 8));
+            float[] a = gru.forward(ps, new NDList(x), false).head().toFloatArray();
+            float[] b = gru.forward(ps, new NDList(x), false).head().toFloatArray();
             assertArrayEquals(a, b, 0f);
             float[] c;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                c = enc.forward(ps, new NDList(x), true).head().toFloatArray();
+                c = gru.forward(ps, new NDList(x), true).head().toFloatArray();
             }
             boolean differs = false;
             for (int i = 0; i < a.length; i++) {
@@ -167,6 +205,7 @@ public class Seq2SeqModelTest {
             assertFalse(Float.isNaN(c[0]));
         }
     }
+
     /**
      * Departure (of the engine): with MXNET_USE_MKLDNN_RNN=0, the setting under which MXNet applies
      * dropout on the CPU, MXNet 1.9.1's own RNN computes wrong gradients for every layer of a
