@@ -113,7 +113,12 @@ def test_sections_hold_the_texts_runs() -> None:
 def test_cli_section_choices_are_the_librarys() -> None:
     train = build_parser()._subparsers._group_actions[0].choices["train"]  # type: ignore[union-attr]
     section = next(a for a in train._actions if a.dest == "section")
-    assert tuple(section.choices) == SECTION_NAMES
+    from djl_bridge.nmt import SHOW_SECTIONS
+    from djl_bridge.seq2seq_config import SECTION as SEQ2SEQ_SECTION
+
+    # the language model's sections, then 9.5/9.6 (shown) and 9.7 (sequence to sequence)
+    assert tuple(section.choices) == SECTION_NAMES + SHOW_SECTIONS + (SEQ2SEQ_SECTION,)
+    assert SHOW_SECTIONS + (SEQ2SEQ_SECTION,) == ("9.5", "9.6", "9.7")
 
 
 @pytest.mark.subprocess

@@ -83,6 +83,7 @@ def test_the_books_data_set(jvm: None) -> None:
     assert int(ds.Y_valid_len.sum()) == 2541  # the target tokens of an epoch (notes)
 
 
+@pytest.mark.subprocess
 @needs_real
 def test_cli_section_9_5_prints_the_texts_output() -> None:
     proc = run_cli(["train", "--section", "9.5", "--data", str(REAL)])
@@ -98,6 +99,7 @@ def test_cli_section_9_5_prints_the_texts_output() -> None:
     assert shown["source"][5] == ["wow", "!"] and len(shown["batch"]["X"][0]) == 8
 
 
+@pytest.mark.subprocess
 def test_cli_section_9_5_bad_data_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "fra.txt"
     bad.write_text("Go.\tVa !\tCC-BY 2.0 (France) Attribution: tatoeba.org\n", encoding="utf-8")
@@ -109,6 +111,7 @@ def test_cli_section_9_5_bad_data_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "--data PATH" in proc.stderr and "fra-eng.zip" in proc.stderr
 
 
+@pytest.mark.subprocess
 def test_cli_section_9_6_runs_nothing_and_says_so() -> None:
     proc = run_cli(["train", "--section", "9.6", "--json"])
     assert proc.returncode == 0

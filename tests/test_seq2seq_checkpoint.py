@@ -172,6 +172,7 @@ def test_a_kind_this_version_does_not_know_is_refused(trained: tuple[Path, Seq2S
             read(copy)
 
 
+@pytest.mark.subprocess
 def test_cli_translate(trained: tuple[Path, Seq2SeqConfig]) -> None:
     root, _ = trained
     proc = run_cli(["translate", "--checkpoint", str(root), "go .", "he's zzz .", "--json"])
@@ -184,6 +185,7 @@ def test_cli_translate(trained: tuple[Path, Seq2SeqConfig]) -> None:
     assert "holds only punctuation" in proc.stderr
 
 
+@pytest.mark.subprocess
 def test_cli_resume_of_a_seq2seq_checkpoint(trained: tuple[Path, Seq2SeqConfig],
                                             tmp_path: Path) -> None:
     import shutil

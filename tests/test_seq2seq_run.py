@@ -70,6 +70,7 @@ def test_a_callback_that_returns_false_stops_after_its_epoch(jvm: None) -> None:
     assert result.loss.shape == (2,)
 
 
+@pytest.mark.subprocess
 @needs_fra
 def test_cli_section_97_json_is_one_object() -> None:
     proc = run_cli(["train", "--section", "9.7", "--epochs", "2", "--num-examples", "60",
