@@ -15,6 +15,7 @@ from .config import CLI_NAMES, DEVICES, IMPLS, MODELS, SECTION_NAMES, TrainConfi
 from .console import EXIT_BROKEN_PIPE, EXIT_ERROR, Console, write_result
 from .errors import BridgeError, PredictionWarning, TrainingInterruptedError
 from .interrupt import EXIT_STATUS, say
+from .paths import check_path, cli_path
 from .resume import RESUME_FIELDS, ResumePlan, plan_resume
 
 #: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
@@ -26,7 +27,7 @@ EXIT_HANGUP = EXIT_STATUS["SIGHUP"]
 
 
 def _add_data_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", type=Path, default=None,
+    p.add_argument("--data", type=cli_path, default=None,
                    help="timemachine.txt (default: $DJL_BRIDGE_DATA, the cache, then a download)")
     p.add_argument("--no-verify-data", action="store_true", default=None,
                    help="accept a corpus whose SHA-1 differs (another text, on purpose)")
@@ -88,18 +89,18 @@ def _add_threads_option(p: argparse.ArgumentParser) -> None:
 
 def _add_robust_train_options(p: argparse.ArgumentParser,
                               start: argparse._MutuallyExclusiveGroup) -> None:
-    p.add_argument("--checkpoint-dir", type=Path, default=None, metavar="DIR",
+    p.add_argument("--checkpoint-dir", type=cli_path, default=None, metavar="DIR",
                    help="save parameters, vocab, config and progress into DIR (atomically)")
     p.add_argument("--save-every", type=int, default=None, metavar="N",
                    help="checkpoint every N epochs (default 10; also at the end, on Ctrl-C, "
                         "SIGTERM and divergence)")
-    start.add_argument("--resume", type=Path, default=None, metavar="DIR",
+    start.add_argument("--resume", type=cli_path, default=None, metavar="DIR",
                    help="go on from the latest checkpoint in DIR; --epochs is the new total, "
                         "--lr/--clip/--save-every/--device given are applied, model and data "
                         "flags must match the checkpoint")
     p.add_argument("--overwrite", action="store_true",
                    help="let a new run replace the checkpoints of another run in --checkpoint-dir")
-    p.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
+    p.add_argument("--plot", type=cli_path, default=None, metavar="FILE.png",
                    help="draw the perplexity curve into FILE.png (needs the 'plot' extra)")
 
 
@@ -157,7 +158,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     ckpt: Optional[Checkpoint] = None
     plan: Optional[ResumePlan] = None
     if args.resume is not None:
-        ckpt = read_checkpoint(args.resume, CLI_NAMES)
+        ckpt = read_checkpoint(check_path(args.resume, "--resume"), CLI_NAMES)
         plan = _resume_plan(args, ckpt)
         config = plan.config
     else:
@@ -256,7 +257,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--launchers", default=None,
                    help=f"comma list of {','.join(LAUNCHERS)} (default {','.join(DEFAULT_LAUNCHERS)}, "
                         "plus torch with --torch)")
-    p.add_argument("--torch", type=Path, default=None, metavar="PYTHON",
+    p.add_argument("--torch", type=cli_path, default=None, metavar="PYTHON",
                    help="also run the PyTorch reference with this interpreter (one with torch "
                         "installed, e.g. a venv's bin/python)")
     p.add_argument("--threads", type=int, default=None,
@@ -265,7 +266,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
                         "runs comparable on a machine shared with other work")
     _add_run_options(p)
     p.add_argument("--timeout", type=float, default=None, help="seconds allowed per run (default: no limit)")
-    p.add_argument("--save", type=Path, default=None, metavar="FILE.json",
+    p.add_argument("--save", type=cli_path, default=None, metavar="FILE.json",
                    help="after every run, write the --json document of the runs so far to FILE "
                         "(atomically), so a stopped bench keeps its measurements")
     p.set_defaults(func=_cmd_bench)
@@ -316,7 +317,7 @@ def _add_notebooks(sub: argparse._SubParsersAction) -> None:
                        description="Copy the notebooks (one per section, 8.5 to 9.4, with the "
                                    "outputs of a run at the text's settings) into DIR, to open "
                                    "with JupyterLab; they need `pip install 'djl-bridge[notebook]'`.")
-    p.add_argument("directory", type=Path, metavar="DIR", help="created if missing")
+    p.add_argument("directory", type=cli_path, metavar="DIR", help="created if missing")
     p.add_argument("--overwrite", action="store_true",
                    help="replace notebooks of the same names already in DIR")
     p.set_defaults(func=_cmd_notebooks)
@@ -335,7 +336,7 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
 def _add_predict(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("predict", help="generate text with the model of a checkpoint",
                        description="Greedy generation after a prefix, as the text's predictCh8.")
-    p.add_argument("--checkpoint", type=Path, required=True, metavar="DIR",
+    p.add_argument("--checkpoint", type=cli_path, required=True, metavar="DIR",
                    help="a --checkpoint-dir of `djl-bridge train` (its latest checkpoint is used)")
     p.add_argument("--prefix", default="time traveller")
     p.add_argument("--num-preds", type=int, default=50)
@@ -359,7 +360,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 def _add_doctor(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("doctor", help="check Java, the build, DJL, the natives, GPUs and the data",
                        description="One line per check; exit status 1 with the fix when one fails.")
-    p.add_argument("--data", type=Path, default=None, help="the corpus to check")
+    p.add_argument("--data", type=cli_path, default=None, help="the corpus to check")
     p.add_argument("--debug", action="store_true", help="show Java stack traces")
     p.set_defaults(func=_cmd_doctor)
 

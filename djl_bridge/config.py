@@ -11,6 +11,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
+from . import paths
 from .errors import ConfigError
 from .reference.kinds import NAMES as MODELS  # the model kinds are defined once: reference/kinds.py
 
@@ -88,7 +89,8 @@ def as_bool(value: Any) -> Any:
 def as_path(value: Any) -> Any:
     """A ``str`` or ``os.PathLike`` as a :class:`~pathlib.Path`; None or anything else
     unchanged, for the check to refuse."""
-    if isinstance(value, (str, os.PathLike)) and not isinstance(value, Path):
+    if isinstance(value, (str, os.PathLike)) and not isinstance(value, Path) \
+            and value != "":  # Path("") is ".": an empty path stays "" for the check to refuse
         return Path(value)
     return value
 
@@ -98,11 +100,9 @@ def _is_bool(value: Any) -> bool:
 
 
 def check_path(value: Any, name: str) -> Path:
-    """``value`` as a Path (see :func:`as_path`), or :class:`ConfigError` naming ``name``."""
-    value = as_path(value)
-    if not isinstance(value, Path) or not str(value):
-        raise ConfigError(f"{name} must be a path (a str or pathlib.Path), got {value!r}")
-    return value
+    """``value`` as a Path, or :class:`ConfigError` naming ``name`` for what is no path, an
+    empty one, or one no system call takes (:func:`djl_bridge.paths.check_path`)."""
+    return paths.check_path(value, name)
 
 
 #: The Python API's names (``TrainConfig.hidden``).
@@ -228,9 +228,11 @@ class TrainConfig:
             raise ConfigError(
                 f"{names('bidirectional')} needs {names('impl')} concise: the text's scratch "
                 f"cells run one direction (D2L 9.4 trains DJL's bidirectional layer)")
-        if self.data is not None and not isinstance(self.data, Path):
-            raise ConfigError(f"{names('data')} must be a path (a str or pathlib.Path) or None, "
-                              f"got {self.data!r}")
+        if self.data is not None:
+            if not isinstance(self.data, (str, Path)):
+                raise ConfigError(f"{names('data')} must be a path (a str or pathlib.Path) or "
+                                  f"None, got {self.data!r}")
+            check_path(self.data, names("data"))
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) \
                 or not -(2**31) <= self.seed < 2**31:
             raise ConfigError(f"{names('seed')} must be an integer in [-2^31, 2^31), got "

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator, Optional
 
 from .config import API_NAMES, Names
+from .paths import check_path
 from .errors import DataError
 
 FILE_NAME = "timemachine.txt"
@@ -164,9 +165,9 @@ def locate_corpus(path: Optional[Path] = None, *, verify_sha1: bool = True,
     """Finds the corpus: ``path``, then ``$DJL_BRIDGE_DATA``, then the cache, then a download.
     Messages name settings as ``names`` does (``--data`` or ``TrainConfig.data``)."""
     data = names("data")
-    for source, candidate in ((data, path), (ENV_VAR, os.environ.get(ENV_VAR))):
-        if candidate:
-            p = Path(candidate).expanduser()
+    for source, candidate in ((data, path), (ENV_VAR, os.environ.get(ENV_VAR) or None)):
+        if candidate is not None:
+            p = check_path(candidate, source).expanduser()
             if p.exists() and not p.is_file():
                 kind = "a directory" if p.is_dir() else "not a regular file (a device or a pipe)"
                 raise DataError(

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import ConfigError, NotBuiltError
+from .paths import check_path
 
 _PACKAGE = Path(__file__).resolve().parent
 #: The folder of an installed wheel (setup.py writes the same name).
@@ -37,6 +38,7 @@ def copy_to(directory: Path, overwrite: bool = False) -> list[Path]:
     """Copies every notebook into ``directory`` (created if missing), each through a temporary
     file and a rename; a notebook already there is kept unless ``overwrite`` (it may hold the
     user's work). Returns the copies; raises :class:`ConfigError`, one line, when it cannot."""
+    directory = check_path(directory, "DIR")
     sources = notebooks()
     targets = [directory / src.name for src in sources]
     taken = [t for t in targets if t.exists()]

@@ -44,6 +44,7 @@ def check_target(path: Path, name: str = "--plot") -> None:
     .png, a directory, a missing directory or one under a regular file, a read-only place (a
     probe file is created, synced and deleted next to it). Raises :class:`ConfigError` naming
     the setting ``name``."""
+    path = check_path(path, name)
     if path.suffix.lower() != ".png" and not path.is_dir():  # a directory: say so, below
         raise ConfigError(f"{name} {path}: the file name must end in .png")
     check_output_file(path, name)

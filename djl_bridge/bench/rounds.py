@@ -15,6 +15,7 @@ from typing import Callable, Optional, Sequence
 from .. import gpu, jvm
 from ..config import TrainConfig
 from ..errors import ConfigError
+from ..paths import check_path
 from .config import BenchConfig, BenchError
 from .launch import check_torch, child_env, command, error_line, java_executable
 from .output import to_json, write_atomically
@@ -77,6 +78,8 @@ def run_bench(config: BenchConfig, progress: Optional[Callable[[str], None]] = N
     from ..session import prepare  # validates the settings and resolves the corpus; no JVM
 
     config.validate()
+    if save is not None:
+        save = check_path(save, "--save")
     if save is not None and not save.parent.is_dir():
         raise ConfigError(f"--save {save}: the directory {save.parent} does not exist")
     base = prepare(config.first_run())
