@@ -88,7 +88,8 @@ class StopRequest:
 
 class StopGuard:
     """From ``with`` to its end, the stop signals (:data:`STOP_SIGNALS`) and SIGUSR1 are this
-    guard's; the handlers it found are given back at the end. Only in the main thread: elsewhere
+    guard's, except those the caller ignores (``SIG_IGN``, e.g. SIGHUP under ``nohup``), which
+    stay ignored; the handlers it found are given back at the end. Only in the main thread: elsewhere
     Python cannot handle signals, and they stay with whoever handles them.
 
     A first stop signal is recorded in :attr:`request` with one line on stderr; the waiting
@@ -111,7 +112,10 @@ class StopGuard:
     def __enter__(self) -> "StopGuard":
         if threading.current_thread() is threading.main_thread():
             for num in (*STOP_SIGNALS, SAVE_SIGNAL):
-                self._previous[num] = signal.signal(num, self._handle)
+                # A signal the caller ignores stays ignored (``nohup``, a shell's background
+                # job, ``signal.signal(SIGHUP, SIG_IGN)``): it is theirs to ignore.
+                if signal.getsignal(num) is not signal.SIG_IGN:
+                    self._previous[num] = signal.signal(num, self._handle)
         return self
 
     def __exit__(self, *exc: object) -> None:
