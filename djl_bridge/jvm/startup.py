@@ -22,6 +22,7 @@ from .options import (
     JVM_OPTIONS,
     JVM_OPTIONS_ENV,
     effective_jvm_options,
+    keep_offline,
     probe_options,
     resolve_jvm_options,
 )
@@ -89,7 +90,10 @@ def start(classpath: Optional[Sequence[Path]] = None,
     # locale is the user's: put it back once the JVM and the engine are up.
     users_locale = locale.setlocale(locale.LC_ALL)
     try:
+        keep_offline()
         _start_jvm(java, [*options, *natives.jvm_options], entries)
+        # _JAVA_OPTIONS comes after every option: the property is set once more, last.
+        jpype.JClass("java.lang.System").setProperty("ai.djl.offline", "true")
         check_engine()
     finally:
         locale.setlocale(locale.LC_ALL, users_locale)
