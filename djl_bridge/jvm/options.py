@@ -90,9 +90,7 @@ def resolve_jvm_options(options: Optional[Sequence[str]] = None) -> tuple[str, .
             raise ConfigError(f"{source}: {opt} is not allowed: djl-bridge always keeps DJL "
                               f"offline ({OFFLINE_OPTION}) so that it never downloads natives; "
                               "drop the option")
-        owned = _owned(opt)
-        if owned is not None:
-            raise ConfigError(f"{source}: {opt} is not allowed: {owned}; drop the option")
+        _refuse_owned(opt, source)
     # Offline last: a JVM takes the last value of a property, so no option before it turns DJL
     # online.
     base = tuple(o for o in BASE_JVM_OPTIONS if o != OFFLINE_OPTION)
@@ -112,16 +110,17 @@ _LAUNCHER_OPTIONS = frozenset({
     "-client", "--list-modules", "-fullversion", "--full-version", "--validate-modules"})
 
 
-def _owned(opt: str) -> "str | None":
-    """Why djl-bridge does not take ``opt`` from a caller, or None when it takes it."""
+def _refuse_owned(opt: str, source: str) -> None:
+    """Raises :class:`ConfigError` for an option djl-bridge does not take from a caller."""
     name = opt.split("=", 1)[0]
     if name in ("-cp", "-classpath", "--class-path", "-Djava.class.path"):
-        return ("djl-bridge sets the classpath itself (set DJL_BRIDGE_CLASSPATH to a file that "
-                "lists the jars to change it)")
+        raise ConfigError(f"{source}: {opt} is not allowed: djl-bridge sets the classpath itself "
+                          "(set DJL_BRIDGE_CLASSPATH to a file that lists the jars to change "
+                          "it); drop the option")
     if name in _LAUNCHER_OPTIONS or opt.startswith("-version:"):
-        return ("it is an option of the java launcher, not of a JVM started in a Python process "
-                "(`djl-bridge doctor` shows the Java it uses)")
-    return None
+        raise ConfigError(f"{source}: {opt} is not allowed: it is an option of the java launcher, "
+                          "not of a JVM started in a Python process (`djl-bridge doctor` shows "
+                          "the Java it uses); drop the option")
 
 
 def effective_jvm_options(jvm_options: Optional[Sequence[str]] = None,
