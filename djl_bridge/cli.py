@@ -10,6 +10,11 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, TypeVar
 
+if __name__ == "__main__":  # `python -m djl_bridge.cli`: the signals before the imports below
+    from .early import take_signals
+
+    take_signals()
+
 from .checkpoint import Checkpoint
 from .config import CLI_NAMES, DEVICES, IMPLS, MODELS, SECTION_NAMES, TrainConfig, find_section
 from .console import EXIT_BROKEN_PIPE, EXIT_ERROR, Console, write_result

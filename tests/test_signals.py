@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 from djl_bridge import checkpoint
 from djl_bridge.interrupt import StopGuard
 
+from .conftest import ROOT
 from .test_seams import TINY, Child
 from .test_seams import _no_child_outlives_its_test  # noqa: F401 - the autouse fixture
 
@@ -49,3 +52,65 @@ def test_nohup_keeps_sighup_ignored_during_a_cli_run(corpus: Path, tmp_path: Pat
     code, _, err = child.finish()
     assert code == 143, err
     assert "SIGHUP" not in err and "stopped by SIGTERM" in err
+
+
+# ------------------------------------------------- item 8: a signal in the program's first moments
+
+#: Python that sends ``SIG`` to its own process as ``MODULE`` is first imported (while the
+#: command line loads: numpy; while it builds its parser: djl_bridge.bench), then runs the
+#: program as ENTRY does.
+_HOOK = """
+import importlib.abc, os, runpy, signal, sys
+class Hook(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == {module!r}:
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), {sig})
+        return None
+sys.meta_path.insert(0, Hook())
+sys.argv = ["djl-bridge", "train", "--help"]
+{entry}
+"""
+
+_ENTRIES = {
+    "python -m djl_bridge.cli": "runpy.run_module('djl_bridge.cli', run_name='__main__', "
+                                "alter_sys=True)",
+    "python -m djl_bridge": "runpy.run_module('djl_bridge', run_name='__main__', alter_sys=True)",
+    "the djl-bridge script": "from djl_bridge.program import main\nsys.exit(main())",
+}
+
+
+def _run_hooked(module: str, sig: int, entry: str) -> "subprocess.CompletedProcess[str]":
+    code = _HOOK.format(module=module, sig=int(sig), entry=_ENTRIES[entry])
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+@pytest.mark.parametrize("entry", sorted(_ENTRIES))
+@pytest.mark.parametrize("module", ["numpy", "djl_bridge.bench"])
+@pytest.mark.parametrize("sig, what", [(signal.SIGINT, "interrupted by Ctrl-C"),
+                                       (signal.SIGTERM, "stopped by SIGTERM")])
+def test_a_stop_signal_while_the_program_starts_is_one_line(entry: str, module: str, sig: int,
+                                                            what: str) -> None:
+    proc = _run_hooked(module, sig, entry)
+    assert proc.returncode == 128 + sig, proc.stderr  # was 1 with a KeyboardInterrupt traceback
+    assert proc.stderr.strip() == f"djl-bridge: {what} outside the training loop; nothing " \
+                                  "more was saved", proc.stderr
+
+
+@pytest.mark.parametrize("entry", sorted(_ENTRIES))
+@pytest.mark.parametrize("module", ["numpy", "djl_bridge.bench"])
+def test_sigusr1_while_the_program_starts_is_one_line(entry: str, module: str) -> None:
+    proc = _run_hooked(module, signal.SIGUSR1, entry)
+    assert proc.returncode == 0, proc.stderr  # was -10: killed by SIGUSR1's default action
+    assert "usage: djl-bridge train" in proc.stdout
+    assert proc.stderr.strip() == "djl-bridge: SIGUSR1: no epoch is being trained, so there is " \
+                                  "nothing to save", proc.stderr
+
+
+def test_importing_the_package_imports_none_of_its_modules() -> None:
+    code = "import sys, djl_bridge; print(sorted(m for m in sys.modules if m.startswith('djl_bridge') " \
+           "or m.startswith('numpy')))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.stdout.split() == ["['djl_bridge']"], proc.stderr
