@@ -7,16 +7,19 @@ same classpath does nothing, and a JVM started elsewhere without our jar is repo
 """
 from __future__ import annotations
 
+import gc
 import locale
 import os
 from pathlib import Path
 from typing import Optional, Sequence
 
 import jpype
+import jpype.config
 
 from ..errors import JavaNotFoundError, JvmConflictError, NativeLibraryError
 from .classpath import JAR_NAME_PREFIX, find_classpath
 from .limits import check_address_space
+from . import owner
 from .natives import check_engine_cache, check_mxnet_library_path, native_error_message
 from .options import (
     JVM_OPTIONS,
@@ -28,6 +31,20 @@ from .options import (
 )
 from .runtime import JavaRuntime, find_java
 from .threads import OMP_THREADS_ENV, openmp_env, threads_in_use
+
+
+def _forked_child() -> None:
+    """In a child forked while the JVM runs, nothing may call the JVM, whose threads stay in the
+    parent: not JPype's exit handler (it shut the JVM down), not JPype's hook on Python's
+    garbage collector (it ran ``System.gc()``); both waited forever, and the child never ended."""
+    if jpype.isJVMStarted():
+        jpype.config.onexit = False
+        gc.callbacks[:] = [cb for cb in gc.callbacks if getattr(cb, "__module__", "") != "_jpype"]
+
+
+if hasattr(os, "register_at_fork"):  # a child of this process must not use the JVM (owner.py)
+    os.register_at_fork(before=lambda: owner.before_fork(bool(jpype.isJVMStarted())),
+                        after_in_child=_forked_child)
 
 
 def is_started() -> bool:
@@ -62,9 +79,11 @@ def start(classpath: Optional[Sequence[Path]] = None,
     ``threads``: MXNet's OpenMP threads (:func:`set_threads`; default ``$OMP_NUM_THREADS``, else
     one per CPU). Raises a :class:`~djl_bridge.errors.BridgeError` subclass with the fix when it
     cannot."""
+    owner.check_process()
     entries = list(classpath) if classpath is not None else find_classpath()
     set_threads(threads)
     if jpype.isJVMStarted():
+        owner.mark_started()
         running = str(jpype.JClass("java.lang.System").getProperty("java.class.path") or "")
         ours = [str(p) for p in entries if p.name.startswith(JAR_NAME_PREFIX)]
         if not all(jar in running for jar in ours):
@@ -92,6 +111,7 @@ def start(classpath: Optional[Sequence[Path]] = None,
     try:
         keep_offline()
         _start_jvm(java, [*options, *natives.jvm_options], entries)
+        owner.mark_started()
         # _JAVA_OPTIONS comes after every option: the property is set once more, last.
         jpype.JClass("java.lang.System").setProperty("ai.djl.offline", "true")
         check_engine()
