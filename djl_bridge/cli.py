@@ -20,7 +20,7 @@ from .config import CLI_NAMES, DEVICES, IMPLS, MODELS, SECTION_NAMES, TrainConfi
 from .console import EXIT_BROKEN_PIPE, EXIT_ERROR, Console, write_result
 from .errors import BridgeError, PredictionWarning, TrainingInterruptedError
 from .interrupt import EXIT_STATUS, say
-from .paths import check_path, cli_path
+from .paths import check_path, cli_path, shown
 from .resume import RESUME_FIELDS, ResumePlan, plan_resume
 
 #: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
@@ -121,7 +121,7 @@ def _given(args: argparse.Namespace, names: Sequence[str] = _CONFIG_FLAGS) -> di
 def _fresh_config(args: argparse.Namespace) -> TrainConfig:
     given = dict(_given(args), data=args.data, verify_data=not args.no_verify_data)
     if args.section is not None:
-        return TrainConfig.for_section(args.section, **given).validate(CLI_NAMES)
+        return TrainConfig.for_section(args.section, CLI_NAMES, **given).validate(CLI_NAMES)
     return TrainConfig(**given).validate(CLI_NAMES)
 
 
@@ -332,9 +332,9 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
     from .notebooks import copy_to
 
     for path in copy_to(args.directory, args.overwrite):
-        print(path)
-    print(f"open them with: jupyter lab {args.directory}  (pip install 'djl-bridge[notebook]' "
-          "jupyterlab)", file=sys.stderr)
+        print(shown(path))
+    say(f"open them with: jupyter lab {args.directory}  (pip install 'djl-bridge[notebook]' "
+        "jupyterlab)")
     return 0
 
 

@@ -48,6 +48,22 @@ class Names:
         name = self(field, owner)
         return name if value is None else f"{name}={value}"
 
+    def valued(self, field: str, value: Any, owner: str = "TrainConfig") -> str:
+        """A setting with its value as the caller writes it: ``--lr 0.5``, ``--bidirectional``
+        / ``--no-bidirectional`` for a bool flag; ``TrainConfig.lr 0.5``,
+        ``TrainConfig.bidirectional False`` in the API."""
+        if isinstance(value, bool) and self.cli:
+            flag = self(field, owner)
+            return flag if value else "--no-" + flag[2:]
+        return f"{self(field, owner)} {value}"
+
+    def change(self, field: str, old: Any, new: Any, owner: str = "TrainConfig") -> str:
+        """A changed setting: ``--lr 0.5 -> 1.0``, ``--hybridize -> --no-hybridize``;
+        ``TrainConfig.hybridize True -> False`` in the API."""
+        if self.cli and (isinstance(old, bool) or isinstance(new, bool)):
+            return f"{self.valued(field, old, owner)} -> {self.valued(field, new, owner)}"
+        return f"{self(field, owner)} {old} -> {new}"
+
     def resume_command(self, directory: Any) -> str:
         """How the caller goes on with the checkpoints of ``directory``."""
         if self.cli:
@@ -240,16 +256,29 @@ class TrainConfig:
         return self
 
     @classmethod
-    def for_section(cls, section: Union[str, float], **changes: Any) -> "TrainConfig":
+    def for_section(cls, section: Union[str, float], names: Names = API_NAMES,
+                    **changes: Any) -> "TrainConfig":
         """The run of a section of the text (:data:`SECTIONS`): e.g. ``for_section("9.3")``, the
         2-layer concise LSTM at lr 2; ``changes`` are fields to set on top (``epochs=50``).
-        Raises :class:`ConfigError` for an unknown section or field."""
+        Raises :class:`ConfigError` for an unknown section or field, or a change that does not
+        fit the section's own settings (messages name settings as ``names`` does)."""
         found = find_section(section)
         unknown = sorted(set(changes) - {f.name for f in fields(cls)})
         if unknown:
             raise ConfigError(f"TrainConfig.{unknown[0]} is not a field of TrainConfig: use "
                               f"{', '.join(f.name for f in fields(cls))}")
-        return cls(**{**dict(found.settings), **changes})
+        settings = {**dict(found.settings), **changes}
+        if dict(found.settings).get("bidirectional") and "bidirectional" not in changes \
+                and settings.get("impl") == "scratch":  # the caller's impl, the section's layer
+            run = (f"--section {found.number}" if names.cli
+                   else f"TrainConfig.for_section({found.number!r})")
+            raise ConfigError(
+                f"{run} trains a bidirectional model, which needs {names.valued('impl', 'concise')}"
+                f" (the text's scratch cells run one direction): drop "
+                f"{names.valued('impl', 'scratch')}, or add "
+                + (names.valued("bidirectional", False) if names.cli
+                   else names.setting("bidirectional", False)))
+        return cls(**settings)
 
     def describe(self) -> str:
         """The model in words: "scratch gru, 256 hidden", "concise lstm, 2 bidirectional layers

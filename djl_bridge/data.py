@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator, Optional
 
 from .config import API_NAMES, Names
-from .paths import check_path
+from .paths import check_path, file_mode
 from .errors import DataError
 
 FILE_NAME = "timemachine.txt"
@@ -106,6 +106,7 @@ def download(url: str, dest: Path, expected: Optional[str] = None, timeout: floa
         raise cache_write_error(dest.parent, exc, names) from None
     tmp = Path(tmp_name)
     try:
+        os.fchmod(fd, file_mode())  # mkstemp makes 0600: the cached corpus gets the umask's mode
         digest = hashlib.sha1()
         with os.fdopen(fd, "wb") as out:
             try:

@@ -28,6 +28,7 @@ from typing import Any, Callable, Optional, TypeVar
 
 from . import javathread
 from .errors import ResourceError
+from .paths import shown
 
 T = TypeVar("T")
 
@@ -47,7 +48,10 @@ EXIT_STATUS: dict[str, int] = {name: 128 + int(num) for num, name in STOP_SIGNAL
 
 def say(line: str) -> None:
     """Writes ``line`` on stderr; never raises (a closed terminal after SIGHUP, a handler that
-    interrupted a write to stderr: the line is then written straight to fd 2, or lost)."""
+    interrupted a write to stderr: the line is then written straight to fd 2, or lost). Control
+    characters other than newlines and tabs (a path's escape sequences) are written escaped."""
+    line = "\n".join("\t".join(shown(part) for part in ln.split("\t"))
+                     for ln in line.split("\n"))
     text = line if line.endswith("\n") else line + "\n"
     try:
         sys.stderr.write(text)
@@ -132,7 +136,9 @@ class StopGuard:
 
     def _handle(self, signum: int, frame: Optional[FrameType]) -> None:
         if signum == SAVE_SIGNAL:
-            if self.can_save:
+            if self.unit != "batch":  # predict: generating text, not training
+                tell("SIGUSR1: no epoch is being trained, so there is nothing to save; going on")
+            elif self.can_save:
                 self.save_requested = True
                 tell("SIGUSR1: a checkpoint will be written when the current epoch ends")
             else:

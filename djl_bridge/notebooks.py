@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import ConfigError, NotBuiltError
-from .paths import check_path
+from .paths import check_path, file_mode, shown
 
 _PACKAGE = Path(__file__).resolve().parent
 #: The folder of an installed wheel (setup.py writes the same name).
@@ -46,11 +46,16 @@ def copy_to(directory: Path, overwrite: bool = False) -> list[Path]:
         more = f" and {len(taken) - 1} more notebooks" if len(taken) > 1 else ""
         raise ConfigError(f"{directory} already holds {taken[0].name}{more} (your changes would "
                           "be lost): pick another directory, or pass --overwrite")
+    if directory.exists() and not directory.is_dir():
+        raise ConfigError(f"DIR {shown(directory)} is a file, not a directory: pick a directory "
+                          "(it is created if missing)")
+    mode = file_mode()
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for src, target in zip(sources, targets):
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
             try:
+                os.fchmod(fd, mode)  # mkstemp makes 0600: a notebook gets the umask's mode
                 with os.fdopen(fd, "wb") as out, src.open("rb") as data:
                     shutil.copyfileobj(data, out)
                 os.replace(tmp, target)

@@ -86,6 +86,14 @@ def check_path(value: Any, name: str) -> Path:
     raise ConfigError(f"{name} must be a path (a str or pathlib.Path), got {shown(repr(value))}")
 
 
+def file_mode() -> int:
+    """The mode a new file of the user's gets (``0o666`` less the umask), as ``open()`` would
+    give it; ``tempfile.mkstemp`` makes every file 0600, whatever the umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def cli_path(text: str) -> "Path | str":
     """The ``type`` of a path argument of the command line: a :class:`~pathlib.Path`, except
     that an empty argument stays ``""`` (``Path("")`` is ``.``) for :func:`check_path` to refuse

@@ -17,6 +17,7 @@ from typing import Any, Optional, Sequence
 
 from . import jupyter
 from .config import as_int, check_path
+from .paths import file_mode
 from .errors import ConfigError, MissingExtraError
 from .outputs import check_output_file
 
@@ -45,7 +46,7 @@ def check_target(path: Path, name: str = "--plot") -> None:
     probe file is created, synced and deleted next to it). Raises :class:`ConfigError` naming
     the setting ``name``."""
     path = check_path(path, name)
-    if path.suffix.lower() != ".png" and not path.is_dir():  # a directory: say so, below
+    if not path.name.lower().endswith(".png") and not path.is_dir():  # ".png" has no suffix  # a directory: say so, below
         raise ConfigError(f"{name} {path}: the file name must end in .png")
     check_output_file(path, name)
 
@@ -81,6 +82,7 @@ def write_png(data: bytes, path: Path) -> Path:
     """Writes ``data`` to ``path`` through a synced temporary file and a rename."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
     try:
+        os.fchmod(fd, file_mode())  # mkstemp makes 0600: the plot gets the umask's mode
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
