@@ -44,15 +44,24 @@ def cache_fix(names: Names = API_NAMES) -> str:
 
 
 def cache_dir(names: Names = API_NAMES) -> Path:
-    """The user cache directory: ``$XDG_CACHE_HOME/djl_bridge`` or ``~/.cache/djl_bridge``."""
-    base = os.environ.get("XDG_CACHE_HOME")
-    if base:
+    """The user cache directory: ``$XDG_CACHE_HOME/djl_bridge`` or ``~/.cache/djl_bridge``.
+    A relative ``XDG_CACHE_HOME`` is ignored, as the XDG specification says; an empty or relative
+    ``HOME`` gives way to the account's home: neither may put the cache in the working
+    directory."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(base):
         return Path(base) / "djl_bridge"
     try:
-        home = Path.home()
-    except (RuntimeError, KeyError):  # no HOME and no passwd entry
+        home = Path.home()  # HOME="" is "/" to pathlib
+        if not home.is_absolute() or not os.environ.get("HOME", "x").strip():
+            import pwd
+
+            home = Path(pwd.getpwuid(os.getuid()).pw_dir)
+    except (RuntimeError, KeyError, ImportError):  # no HOME and no passwd entry
+        home = Path()
+    if not home.is_absolute():
         raise DataError("there is no home directory to hold the corpus cache: "
-                        f"{cache_fix(names)}") from None
+                        f"{cache_fix(names)}")
     return home / ".cache" / "djl_bridge"
 
 

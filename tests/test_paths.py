@@ -95,3 +95,25 @@ def test_a_long_path_in_the_api_is_a_config_error(tmp_path: Path) -> None:
     # A name of exactly 255 bytes is the system's, and taken.
     djl_bridge.RunOptions(checkpoint_dir=tmp_path / ("n" * 255)).validate()
     assert (tmp_path / ("n" * 255)).is_dir()
+
+
+# ------------------------------------------------------------------ the hostile pass: the cache
+
+@pytest.mark.parametrize("env", [{"XDG_CACHE_HOME": "rel"}, {"XDG_CACHE_HOME": "."},
+                                 {"XDG_CACHE_HOME": "", "HOME": ""},
+                                 {"XDG_CACHE_HOME": "", "HOME": "rel"}])
+def test_the_corpus_cache_is_never_relative_nor_the_root(env: dict[str, str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from djl_bridge import data
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    where = data.cache_dir()
+    # A relative XDG_CACHE_HOME put the cache in the working directory; HOME="" put it in /.
+    assert where.is_absolute() and where != Path("/.cache/djl_bridge"), where
+    assert where.parts[-2:] == (".cache", "djl_bridge")
+
+
+def test_a_long_djl_bridge_data_is_one_line_naming_it(tmp_path: Path) -> None:
+    line = _one_error(run_cli(["train", *TINY], env={"DJL_BRIDGE_DATA": str(tmp_path / LONG_NAME)}))
+    assert line.startswith("djl-bridge: error: DJL_BRIDGE_DATA ") and "has a name of 256" in line
