@@ -49,3 +49,14 @@ def test_a_bad_omp_num_threads_is_one_line_from_the_cli(value: str, corpus: Path
     line = _one_error(run_cli(["train", *TINY, "--data", str(corpus)],
                               env={"OMP_NUM_THREADS": value}, timeout=120))
     assert f"OMP_NUM_THREADS={value!r} is not a thread count" in line
+
+
+@pytest.mark.parametrize("var", ["MXNET_LIBRARY_PATH", "DJL_BRIDGE_CLASSPATH", "JAVA_HOME",
+                                 "DJL_CACHE_DIR", "ENGINE_CACHE_DIR"])
+def test_a_path_variable_with_a_name_too_long_is_one_line(var: str, corpus: Path,
+                                                          tmp_path: Path) -> None:
+    # Each was "internal error (OSError: [Errno 36] File name too long ...)".
+    value = str(tmp_path / ("n" * 300))
+    line = _one_error(run_cli(["train", *TINY, "--data", str(corpus)], env={var: value},
+                              timeout=120))
+    assert line.startswith(f"djl-bridge: error: {var} ") and "has a name of 300 bytes" in line

