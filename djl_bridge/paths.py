@@ -40,6 +40,8 @@ def _escape(ch: str) -> str:
         return f"\\x{code:02x}"
     if code in _FORMAT_CHARS:
         return f"\\u{code:04x}"
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a name that is not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
     return ch
 
 

@@ -9,7 +9,8 @@ import os
 import shlex
 import subprocess
 import tempfile
-from typing import Optional, Sequence
+from contextlib import contextmanager
+from typing import Iterator, Optional, Sequence
 
 from ..errors import ConfigError, JavaNotFoundError
 from .runtime import JavaRuntime, find_java, major
@@ -23,10 +24,21 @@ OFFLINE_OPTION = "-Dai.djl.offline=true"
 OFFLINE_ENV = "DJL_OFFLINE"
 
 
-def keep_offline() -> None:
-    """Makes DJL offline whatever the environment says, before the JVM starts (it reads its
-    environment once): ``DJL_OFFLINE=true`` in this process's environment."""
+@contextmanager
+def offline_environment() -> Iterator[None]:
+    """``DJL_OFFLINE=true`` in this process's environment while the JVM starts and reads its
+    environment (once: the caller makes it read it inside this block), then the caller's value
+    back: DJL stays offline whatever the environment says, and the caller's environment is
+    theirs."""
+    old = os.environ.get(OFFLINE_ENV)
     os.environ[OFFLINE_ENV] = "true"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(OFFLINE_ENV, None)
+        else:
+            os.environ[OFFLINE_ENV] = old
 
 #: Options that keep the JVM a good guest in a Python process. -Xrs: the JVM installs no
 #: SIGINT/SIGTERM/SIGHUP handlers, so those signals reach Python (SIGTERM used to run the JVM's

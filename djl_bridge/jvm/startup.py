@@ -25,7 +25,8 @@ from .options import (
     JVM_OPTIONS,
     JVM_OPTIONS_ENV,
     effective_jvm_options,
-    keep_offline,
+    OFFLINE_ENV,
+    offline_environment,
     probe_options,
     resolve_jvm_options,
 )
@@ -109,11 +110,13 @@ def start(classpath: Optional[Sequence[Path]] = None,
     # locale is the user's: put it back once the JVM and the engine are up.
     users_locale = locale.setlocale(locale.LC_ALL)
     try:
-        keep_offline()
-        _start_jvm(java, [*options, *natives.jvm_options], entries)
-        owner.mark_started()
-        # _JAVA_OPTIONS comes after every option: the property is set once more, last.
-        jpype.JClass("java.lang.System").setProperty("ai.djl.offline", "true")
+        with offline_environment():
+            _start_jvm(java, [*options, *natives.jvm_options], entries)
+            owner.mark_started()
+            system = jpype.JClass("java.lang.System")
+            system.getenv(OFFLINE_ENV)  # Java reads its environment once: now, with DJL offline
+            # _JAVA_OPTIONS comes after every option: the property is set once more, last.
+            system.setProperty("ai.djl.offline", "true")
         check_engine()
     finally:
         locale.setlocale(locale.LC_ALL, users_locale)
