@@ -34,74 +34,92 @@ Or start the JVM and read like the Java text::
 """
 from __future__ import annotations
 
-from .callbacks import Callback, EpochRecord, RunInfo
-from .checkpoint import Checkpoint, read_checkpoint
-from .config import TrainConfig
-from .errors import (
-    BridgeError,
-    CallbackError,
-    CheckpointError,
-    ConfigError,
-    DataError,
-    JavaError,
-    JavaNotFoundError,
-    JvmConflictError,
-    NativeLibraryError,
-    NotBuiltError,
-    PredictionWarning,
-    ResourceError,
-    TrainingDivergedError,
-    TrainingInterruptedError,
-)
-from .bridge import start
-from .nmt import NMTDataset, bleu, nmt_dataset
-from .plot import PerplexityPlot
-from .session import Interrupted, RunOptions, predict, resume, run
-from .result import TrainingResult
-from .seq2seq import train_seq2seq
-from .seq2seq_config import Seq2SeqConfig
-from .seq2seq_result import Seq2SeqResult, Translation
-from .translation import UnknownWordsWarning, translate
-from .train import train
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "BridgeError",
-    "Callback",
-    "CallbackError",
-    "Checkpoint",
-    "CheckpointError",
-    "Interrupted",
-    "NMTDataset",
-    "bleu",
-    "nmt_dataset",
-    "RunOptions",
-    "predict",
-    "read_checkpoint",
-    "resume",
-    "run",
-    "ConfigError",
-    "DataError",
-    "EpochRecord",
-    "JavaError",
-    "JavaNotFoundError",
-    "JvmConflictError",
-    "NativeLibraryError",
-    "NotBuiltError",
-    "PerplexityPlot",
-    "PredictionWarning",
-    "ResourceError",
-    "RunInfo",
-    "Seq2SeqConfig",
-    "Seq2SeqResult",
-    "TrainConfig",
-    "TrainingDivergedError",
-    "TrainingInterruptedError",
-    "TrainingResult",
-    "Translation",
-    "start",
-    "train",
-    "train_seq2seq",
-    "translate",
-    "UnknownWordsWarning",
-]
+#: Each name of the API and the module that defines it. Nothing is imported with the package:
+#: a name's module is imported when the name is first used (``djl_bridge.train``, ``from
+#: djl_bridge import TrainConfig``), so that ``djl-bridge`` takes its signals before numpy and
+#: the rest load (:mod:`djl_bridge.program`) and ``import djl_bridge.errors`` stays cheap.
+_EXPORTS: dict[str, str] = {
+    **{name: ".callbacks" for name in ("Callback", "EpochRecord", "RunInfo")},
+    "Checkpoint": ".checkpoint",
+    "read_checkpoint": ".checkpoint",
+    "TrainConfig": ".config",
+    **{name: ".errors" for name in (
+        "BridgeError", "CallbackError", "CheckpointError", "ConfigError", "DataError", "JavaError",
+        "JavaNotFoundError", "JvmConflictError", "NativeLibraryError", "NotBuiltError",
+        "PredictionWarning", "ResourceError", "TrainingDivergedError",
+        "TrainingInterruptedError")},
+    "start": ".bridge",
+    **{name: ".nmt" for name in ("NMTDataset", "bleu", "nmt_dataset")},
+    "PerplexityPlot": ".plot",
+    **{name: ".session" for name in ("Interrupted", "RunOptions", "predict", "resume", "run")},
+    "TrainingResult": ".result",
+    "train": ".train",
+    "train_seq2seq": ".seq2seq",
+    "Seq2SeqConfig": ".seq2seq_config",
+    **{name: ".seq2seq_result" for name in ("Seq2SeqResult", "Translation")},
+    **{name: ".translation" for name in ("UnknownWordsWarning", "translate")},
+}
+
+__all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .bridge import start
+    from .callbacks import Callback, EpochRecord, RunInfo
+    from .checkpoint import Checkpoint, read_checkpoint
+    from .config import TrainConfig
+    from .errors import (
+        BridgeError,
+        CallbackError,
+        CheckpointError,
+        ConfigError,
+        DataError,
+        JavaError,
+        JavaNotFoundError,
+        JvmConflictError,
+        NativeLibraryError,
+        NotBuiltError,
+        PredictionWarning,
+        ResourceError,
+        TrainingDivergedError,
+        TrainingInterruptedError,
+    )
+    from .nmt import NMTDataset, bleu, nmt_dataset
+    from .plot import PerplexityPlot
+    from .result import TrainingResult
+    from .session import Interrupted, RunOptions, predict, resume, run
+    from .seq2seq import train_seq2seq
+    from .seq2seq_config import Seq2SeqConfig
+    from .seq2seq_result import Seq2SeqResult, Translation
+    from .train import train
+    from .translation import UnknownWordsWarning, translate
+
+
+class _Package(types.ModuleType):
+    """This package: the names of :data:`_EXPORTS` are imported when first used."""
+
+    def __getattr__(self, name: str) -> Any:
+        module = _EXPORTS.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module, __name__), name)
+        self.__dict__[name] = value
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Importing a submodule sets it as an attribute of its package. ``train`` and ``resume``
+        # are functions of the API named like submodules (train.py, resume.py): the functions
+        # stay, as when the package imported everything at once.
+        if not (isinstance(value, types.ModuleType) and name in _EXPORTS):
+            super().__setattr__(name, value)
+
+    def __dir__(self) -> list[str]:
+        return sorted({*self.__dict__, *_EXPORTS})
+
+
+sys.modules[__name__].__class__ = _Package

@@ -11,12 +11,18 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, TypeVar
 
+if __name__ == "__main__":  # `python -m djl_bridge.cli`: the signals before the imports below
+    from .early import take_signals
+
+    take_signals()
+
 from .checkpoint import Checkpoint
 from .config import CLI_NAMES, DEVICES, IMPLS, MODELS, SECTION_NAMES, TrainConfig, find_section
 from .console import EXIT_BROKEN_PIPE, EXIT_ERROR, Console, write_result
 from .errors import BridgeError, ConfigError, PredictionWarning, TrainingInterruptedError
 from .interrupt import EXIT_STATUS, say
 from .nmt import SHOW_SECTIONS
+from .paths import check_path, cli_path, shown
 from .resume import RESUME_FIELDS, ResumePlan, plan_resume
 from .seq2seq_config import ONLY_HERE as SEQ2SEQ_ONLY, SECTION as SEQ2SEQ_SECTION
 
@@ -29,7 +35,7 @@ EXIT_HANGUP = EXIT_STATUS["SIGHUP"]
 
 
 def _add_data_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", type=Path, default=None,
+    p.add_argument("--data", type=cli_path, default=None,
                    help="timemachine.txt (default: $DJL_BRIDGE_DATA, the cache, then a download)")
     p.add_argument("--no-verify-data", action="store_true", default=None,
                    help="accept a corpus whose SHA-1 differs (another text, on purpose)")
@@ -100,18 +106,18 @@ def _add_threads_option(p: argparse.ArgumentParser) -> None:
 
 def _add_robust_train_options(p: argparse.ArgumentParser,
                               start: argparse._MutuallyExclusiveGroup) -> None:
-    p.add_argument("--checkpoint-dir", type=Path, default=None, metavar="DIR",
+    p.add_argument("--checkpoint-dir", type=cli_path, default=None, metavar="DIR",
                    help="save parameters, vocab, config and progress into DIR (atomically)")
     p.add_argument("--save-every", type=int, default=None, metavar="N",
                    help="checkpoint every N epochs (default 10; also at the end, on Ctrl-C, "
                         "SIGTERM and divergence)")
-    start.add_argument("--resume", type=Path, default=None, metavar="DIR",
+    start.add_argument("--resume", type=cli_path, default=None, metavar="DIR",
                    help="go on from the latest checkpoint in DIR; --epochs is the new total, "
                         "--lr/--clip/--save-every/--device given are applied, model and data "
                         "flags must match the checkpoint")
     p.add_argument("--overwrite", action="store_true",
                    help="let a new run replace the checkpoints of another run in --checkpoint-dir")
-    p.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
+    p.add_argument("--plot", type=cli_path, default=None, metavar="FILE.png",
                    help="draw the perplexity curve into FILE.png (needs the 'plot' extra)")
 
 
@@ -127,7 +133,7 @@ def _given(args: argparse.Namespace, names: Sequence[str] = _CONFIG_FLAGS) -> di
 def _fresh_config(args: argparse.Namespace) -> TrainConfig:
     given = dict(_given(args), data=args.data, verify_data=not args.no_verify_data)
     if args.section is not None:
-        return TrainConfig.for_section(args.section, **given).validate(CLI_NAMES)
+        return TrainConfig.for_section(args.section, CLI_NAMES, **given).validate(CLI_NAMES)
     return TrainConfig(**given).validate(CLI_NAMES)
 
 
@@ -178,7 +184,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     ckpt: Optional[Checkpoint] = None
     plan: Optional[ResumePlan] = None
     if args.resume is not None:
-        ckpt = read_checkpoint(args.resume, CLI_NAMES)
+        ckpt = read_checkpoint(check_path(args.resume, "--resume"), CLI_NAMES)
         plan = _resume_plan(args, ckpt)
         config = plan.config
     else:
@@ -337,7 +343,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--launchers", default=None,
                    help=f"comma list of {','.join(LAUNCHERS)} (default {','.join(DEFAULT_LAUNCHERS)}, "
                         "plus torch with --torch)")
-    p.add_argument("--torch", type=Path, default=None, metavar="PYTHON",
+    p.add_argument("--torch", type=cli_path, default=None, metavar="PYTHON",
                    help="also run the PyTorch reference with this interpreter (one with torch "
                         "installed, e.g. a venv's bin/python)")
     p.add_argument("--threads", type=int, default=None,
@@ -346,7 +352,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
                         "runs comparable on a machine shared with other work")
     _add_run_options(p)
     p.add_argument("--timeout", type=float, default=None, help="seconds allowed per run (default: no limit)")
-    p.add_argument("--save", type=Path, default=None, metavar="FILE.json",
+    p.add_argument("--save", type=cli_path, default=None, metavar="FILE.json",
                    help="after every run, write the --json document of the runs so far to FILE "
                         "(atomically), so a stopped bench keeps its measurements")
     p.set_defaults(func=_cmd_bench)
@@ -398,7 +404,7 @@ def _add_notebooks(sub: argparse._SubParsersAction) -> None:
                        description="Copy the notebooks (one per section, 8.5 to 9.4, with the "
                                    "outputs of a run at the text's settings) into DIR, to open "
                                    "with JupyterLab; they need `pip install 'djl-bridge[notebook]'`.")
-    p.add_argument("directory", type=Path, metavar="DIR", help="created if missing")
+    p.add_argument("directory", type=cli_path, metavar="DIR", help="created if missing")
     p.add_argument("--overwrite", action="store_true",
                    help="replace notebooks of the same names already in DIR")
     p.set_defaults(func=_cmd_notebooks)
@@ -408,16 +414,16 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
     from .notebooks import copy_to
 
     for path in copy_to(args.directory, args.overwrite):
-        print(path)
-    print(f"open them with: jupyter lab {args.directory}  (pip install 'djl-bridge[notebook]' "
-          "jupyterlab)", file=sys.stderr)
+        print(shown(path))
+    say(f"open them with: jupyter lab {args.directory}  (pip install 'djl-bridge[notebook]' "
+        "jupyterlab)")
     return 0
 
 
 def _add_predict(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("predict", help="generate text with the model of a checkpoint",
                        description="Greedy generation after a prefix, as the text's predictCh8.")
-    p.add_argument("--checkpoint", type=Path, required=True, metavar="DIR",
+    p.add_argument("--checkpoint", type=cli_path, required=True, metavar="DIR",
                    help="a --checkpoint-dir of `djl-bridge train` (its latest checkpoint is used)")
     p.add_argument("--prefix", default="time traveller")
     p.add_argument("--num-preds", type=int, default=50)
@@ -442,7 +448,7 @@ def _add_translate(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("translate", help="translate English to French with a seq2seq checkpoint",
                        description="Greedy translation, as the text's predictSeq2Seq, with the "
                                    "model of `train --section 9.7 --checkpoint-dir DIR`.")
-    p.add_argument("--checkpoint", type=Path, required=True, metavar="DIR",
+    p.add_argument("--checkpoint", type=cli_path, required=True, metavar="DIR",
                    help="a --checkpoint-dir of `djl-bridge train --section 9.7` (its latest "
                         "checkpoint), or one of its epoch-N directories")
     p.add_argument("sentence", nargs="+", help='one or more sentences, e.g. "go ." "i lost ."')
@@ -477,8 +483,8 @@ def _cmd_translate(args: argparse.Namespace) -> int:
 def _add_doctor(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("doctor", help="check Java, the build, DJL, the natives, GPUs and the data",
                        description="One line per check; exit status 1 with the fix when one fails.")
-    p.add_argument("--data", type=Path, default=None, help="the corpus to check")
-    p.add_argument("--fra", type=Path, default=None, metavar="PATH",
+    p.add_argument("--data", type=cli_path, default=None, help="the corpus to check")
+    p.add_argument("--fra", type=cli_path, default=None, metavar="PATH",
                    help="the English-French data to check (fra-eng.zip or its fra.txt; "
                         "default $DJL_BRIDGE_FRA)")
     p.add_argument("--debug", action="store_true", help="show Java stack traces")

@@ -13,6 +13,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
+from . import paths
 from .errors import ConfigError
 from .settings import DEFAULTS, JAVA_INT_MAX, checked, setting
 
@@ -51,6 +52,22 @@ class Names:
             return flag if value is None or isinstance(value, bool) else f"{flag} {value}"
         name = self(field, owner)
         return name if value is None else f"{name}={value}"
+
+    def valued(self, field: str, value: Any, owner: str = "TrainConfig") -> str:
+        """A setting with its value as the caller writes it: ``--lr 0.5``, ``--bidirectional``
+        / ``--no-bidirectional`` for a bool flag; ``TrainConfig.lr 0.5``,
+        ``TrainConfig.bidirectional False`` in the API."""
+        if isinstance(value, bool) and self.cli:
+            flag = self(field, owner)
+            return flag if value else "--no-" + flag[2:]
+        return f"{self(field, owner)} {value}"
+
+    def change(self, field: str, old: Any, new: Any, owner: str = "TrainConfig") -> str:
+        """A changed setting: ``--lr 0.5 -> 1.0``, ``--hybridize -> --no-hybridize``;
+        ``TrainConfig.hybridize True -> False`` in the API."""
+        if self.cli and (isinstance(old, bool) or isinstance(new, bool)):
+            return f"{self.valued(field, old, owner)} -> {self.valued(field, new, owner)}"
+        return f"{self(field, owner)} {old} -> {new}"
 
     def resume_command(self, directory: Any) -> str:
         """How the caller goes on with the checkpoints of ``directory``."""
@@ -93,7 +110,8 @@ def as_bool(value: Any) -> Any:
 def as_path(value: Any) -> Any:
     """A ``str`` or ``os.PathLike`` as a :class:`~pathlib.Path`; None or anything else
     unchanged, for the check to refuse."""
-    if isinstance(value, (str, os.PathLike)) and not isinstance(value, Path):
+    if isinstance(value, (str, os.PathLike)) and not isinstance(value, Path) \
+            and value != "":  # Path("") is ".": an empty path stays "" for the check to refuse
         return Path(value)
     return value
 
@@ -103,11 +121,9 @@ def _is_bool(value: Any) -> bool:
 
 
 def check_path(value: Any, name: str) -> Path:
-    """``value`` as a Path (see :func:`as_path`), or :class:`ConfigError` naming ``name``."""
-    value = as_path(value)
-    if not isinstance(value, Path) or not str(value):
-        raise ConfigError(f"{name} must be a path (a str or pathlib.Path), got {value!r}")
-    return value
+    """``value`` as a Path, or :class:`ConfigError` naming ``name`` for what is no path, an
+    empty one, or one no system call takes (:func:`djl_bridge.paths.check_path`)."""
+    return paths.check_path(value, name)
 
 
 #: The Python API's names (``TrainConfig.hidden``).
@@ -242,9 +258,11 @@ class TrainConfig:
                 f"cells run one direction (D2L 9.4 trains DJL's bidirectional layer)")
         for s in checked("path"):
             value = getattr(self, s.name)
-            if value is not None and not isinstance(value, Path):
-                raise ConfigError(f"{names(s.name)} must be a path (a str or pathlib.Path) or "
-                                  f"None, got {value!r}")
+            if value is not None:
+                if not isinstance(value, (str, Path)):
+                    raise ConfigError(f"{names(s.name)} must be a path (a str or pathlib.Path) "
+                                      f"or None, got {value!r}")
+                check_path(value, names(s.name))
         for s in checked("integer"):
             value = getattr(self, s.name)
             if isinstance(value, bool) or not isinstance(value, int) \
@@ -258,16 +276,29 @@ class TrainConfig:
         return self
 
     @classmethod
-    def for_section(cls, section: Union[str, float], **changes: Any) -> "TrainConfig":
+    def for_section(cls, section: Union[str, float], names: Names = API_NAMES,
+                    **changes: Any) -> "TrainConfig":
         """The run of a section of the text (:data:`SECTIONS`): e.g. ``for_section("9.3")``, the
         2-layer concise LSTM at lr 2; ``changes`` are fields to set on top (``epochs=50``).
-        Raises :class:`ConfigError` for an unknown section or field."""
+        Raises :class:`ConfigError` for an unknown section or field, or a change that does not
+        fit the section's own settings (messages name settings as ``names`` does)."""
         found = find_section(section)
         unknown = sorted(set(changes) - {f.name for f in fields(cls)})
         if unknown:
             raise ConfigError(f"TrainConfig.{unknown[0]} is not a field of TrainConfig: use "
                               f"{', '.join(f.name for f in fields(cls))}")
-        return cls(**{**dict(found.settings), **changes})
+        settings = {**dict(found.settings), **changes}
+        if dict(found.settings).get("bidirectional") and "bidirectional" not in changes \
+                and settings.get("impl") == "scratch":  # the caller's impl, the section's layer
+            run = (f"--section {found.number}" if names.cli
+                   else f"TrainConfig.for_section({found.number!r})")
+            raise ConfigError(
+                f"{run} trains a bidirectional model, which needs {names.valued('impl', 'concise')}"
+                f" (the text's scratch cells run one direction): drop "
+                f"{names.valued('impl', 'scratch')}, or add "
+                + (names.valued("bidirectional", False) if names.cli
+                   else names.setting("bidirectional", False)))
+        return cls(**settings)
 
     def describe(self) -> str:
         """The model in words: "scratch gru, 256 hidden", "concise lstm, 2 bidirectional layers

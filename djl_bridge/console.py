@@ -211,7 +211,8 @@ class Console:
     def _take_signals(self) -> None:
         if threading.current_thread() is threading.main_thread():
             for num in (*STOP_SIGNALS, SAVE_SIGNAL):
-                self._handlers[num] = signal.signal(num, self._handle)
+                if signal.getsignal(num) is not signal.SIG_IGN:  # ignored (nohup): stays so
+                    self._handlers[num] = signal.signal(num, self._handle)
 
     def _handle(self, signum: int, frame: Optional[FrameType]) -> None:
         if signum == SAVE_SIGNAL:

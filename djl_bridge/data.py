@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator, Optional
 
 from .config import API_NAMES, Names
+from .paths import check_path, file_mode
 from .errors import DataError
 
 FILE_NAME = "timemachine.txt"
@@ -45,15 +46,24 @@ def cache_fix(names: Names = API_NAMES) -> str:
 
 
 def cache_dir(names: Names = API_NAMES) -> Path:
-    """The user cache directory: ``$XDG_CACHE_HOME/djl_bridge`` or ``~/.cache/djl_bridge``."""
-    base = os.environ.get("XDG_CACHE_HOME")
-    if base:
+    """The user cache directory: ``$XDG_CACHE_HOME/djl_bridge`` or ``~/.cache/djl_bridge``.
+    A relative ``XDG_CACHE_HOME`` is ignored, as the XDG specification says; an empty or relative
+    ``HOME`` gives way to the account's home: neither may put the cache in the working
+    directory."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(base):
         return Path(base) / "djl_bridge"
     try:
-        home = Path.home()
-    except (RuntimeError, KeyError):  # no HOME and no passwd entry
+        home = Path.home()  # HOME="" is "/" to pathlib
+        if not home.is_absolute() or not os.environ.get("HOME", "x").strip():
+            import pwd
+
+            home = Path(pwd.getpwuid(os.getuid()).pw_dir)
+    except (RuntimeError, KeyError, ImportError):  # no HOME and no passwd entry
+        home = Path()
+    if not home.is_absolute():
         raise DataError("there is no home directory to hold the corpus cache: "
-                        f"{cache_fix(names)}") from None
+                        f"{cache_fix(names)}")
     return home / ".cache" / "djl_bridge"
 
 
@@ -107,6 +117,7 @@ def download(url: str, dest: Path, expected: Optional[str] = None, timeout: floa
         raise cache_write_error(dest.parent, exc, names) from None
     tmp = Path(tmp_name)
     try:
+        os.fchmod(fd, file_mode())  # mkstemp makes 0600: the cached corpus gets the umask's mode
         digest = hashlib.sha1()
         with os.fdopen(fd, "wb") as out:
             try:
@@ -166,9 +177,9 @@ def locate_corpus(path: Optional[Path] = None, *, verify_sha1: bool = True,
     """Finds the corpus: ``path``, then ``$DJL_BRIDGE_DATA``, then the cache, then a download.
     Messages name settings as ``names`` does (``--data`` or ``TrainConfig.data``)."""
     data = names("data")
-    for source, candidate in ((data, path), (ENV_VAR, os.environ.get(ENV_VAR))):
-        if candidate:
-            p = Path(candidate).expanduser()
+    for source, candidate in ((data, path), (ENV_VAR, os.environ.get(ENV_VAR) or None)):
+        if candidate is not None:
+            p = check_path(candidate, source).expanduser()
             if p.exists() and not p.is_file():
                 kind = "a directory" if p.is_dir() else "not a regular file (a device or a pipe)"
                 raise DataError(

@@ -28,6 +28,7 @@ from typing import Any, Callable, Optional, TypeVar
 
 from .bridge import thread as javathread
 from .errors import ResourceError
+from .paths import shown
 
 T = TypeVar("T")
 
@@ -47,7 +48,10 @@ EXIT_STATUS: dict[str, int] = {name: 128 + int(num) for num, name in STOP_SIGNAL
 
 def say(line: str) -> None:
     """Writes ``line`` on stderr; never raises (a closed terminal after SIGHUP, a handler that
-    interrupted a write to stderr: the line is then written straight to fd 2, or lost)."""
+    interrupted a write to stderr: the line is then written straight to fd 2, or lost). Control
+    characters other than newlines and tabs (a path's escape sequences) are written escaped."""
+    line = "\n".join("\t".join(shown(part) for part in ln.split("\t"))
+                     for ln in line.split("\n"))
     text = line if line.endswith("\n") else line + "\n"
     try:
         sys.stderr.write(text)
@@ -88,7 +92,8 @@ class StopRequest:
 
 class StopGuard:
     """From ``with`` to its end, the stop signals (:data:`STOP_SIGNALS`) and SIGUSR1 are this
-    guard's; the handlers it found are given back at the end. Only in the main thread: elsewhere
+    guard's, except those the caller ignores (``SIG_IGN``, e.g. SIGHUP under ``nohup``), which
+    stay ignored; the handlers it found are given back at the end. Only in the main thread: elsewhere
     Python cannot handle signals, and they stay with whoever handles them.
 
     A first stop signal is recorded in :attr:`request` with one line on stderr; the waiting
@@ -111,7 +116,10 @@ class StopGuard:
     def __enter__(self) -> "StopGuard":
         if threading.current_thread() is threading.main_thread():
             for num in (*STOP_SIGNALS, SAVE_SIGNAL):
-                self._previous[num] = signal.signal(num, self._handle)
+                # A signal the caller ignores stays ignored (``nohup``, a shell's background
+                # job, ``signal.signal(SIGHUP, SIG_IGN)``): it is theirs to ignore.
+                if signal.getsignal(num) is not signal.SIG_IGN:
+                    self._previous[num] = signal.signal(num, self._handle)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -128,7 +136,9 @@ class StopGuard:
 
     def _handle(self, signum: int, frame: Optional[FrameType]) -> None:
         if signum == SAVE_SIGNAL:
-            if self.can_save:
+            if self.unit != "batch":  # predict: generating text, not training
+                tell("SIGUSR1: no epoch is being trained, so there is nothing to save; going on")
+            elif self.can_save:
                 self.save_requested = True
                 tell("SIGUSR1: a checkpoint will be written when the current epoch ends")
             else:

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import ConfigError, NotBuiltError
+from .paths import check_path, file_mode, shown
 
 _PACKAGE = Path(__file__).resolve().parent
 #: The folder of an installed wheel (setup.py writes the same name).
@@ -37,6 +38,7 @@ def copy_to(directory: Path, overwrite: bool = False) -> list[Path]:
     """Copies every notebook into ``directory`` (created if missing), each through a temporary
     file and a rename; a notebook already there is kept unless ``overwrite`` (it may hold the
     user's work). Returns the copies; raises :class:`ConfigError`, one line, when it cannot."""
+    directory = check_path(directory, "DIR")
     sources = notebooks()
     targets = [directory / src.name for src in sources]
     taken = [t for t in targets if t.exists()]
@@ -44,11 +46,16 @@ def copy_to(directory: Path, overwrite: bool = False) -> list[Path]:
         more = f" and {len(taken) - 1} more notebooks" if len(taken) > 1 else ""
         raise ConfigError(f"{directory} already holds {taken[0].name}{more} (your changes would "
                           "be lost): pick another directory, or pass --overwrite")
+    if directory.exists() and not directory.is_dir():
+        raise ConfigError(f"DIR {shown(directory)} is a file, not a directory: pick a directory "
+                          "(it is created if missing)")
+    mode = file_mode()
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for src, target in zip(sources, targets):
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
             try:
+                os.fchmod(fd, mode)  # mkstemp makes 0600: a notebook gets the umask's mode
                 with os.fdopen(fd, "wb") as out, src.open("rb") as data:
                     shutil.copyfileobj(data, out)
                 os.replace(tmp, target)

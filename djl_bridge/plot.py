@@ -18,6 +18,7 @@ from typing import Any, Optional, Sequence
 from . import jupyter
 from .callbacks import Callback, EpochRecord, RunInfo
 from .config import as_int, check_path
+from .paths import file_mode
 from .errors import ConfigError, MissingExtraError
 from .outputs import check_output_file
 
@@ -45,7 +46,8 @@ def check_target(path: Path, name: str = "--plot") -> None:
     .png, a directory, a missing directory or one under a regular file, a read-only place (a
     probe file is created, synced and deleted next to it). Raises :class:`ConfigError` naming
     the setting ``name``."""
-    if path.suffix.lower() != ".png" and not path.is_dir():  # a directory: say so, below
+    path = check_path(path, name)
+    if not path.name.lower().endswith(".png") and not path.is_dir():  # ".png" has no suffix  # a directory: say so, below
         raise ConfigError(f"{name} {path}: the file name must end in .png")
     check_output_file(path, name)
 
@@ -82,6 +84,7 @@ def write_png(data: bytes, path: Path) -> Path:
     """Writes ``data`` to ``path`` through a synced temporary file and a rename."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
     try:
+        os.fchmod(fd, file_mode())  # mkstemp makes 0600: the plot gets the umask's mode
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

@@ -9,6 +9,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from . import jsonfile
 from .config import TrainConfig
 from .jupyter import html_table
 
@@ -37,7 +38,7 @@ class TrainingResult:
     @classmethod
     def from_java_json(cls, text: str, config: TrainConfig, **extras: Any) -> "TrainingResult":
         """Builds the result from the text of ``djlbridge.training.RunReport.toJson()``."""
-        return cls.from_report(json.loads(text), config, **extras)
+        return cls.from_report(jsonfile.parse(text, jsonfile.REPORT_MAX_BYTES), config, **extras)
 
     @classmethod
     def from_report(cls, d: dict[str, Any], config: TrainConfig, **extras: Any) -> "TrainingResult":

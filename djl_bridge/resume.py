@@ -63,15 +63,15 @@ def plan_resume(ckpt: "Checkpoint", given: Mapping[str, Any], names: Names = API
     for name in FIXED_ON_RESUME:
         if name in given and given[name] != getattr(saved, name):
             raise ConfigError(
-                f"{names(name)} {given[name]} contradicts the checkpoint "
-                f"({names(name)} {getattr(saved, name)}): drop it to go on with {ckpt.path}, or "
+                f"{names.valued(name, given[name])} contradicts the checkpoint "
+                f"({names.valued(name, getattr(saved, name))}): drop it to go on with {ckpt.path}, or "
                 f"start a new run with another {names('checkpoint_dir', 'RunOptions')}")
     changes: dict[str, Any] = {}
     notes: list[str] = []
     for name in CHANGEABLE_ON_RESUME:
         if name in given and given[name] != getattr(saved, name):
             changes[name] = given[name]
-            notes.append(f"{names(name)} {getattr(saved, name)} -> {given[name]}")
+            notes.append(names.change(name, getattr(saved, name), given[name]))
     data = given.get("data")
     if data is not None and Path(data).expanduser().resolve() != saved.data:
         changes["data"] = Path(data)  # the vocabulary is checked against the checkpoint's

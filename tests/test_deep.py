@@ -72,7 +72,8 @@ def test_layers_and_bidirectional_are_checked_in_the_callers_names() -> None:
     (["--layers", "2147483648"], "--layers must be a whole number in 1..2147483647, got 2147483648"),
     (["--bidirectional"], "--bidirectional needs --impl concise: the text's scratch cells run "
                           "one direction"),
-    (["--section", "9.4", "--impl", "scratch"], "--bidirectional needs --impl concise"),
+    (["--section", "9.4", "--impl", "scratch"],
+     "--section 9.4 trains a bidirectional model, which needs --impl concise"),
 ])
 def test_cli_rejects_before_jvm(corpus: Path, args: list[str], message: str) -> None:
     line = _one_error(["train", "--epochs", "2", "--data", str(corpus), *args], env=NO_JVM)

@@ -11,6 +11,7 @@ from typing import Optional, Sequence
 from .. import jvm
 from ..config import CLI_NAMES, IMPLS, MODELS, TrainConfig
 from ..errors import BridgeError, ConfigError
+from ..paths import check_path
 
 LAUNCHERS = ("bridge", "java", "torch")
 
@@ -73,7 +74,7 @@ class BenchConfig:
             if self.torch_python is None:
                 raise ConfigError("the torch launcher needs --torch PYTHON: the python of a venv with "
                                   "PyTorch (python3 -m venv V && V/bin/pip install torch numpy)")
-            if not self.torch_python.is_file():
+            if not check_path(self.torch_python, "--torch").is_file():
                 raise ConfigError(f"--torch {self.torch_python}: no such file: give the python of a "
                                   "venv with PyTorch, e.g. V/bin/python")
         elif self.torch_python is not None:

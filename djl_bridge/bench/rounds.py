@@ -4,7 +4,6 @@ process with its wall and CPU seconds, and the whole bench with ``--save`` kept 
 """
 from __future__ import annotations
 
-import json
 import resource
 import subprocess
 import time
@@ -12,9 +11,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from .. import gpu, jvm
+from .. import gpu, jsonfile, jvm
 from ..config import TrainConfig
 from ..errors import ConfigError
+from ..paths import check_path
 from .config import BenchConfig, BenchError
 from .launch import check_torch, child_env, command, error_line, java_executable
 from .output import to_json, write_atomically
@@ -62,9 +62,9 @@ def run_one(launcher: str, cfg: TrainConfig, timeout: Optional[float] = None, ro
     if not objects:
         raise BenchError(f"{what} printed no JSON result: {error_line(proc.stderr)}")
     try:
-        out = json.loads(objects[-1])
-    except json.JSONDecodeError as exc:
-        raise BenchError(f"{what} printed broken JSON: {exc}") from None
+        out = jsonfile.parse(objects[-1], jsonfile.REPORT_MAX_BYTES)
+    except jsonfile.JsonFileError as exc:
+        raise BenchError(f"{what} printed a result line that {exc}") from None
     return replace(read_run_json(cfg.model, cfg.impl, launcher, out, round_no, seconds), cpu_seconds=cpu)
 
 
@@ -77,6 +77,8 @@ def run_bench(config: BenchConfig, progress: Optional[Callable[[str], None]] = N
     from ..session import prepare  # validates the settings and resolves the corpus; no JVM
 
     config.validate()
+    if save is not None:
+        save = check_path(save, "--save")
     if save is not None and not save.parent.is_dir():
         raise ConfigError(f"--save {save}: the directory {save.parent} does not exist")
     base = prepare(config.first_run())

@@ -8,27 +8,46 @@ same classpath does nothing, and a JVM started elsewhere without our jar is repo
 """
 from __future__ import annotations
 
+import gc
 import locale
 import os
 from pathlib import Path
 from typing import Optional, Sequence
 
 import jpype
+import jpype.config
 
 from ..errors import JavaNotFoundError, JvmConflictError, NativeLibraryError
 from ..jvm.classpath import JAR_NAME_PREFIX, find_classpath
 from ..jvm.limits import check_address_space
+from ..jvm import owner
 from ..jvm.natives import check_engine_cache, check_mxnet_library_path, native_error_message
 from ..jvm.options import (
     JVM_OPTIONS,
     JVM_OPTIONS_ENV,
     effective_jvm_options,
+    OFFLINE_ENV,
+    offline_environment,
     probe_options,
     resolve_jvm_options,
 )
 from ..jvm.runtime import JavaRuntime, find_java
 from ..jvm.threads import OMP_THREADS_ENV, openmp_env, threads_in_use
 from . import names as N
+
+
+def _forked_child() -> None:
+    """In a child forked while the JVM runs, nothing may call the JVM, whose threads stay in the
+    parent: not JPype's exit handler (it shut the JVM down), not JPype's hook on Python's
+    garbage collector (it ran ``System.gc()``); both waited forever, and the child never ended."""
+    if jpype.isJVMStarted():
+        jpype.config.onexit = False
+        gc.callbacks[:] = [cb for cb in gc.callbacks if getattr(cb, "__module__", "") != "_jpype"]
+
+
+if hasattr(os, "register_at_fork"):  # a child of this process must not use the JVM (owner.py)
+    os.register_at_fork(before=lambda: owner.before_fork(bool(jpype.isJVMStarted())),
+                        after_in_child=_forked_child)
 
 
 def is_started() -> bool:
@@ -63,9 +82,11 @@ def start(classpath: Optional[Sequence[Path]] = None,
     ``threads``: MXNet's OpenMP threads (:func:`set_threads`; default ``$OMP_NUM_THREADS``, else
     one per CPU). Raises a :class:`~djl_bridge.errors.BridgeError` subclass with the fix when it
     cannot."""
+    owner.check_process()
     entries = list(classpath) if classpath is not None else find_classpath()
     set_threads(threads)
     if jpype.isJVMStarted():
+        owner.mark_started()
         running = str(jpype.JClass(N.JAVA_SYSTEM).getProperty("java.class.path") or "")
         ours = [str(p) for p in entries if p.name.startswith(JAR_NAME_PREFIX)]
         if not all(jar in running for jar in ours):
@@ -91,7 +112,13 @@ def start(classpath: Optional[Sequence[Path]] = None,
     # locale is the user's: put it back once the JVM and the engine are up.
     users_locale = locale.setlocale(locale.LC_ALL)
     try:
-        _start_jvm(java, [*options, *natives.jvm_options], entries)
+        with offline_environment():
+            _start_jvm(java, [*options, *natives.jvm_options], entries)
+            owner.mark_started()
+            system = jpype.JClass("java.lang.System")
+            system.getenv(OFFLINE_ENV)  # Java reads its environment once: now, with DJL offline
+            # _JAVA_OPTIONS comes after every option: the property is set once more, last.
+            system.setProperty("ai.djl.offline", "true")
         check_engine()
     finally:
         locale.setlocale(locale.LC_ALL, users_locale)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import zipfile
 from pathlib import Path
 from typing import Optional
@@ -15,6 +14,7 @@ import numpy as np
 from ..config import TrainConfig
 from ..errors import CheckpointError
 from ..reference.kinds import elements
+from .. import jsonfile
 from . import layout
 from .layout import META, VOCAB
 
@@ -33,9 +33,9 @@ def check_sum(path: Path, data: bytes, expected: Optional[str], written: Optiona
 
 def parse_vocab(ckpt: Path, raw: bytes) -> list[str]:
     try:
-        vocab = json.loads(raw.decode("utf-8"))
-    except ValueError:
-        raise damaged(ckpt, f"{VOCAB} is not valid JSON") from None
+        vocab = jsonfile.parse(raw, layout.VOCAB_MAX_BYTES)
+    except jsonfile.JsonFileError as exc:
+        raise damaged(ckpt, f"{VOCAB} {exc}") from None
     if not isinstance(vocab, list) or not vocab or vocab[0] != "<unk>" \
             or not all(isinstance(t, str) and t for t in vocab) or len(set(vocab)) != len(vocab):
         raise damaged(ckpt, f"{VOCAB} is not a list of distinct tokens starting with <unk>")

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
+from .. import jsonfile
 from ..config import API_NAMES, Names
 from ..errors import CheckpointError
 from .files import kind_of
@@ -190,7 +191,7 @@ def _this_command() -> str:
 def _read_holder(fd: int) -> str:
     """'pid N, started T: COMMAND' from a lock file, as far as it can be read."""
     try:
-        info = json.loads(os.pread(fd, 4096, 0).decode("utf-8"))
+        info = jsonfile.parse(os.pread(fd, 4096, 0), 4096)
         pid, started, command = int(info["pid"]), str(info["started"]), str(info["command"])
     except (OSError, ValueError, KeyError, TypeError):
         return "pid unknown"

@@ -21,7 +21,6 @@ times). Each fault is one line with the fix.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from ..config import API_NAMES, Names, TrainConfig, check_path
 from ..errors import CheckpointError, ConfigError
 from ..reference.kinds import parameter_shapes
 from ..jupyter import html_table
+from .. import jsonfile
 from . import checks, files, layout
 from .layout import FORMAT, MANIFEST_KEY, META, PARAMS, VERSION, VOCAB
 
@@ -261,9 +261,9 @@ def _read_meta(ckpt: Path, dir_fd: int, kind: str = layout.LANGUAGE_MODEL) -> di
     except OSError as exc:
         raise checks.damaged(ckpt, f"{META} cannot be read: {exc.strerror or exc}") from None
     try:
-        meta = json.loads(raw.decode("utf-8"))
-    except ValueError:  # UnicodeDecodeError, json.JSONDecodeError
-        raise checks.damaged(ckpt, f"{META} is not valid JSON: truncated or overwritten") from None
+        meta = jsonfile.parse(raw, layout.META_MAX_BYTES)
+    except jsonfile.JsonFileError as exc:
+        raise checks.damaged(ckpt, f"{META} {exc}: truncated or overwritten") from None
     if not isinstance(meta, dict):
         raise checks.damaged(ckpt, f"{META} is not a JSON object")
     if meta.get("format") != FORMAT:

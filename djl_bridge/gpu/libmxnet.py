@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .. import elf
+from ..paths import check_path
 from .driver import Capability
 
 #: The MXNet release DJL 0.36 runs.
@@ -209,7 +210,7 @@ def user_library() -> Optional[Path]:
     value = os.environ.get("MXNET_LIBRARY_PATH")
     if not value or prepared_value() == value:
         return None
-    path = Path(value)
+    path = check_path(value, "MXNET_LIBRARY_PATH")  # a name too long is one line, not OSError
     return path / "libmxnet.so" if path.is_dir() else path
 
 

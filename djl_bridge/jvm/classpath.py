@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import NotBuiltError
+from ..paths import check_path
 
 #: The repository root when the package runs from a checkout (editable install or PYTHONPATH).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -17,6 +18,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 PACKAGE_JAVA_DIR = Path(__file__).resolve().parent.parent / "_java"
 
 CLASSPATH_ENV = "DJL_BRIDGE_CLASSPATH"
+#: The most bytes of a classpath list (build/classpath.txt has about 1,000).
+CLASSPATH_MAX_BYTES = 1 << 20
 
 JAR_NAME_PREFIX = "djl-bridge-"
 
@@ -51,7 +54,7 @@ def classpath_source() -> ClasspathSource:
     env = os.environ.get(CLASSPATH_ENV)
     if env:
         return ClasspathSource(
-            Path(env), CLASSPATH_ENV,
+            check_path(env, CLASSPATH_ENV), CLASSPATH_ENV,
             f"run `gradle assemble` in a checkout and point {CLASSPATH_ENV} at its "
             f"build/classpath.txt, or unset {CLASSPATH_ENV} to use djl-bridge's own jars")
     packaged = PACKAGE_JAVA_DIR / "classpath.txt"
@@ -65,6 +68,10 @@ def find_classpath() -> list[Path]:
     """Returns the djl-bridge jar and its runtime dependencies, checked: every entry an existing
     jar. Raises :class:`NotBuiltError` with the fix for where the list came from."""
     src = classpath_source()
+    if src.file.exists() and not src.file.is_file():  # a directory, a device, a pipe
+        kind = "a directory" if src.file.is_dir() else "not a regular file"
+        raise NotBuiltError(f"{src.label()} is {kind}, not a classpath list (a file of .jar "
+                            f"paths, one a line, as build/classpath.txt): {src.fix}")
     if not src.file.is_file():
         if src.origin == "package":
             raise NotBuiltError(
@@ -92,9 +99,13 @@ def _read_classpath(src: ClasspathSource) -> list[Path]:
     """The jar paths of a classpath list: UTF-8 text, one ``.jar`` path a line (relative paths
     are relative to the list's folder)."""
     try:
-        raw = src.file.read_bytes()
+        with src.file.open("rb") as fh:
+            raw = fh.read(CLASSPATH_MAX_BYTES + 1)
     except OSError as exc:
         raise NotBuiltError(f"cannot read {src.label()} ({exc.strerror or exc}): {src.fix}") from None
+    if len(raw) > CLASSPATH_MAX_BYTES:
+        raise NotBuiltError(f"{src.label()} is not a classpath list (more than "
+                            f"{CLASSPATH_MAX_BYTES} bytes): {src.fix}")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from ..errors import ResourceError
+from .threads import parse_count
 
 MIB = 1 << 20
 #: Python, numpy, libjvm, libmxnet, thread stacks: a tiny run's VmPeak with one malloc arena,
@@ -116,9 +117,9 @@ def reservation(options: Sequence[str], limit: Optional[int] = None,
 
 def malloc_arenas() -> int:
     """The malloc arenas glibc may make: ``MALLOC_ARENA_MAX``, else 8 per online CPU."""
-    value = os.environ.get("MALLOC_ARENA_MAX", "").strip()
-    if value.isdigit() and int(value) > 0:
-        return int(value)
+    value = parse_count(os.environ.get("MALLOC_ARENA_MAX", ""))
+    if value is not None and value > 0:
+        return value
     return 8 * (os.cpu_count() or 1)
 
 

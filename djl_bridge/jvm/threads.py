@@ -31,10 +31,27 @@ def usable_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+#: The most OpenMP threads a run may ask for (``--threads``, ``threads``, ``OMP_NUM_THREADS``):
+#: far above any CPU count, far below what aborts libgomp or dmlc (5,000,000 threads abort
+#: libgomp, 2^31 aborts dmlc's parser).
+MAX_THREADS = 4096
+
+
+def parse_count(text: str) -> Optional[int]:
+    """``text`` (an environment variable's value) as a whole number when it is one in plain
+    ASCII digits (no sign, no ``²`` or other digits ``int()`` refuses), else None. At most 18
+    digits, so ``int()`` never meets a number too long for it."""
+    text = text.strip()
+    if not text or len(text) > 18 or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
 def check_threads(threads: object, source: str = "--threads") -> int:
     """``threads`` as a whole number >= 1, or :class:`ConfigError` naming ``source``."""
-    if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= 4096:
-        raise ConfigError(f"{source} must be a whole number in 1..4096, got {threads!r}")
+    if isinstance(threads, bool) or not isinstance(threads, int) \
+            or not 1 <= threads <= MAX_THREADS:
+        raise ConfigError(f"{source} must be a whole number in 1..{MAX_THREADS}, got {threads!r}")
     return threads
 
 
@@ -53,10 +70,12 @@ def openmp_env(threads: Optional[int] = None,
         return {OMP_THREADS_ENV: str(check_threads(threads, source)), DEFAULT_THREADS_ENV: ""}
     current = env.get(OMP_THREADS_ENV, "").strip()
     if current and current != env.get(DEFAULT_THREADS_ENV, "").strip():  # the user's own
-        if not current.isdigit() or int(current) < 1:
+        count = parse_count(current)
+        if count is None or not 1 <= count <= MAX_THREADS:
             raise ConfigError(f"{OMP_THREADS_ENV}={current!r} is not a thread count: set it to a "
-                              "whole number >= 1, or unset it to use one thread per CPU")
-        return {OMP_THREADS_ENV: str(int(current)), DEFAULT_THREADS_ENV: ""}
+                              f"whole number in 1..{MAX_THREADS}, or unset it to "
+                              "use one thread per CPU")
+        return {OMP_THREADS_ENV: str(count), DEFAULT_THREADS_ENV: ""}
     count = str(usable_cpus())
     return {OMP_THREADS_ENV: count, DEFAULT_THREADS_ENV: count}
 
@@ -86,4 +105,5 @@ def threads_in_use(threads: Optional[int] = None, source: str = "--threads") -> 
             raise ConfigError(
                 f"{source} {threads}: MXNet in this process already runs with "
                 f"{OMP_THREADS_ENV}={current or '(unset)'}, and {fix}")
-    return int(current) if current.isdigit() and int(current) > 0 else usable_cpus()
+    count = parse_count(current)
+    return count if count is not None and 1 <= count <= MAX_THREADS else usable_cpus()

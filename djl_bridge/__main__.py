@@ -1,0 +1,6 @@
+"""``python -m djl_bridge``: the ``djl-bridge`` program."""
+import sys
+
+from .program import main
+
+sys.exit(main())
