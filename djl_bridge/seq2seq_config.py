@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .config import (API_NAMES, DEVICES, JAVA_INT_MAX, Names, as_bool, as_float, as_int,
-                     as_path)
+                     as_path, check_path)
 from .errors import ConfigError
 
 #: The section whose run this is (``djl-bridge train --section 9.7``).
@@ -74,9 +74,11 @@ class Seq2SeqConfig:
         if not isinstance(self.verify_data, bool):
             raise ConfigError(f"{name('verify_data')} must be True or False, got "
                               f"{self.verify_data!r}")
-        if self.data is not None and not isinstance(self.data, Path):
-            raise ConfigError(f"{name('data')} must be a path (a str or pathlib.Path) or None, "
-                              f"got {self.data!r}")
+        if self.data is not None:
+            if not isinstance(self.data, (str, Path)):
+                raise ConfigError(f"{name('data')} must be a path (a str or pathlib.Path) or "
+                                  f"None, got {self.data!r}")
+            check_path(self.data, name("data"))  # empty, too long: one line, by name
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) \
                 or not -(2**31) <= self.seed < 2**31:
             raise ConfigError(f"{name('seed')} must be an integer in [-2^31, 2^31), got "
