@@ -44,6 +44,7 @@ def test_a_superscript_malloc_arena_max_is_ignored(monkeypatch: pytest.MonkeyPat
     assert limits.malloc_arenas() == 8 * (os.cpu_count() or 1)
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("value", ["\u00b2", "5000000", "2147483648"])
 def test_a_bad_omp_num_threads_is_one_line_from_the_cli(value: str, corpus: Path) -> None:
     line = _one_error(run_cli(["train", *TINY, "--data", str(corpus)],
@@ -51,6 +52,7 @@ def test_a_bad_omp_num_threads_is_one_line_from_the_cli(value: str, corpus: Path
     assert f"OMP_NUM_THREADS={value!r} is not a thread count" in line
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("var", ["MXNET_LIBRARY_PATH", "DJL_BRIDGE_CLASSPATH", "JAVA_HOME",
                                  "DJL_CACHE_DIR", "ENGINE_CACHE_DIR"])
 def test_a_path_variable_with_a_name_too_long_is_one_line(var: str, corpus: Path,

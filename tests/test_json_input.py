@@ -47,6 +47,7 @@ def test_brackets_inside_strings_are_not_nesting() -> None:
     assert jsonfile.parse(b'["\\"[[[[", {"b": [1, 2]}]', 1000) == ['"[[[[', {"b": [1, 2]}]
 
 
+@pytest.mark.subprocess
 def test_a_deep_checkpoint_json_is_one_line(tmp_path: Path) -> None:
     epoch = tmp_path / "ck" / "epoch-000001"
     epoch.mkdir(parents=True)

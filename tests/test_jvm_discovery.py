@@ -129,10 +129,12 @@ def test_jvm_options(clean_env: pytest.MonkeyPatch) -> None:
     assert jvm.resolve_jvm_options() == jvm.JVM_OPTIONS
     assert "-Xmx1g" in jvm.JVM_OPTIONS and "-XX:+UseParallelGC" in jvm.JVM_OPTIONS
     mine = jvm.resolve_jvm_options(["-Xmx2g"])
-    assert mine == jvm.BASE_JVM_OPTIONS + ("-Xmx2g",) and jvm.OFFLINE_OPTION in mine
+    base = tuple(o for o in jvm.BASE_JVM_OPTIONS if o != jvm.OFFLINE_OPTION)
+    # offline last: the JVM takes a property's last value, so no user option turns DJL online
+    assert mine == base + ("-Xmx2g", jvm.OFFLINE_OPTION)
     clean_env.setenv("DJL_BRIDGE_JVM_OPTIONS", "-Xmx3g '-Dx=a b'")
-    assert jvm.resolve_jvm_options()[-2:] == ("-Xmx3g", "-Dx=a b")
-    assert jvm.resolve_jvm_options([]) == jvm.BASE_JVM_OPTIONS  # the argument wins over the env
+    assert jvm.resolve_jvm_options()[-3:] == ("-Xmx3g", "-Dx=a b", jvm.OFFLINE_OPTION)
+    assert jvm.resolve_jvm_options([]) == base + (jvm.OFFLINE_OPTION,)  # the argument wins
     with pytest.raises(ConfigError, match="is not allowed"):
         jvm.resolve_jvm_options(["-Dai.djl.offline=false"])
     java17 = jvm.JavaRuntime(Path("/x/libjvm.so"), Path("/x"), "PATH", "17.0.1", "")

@@ -27,6 +27,7 @@ def _one_error(proc: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("value, message", [
     ("-Djava.class.path=/x", "-Djava.class.path=/x is not allowed: djl-bridge sets the classpath"),
     ("-cp /x", "-cp is not allowed: djl-bridge sets the classpath"),

@@ -38,6 +38,7 @@ def _cli_in(cwd: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
 
 # ------------------------------------------------------------------ item 3: an empty path
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("flag", ["--checkpoint-dir", "--data", "--plot", "--resume"])
 def test_an_empty_train_path_is_refused_by_its_flag(flag: str, corpus: Path,
                                                     tmp_path: Path) -> None:
@@ -73,6 +74,7 @@ LONG_NAME = "n" * 256
 LONG_PATH = "d/" * 2100 + "x"
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("flag", ["--checkpoint-dir", "--data", "--plot", "--resume"])
 @pytest.mark.parametrize("long, why", [(LONG_NAME, "has a name of 2"),
                                        (LONG_PATH, " bytes long, and a path may have at most")])
@@ -84,6 +86,7 @@ def test_a_train_path_too_long_is_one_line(flag: str, long: str, why: str, corpu
     assert line.startswith(f"djl-bridge: error: {flag} ") and why in line
 
 
+@pytest.mark.subprocess
 def test_a_notebooks_directory_too_long_is_one_line(tmp_path: Path) -> None:
     line = _one_error(run_cli(["notebooks", str(tmp_path / LONG_NAME)]))
     assert "has a name of 256 bytes" in line
@@ -114,6 +117,7 @@ def test_the_corpus_cache_is_never_relative_nor_the_root(env: dict[str, str],
     assert where.parts[-2:] == (".cache", "djl_bridge")
 
 
+@pytest.mark.subprocess
 def test_a_long_djl_bridge_data_is_one_line_naming_it(tmp_path: Path) -> None:
     line = _one_error(run_cli(["train", *TINY], env={"DJL_BRIDGE_DATA": str(tmp_path / LONG_NAME)}))
     assert line.startswith("djl-bridge: error: DJL_BRIDGE_DATA ") and "has a name of 256" in line

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import djl_bridge
-from djl_bridge import Callback, ConfigError, EpochRecord, RunOptions, Seq2SeqConfig
+from djl_bridge import Callback, ConfigError, EpochRecord, Seq2SeqConfig
 from djl_bridge.cli import main as cli_main
 
 from .conftest import ROOT, run_cli

@@ -15,9 +15,7 @@ import pytest
 from djl_bridge import checkpoint
 from djl_bridge.interrupt import StopGuard
 
-from .conftest import ROOT
-from .test_seams import TINY, Child
-from .test_seams import _no_child_outlives_its_test  # noqa: F401 - the autouse fixture
+from .conftest import ROOT, TINY, Child
 
 
 # ------------------------------------------------------------- item 9: an ignored signal
@@ -36,6 +34,7 @@ def test_a_signal_the_caller_ignores_stays_ignored_in_the_guard(num: int) -> Non
         signal.signal(num, previous)
 
 
+@pytest.mark.subprocess
 def test_nohup_keeps_sighup_ignored_during_a_cli_run(corpus: Path, tmp_path: Path) -> None:
     ck = tmp_path / "ck"
     # As `nohup djl-bridge train ... &`: SIGHUP ignored when the program starts.

@@ -29,6 +29,7 @@ def _one_error(proc: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
+@pytest.mark.subprocess
 def test_section_9_4_with_scratch_blames_the_impl_not_bidirectional() -> None:
     line = _one_error(run_cli(["train", "--section", "9.4", "--impl", "scratch"]))
     assert "--section 9.4 trains a bidirectional model, which needs --impl concise" in line
@@ -43,6 +44,7 @@ def test_bool_settings_are_written_as_flags() -> None:
     assert API_NAMES.change("hybridize", True, False) == "TrainConfig.hybridize True -> False"
 
 
+@pytest.mark.subprocess
 def test_resume_messages_write_bool_flags_as_flags(corpus: Path, tmp_path: Path) -> None:
     ck = tmp_path / "ck"
     proc = run_cli(["train", "--impl", "scratch", *TINY, "--epochs", "1", "--data", str(corpus),
@@ -108,6 +110,7 @@ def test_sigusr1_while_predicting_says_nothing_is_trained(capfd: pytest.CaptureF
     assert "no checkpoint directory was given" not in err
 
 
+@pytest.mark.subprocess
 def test_control_characters_of_a_path_are_escaped(tmp_path: Path) -> None:
     bad = tmp_path / "a\x1b[31mred\x07"
     proc = run_cli(["train", *TINY, "--epochs", "1", "--data", str(bad)])

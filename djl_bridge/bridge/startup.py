@@ -115,7 +115,7 @@ def start(classpath: Optional[Sequence[Path]] = None,
         with offline_environment():
             _start_jvm(java, [*options, *natives.jvm_options], entries)
             owner.mark_started()
-            system = jpype.JClass("java.lang.System")
+            system = jpype.JClass(N.JAVA_SYSTEM)
             system.getenv(OFFLINE_ENV)  # Java reads its environment once: now, with DJL offline
             # _JAVA_OPTIONS comes after every option: the property is set once more, last.
             system.setProperty("ai.djl.offline", "true")

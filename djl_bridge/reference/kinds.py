@@ -126,13 +126,6 @@ def elements(shape: tuple[int, ...]) -> int:
 
 def parameter_count(model: str, impl: str, vocab_size: int, hidden: int, layers: int = 1,
                     bidirectional: bool = False) -> int:
-    """How many numbers the model of :func:`parameter_shapes` has."""
-    return sum(elements(shape) for _, shape in
-               parameter_shapes(model, impl, vocab_size, hidden, layers, bidirectional))
-
-
-def parameter_count(model: str, impl: str, vocab_size: int, hidden: int, layers: int = 1,
-                    bidirectional: bool = False) -> int:
     """The number of parameters of :func:`parameter_shapes`, in closed form (any layer count,
     at once): the sum of :func:`elements` over its shapes."""
     k = kind(model)
