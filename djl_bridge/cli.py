@@ -1,15 +1,16 @@
 """The ``djl-bridge`` command. Each subcommand is an ``_add_X(sub)`` that registers its parser
-and sets ``func``; ``build_parser`` lists them."""
+and sets ``func``; ``build_parser`` lists them. The options several subcommands share are in
+:mod:`djl_bridge.cli_options`, the sequence-to-sequence parts (``train --section 9.5/9.6/9.7``,
+``translate``) in :mod:`djl_bridge.cli_seq2seq`, ``parity``, ``doctor`` and ``notebooks`` in
+:mod:`djl_bridge.cli_tools`."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import traceback
 import warnings
-from pathlib import Path
-from typing import Any, Callable, Optional, Sequence, TypeVar
+from typing import Callable, Optional, Sequence, TypeVar
 
 if __name__ == "__main__":  # `python -m djl_bridge.cli`: the signals before the imports below
     from .early import take_signals
@@ -17,13 +18,23 @@ if __name__ == "__main__":  # `python -m djl_bridge.cli`: the signals before the
     take_signals()
 
 from .checkpoint import Checkpoint
+# The options several subcommands share, under the names this module's commands use.
+from .cli_options import (
+    add_run_options as _add_run_options,
+    add_threads_option as _add_threads_option,
+    check_plot as _check_plot,
+    given_flags as _given,
+)
+from .cli_seq2seq import (add_seq2seq_train_options, add_translate, show_section,
+                          train_seq2seq_command)
+from .cli_tools import add_doctor, add_notebooks, add_parity
 from .config import CLI_NAMES, DEVICES, IMPLS, MODELS, SECTION_NAMES, TrainConfig, find_section
 from .console import EXIT_BROKEN_PIPE, EXIT_ERROR, Console, write_result
-from .errors import BridgeError, ConfigError, PredictionWarning, TrainingInterruptedError
+from .errors import BridgeError, PredictionWarning, TrainingInterruptedError
 from .interrupt import EXIT_STATUS, say
 from .nmt import SHOW_SECTIONS
-from .paths import check_path, cli_path, shown
-from .resume import RESUME_FIELDS, ResumePlan, plan_resume
+from .paths import check_path, cli_path
+from .resume import ResumePlan, plan_resume
 from .seq2seq_config import ONLY_HERE as SEQ2SEQ_ONLY, SECTION as SEQ2SEQ_SECTION
 
 #: The exit status after Ctrl-C (128 + SIGINT), as shells report it.
@@ -32,36 +43,6 @@ EXIT_INTERRUPTED = EXIT_STATUS["Ctrl-C"]
 EXIT_TERMINATED = EXIT_STATUS["SIGTERM"]
 #: The exit status after SIGHUP (128 + SIGHUP): the terminal closed, the ssh session dropped.
 EXIT_HANGUP = EXIT_STATUS["SIGHUP"]
-
-
-def _add_data_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", type=cli_path, default=None,
-                   help="timemachine.txt (default: $DJL_BRIDGE_DATA, the cache, then a download)")
-    p.add_argument("--no-verify-data", action="store_true", default=None,
-                   help="accept a corpus whose SHA-1 differs (another text, on purpose)")
-
-
-def _add_run_options(p: argparse.ArgumentParser) -> None:
-    """The hyper-parameters, seed, device and corpus options shared by train and bench. Every
-    value defaults to None ("not given"), so that a flag equal to its default is still seen as
-    given (``--resume`` applies or refuses it); the defaults are TrainConfig's."""
-    d = TrainConfig()
-    p.add_argument("--lr", type=float, default=None, help=f"learning rate (default {d.lr})")
-    p.add_argument("--clip", type=float, default=None,
-                   help=f"gradient clipping threshold (default {d.clip})")
-    p.add_argument("--hidden", type=int, default=None, help=f"hidden units (default {d.hidden})")
-    p.add_argument("--layers", type=int, default=None, metavar="N",
-                   help=f"stacked recurrent layers, D2L 9.3 (default {d.layers})")
-    p.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=None,
-                   help="each layer also runs backwards in time, D2L 9.4 (--impl concise only; "
-                        "default: one direction)")
-    p.add_argument("--batch-size", type=int, default=None, help=f"default {d.batch_size}")
-    p.add_argument("--num-steps", type=int, default=None, help=f"default {d.num_steps}")
-    p.add_argument("--max-tokens", type=int, default=None,
-                   help=f"use the first N tokens of the corpus (default {d.max_tokens})")
-    p.add_argument("--seed", type=int, default=None, help=f"default {d.seed}")
-    p.add_argument("--device", choices=DEVICES, default=None, help=f"default {d.device}")
-    _add_data_options(p)
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -85,23 +66,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hybridize", action=argparse.BooleanOptionalAction, default=None,
                    help="scratch model: one cached MXNet graph per sequence (default, ~2x "
                         "faster) or, with --no-hybridize, the text's op-by-op cells")
-    p.add_argument("--embed", type=int, default=None, metavar="N",
-                   help="--section 9.7: embedding size (default 32)")
-    p.add_argument("--dropout", type=float, default=None,
-                   help="--section 9.7: dropout between GRU layers (default 0.1)")
-    p.add_argument("--num-examples", type=int, default=None, metavar="N",
-                   help="--section 9.7: sentence pairs read (default 600)")
+    add_seq2seq_train_options(p)
     _add_threads_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--debug", action="store_true", help="show Java stack traces")
     _add_robust_train_options(p, start)
     p.set_defaults(func=_cmd_train)
-
-
-def _add_threads_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--threads", type=int, default=None, metavar="N",
-                   help="pin MXNet's OpenMP threads to N (default: $OMP_NUM_THREADS, pinned, "
-                        "else at most one per CPU, fewer while other processes keep CPUs busy)")
 
 
 def _add_robust_train_options(p: argparse.ArgumentParser,
@@ -119,15 +89,6 @@ def _add_robust_train_options(p: argparse.ArgumentParser,
                    help="let a new run replace the checkpoints of another run in --checkpoint-dir")
     p.add_argument("--plot", type=cli_path, default=None, metavar="FILE.png",
                    help="draw the perplexity curve into FILE.png (needs the 'plot' extra)")
-
-
-#: Every TrainConfig field a flag of `train` sets (data and verify_data are handled apart).
-_CONFIG_FLAGS = RESUME_FIELDS
-
-
-def _given(args: argparse.Namespace, names: Sequence[str] = _CONFIG_FLAGS) -> dict[str, Any]:
-    """The config flags given on the command line (even when equal to their defaults)."""
-    return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
 
 
 def _fresh_config(args: argparse.Namespace) -> TrainConfig:
@@ -167,7 +128,7 @@ def _resume_plan(args: argparse.Namespace, ckpt: Checkpoint) -> ResumePlan:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     if args.section in SHOW_SECTIONS:
-        return _cmd_show_section(args)
+        return show_section(args)
     from .checkpoint import checkpoint_root, read_checkpoint
     from .checkpoint.layout import SEQ2SEQ as SEQ2SEQ_KIND, checkpoint_kind
     from .seq2seq_config import refuse_here_only
@@ -176,9 +137,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from . import bridge
 
     if args.section == SEQ2SEQ_SECTION:
-        return _cmd_train_seq2seq(args)
+        return train_seq2seq_command(args)
     if args.resume is not None and checkpoint_kind(args.resume) == SEQ2SEQ_KIND:
-        return _cmd_train_seq2seq(args, args.resume)
+        return train_seq2seq_command(args, args.resume)
     refuse_here_only(_given(args, SEQ2SEQ_ONLY), CLI_NAMES)
     bridge.set_threads(args.threads, "--threads")
     ckpt: Optional[Checkpoint] = None
@@ -217,106 +178,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
                  kept=result.extras.get("checkpoint"))
     return 0
 
-
-def _cmd_show_section(args: argparse.Namespace) -> int:
-    """``train --section 9.5``: the text's printout of the data set; 9.6 runs nothing."""
-    from . import nmt
-
-    given = [n for n in (*_CONFIG_FLAGS, *SEQ2SEQ_ONLY, "checkpoint_dir", "save_every", "plot",
-                         "threads") if getattr(args, n, None) is not None]
-    if given or args.overwrite:
-        flag = CLI_NAMES(given[0]) if given else "--overwrite"
-        raise ConfigError(f"{flag} does not apply to section {args.section} (it trains nothing:"
-                          " 9.5 prints the data set, with --data, --no-verify-data and --json)")
-    if args.section == "9.6":
-        write_result(json.dumps({"section": "9.6", "runs": None, "note": nmt.SECTION_9_6_NOTE})
-                     if args.json else nmt.SECTION_9_6_NOTE)
-        return 0
-    shown = nmt.section_9_5(args.data, verify=not args.no_verify_data, names=CLI_NAMES)
-    write_result(shown.to_json() if args.json else shown.summary())
-    return 0
-
-
-def _cmd_train_seq2seq(args: argparse.Namespace, resume: Optional[Path] = None) -> int:
-    """``train --section 9.7``: sequence to sequence at the text's settings, the flags given on
-    top (the library refuses those that do not apply)."""
-    from .plot import plot_perplexity
-    from .seq2seq import check_options, train_seq2seq
-    from .seq2seq_config import TITLE, from_given
-    from .session import RunOptions
-
-    from . import bridge
-
-    given = _given(args, _CONFIG_FLAGS + SEQ2SEQ_ONLY)
-    if args.data is not None:
-        given["data"] = args.data
-    if args.no_verify_data:
-        given["verify_data"] = False
-    ckpt = None
-    if resume is not None:  # train --resume DIR of a sequence-to-sequence checkpoint
-        from .checkpoint import checkpoint_root, read_seq2seq_checkpoint
-
-        ckpt = read_seq2seq_checkpoint(resume, CLI_NAMES)
-        given = {**ckpt.config.to_dict(), "data": ckpt.config.data, **given}
-        if args.checkpoint_dir is None:
-            args.checkpoint_dir = checkpoint_root(ckpt.path)
-    config = from_given(given, CLI_NAMES)
-    bridge.set_threads(args.threads, "--threads")
-    _check_plot(args.plot)
-    options = check_options(RunOptions(
-        checkpoint_dir=args.checkpoint_dir, overwrite=args.overwrite, hard_exit=True,
-        save_every=RunOptions.save_every if args.save_every is None else args.save_every,
-        names=CLI_NAMES, progress=not args.json))
-    say(f"djl-bridge: D2L {SEQ2SEQ_SECTION} {TITLE}: {config.describe()}, Adam lr "
-        f"{config.lr:g}, {config.epochs} epochs"
-        + (f", resumed from epoch {ckpt.epochs_done} of {ckpt.path}" if ckpt else ""))
-    result = train_seq2seq(config, options, resume_from=ckpt)
-    if args.plot is not None:
-        plot_perplexity(result.loss, args.plot, config.epochs, config.describe(),
-                        measure=result.measure)
-    write_result(result.to_json() if args.json else result.summary())
-    return 0
-
-
-def _check_plot(path: Optional[Path]) -> None:
-    """Proves the plot file writable and matplotlib present before any training (the checkpoint
-    directory is checked by ``RunOptions.validate``)."""
-    if path is not None:
-        from .plot import check_target, require_matplotlib
-
-        check_target(path)
-        require_matplotlib("--plot")
-
-
-def _add_parity(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("parity", help="check the numpy twin against the Java classes, component by component",
-                       description="Run every parity check on a small random setup and print a table; "
-                                   "exit 1 if any check fails.")
-    p.add_argument("--json", action="store_true",
-                   help='print {"checks": [{"name", "max_abs_err", "max_rel_err", "tol", "ok"}...]}')
-    p.add_argument("--seed", type=int, default=None, help="seed of the random setup")
-    _add_data_options(p)
-    p.add_argument("--debug", action="store_true", help="show Java stack traces")
-    p.set_defaults(func=_cmd_parity)
-
-
-def _cmd_parity(args: argparse.Namespace) -> int:
-    import json
-
-    from .data import locate_corpus
-    from .parity import ParitySetup, format_table, run_checks
-
-    data = locate_corpus(args.data, verify_sha1=not args.no_verify_data, names=CLI_NAMES)
-    setup = ParitySetup(data=data) if args.seed is None else ParitySetup(data=data, seed=args.seed)
-    results = run_checks(setup)
-    if args.json:
-        print(json.dumps({"checks": [r.to_dict() for r in results]}))
-    else:
-        print(format_table(results))
-        failed = [r.name for r in results if not r.ok]
-        print(f"{len(results) - len(failed)}/{len(results)} checks pass"
-              + (f"; failing: {', '.join(failed)}" if failed else ""))
-    return 0 if all(r.ok for r in results) else 1
 
 
 def _add_bench(sub: argparse._SubParsersAction) -> None:
@@ -390,34 +251,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run, check and measure the D2L RNN chapters on DJL + MXNet from Python.")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
-    _add_parity(sub)
+    add_parity(sub)
     _add_predict(sub)
-    _add_translate(sub)
-    _add_doctor(sub)
+    add_translate(sub)
+    add_doctor(sub)
     _add_bench(sub)
-    _add_notebooks(sub)
+    add_notebooks(sub)
     return parser
-
-
-def _add_notebooks(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("notebooks", help="copy the chapter's Jupyter notebooks into a directory",
-                       description="Copy the notebooks (one per section, 8.5 to 9.4, with the "
-                                   "outputs of a run at the text's settings) into DIR, to open "
-                                   "with JupyterLab; they need `pip install 'djl-bridge[notebook]'`.")
-    p.add_argument("directory", type=cli_path, metavar="DIR", help="created if missing")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace notebooks of the same names already in DIR")
-    p.set_defaults(func=_cmd_notebooks)
-
-
-def _cmd_notebooks(args: argparse.Namespace) -> int:
-    from .notebooks import copy_to
-
-    for path in copy_to(args.directory, args.overwrite):
-        print(shown(path))
-    say(f"open them with: jupyter lab {args.directory}  (pip install 'djl-bridge[notebook]' "
-        "jupyterlab)")
-    return 0
 
 
 def _add_predict(sub: argparse._SubParsersAction) -> None:
@@ -442,59 +282,6 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     write_result(_with_notes(lambda: predict(args.checkpoint, args.prefix, args.num_preds,
                                              args.device, hard_exit=True, names=CLI_NAMES)))
     return 0
-
-
-def _add_translate(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("translate", help="translate English to French with a seq2seq checkpoint",
-                       description="Greedy translation, as the text's predictSeq2Seq, with the "
-                                   "model of `train --section 9.7 --checkpoint-dir DIR`.")
-    p.add_argument("--checkpoint", type=cli_path, required=True, metavar="DIR",
-                   help="a --checkpoint-dir of `djl-bridge train --section 9.7` (its latest "
-                        "checkpoint), or one of its epoch-N directories")
-    p.add_argument("sentence", nargs="+", help='one or more sentences, e.g. "go ." "i lost ."')
-    p.add_argument("--device", choices=DEVICES, default="cpu")
-    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    _add_threads_option(p)
-    p.add_argument("--debug", action="store_true", help="show Java stack traces")
-    p.set_defaults(func=_cmd_translate)
-
-
-def _cmd_translate(args: argparse.Namespace) -> int:
-    from .translation import translations
-
-    if args.threads is not None:
-        from . import bridge
-        bridge.set_threads(args.threads, "--threads")
-    done = translations(args.checkpoint, args.sentence, args.device, hard_exit=True,
-                        names=CLI_NAMES)
-    for t in done:
-        if t.unknown:
-            say(f"djl-bridge: note: {', '.join(repr(w) for w in t.unknown)} of {t.sentence!r} "
-                "not in the model's vocabulary: translated as <unk>")
-    if args.json:
-        write_result(json.dumps({"checkpoint": str(args.checkpoint),
-                                 "translations": [t.to_dict() for t in done]},
-                                ensure_ascii=False))
-    else:
-        write_result("\n".join(f"{t.source} => {t.translation}" for t in done))
-    return 0
-
-
-def _add_doctor(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("doctor", help="check Java, the build, DJL, the natives, GPUs and the data",
-                       description="One line per check; exit status 1 with the fix when one fails.")
-    p.add_argument("--data", type=cli_path, default=None, help="the corpus to check")
-    p.add_argument("--fra", type=cli_path, default=None, metavar="PATH",
-                   help="the English-French data to check (fra-eng.zip or its fra.txt; "
-                        "default $DJL_BRIDGE_FRA)")
-    p.add_argument("--debug", action="store_true", help="show Java stack traces")
-    p.set_defaults(func=_cmd_doctor)
-
-
-def _cmd_doctor(args: argparse.Namespace) -> int:
-    from .doctor import main as doctor_main
-
-    return doctor_main(args.data, args.fra)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

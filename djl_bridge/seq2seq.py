@@ -1,6 +1,6 @@
 """Sequence to sequence (D2L 9.7) from Python: :func:`train_seq2seq` trains the Java
 ``Seq2SeqTask`` in the same ``TrainingSession`` as the language model, through the same run
-machinery (:func:`djl_bridge.session.drive`: progress, the run's callbacks, Ctrl-C/SIGTERM/SIGHUP
+machinery (:func:`djl_bridge.drive.drive`: progress, the run's callbacks, Ctrl-C/SIGTERM/SIGHUP
 stopping between two batches, divergence, threads), and hands back a
 :class:`~djl_bridge.seq2seq_result.Seq2SeqResult`: the loss per epoch, tokens/s, the text's four
 translations with their BLEU.
@@ -28,7 +28,7 @@ from .nmtdata import FraText, read_fra
 from .result import EpochCallback
 from .seq2seq_config import OWNER, Seq2SeqConfig
 from .seq2seq_result import Seq2SeqResult, Translation
-from .session import RunOptions, _print_threads_note, drive
+from .drive import RunOptions, drive, print_threads_note
 
 
 def prepare(config: Seq2SeqConfig, names: Names = API_NAMES) -> Seq2SeqConfig:
@@ -113,7 +113,7 @@ def train_seq2seq(config: Seq2SeqConfig = Seq2SeqConfig(), options: Optional[Run
     and translates the text's four sentences. ``callbacks`` are told of the run's start, each
     epoch (an :class:`~djl_bridge.EpochRecord` whose measure is "loss") and its end;
     ``on_epoch(epoch, loss, tokens_per_sec)`` is the shortcut for one function. Raises
-    :class:`~djl_bridge.session.Interrupted` on Ctrl-C/SIGTERM/SIGHUP (between two batches),
+    :class:`~djl_bridge.drive.Interrupted` on Ctrl-C/SIGTERM/SIGHUP (between two batches),
     :class:`~djl_bridge.TrainingDivergedError` on a non-finite loss, one
     :class:`~djl_bridge.CallbackError` when a callback raises.
 
@@ -154,7 +154,7 @@ def _run(config: Seq2SeqConfig, data: bytes, options: RunOptions, hooks: Callbac
     with StopGuard(options.hard_exit, can_save=writer is not None) as guard:
         bridge.start()
         session = open_seq2seq(config, options.names, data)
-        _print_threads_note(session)
+        print_threads_note(session)
         try:
             vocabs = vocabularies(session)
             start = 0

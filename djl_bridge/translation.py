@@ -124,7 +124,7 @@ def translations(checkpoint: "Path | str", sentences: Sequence[str], device: str
 def _run(ckpt: Seq2SeqCheckpoint, config: object, sources: list[str], hard_exit: bool,
          names: Names) -> list[str]:
     from .bridge.seq2seq import open_seq2seq_for_prediction
-    from .session import Interrupted
+    from .drive import Interrupted
 
     with StopGuard(hard_exit, unit="sentence", can_save=False) as guard:
         bridge.start()

@@ -187,11 +187,7 @@ public final class TrainSettings {
      *     bidirectional layers of 256 hidden units and 28 tokens"
      */
     public String describeModel(int vocabSize) {
-        String units = numHiddens + " hidden units";
-        String layers = numLayers == 1 && !bidirectional ? units
-                : numLayers + (bidirectional ? " bidirectional" : "")
-                        + (numLayers == 1 ? " layer" : " layers") + " of " + units;
-        return impl + " " + model.getName() + " with " + layers + " and " + vocabSize + " tokens";
+        return TrainSettingsText.describeModel(this, vocabSize);
     }
 
     /**
@@ -200,24 +196,7 @@ public final class TrainSettings {
      * @return the JSON object
      */
     public JsonObject toJsonObject() {
-        JsonObject o = new JsonObject();
-        o.addProperty("model", model.getName());
-        o.addProperty("impl", impl);
-        o.addProperty("epochs", numEpochs);
-        o.addProperty("lr", lr);
-        o.addProperty("clip", clipTheta);
-        o.addProperty("hidden", numHiddens);
-        o.addProperty("layers", numLayers);
-        o.addProperty("bidirectional", bidirectional);
-        o.addProperty("batch_size", batchSize);
-        o.addProperty("num_steps", numSteps);
-        o.addProperty("max_tokens", maxTokens);
-        o.addProperty("random_iter", randomIter);
-        o.addProperty("data", dataPath == null ? null : dataPath.toString());
-        o.addProperty("seed", seed);
-        o.addProperty("device", device);
-        o.addProperty("hybridize", hybridize);
-        return o;
+        return TrainSettingsText.toJsonObject(this);
     }
 
     /** The builder of {@link TrainSettings}. */
