@@ -428,6 +428,7 @@ def test_seq2seq_rows_divide_by_torch_round_by_round() -> None:
     assert (bridge.tokens_per_sec, bridge.tokens_per_sec_min, bridge.tokens_per_sec_max) == (7000.0, 6000.0, 9000.0)
     assert torch.ratio is None and torch.final_loss == 0.2840
     assert bridge.to_dict()["final_perplexity"] is None and bridge.to_dict()["final_loss"] == 0.2999
+    assert BenchRow.from_dict(bridge.to_dict()) == bridge  # null is NaN again
     table = format_seq2seq(runs)
     header = table.splitlines()[0]
     assert "loss" in header and "perplexity" not in header and "/torch" in header
@@ -477,3 +478,21 @@ def test_tiny_seq2seq_bench_row_of_the_bridge(fra: Path, tmp_path: Path) -> None
     # Same seed, same settings, fresh processes: the same training.
     assert runs[0]["final_loss"] == runs[1]["final_loss"]
     assert proc.stderr.count("bench: [") == 2 and "seq2seq bridge" in proc.stderr
+
+
+@pytest.mark.subprocess
+@pytest.mark.skipif(not TORCH_PYTHON, reason="set DJL_BRIDGE_TORCH_PYTHON to a python with torch")
+def test_tiny_seq2seq_bench_against_torch(fra: Path) -> None:
+    # Optional: both launchers for real at tiny settings; the ratio is the round's own.
+    from djl_bridge.bench import SEQ2SEQ_BASELINE, Seq2SeqBenchConfig, run_seq2seq_bench
+    from djl_bridge.seq2seq_config import Seq2SeqConfig
+
+    assert TORCH_PYTHON is not None
+    cfg = Seq2SeqConfig(epochs=2, num_examples=60, hidden=8, embed=8, batch_size=16, data=fra,
+                        device="cpu")
+    runs = run_seq2seq_bench(Seq2SeqBenchConfig(train=cfg, rounds=1, threads=1,
+                                                torch_python=Path(TORCH_PYTHON)))
+    assert [r.launcher for r in runs] == ["bridge", "torch"]
+    assert all(r.threads == 1 and r.epochs == 2 and 0 < r.final_loss < 1 for r in runs)
+    bridge, torch = summarize(runs, SEQ2SEQ_BASELINE)
+    assert bridge.ratio == pytest.approx(runs[0].tokens_per_sec / runs[1].tokens_per_sec)

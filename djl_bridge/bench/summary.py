@@ -50,8 +50,10 @@ class BenchRow:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "BenchRow":
-        """The inverse of :meth:`to_dict`."""
-        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+        """The inverse of :meth:`to_dict`: a ``null`` of a number field is NaN again."""
+        fields = cls.__dataclass_fields__
+        return cls(**{k: math.nan if d[k] is None and fields[k].type == "float" else d[k]
+                      for k in fields if k in d})
 
 
 def summarize(runs: Sequence[RunResult], baseline: str = BASELINE) -> list[BenchRow]:
