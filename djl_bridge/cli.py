@@ -325,7 +325,9 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
                                    "print per launcher the median tokens/s with its min-max, s/epoch, "
                                    "peak RSS, RSS growth, the median ratio to java with its min-max, "
                                    "and the warm-up ratios over the first 40 epochs. Defaults are the "
-                                   "Java text's configuration.")
+                                   "Java text's configuration. With --section 9.7: the seq2seq rows, "
+                                   "the bridge against PyTorch (benchmarks/torch_seq2seq.py), ratios "
+                                   "to torch.")
     p.add_argument("--json", action="store_true",
                    help='print {"rows": [{"model", "impl", "launcher", "tokens_per_sec", "ratio", '
                         '"ratio_min", "ratio_max", ...}...], "warmup": [...], "runs": [...]}')
