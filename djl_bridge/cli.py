@@ -192,15 +192,23 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
                                    "print per launcher the median tokens/s with its min-max, s/epoch, "
                                    "peak RSS, RSS growth, the median ratio to java with its min-max, "
                                    "and the warm-up ratios over the first 40 epochs. Defaults are the "
-                                   "Java text's configuration.")
+                                   "Java text's configuration. With --section 9.7: the seq2seq rows, "
+                                   "the bridge against PyTorch (benchmarks/torch_seq2seq.py), ratios "
+                                   "to torch.")
     p.add_argument("--json", action="store_true",
                    help='print {"rows": [{"model", "impl", "launcher", "tokens_per_sec", "ratio", '
                         '"ratio_min", "ratio_max", ...}...], "warmup": [...], "runs": [...]}')
-    p.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help="epochs per run")
+    p.add_argument("--section", choices=(SEQ2SEQ_SECTION,), default=None,
+                   help=f"{SEQ2SEQ_SECTION}: the seq2seq rows instead (D2L 9.7 at the text's "
+                        "settings, the bridge against the book's PyTorch train_seq2seq, "
+                        "benchmarks/torch_seq2seq.py; no java row; --data is fra.txt, else "
+                        "$DJL_BRIDGE_FRA; --embed, --dropout, --num-examples apply)")
+    p.add_argument("--epochs", type=int, default=None,
+                   help=f"epochs per run (default {DEFAULT_EPOCHS}; --section 9.7: the text's 300)")
     p.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS,
                    help="times every launcher runs every model x impl (default %(default)s)")
-    p.add_argument("--models", default=",".join(MODELS), help=f"comma list of {','.join(MODELS)}")
-    p.add_argument("--impls", default=",".join(IMPLS), help="comma list of scratch,concise")
+    p.add_argument("--models", default=None, help=f"comma list of {','.join(MODELS)} (default all)")
+    p.add_argument("--impls", default=None, help="comma list of scratch,concise (default both)")
     p.add_argument("--launchers", default=None,
                    help=f"comma list of {','.join(LAUNCHERS)} (default {','.join(DEFAULT_LAUNCHERS)}, "
                         "plus torch with --torch)")
@@ -212,6 +220,9 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
                         "$OMP_NUM_THREADS, else one per CPU, for every launcher, as train). 1 keeps "
                         "runs comparable on a machine shared with other work")
     _add_run_options(p)
+    for flag, meta in (("--embed", "N"), ("--dropout", None), ("--num-examples", "N")):
+        p.add_argument(flag, type=float if flag == "--dropout" else int, default=None, metavar=meta,
+                       help="--section 9.7 only, as for train")
     p.add_argument("--timeout", type=float, default=None, help="seconds allowed per run (default: no limit)")
     p.add_argument("--save", type=cli_path, default=None, metavar="FILE.json",
                    help="after every run, write the --json document of the runs so far to FILE "
@@ -220,11 +231,16 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import (DEFAULT_LAUNCHERS, LAUNCHERS, BenchConfig, format_table, parse_list,
-                        run_bench, summarize, to_json, warmup)
+    from .bench import (DEFAULT_EPOCHS, DEFAULT_LAUNCHERS, LAUNCHERS, BenchConfig, format_table,
+                        parse_list, run_bench, summarize, to_json, warmup)
+    from .seq2seq_config import refuse_here_only
 
+    if args.section == SEQ2SEQ_SECTION:
+        return _cmd_bench_seq2seq(args)
+    refuse_here_only(_given(args, SEQ2SEQ_ONLY), CLI_NAMES)
     train = TrainConfig(
-        epochs=args.epochs, data=args.data, verify_data=not args.no_verify_data,
+        epochs=DEFAULT_EPOCHS if args.epochs is None else args.epochs, data=args.data,
+        verify_data=not args.no_verify_data,
         **_given(args, ("lr", "clip", "hidden", "layers", "bidirectional", "batch_size",
                         "num_steps", "max_tokens", "seed", "device")),
     )
@@ -233,14 +249,44 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     else:
         launchers = DEFAULT_LAUNCHERS + (("torch",) if args.torch is not None else ())
     config = BenchConfig(
-        models=parse_list(args.models, MODELS, "--models"),
-        impls=parse_list(args.impls, IMPLS, "--impls"),
+        models=parse_list(args.models or ",".join(MODELS), MODELS, "--models"),
+        impls=parse_list(args.impls or ",".join(IMPLS), IMPLS, "--impls"),
         launchers=launchers, train=train, rounds=args.rounds, timeout=args.timeout,
         torch_python=args.torch, threads=args.threads,
     )
     runs = run_bench(config, progress=lambda line: print(f"bench: {line}", file=sys.stderr, flush=True),
                      save=args.save)
     print(to_json(runs) if args.json else format_table(summarize(runs), warmup(runs)))
+    return 0
+
+
+def _cmd_bench_seq2seq(args: argparse.Namespace) -> int:
+    """``bench --section 9.7``: the seq2seq rows, the bridge against PyTorch."""
+    from .bench import (LAUNCHERS, SEQ2SEQ_BASELINE, Seq2SeqBenchConfig, format_seq2seq,
+                        parse_list, run_seq2seq_bench, to_json)
+    from .seq2seq_config import from_given
+
+    for name in ("models", "impls"):
+        if getattr(args, name) is not None:
+            raise ConfigError(f"--{name} does not apply to --section {SEQ2SEQ_SECTION} (the model "
+                              "is the GRU encoder-decoder)")
+    given = _given(args, ("epochs", "lr", "clip", "hidden", "layers", "bidirectional", "batch_size",
+                          "num_steps", "max_tokens", "seed", "device", *SEQ2SEQ_ONLY))
+    if args.data is not None:
+        given["data"] = args.data
+    if args.no_verify_data:
+        given["verify_data"] = False
+    if args.launchers is not None:
+        launchers = parse_list(args.launchers, LAUNCHERS, "--launchers")
+    else:
+        launchers = ("bridge",) + (("torch",) if args.torch is not None else ())
+    config = Seq2SeqBenchConfig(train=from_given(given, CLI_NAMES), launchers=launchers,
+                                rounds=args.rounds, timeout=args.timeout,
+                                torch_python=args.torch, threads=args.threads)
+    runs = run_seq2seq_bench(config, save=args.save,
+                             progress=lambda line: print(f"bench: {line}", file=sys.stderr,
+                                                         flush=True))
+    print(to_json(runs, SEQ2SEQ_BASELINE) if args.json else format_seq2seq(runs))
     return 0
 
 

@@ -341,3 +341,158 @@ def test_torch_reference_trains_like_java(corpus: Path) -> None:
         java_run = run_one("java", cfg)
         assert torch_run.epochs == 2 and torch_run.tokens_per_sec > 0 and torch_run.peak_rss_mb > 10
         assert torch_run.final_perplexity == pytest.approx(java_run.final_perplexity, rel=0.02)
+
+
+# ---------------------------------------------------------------- seq2seq rows (bench --section 9.7)
+
+#: What `train --section 9.7 --json` printed for 3 epochs (the fields the bench reads, recorded).
+BRIDGE_S2S = {"section": "9.7", "loss": [0.4818, 0.3376, 0.2999], "final_loss": 0.2999,
+              "tokens_per_sec": 7822.7, "epoch_tokens_per_sec": [4513.9, 10400.2, 5245.2],
+              "epoch_seconds": [0.563, 0.244, 0.484], "rss_mb": [406.0, 411.6, 412.1],
+              "peak_rss_mb": 413.1, "omp_threads": 1,
+              "config": {"embed": 32, "hidden": 32, "layers": 2, "dropout": 0.1}}
+#: What benchmarks/torch_seq2seq.py printed for the same settings (recorded).
+TORCH_S2S = {"loss": [0.4546, 0.3271, 0.2840], "final_loss": 0.2840, "tokens_per_sec": 10629.1,
+             "epoch_tokens_per_sec": [10002.1, 13396.0, 7862.2], "epoch_seconds": [0.254, 0.190, 0.323],
+             "rss_mb": [706.8, 707.7, 707.8], "peak_rss_mb": 708.0, "launcher": "torch", "threads": 1,
+             "config": {"epochs": 3, "layers": 2, "hidden": 32}}
+
+
+def test_seq2seq_commands_share_settings_and_threads(tmp_path: Path) -> None:
+    from djl_bridge.bench import TORCH_SEQ2SEQ_SCRIPT, seq2seq_command
+    from djl_bridge.seq2seq_config import Seq2SeqConfig
+
+    data = tmp_path / "fra.txt"
+    cfg = Seq2SeqConfig(epochs=7, hidden=16, embed=8, num_examples=90, dropout=0.2, data=data,
+                        device="cpu")
+    bridge = seq2seq_command("bridge", cfg, threads=2)
+    torch = seq2seq_command("torch", cfg, Path("/venv/bin/python"), threads=2)
+    assert bridge[1:6] == ["-m", "djl_bridge.cli", "train", "--section", "9.7"]
+    assert torch[:2] == ["/venv/bin/python", str(TORCH_SEQ2SEQ_SCRIPT)]
+    assert TORCH_SEQ2SEQ_SCRIPT.is_file()
+
+    def options(argv: list[str]) -> dict[str, str]:
+        flags = [k for k, a in enumerate(argv) if a.startswith("--") and a != "--section"]
+        return {argv[k]: argv[k + 1] for k in flags if k + 1 < len(argv)
+                and not argv[k + 1].startswith("--")}
+
+    # Every setting and the thread count reach both launchers, spelled alike.
+    assert options(bridge) == options(torch)
+    assert options(bridge) == {
+        "--epochs": "7", "--lr": "0.005", "--embed": "8", "--hidden": "16", "--layers": "2",
+        "--dropout": "0.2", "--batch-size": "64", "--num-steps": "10", "--num-examples": "90",
+        "--seed": "0", "--data": str(data), "--device": "cpu", "--threads": "2"}
+    assert bridge[-1] == torch[-1] == "--json" and "--no-verify-data" not in bridge
+    assert "--threads" not in seq2seq_command("bridge", cfg)  # unpinned: the environment decides
+    assert seq2seq_command("bridge", replace(cfg, verify_data=False))[-1] == "--no-verify-data"
+    with pytest.raises(ConfigError, match="plain java .* trains the language model only"):
+        seq2seq_command("java", cfg)
+    with pytest.raises(ConfigError, match="needs the English-French data"):
+        seq2seq_command("bridge", replace(cfg, data=None))
+
+
+def test_seq2seq_bench_config_is_checked() -> None:
+    from djl_bridge.bench import Seq2SeqBenchConfig
+    from djl_bridge.seq2seq_config import Seq2SeqConfig
+
+    with pytest.raises(ConfigError, match="^--launchers java with --section 9.7: plain java"):
+        Seq2SeqBenchConfig(launchers=("bridge", "java")).validate()
+    with pytest.raises(ConfigError, match="the torch launcher needs --torch PYTHON"):
+        Seq2SeqBenchConfig().validate()  # bridge and torch by default
+    with pytest.raises(ConfigError, match="--rounds must be a whole number > 0"):
+        Seq2SeqBenchConfig(launchers=("bridge",), rounds=0).validate()
+    with pytest.raises(ConfigError, match="--embed must be a whole number > 0"):
+        Seq2SeqBenchConfig(launchers=("bridge",), train=Seq2SeqConfig(embed=0)).validate()
+    assert Seq2SeqBenchConfig(launchers=("bridge", "torch"), torch_python=Path(sys.executable),
+                              threads=1).validate().threads == 1
+
+
+def test_seq2seq_rows_divide_by_torch_round_by_round() -> None:
+    from djl_bridge.bench import SEQ2SEQ_BASELINE, format_seq2seq
+
+    runs = []
+    # Bridge 6000, 9000, 7000 against torch 10000, 10000, 14000: per round 0.6, 0.9, 0.5.
+    for r, (b, t) in enumerate(((6000.0, 10000.0), (9000.0, 10000.0), (7000.0, 14000.0)), 1):
+        for launcher, speed, out in (("bridge", b, BRIDGE_S2S), ("torch", t, TORCH_S2S)):
+            run = read_run_json("seq2seq", "gru", launcher, {**out, "tokens_per_sec": speed}, r, 8.0)
+            runs.append(run)
+    first = runs[0]
+    assert math.isnan(first.final_perplexity) and first.final_loss == 0.2999
+    assert (first.layers, first.threads, first.epochs) == (2, 1, 3)
+    assert first.sec_per_epoch == pytest.approx(0.364)  # median of 0.244, 0.484: epoch 1 left out
+    assert runs[1].threads == 1 and runs[1].final_loss == 0.2840
+    bridge, torch = summarize(runs, SEQ2SEQ_BASELINE)
+    assert (bridge.launcher, torch.launcher) == ("bridge", "torch")
+    assert bridge.ratio_rounds == pytest.approx([0.6, 0.9, 0.5])
+    assert (bridge.ratio, bridge.ratio_min, bridge.ratio_max) == pytest.approx((0.6, 0.5, 0.9))
+    assert (bridge.tokens_per_sec, bridge.tokens_per_sec_min, bridge.tokens_per_sec_max) == (7000.0, 6000.0, 9000.0)
+    assert torch.ratio is None and torch.final_loss == 0.2840
+    assert bridge.to_dict()["final_perplexity"] is None and bridge.to_dict()["final_loss"] == 0.2999
+    assert BenchRow.from_dict(bridge.to_dict()) == bridge  # null is NaN again
+    table = format_seq2seq(runs)
+    header = table.splitlines()[0]
+    assert "loss" in header and "perplexity" not in header and "/torch" in header
+    assert "0.600" in table and "0.50-0.90" in table and "6,000-9,000" in table and "0.2999" in table
+    assert table.splitlines()[-1].startswith("no java row: plain java (djlbridge.cli.Main)")
+    # The language model's JSON still must say its perplexity.
+    lm = {k: v for k, v in BRIDGE_S2S.items() if k != "final_loss"}
+    with pytest.raises(BenchError, match="without 'final_perplexity'"):
+        read_run_json("gru", "scratch", "java", lm)
+
+
+@pytest.mark.subprocess
+def test_seq2seq_bench_flags_are_one_line(fra: Path) -> None:
+    for args, line in (
+        (["--models", "gru"], "--models does not apply to --section 9.7 (the model is the GRU encoder-decoder)"),
+        (["--clip", "2"], "--clip does not apply to section 9.7 (the book clips gradients at 1, fixed)"),
+        (["--launchers", "bridge,java"], "--launchers java with --section 9.7: plain java"),
+        (["--torch", "/no/such/python"], "--torch /no/such/python: no such file"),
+    ):
+        proc = run_cli(["bench", "--section", "9.7", "--data", str(fra), *args])
+        assert proc.returncode == 1 and proc.stdout == "", args
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        assert proc.stderr.startswith(f"djl-bridge: error: {line}"), proc.stderr
+    proc = run_cli(["bench", "--num-examples", "5"])
+    assert proc.stderr.strip() == ("djl-bridge: error: --num-examples applies only to section 9.7 "
+                                   "(sequence to sequence): add --section 9.7")
+
+
+@pytest.mark.subprocess
+@pytest.mark.slow
+def test_tiny_seq2seq_bench_row_of_the_bridge(fra: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "s2s.json"
+    proc = run_cli(["bench", "--section", "9.7", "--json", "--rounds", "2", "--epochs", "2",
+                    "--num-examples", "60", "--hidden", "8", "--embed", "8", "--batch-size", "16",
+                    "--threads", "1", "--data", str(fra), "--save", str(saved)])
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert json.loads(saved.read_text()) == out
+    (row,) = out["rows"]  # no --torch: the bridge's row alone, no ratio
+    assert (row["model"], row["impl"], row["launcher"], row["rounds"]) == ("seq2seq", "gru", "bridge", 2)
+    assert row["ratio"] is None and row["final_perplexity"] is None
+    assert 0 < row["final_loss"] < 1 and row["tokens_per_sec"] > 0 and row["peak_rss_mb"] > 10
+    assert row["tokens_per_sec_min"] <= row["tokens_per_sec"] <= row["tokens_per_sec_max"]
+    assert row["layers"] == 2 and row["epochs"] == 2
+    runs = out["runs"]
+    assert [(r["round"], r["launcher"], r["threads"]) for r in runs] == [(1, "bridge", 1), (2, "bridge", 1)]
+    # Same seed, same settings, fresh processes: the same training.
+    assert runs[0]["final_loss"] == runs[1]["final_loss"]
+    assert proc.stderr.count("bench: [") == 2 and "seq2seq bridge" in proc.stderr
+
+
+@pytest.mark.subprocess
+@pytest.mark.skipif(not TORCH_PYTHON, reason="set DJL_BRIDGE_TORCH_PYTHON to a python with torch")
+def test_tiny_seq2seq_bench_against_torch(fra: Path) -> None:
+    # Optional: both launchers for real at tiny settings; the ratio is the round's own.
+    from djl_bridge.bench import SEQ2SEQ_BASELINE, Seq2SeqBenchConfig, run_seq2seq_bench
+    from djl_bridge.seq2seq_config import Seq2SeqConfig
+
+    assert TORCH_PYTHON is not None
+    cfg = Seq2SeqConfig(epochs=2, num_examples=60, hidden=8, embed=8, batch_size=16, data=fra,
+                        device="cpu")
+    runs = run_seq2seq_bench(Seq2SeqBenchConfig(train=cfg, rounds=1, threads=1,
+                                                torch_python=Path(TORCH_PYTHON)))
+    assert [r.launcher for r in runs] == ["bridge", "torch"]
+    assert all(r.threads == 1 and r.epochs == 2 and 0 < r.final_loss < 1 for r in runs)
+    bridge, torch = summarize(runs, SEQ2SEQ_BASELINE)
+    assert bridge.ratio == pytest.approx(runs[0].tokens_per_sec / runs[1].tokens_per_sec)

@@ -25,6 +25,8 @@ One topic a module; this package re-exports what the CLI and the tests call:
 * :mod:`.summary` -- :class:`BenchRow`, :class:`WarmupRow`, :func:`summarize`, :func:`warmup`.
 * :mod:`.output` -- the text table, the ``--json`` document, ``--save``.
 * :mod:`.rounds` -- the schedule, one run, the whole bench.
+* :mod:`.seq2seq` -- the seq2seq rows (``--section 9.7``): the bridge against the book's PyTorch
+  ``train_seq2seq`` (``benchmarks/torch_seq2seq.py``), baseline torch; no java launcher.
 """
 from __future__ import annotations
 
@@ -49,7 +51,18 @@ from .launch import (
 )
 from .output import format_table, to_json, write_atomically
 from .results import RunResult, read_run_json
-from .rounds import run_bench, run_one, schedule
+from .rounds import run_bench, run_one, run_process, schedule
+from .seq2seq import (
+    SEQ2SEQ_BASELINE,
+    SEQ2SEQ_LAUNCHERS,
+    TORCH_SEQ2SEQ_SCRIPT,
+    Seq2SeqBenchConfig,
+    format_seq2seq,
+    run_seq2seq_bench,
+    run_seq2seq_one,
+    seq2seq_args,
+    seq2seq_command,
+)
 from .stats import (
     GROWTH_FROM_EPOCH,
     WARMUP_EPOCHS,

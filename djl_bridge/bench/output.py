@@ -22,11 +22,15 @@ def format_table(rows: Sequence[BenchRow], warm: Sequence[WarmupRow] = (),
         return "(no runs)"
     start = rows[0].rss_growth_from_epoch
     last = rows[0].epochs
+    # The seq2seq rows (D2L 9.7) report a loss where the language model reports a perplexity.
+    loss = any(r.final_loss is not None and math.isfinite(r.final_loss) for r in rows)
     header = ["model", "impl", "launcher", "rounds", "tokens/s", "min-max", "s/epoch", "peak RSS MB",
-              f"RSS growth % (ep {start}->{last})", "perplexity", "CPU s", f"/{baseline}", "min-max"]
+              f"RSS growth % (ep {start}->{last})", "loss" if loss else "perplexity", "CPU s",
+              f"/{baseline}", "min-max"]
     body = [[_model(r), r.impl, r.launcher, str(r.rounds), _num(r.tokens_per_sec, ",.0f"),
              _range(r.tokens_per_sec_min, r.tokens_per_sec_max, ",.0f"), _num(r.sec_per_epoch, ".3f"),
-             _num(r.peak_rss_mb, ".0f"), _num(r.rss_growth_pct, "+.1f"), _num(r.final_perplexity, ".3f"),
+             _num(r.peak_rss_mb, ".0f"), _num(r.rss_growth_pct, "+.1f"),
+             _num(r.final_loss if loss else r.final_perplexity, ".4f" if loss else ".3f"),
              _num(r.cpu_seconds, ".1f"), _num(r.ratio, ".3f"), _range(r.ratio_min, r.ratio_max, ".2f")]
             for r in rows]
     lines = _align(header, body, 3)

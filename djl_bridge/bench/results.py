@@ -39,6 +39,9 @@ class RunResult:
     #: it does not say)
     layers: int = 1
     bidirectional: bool = False
+    #: the last epoch's loss of a run that reports a loss instead of a perplexity (seq2seq,
+    #: D2L 9.7; its ``final_perplexity`` is NaN); NaN for the language model
+    final_loss: float = math.nan
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; an unknown number (NaN) becomes None (``null``)."""
@@ -50,7 +53,8 @@ def read_run_json(model: str, impl: str, launcher: str, out: dict[str, Any], rou
     """Reads the JSON one run printed (``train --json``, ``Main --json`` or ``torch_ref.py``).
     The only fields used: ``tokens_per_sec``, ``epoch_tokens_per_sec`` (one per epoch),
     ``epoch_seconds`` (one per epoch), ``rss_mb`` (one per epoch), ``peak_rss_mb`` and
-    ``final_perplexity``; a null number is read as NaN."""
+    ``final_perplexity`` (the language model) or ``final_loss`` (seq2seq: ``train --section 9.7
+    --json``, ``torch_seq2seq.py``); a null number is read as NaN."""
 
     def num(value: Any) -> float:
         return math.nan if value is None else float(value)
@@ -64,7 +68,9 @@ def read_run_json(model: str, impl: str, launcher: str, out: dict[str, Any], rou
             sec_per_epoch=steady_median([num(s) for s in out["epoch_seconds"]]),
             peak_rss_mb=num(out["peak_rss_mb"]),
             rss_growth_pct=rss_growth_pct(rss),
-            final_perplexity=num(out["final_perplexity"]),
+            final_perplexity=num(out["final_perplexity"]) if "final_loss" not in out
+            else num(out.get("final_perplexity")),
+            final_loss=num(out.get("final_loss")),
             epochs=len(speeds),
             rss_growth_from_epoch=growth_start_epoch(len(rss)),
             process_seconds=process_seconds,

@@ -9,7 +9,7 @@ import subprocess
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from .. import gpu, jsonfile, jvm
 from ..config import TrainConfig
@@ -40,14 +40,24 @@ def schedule(pairs: Sequence[tuple[str, str]], launchers: Sequence[str],
 def run_one(launcher: str, cfg: TrainConfig, timeout: Optional[float] = None, round_no: int = 1,
             torch_python: Optional[Path] = None, threads: Optional[int] = None) -> RunResult:
     """Runs one training in a fresh process and returns its result."""
-    argv = command(launcher, cfg, torch_python)
-    what = f"the {launcher} run of {cfg.model}/{cfg.impl}"
+    env = child_env(threads)
+    if launcher == "java":
+        env = gpu.java_child_env(env)
+    out, seconds, cpu = run_process(command(launcher, cfg, torch_python), env,
+                                    f"the {launcher} run of {cfg.model}/{cfg.impl}", timeout,
+                                    java=launcher == "java")
+    return replace(read_run_json(cfg.model, cfg.impl, launcher, out, round_no, seconds), cpu_seconds=cpu)
+
+
+def run_process(argv: list[str], env: dict[str, str], what: str, timeout: Optional[float] = None,
+                java: bool = False) -> tuple[dict[str, Any], float, float]:
+    """Runs one measured process; returns the last JSON object it printed on stdout, its wall
+    seconds and its CPU seconds (user + system, all threads). ``what`` names the run in the one
+    line of a :class:`BenchError` (failed, timed out, no JSON); ``java`` adds the hint of a jar
+    that predates ``Main --json``."""
     cpu_before = _children_cpu_seconds()
     start = time.perf_counter()
     try:
-        env = child_env(threads)
-        if launcher == "java":
-            env = gpu.java_child_env(env)
         proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise BenchError(f"{what} took longer than --timeout {timeout:g} s") from None
@@ -56,7 +66,7 @@ def run_one(launcher: str, cfg: TrainConfig, timeout: Optional[float] = None, ro
     if proc.returncode != 0:
         line = error_line(proc.stderr)
         hint = (" (the jar predates Main --json: run `gradle assemble`)"
-                if "unknown option" in line and launcher == "java" else "")
+                if "unknown option" in line and java else "")
         raise BenchError(f"{what} failed (exit {proc.returncode}): {line}{hint}")
     objects = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if not objects:
@@ -65,7 +75,9 @@ def run_one(launcher: str, cfg: TrainConfig, timeout: Optional[float] = None, ro
         out = jsonfile.parse(objects[-1], jsonfile.REPORT_MAX_BYTES)
     except jsonfile.JsonFileError as exc:
         raise BenchError(f"{what} printed a result line that {exc}") from None
-    return replace(read_run_json(cfg.model, cfg.impl, launcher, out, round_no, seconds), cpu_seconds=cpu)
+    if not isinstance(out, dict):
+        raise BenchError(f"{what} printed JSON that is not an object")
+    return out, seconds, cpu
 
 
 def run_bench(config: BenchConfig, progress: Optional[Callable[[str], None]] = None,

@@ -17,7 +17,8 @@ from .stats import WARMUP_WINDOWS, Spread, clean, paired_ratios, window_median
 class BenchRow:
     """One model x impl x launcher over all rounds: the columns of the table and of ``--json``.
     ``ratio`` is the median over rounds of this launcher's tokens/s divided by java's in the same
-    round (None on java's own row and when java did not run); ``ratio_rounds`` the ratios."""
+    round (None on java's own row and when java did not run; the baseline of the seq2seq rows is
+    torch); ``ratio_rounds`` the ratios."""
 
     model: str
     impl: str
@@ -37,6 +38,8 @@ class BenchRow:
     layers: int = 1
     bidirectional: bool = False
     ratio: Optional[float] = None
+    #: the median over rounds of the last epoch's loss (seq2seq); NaN for the language model
+    final_loss: float = math.nan
     ratio_min: Optional[float] = None
     ratio_max: Optional[float] = None
     ratio_rounds: list[float] = field(default_factory=list)
@@ -47,8 +50,10 @@ class BenchRow:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "BenchRow":
-        """The inverse of :meth:`to_dict`."""
-        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+        """The inverse of :meth:`to_dict`: a ``null`` of a number field is NaN again."""
+        fields = cls.__dataclass_fields__
+        return cls(**{k: math.nan if d[k] is None and fields[k].type == "float" else d[k]
+                      for k in fields if k in d})
 
 
 def summarize(runs: Sequence[RunResult], baseline: str = BASELINE) -> list[BenchRow]:
@@ -71,6 +76,7 @@ def summarize(runs: Sequence[RunResult], baseline: str = BASELINE) -> list[Bench
             process_seconds=Spread.of([r.process_seconds for r in mine]).median,
             cpu_seconds=Spread.of([r.cpu_seconds for r in mine]).median,
             layers=mine[0].layers, bidirectional=mine[0].bidirectional,
+            final_loss=Spread.of([r.final_loss for r in mine]).median,
         )
         if launcher != baseline:
             ratios = paired_ratios(_by_round(runs, model, impl, launcher, lambda r: r.tokens_per_sec),
