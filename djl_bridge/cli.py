@@ -30,7 +30,7 @@ from .cli_seq2seq import (add_seq2seq_train_options, add_translate, show_section
 from .cli_tools import add_doctor, add_notebooks, add_parity
 from .config import CLI_NAMES, DEVICES, IMPLS, MODELS, SECTION_NAMES, TrainConfig, find_section
 from .console import EXIT_BROKEN_PIPE, EXIT_ERROR, Console, write_result
-from .errors import BridgeError, PredictionWarning, TrainingInterruptedError
+from .errors import BridgeError, ConfigError, PredictionWarning, TrainingInterruptedError
 from .interrupt import EXIT_STATUS, say
 from .nmt import SHOW_SECTIONS
 from .paths import check_path, cli_path
