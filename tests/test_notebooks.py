@@ -283,7 +283,7 @@ def _check_seq2seq(stem: str, code: list[Any]) -> None:
     if stem == "9.5-machine-translation":
         # the attribution, then the data's first pairs as read and as preprocessed
         read = stdout("readDataNMT(")
-        assert "Tatoeba" in read and "CC-BY 2.0 FR" in read, read
+        assert "tatoeba" in read.lower() and "CC-BY 2.0 FR" in read, read  # ATTRIBUTION's
         assert "Go.\tVa !\nHi.\tSalut !\n" in read, read
         assert stdout("preprocessNMT(").startswith("go .\tva !\nhi .\tsalut !\nrun !\tcours !\n")
         assert stdout("source.subList(0, 6)").startswith("[go, .]\n[hi, .]\n[run, !]\n")
@@ -335,9 +335,10 @@ def test_a_seq2seq_notebook_without_the_data_says_how_to_get_it(tmp_path: Path,
         _client(nb, tmp_path).execute()
     (error,) = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
                 if o.output_type == "error"]
-    assert error.traceback == ["DataError: no English-French data: set DJL_BRIDGE_FRA to the "
-                               "path of fra.txt (or of fra-eng.zip), downloaded from "
-                               "http://d2l-data.s3-accelerate.amazonaws.com/fra-eng.zip"]
+    (line,) = error.traceback  # one line: what is missing, where to get it, how to name it
+    assert line.startswith("DataError: no English-French data: "), line
+    assert "http://d2l-data.s3-accelerate.amazonaws.com/fra-eng.zip" in line, line
+    assert "DJL_BRIDGE_FRA" in line, line
 
 
 @pytest.mark.parametrize("path", SEQ2SEQ, ids=lambda p: p.stem)
@@ -354,10 +355,10 @@ def test_saved_seq2seq_outputs_come_from_the_text_settings(path: Path) -> None:
     assert not [o for c in code for o in c.outputs if o.output_type == "error"]
     assert not [c for c in code if _texts(c, "stderr")]
     _check_seq2seq(path.stem, code)
-    if path.stem == "9.7-seq2seq":  # the default RNN kernel, as a user's run: oneDNN's GRU,
-        # right gradients, no dropout (MXNET_USE_MKLDNN_RNN=0 applies it with wrong gradients)
+    if path.stem == "9.7-seq2seq":  # the default RNN kernel, as a user's run: the GruStack's
+        # dropout acts while training (docs/seq2seq.md, section 4), on oneDNN's one-layer GRUs
         (probe,) = [c for c in code if "whileTraining" in c.source]
-        assert _texts(probe, "stdout") == ["dropout applied: False\n"], probe.outputs
+        assert _texts(probe, "stdout") == ["dropout applied: True\n"], probe.outputs
     outputs = "".join(json.dumps(c.outputs) for c in code)
     assert not re.search(r"/[^\s'\"]*fra(\.txt|-eng)", outputs), "a data path in the outputs"
     texts = ["".join(_texts(c, "stdout") + _texts(c, "text/plain")) for c in code]
