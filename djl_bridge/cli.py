@@ -138,7 +138,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     if args.section == SEQ2SEQ_SECTION:
         return train_seq2seq_command(args)
-    if args.resume is not None and checkpoint_kind(args.resume) == SEQ2SEQ_KIND:
+    if args.resume is not None and \
+            checkpoint_kind(check_path(args.resume, "--resume")) == SEQ2SEQ_KIND:
         return train_seq2seq_command(args, args.resume)
     refuse_here_only(_given(args, SEQ2SEQ_ONLY), CLI_NAMES)
     bridge.set_threads(args.threads, "--threads")

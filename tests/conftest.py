@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -139,7 +140,10 @@ class Child:
         self.proc = subprocess.Popen(
             [sys.executable, *command, *args], stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True, cwd=cwd,
-            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+            # as from a terminal: SIGHUP as the system sets it, even when the test run itself
+            # ignores it (nohup); a command that ignores it keeps it ignored (the hook sets that)
+            preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL))
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()

@@ -18,6 +18,7 @@ import stat
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from .. import jsonfile
 from ..config import JAVA_INT_MAX
 from ..errors import CheckpointError
 from ..reference.kinds import elements
@@ -243,7 +244,7 @@ def checkpoint_kind(path: Path) -> Optional[str]:
             return None
         fd = open_dir(ckpt)
         try:
-            meta = json.loads(files.read_entry(META, fd, META_MAX_BYTES).decode("utf-8"))
+            meta = jsonfile.parse(files.read_entry(META, fd, META_MAX_BYTES), META_MAX_BYTES)
         finally:
             os.close(fd)
     except (OSError, ValueError, CheckpointError, files.NotRegularFileError, files.TooLargeError):

@@ -14,7 +14,7 @@ import ai.djl.translate.TranslateException;
 import ai.djl.util.Pair;
 import djlbridge.mxnet.ClipSgd;
 import djlbridge.training.RunReport;
-import djlbridge.training.SessionListener;
+import djlbridge.training.EpochListener;
 import djlbridge.training.StepCheck;
 import djlbridge.training.StopRequestedException;
 import djlbridge.training.TrainingSession;
@@ -31,7 +31,7 @@ import java.util.List;
  *
  * <p>Fixes over the text: one {@link LanguageModel} interface instead of {@code Object net}; a
  * float learning rate and clipping threshold; a {@link RunReport} instead of printing; a
- * {@link SessionListener} per epoch; every array of a batch is freed with the batch; the loss sum and the
+ * {@link EpochListener} per epoch; every array of a batch is freed with the batch; the loss sum and the
  * clipping norm stay on the device (one host read per epoch).
  */
 public final class TimeMachine {
@@ -140,11 +140,11 @@ public final class TimeMachine {
             Device device,
             boolean useRandomIter,
             NDManager manager,
-            SessionListener listener)
+            EpochListener listener)
             throws IOException, TranslateException {
         try (TrainingSession session = LanguageModelTask.wrap(
                 net, dataset, vocab, lr, clipTheta, device, useRandomIter, manager)) {
-            session.train(numEpochs, listener);
+            session.train(numEpochs, EpochListener.asSessionListener(listener));
             return session.result();
         }
     }

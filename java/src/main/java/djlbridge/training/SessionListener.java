@@ -15,7 +15,7 @@ package djlbridge.training;
  * current epoch with {@link TrainingSession#stopAfterEpoch}.
  */
 @FunctionalInterface
-public interface SessionListener {
+public interface SessionListener extends EpochListener {
 
     /**
      * Called when a train call starts, before its first batch.
@@ -30,6 +30,7 @@ public interface SessionListener {
      * @param session the session, with the epoch already in its history
      * @param record the epoch's numbers
      */
+    @Override
     void onEpoch(TrainingSession session, EpochRecord record);
 
     /**
