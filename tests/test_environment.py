@@ -407,3 +407,16 @@ def test_an_unwritable_engine_cache_has_its_own_fix(tmpfs: Callable[[str], Path]
                                "not writable: point DJL_CACHE_DIR at a writable directory, or "
                                "unset it to use ~/.djl.ai")
     assert "mxnet-native-mkl" not in str(info.value)
+
+
+def test_a_build_older_than_the_python_code_is_one_line(jvm: None) -> None:
+    """A checkout whose jars predate its Python code (no `gradle assemble` after a pull): a class
+    of djl_bridge's own that the jars lack says how to rebuild (it was JPype's raw TypeError)."""
+    from djl_bridge.bridge import jclass
+    from djl_bridge.errors import NotBuiltError
+
+    with pytest.raises(NotBuiltError, match=r"^the Java build has no class djlbridge\.NoSuchTask: "
+                                            r"it is older than this djl_bridge; rebuild it"):
+        jclass("djlbridge.NoSuchTask")
+    with pytest.raises(TypeError):  # not ours: as JPype says it
+        jclass("com.example.NoSuchClass")

@@ -8,14 +8,25 @@ from typing import Any
 import jpype
 
 from . import names as N
+from ..errors import NotBuiltError
 from .errors import java_errors
 
 
 @functools.lru_cache(maxsize=None)
 def jclass(name: str) -> Any:
-    """The Java class ``name`` (the JVM must run: :func:`djl_bridge.start`)."""
-    with java_errors():
-        return jpype.JClass(name)
+    """The Java class ``name`` (the JVM must run: :func:`djl_bridge.start`). A class of
+    djl_bridge's own that the jars lack is :class:`NotBuiltError` (a checkout whose build
+    predates its Python code): one line saying how to rebuild, not JPype's TypeError."""
+    try:
+        with java_errors():
+            return jpype.JClass(name)
+    except TypeError as exc:
+        if name.startswith(N.OWN_PACKAGE) and "not found" in str(exc):
+            raise NotBuiltError(
+                f"the Java build has no class {name}: it is older than this djl_bridge; rebuild "
+                "it (`gradle assemble` in the checkout, or ./go setup), or reinstall the wheel"
+            ) from None
+        raise
 
 
 def is_java_exception(exc: BaseException) -> bool:

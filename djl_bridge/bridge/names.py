@@ -5,6 +5,8 @@ outside the bridge names a Java class (``tests/test_layout.py`` and ``tests/test
 hold both)."""
 from __future__ import annotations
 
+#: The package of djl_bridge's own Java classes.
+OWN_PACKAGE = "djlbridge."
 #: The text's classes (package ``djlbridge``).
 TIME_MACHINE = "djlbridge.TimeMachine"
 TIME_MACHINE_DATASET = "djlbridge.TimeMachineDataset"
