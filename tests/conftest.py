@@ -123,6 +123,7 @@ def one_error(proc: subprocess.CompletedProcess[str]) -> str:
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert proc.returncode == 1, proc.stderr
     assert len(lines) == 1 and lines[0].startswith("djl-bridge: error: "), proc.stderr
+    assert "internal error" not in lines[0], proc.stderr
     return lines[0]
 
 

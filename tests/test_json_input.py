@@ -4,7 +4,6 @@ nesting, huge size, NaN, odd bytes give one line, never "internal error (Recursi
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,17 +12,9 @@ from djl_bridge import jsonfile
 from djl_bridge.checkpoint import checks, lock
 from djl_bridge.errors import CheckpointError
 
-from .conftest import run_cli
+from .conftest import one_error, run_cli
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
-
-
-def _one_error(proc: subprocess.CompletedProcess[str]) -> str:
-    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-    assert proc.returncode == 1, proc.stderr
-    assert len(lines) == 1 and lines[0].startswith("djl-bridge: error: "), proc.stderr
-    assert "internal error" not in lines[0]
-    return lines[0]
 
 
 @pytest.mark.parametrize("data, reason", [
@@ -52,7 +43,7 @@ def test_a_deep_checkpoint_json_is_one_line(tmp_path: Path) -> None:
     epoch = tmp_path / "ck" / "epoch-000001"
     epoch.mkdir(parents=True)
     (epoch / "checkpoint.json").write_bytes(DEEP)
-    line = _one_error(run_cli(["predict", "--checkpoint", str(epoch)]))
+    line = one_error(run_cli(["predict", "--checkpoint", str(epoch)]))
     assert "checkpoint.json is nested more than 64 levels deep" in line
 
 

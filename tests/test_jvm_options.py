@@ -13,18 +13,10 @@ import pytest
 from djl_bridge import jvm
 from djl_bridge.errors import ConfigError
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, one_error, run_cli
 
 SMALL = ["--epochs", "1", "--hidden", "16", "--batch-size", "4", "--num-steps", "5",
          "--max-tokens", "800"]
-
-
-def _one_error(proc: subprocess.CompletedProcess[str]) -> str:
-    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-    assert proc.returncode == 1, proc.stderr
-    assert len(lines) == 1 and lines[0].startswith("djl-bridge: error: "), proc.stderr
-    assert "internal error" not in lines[0]
-    return lines[0]
 
 
 @pytest.mark.subprocess
@@ -36,7 +28,7 @@ def _one_error(proc: subprocess.CompletedProcess[str]) -> str:
     ("--dry-run", "--dry-run is not allowed: it is an option of the java launcher"),
 ])
 def test_options_the_bridge_owns_are_one_line(value: str, message: str, corpus: Path) -> None:
-    line = _one_error(run_cli(["train", *SMALL, "--data", str(corpus)],
+    line = one_error(run_cli(["train", *SMALL, "--data", str(corpus)],
                               env={"DJL_BRIDGE_JVM_OPTIONS": value}, timeout=300))
     assert f"DJL_BRIDGE_JVM_OPTIONS: {message}" in line
 

@@ -13,18 +13,10 @@ import pytest
 import djl_bridge
 from djl_bridge.errors import ConfigError
 
-from .conftest import run_cli
+from .conftest import one_error, run_cli
 
 TINY = ["--epochs", "1", "--hidden", "16", "--batch-size", "4", "--num-steps", "5",
         "--max-tokens", "800"]
-
-
-def _one_error(proc: subprocess.CompletedProcess[str]) -> str:
-    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-    assert proc.returncode == 1, proc.stderr
-    assert len(lines) == 1 and lines[0].startswith("djl-bridge: error: "), proc.stderr
-    assert "internal error" not in lines[0]
-    return lines[0]
 
 
 def _cli_in(cwd: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
@@ -43,7 +35,7 @@ def _cli_in(cwd: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
 def test_an_empty_train_path_is_refused_by_its_flag(flag: str, corpus: Path,
                                                     tmp_path: Path) -> None:
     args = ["train", *TINY, flag, ""] + (["--data", str(corpus)] if flag != "--data" else [])
-    line = _one_error(_cli_in(tmp_path, args))
+    line = one_error(_cli_in(tmp_path, args))
     assert f"{flag} is empty" in line
     assert list(tmp_path.iterdir()) == []  # nothing written into the working directory
 
@@ -54,7 +46,7 @@ def test_an_empty_train_path_is_refused_by_its_flag(flag: str, corpus: Path,
                                         (["bench", "--save", ""], "--save")])
 def test_an_empty_path_of_another_command_is_refused(args: list[str], flag: str,
                                                      tmp_path: Path) -> None:
-    line = _one_error(_cli_in(tmp_path, args))
+    line = one_error(_cli_in(tmp_path, args))
     assert f"{flag} is empty" in line
     assert list(tmp_path.iterdir()) == []
 
@@ -82,13 +74,13 @@ def test_a_train_path_too_long_is_one_line(flag: str, long: str, why: str, corpu
                                            tmp_path: Path) -> None:
     value = str(tmp_path / long) + (".png" if flag == "--plot" else "")
     args = ["train", *TINY, flag, value] + (["--data", str(corpus)] if flag != "--data" else [])
-    line = _one_error(run_cli(args, timeout=120))
+    line = one_error(run_cli(args, timeout=120))
     assert line.startswith(f"djl-bridge: error: {flag} ") and why in line
 
 
 @pytest.mark.subprocess
 def test_a_notebooks_directory_too_long_is_one_line(tmp_path: Path) -> None:
-    line = _one_error(run_cli(["notebooks", str(tmp_path / LONG_NAME)]))
+    line = one_error(run_cli(["notebooks", str(tmp_path / LONG_NAME)]))
     assert "has a name of 256 bytes" in line
 
 
@@ -119,5 +111,5 @@ def test_the_corpus_cache_is_never_relative_nor_the_root(env: dict[str, str],
 
 @pytest.mark.subprocess
 def test_a_long_djl_bridge_data_is_one_line_naming_it(tmp_path: Path) -> None:
-    line = _one_error(run_cli(["train", *TINY], env={"DJL_BRIDGE_DATA": str(tmp_path / LONG_NAME)}))
+    line = one_error(run_cli(["train", *TINY], env={"DJL_BRIDGE_DATA": str(tmp_path / LONG_NAME)}))
     assert line.startswith("djl-bridge: error: DJL_BRIDGE_DATA ") and "has a name of 256" in line
