@@ -61,7 +61,7 @@ def test_the_hooks_are_called_in_order_with_the_runs_facts(jvm: None, corpus: Pa
     run = rec.calls[0][1]
     assert (run.epochs, run.start_epoch, run.measure, run.history, run.checkpoint_dir) == \
         (3, 0, "perplexity", (), None)
-    assert run.config.epochs == 3 and run.config.data == corpus
+    assert run.config.epochs == 3 and Path(run.config.data).resolve() == corpus.resolve()
     records = [rec.calls[i][1][0] for i in (1, 2, 3)]
     assert [r.epoch for r in records] == [1, 2, 3]
     for i, (record, history) in enumerate(rec.calls[i][1] for i in (1, 2, 3)):
